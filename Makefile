@@ -1,0 +1,113 @@
+# airca: build, install dependencies, test, demo, fuzz, bench.
+#
+#   make          build/airca (release build)
+#   make deps     install every Debian package needed to build and test
+#   make test     sanitizer build (ASan+UBSan, -Werror) + unit, integration, tui tests
+#   make demo     a narrated ceremony on a fresh SoftHSM token in a temp home
+#   make fuzz     libFuzzer harnesses, bounded time (clang)
+#   make bench    benchmarks beside their peers (never fail)
+
+# Every Debian package airca needs to build, test, fuzz and bench.
+DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
+	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
+	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
+	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time
+
+PKGS     = libp11 jansson inih libqrencode p11-kit-1
+TUI_PKGS = ncursesw
+
+CC      ?= cc
+BUILD   ?= build
+VERSION  = 0.1.0
+
+WARN    = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wno-deprecated-declarations -Werror
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DAIRCA_VERSION='"$(VERSION)"' \
+	  $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+OPT     ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypto -lpthread
+TUI_LIBS = $(shell pkg-config --libs $(TUI_PKGS) 2>/dev/null)
+
+# Core library sources (one concern per file) and the CLI commands.
+CORE_SRCS = $(filter-out src/main.c src/cmd-%.c, $(wildcard src/*.c))
+CMD_SRCS  = src/main.c $(wildcard src/cmd-*.c)
+TUI_SRCS  = $(wildcard tui/*.c)
+
+CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
+CMD_OBJS  = $(CMD_SRCS:%.c=$(BUILD)/%.o)
+TUI_OBJS  = $(TUI_SRCS:%.c=$(BUILD)/%.o)
+
+UNIT_SRCS = $(wildcard tests/unit/test-*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+CFLAGS ?=
+CFLAGS += $(BASE_CFLAGS) $(OPT)
+
+.PHONY: all bins deps check-deps test test-unit test-integration test-tui demo \
+	fuzz bench clean install
+
+all: check-deps $(BUILD)/airca
+
+bins: $(BUILD)/airca $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h tui/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itui -c $< -o $@
+
+$(BUILD)/libairca.a: $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/airca: $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a
+	$(CC) $(CFLAGS) -o $@ $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a \
+		$(LIBS) $(TUI_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libairca.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libairca.a $(LIBS)
+
+# Install missing Debian packages (as root, or through sudo).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+check-deps:
+	@pkg-config --exists $(PKGS) $(TUI_PKGS) 2>/dev/null && \
+		command -v softhsm2-util >/dev/null && command -v tmux >/dev/null \
+		|| $(MAKE) --no-print-directory deps
+
+# Tests run on a sanitizer build in its own directory.
+SAN_BUILD = build/san
+SAN_OPT   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	    -fno-sanitize-recover=undefined
+
+test: check-deps
+	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) OPT="$(SAN_OPT)" bins
+	AIRCA_BUILD=$(SAN_BUILD) tests/run.sh
+
+demo: all
+	AIRCA_DEMO_BIN=$(BUILD)/airca $(BUILD)/airca demo
+
+fuzz: check-deps
+	tests/fuzz/run.sh
+
+bench: all
+	tests/bench/run.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles \
+		$(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/airca $(DESTDIR)$(PREFIX)/bin/airca
+	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles/
+	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build

@@ -1,0 +1,57 @@
+/* issue.h: build a certificate from a public key, a subject and a profile; lint it; sign it with a token key; verify it. */
+#ifndef AIRCA_ISSUE_H
+#define AIRCA_ISSUE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "policy.h"
+
+#define SERIAL_LEN	16
+
+struct issue_params {
+	const struct profile *prof;
+	const X509_NAME *subject;	/* final subject (policy_subject()); copied */
+	EVP_PKEY *pubkey;		/* subject public key */
+	char *const *dns;		/* SAN dNSNames (already through policy_dns()) */
+	size_t	ndns;
+	X509	*issuer;		/* issuer certificate; NULL: self-signed (root) */
+	EVP_PKEY *sign_key;		/* issuer's private key (token) */
+	unsigned char serial[SERIAL_LEN];	/* random bytes; issue makes them a positive 16-byte INTEGER */
+	time_t	not_before;		/* usually now() */
+	unsigned days;			/* 0: the profile's days */
+};
+
+/*
+ * Build the to-be-signed certificate (v3, subject, validity clipped to the
+ * issuer's notAfter, extensions of the profile, SKI = SHA-1 of the key
+ * bit string, AKI = issuer's SKI; digest SHA-256, SHA-384 for P-384
+ * issuers), lint it (RFC 5280 and profile rules; AIRCA_ERR_LINT naming the
+ * rule), sign it with sign_key, verify the signature with the issuer
+ * certificate's public key (the self-signed root with its own), check
+ * that the signed TBS is byte-identical to the linted one and that the
+ * signer's public key equals the issuer certificate's.  On success *certp
+ * is owned by the caller.
+ */
+int	issue_cert(const struct issue_params *ip, X509 **certp);
+
+/* Lint an already-built certificate against a profile and issuer (NULL: self). */
+int	issue_lint(X509 *cert, const struct profile *prof, X509 *issuer);
+
+/* Hex serial (lower case, no leading zeros beyond the DER), SHA-256 fingerprint of DER. */
+void	cert_serial_hex(const X509 *cert, char *out, size_t outlen);
+void	cert_fingerprint(const X509 *cert, char out[65]);
+
+/* SHA-256 of the SubjectPublicKeyInfo DER, hex. */
+int	pubkey_spki_sha256(EVP_PKEY *pkey, char out[65]);
+
+/* Subject as a one-line RFC 2253 string (malloc'd), and the CN (malloc'd or NULL). */
+char	*name_oneline(const X509_NAME *name);
+char	*name_cn(const X509_NAME *name);
+
+/* PEM of a certificate, malloc'd. */
+int	cert_pem(X509 *cert, char **pemp, size_t *lenp);
+
+#endif

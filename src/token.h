@@ -1,0 +1,130 @@
+/*
+ * token.h: the PKCS#11 token, and the only module that talks to it.
+ * Only token.c includes libp11 or PKCS#11 headers.  The interface is kept
+ * narrow (list, login, generate, find, public key, signing key, store
+ * certificate) so it can move into its own process later.
+ */
+#ifndef AIRCA_TOKEN_H
+#define AIRCA_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "hsm.h"
+
+#define TOKEN_ID_MAX	32
+
+struct token_info {
+	unsigned long slot_id;
+	char	slot_desc[65];
+	bool	present;		/* a token is in the slot */
+	char	label[33];		/* NUL-terminated, trailing blanks trimmed */
+	char	manufacturer[33];
+	char	model[17];
+	char	serial[17];
+	char	firmware[16];		/* "2.6" */
+	char	hardware[16];
+	unsigned long flags;		/* CK_TOKEN_INFO flags */
+	bool	initialized;
+	bool	login_required;
+	bool	has_rng;
+	bool	pin_locked;
+	bool	pin_final_try;
+	bool	pin_count_low;
+};
+
+/* What C_GetAttributeValue says about a private key. */
+struct key_attrs {
+	bool	token, private_, sensitive, extractable, local;
+	bool	always_sensitive, never_extractable;
+	bool	sign, decrypt, unwrap, derive;
+};
+
+struct token_key_info {
+	char	label[65];
+	unsigned char id[TOKEN_ID_MAX];
+	size_t	id_len;
+	enum key_type type;
+	bool	has_private;		/* only visible after login */
+	bool	has_public;
+	bool	has_cert;
+	char	spki_sha256[65];	/* hex SHA-256 of the SubjectPublicKeyInfo DER */
+};
+
+struct token;
+
+/*
+ * Every slot of the module with its token, if any.  *infop is a malloc'd
+ * array of *np entries owned by the caller.  Returns 0 or AIRCA_ERR_TOKEN.
+ */
+int	token_list(const char *module, struct token_info **infop, size_t *np);
+
+/*
+ * Load the profile's module and pick its token (label, serial or pkcs11:
+ * URI; exactly one token must match: none or several is an error naming
+ * what was looked for and what was found).  Opens a read/write session.
+ * The token is not logged in.
+ */
+int	token_open(const struct hsm_profile *p, struct token **tokp);
+
+/* The chosen token's slot and token info; owned by tok. */
+const struct token_info *token_info(const struct token *tok);
+
+/*
+ * Log in as the user with pin (len bytes, not necessarily NUL-terminated).
+ * The caller keeps and wipes its buffer; token wipes any copy it makes.
+ * AIRCA_ERR_LOGIN on a wrong PIN (detail says so, and whether the PIN is
+ * now locked or on its final try).
+ */
+int	token_login(struct token *tok, const char *pin, size_t len);
+bool	token_logged_in(const struct token *tok);
+
+/* Random bytes from the token's RNG (host RNG if the profile says no_rng). */
+int	token_random(struct token *tok, unsigned char *buf, size_t len);
+
+/*
+ * Generate a key pair on the token (logged in), with label and a fresh
+ * random CKA_ID of the profile's id_len, template: TOKEN, PRIVATE,
+ * SENSITIVE, !EXTRACTABLE, SIGN, !DECRYPT, !UNWRAP, !DERIVE.  Then read the
+ * private key's attributes back and refuse it (destroying both objects,
+ * AIRCA_ERR_KEYATTR) unless SENSITIVE, !EXTRACTABLE, ALWAYS_SENSITIVE,
+ * NEVER_EXTRACTABLE, LOCAL, PRIVATE and TOKEN hold.  A label already used
+ * by any object on the token is refused (AIRCA_ERR_EXISTS) before anything
+ * is generated.  On success *pubp is the public key (owned by the caller)
+ * and info describes the pair.
+ */
+int	token_generate(struct token *tok, enum key_type type, const char *label,
+	    EVP_PKEY **pubp, struct token_key_info *info);
+
+/* Read a private key's attributes by label (logged in). */
+int	token_key_attrs(struct token *tok, const char *label, struct key_attrs *a);
+
+/*
+ * Objects on the token: key pairs and certificates grouped by CKA_ID.
+ * Private keys are listed only when logged in.  *keysp malloc'd, caller frees.
+ */
+int	token_keys(struct token *tok, struct token_key_info **keysp, size_t *np);
+
+/* True (0 + *existsp) if any object (key, public key, cert) carries label. */
+int	token_label_exists(struct token *tok, const char *label, bool *existsp);
+
+/*
+ * An EVP_PKEY that signs with the private key labelled label, through the
+ * token (logged in).  The key checked with token_key_attrs() rules first.
+ * Owned by the caller; valid until token_close().
+ */
+int	token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp);
+
+/* The public key labelled label (from the public key object). */
+int	token_public_key(struct token *tok, const char *label, EVP_PKEY **pkeyp);
+
+/* Store cert on the token under the CKA_ID of the key labelled label. */
+int	token_store_cert(struct token *tok, const char *label, X509 *cert);
+
+/* Log out, release slots (libp11 forgets the PIN), unload. NULL is fine. */
+void	token_close(struct token *tok);
+
+#endif
