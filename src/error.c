@@ -71,17 +71,25 @@ airca_errf(int code, const char *fmt, ...)
 int
 airca_errctx(int code, const char *fmt, ...)
 {
-	char prefix[1024], old[sizeof(errbuf)];
+	char tmp[sizeof(errbuf)];
+	size_t n, m;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	memcpy(old, errbuf, sizeof(old));
-	if (old[0] != '\0')
-		snprintf(errbuf, sizeof(errbuf), "%s: %s", prefix, old);
-	else
-		snprintf(errbuf, sizeof(errbuf), "%s", prefix);
+	n = strlen(tmp);
+	if (errbuf[0] != '\0' && n + 3 < sizeof(tmp)) {
+		memcpy(tmp + n, ": ", 2);
+		n += 2;
+		m = strlen(errbuf);
+		if (m > sizeof(tmp) - 1 - n)
+			m = sizeof(tmp) - 1 - n;
+		memcpy(tmp + n, errbuf, m);
+		n += m;
+		tmp[n] = '\0';
+	}
+	memcpy(errbuf, tmp, n + 1);
 	return code;
 }
 

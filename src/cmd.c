@@ -1,0 +1,60 @@
+/* cmd.c: the command table and exact lookup of multi-word command names. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "error.h"
+
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_version_entry,
+	NULL
+};
+
+/* Does name (space separated words) equal argv[0..k)? Returns k or 0. */
+static int
+name_matches(const char *name, int argc, char *const *argv)
+{
+	const char *p = name, *sp;
+	size_t len;
+	int k = 0;
+
+	while (*p != '\0') {
+		if (k >= argc)
+			return 0;
+		sp = strchr(p, ' ');
+		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+		if (strlen(argv[k]) != len || strncmp(argv[k], p, len) != 0)
+			return 0;
+		k++;
+		p += len;
+		if (*p == ' ')
+			p++;
+	}
+	return k;
+}
+
+const struct cmd_entry *
+cmd_find(int argc, char *const *argv, int *nwordsp)
+{
+	const struct cmd_entry *best = NULL;
+	int i, k, bestk = 0;
+
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		if ((k = name_matches(cmd_table[i]->name, argc, argv)) > bestk) {
+			best = cmd_table[i];
+			bestk = k;
+		}
+	}
+	if (nwordsp != NULL)
+		*nwordsp = bestk;
+	return best;
+}
+
+int
+cmd_usage(const struct cmd_entry *e)
+{
+	fprintf(stderr, "usage: airca [global options] %s %s\n", e->name,
+	    e->usage);
+	return airca_errf(AIRCA_ERR_USAGE, "%s: wrong arguments", e->name);
+}
