@@ -52,7 +52,8 @@ bins: $(BUILD)/airca $(UNIT_BINS)
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h tui/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itui -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -Itui -c $< -o $@
 
 $(BUILD)/libairca.a: $(CORE_OBJS)
 	@rm -f $@

@@ -7,6 +7,11 @@
 
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_init_entry,
+	&cmd_device_ca_create_entry,
+	&cmd_api_sign_entry,
+	&cmd_api_device_cas_entry,
+	&cmd_sign_entry,
 	&cmd_version_entry,
 	NULL
 };

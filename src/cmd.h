@@ -34,6 +34,11 @@ extern const struct cmd_entry *const cmd_table[];
 
 /* Every command file defines one entry; cmd.c lists them. */
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_device_ca_create_entry;
+extern const struct cmd_entry cmd_sign_entry;
+extern const struct cmd_entry cmd_api_sign_entry;
+extern const struct cmd_entry cmd_api_device_cas_entry;
 
 /*
  * The entry whose name equals the first words of argv (the longest

@@ -184,3 +184,18 @@ hex_groups(const char *hex, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 }
+
+int
+path_join(char *out, size_t size, const char *a, const char *b)
+{
+	int n;
+
+	if (b != NULL)
+		n = snprintf(out, size, "%s/%s", a, b);
+	else
+		n = snprintf(out, size, "%s", a);
+	if (n < 0 || (size_t)n >= size)
+		return airca_errf(AIRCA_ERR_INPUT, "path too long: %.80s/%.80s...",
+		    a, b != NULL ? b : "");
+	return 0;
+}

@@ -46,4 +46,10 @@ bool	text_printable(const char *s, size_t len);
 /* Hex groups for reading aloud: "a1b2 c3d4 ..." (groups of 4); out holds 5*len/2+1. */
 void	hex_groups(const char *hex, char *out, size_t outlen);
 
+/*
+ * out = "a/b" (b may be NULL: out = a).  AIRCA_ERR_INPUT if it does not fit
+ * (detail names the path).
+ */
+int	path_join(char *out, size_t size, const char *a, const char *b);
+
 #endif

@@ -1,0 +1,193 @@
+/* bundle.c: reading the factory API's CSR response and writing upload bundles. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "error.h"
+#include "media.h"
+#include "util.h"
+
+static const struct {
+	const char *key, *profile, *file, *crt;
+} api_fields[API_NCSR] = {
+	{ "tls-csr",	 "tls",	      "tls.pem",	"tls-crt" },
+	{ "ca-csr",	 "online-ca", "online-ca.pem",	"ca-crt" },
+	{ "est-tls-csr", "est-tls",   "est-tls.pem",	"est-tls-crt" },
+};
+
+const char *api_csr_key(enum api_csr i) { return api_fields[i].key; }
+const char *api_csr_profile(enum api_csr i) { return api_fields[i].profile; }
+const char *api_csr_file(enum api_csr i) { return api_fields[i].file; }
+const char *api_crt_key(enum api_csr i) { return api_fields[i].crt; }
+
+int
+bundle_parse_response(const char *what, const unsigned char *data, size_t len,
+    struct api_response *resp)
+{
+	json_t *root = NULL, *v;
+	json_error_t jerr;
+	int i, n = 0, r = AIRCA_ERR_INPUT;
+
+	memset(resp, 0, sizeof(*resp));
+	snprintf(resp->path, sizeof(resp->path), "%s", what);
+	sha256(data, len, resp->sha256);
+	if ((root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%s:%d:%d: not valid JSON: %s",
+		    what, jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%s: not a JSON object: expected "
+		    "the factory API's CSR response", what);
+		goto out;
+	}
+	for (i = 0; i < API_NCSR; i++) {
+		if ((v = json_object_get(root, api_fields[i].key)) == NULL ||
+		    json_is_null(v))
+			continue;
+		if (!json_is_string(v)) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s: \"%s\" is not a "
+			    "string", what, api_fields[i].key);
+			goto out;
+		}
+		resp->csr_len[i] = json_string_length(v);
+		if ((resp->csr[i] = malloc(resp->csr_len[i] + 1)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(resp->csr[i], json_string_value(v), resp->csr_len[i]);
+		resp->csr[i][resp->csr_len[i]] = '\0';
+		n++;
+	}
+	if (n == 0) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%s holds none of tls-csr, "
+		    "ca-csr, est-tls-csr: is it the factory API's CSR response?",
+		    what);
+		goto out;
+	}
+	r = 0;
+ out:
+	json_decref(root);
+	if (r != 0)
+		bundle_response_free(resp);
+	return r;
+}
+
+int
+bundle_read_response(const char *path, struct api_response *resp)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	int r;
+
+	memset(resp, 0, sizeof(*resp));
+	if ((r = media_read(path, MEDIA_MAX_JSON, &buf, &len)) != 0)
+		return r;
+	r = bundle_parse_response(path, buf, len, resp);
+	free(buf);
+	return r;
+}
+
+void
+bundle_response_free(struct api_response *resp)
+{
+	int i;
+
+	for (i = 0; i < API_NCSR; i++) {
+		free(resp->csr[i]);
+		resp->csr[i] = NULL;
+	}
+}
+
+void
+bundle_init(struct bundle *b, const char *dir)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->dir, sizeof(b->dir), "%s", dir);
+}
+
+int
+bundle_add(struct bundle *b, const char *name, const char *data, size_t len)
+{
+	if (b->n == BUNDLE_MAX_FILES)
+		return airca_errf(AIRCA_ERR_INTERNAL, "too many files in bundle");
+	if ((b->name[b->n] = xstrdup(name)) == NULL ||
+	    (b->data[b->n] = malloc(len + 1)) == NULL) {
+		free(b->name[b->n]);
+		return AIRCA_ERR_NOMEM;
+	}
+	memcpy(b->data[b->n], data, len);
+	b->len[b->n] = len;
+	b->n++;
+	return 0;
+}
+
+int
+bundle_check_free(const char *dir, const char *const *names, size_t n)
+{
+	char path[4096];
+	size_t i;
+	int r;
+
+	for (i = 0; i <= n; i++) {
+		if ((r = path_join(path, sizeof(path), dir,
+		    i < n ? names[i] : "SHA256SUMS")) != 0)
+			return r;
+		if (media_exists(path))
+			return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca "
+			    "never overwrites an output: move it away or choose "
+			    "another --out", path);
+	}
+	return 0;
+}
+
+int
+bundle_commit(struct bundle *b)
+{
+	char path[4096];
+	size_t i;
+	int r;
+
+	if ((r = bundle_check_free(b->dir, (const char *const *)b->name,
+	    b->n)) != 0)
+		return r;
+	for (i = 0; i < b->n; i++) {
+		if ((r = path_join(path, sizeof(path), b->dir, b->name[i])) != 0 ||
+		    (r = media_write(path, b->data[i], b->len[i], 0)) != 0)
+			return r;
+	}
+	if ((r = media_write_sums(b->dir, (const char *const *)b->name,
+	    b->n)) != 0)
+		return r;
+	return media_check_sums(b->dir);
+}
+
+json_t *
+bundle_manifest(const struct bundle *b)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	json_t *o;
+	size_t i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < b->n; i++) {
+		sha256_hex(b->data[i], b->len[i], hex);
+		json_object_set_new(o, b->name[i], json_string(hex));
+	}
+	return o;
+}
+
+void
+bundle_free(struct bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->name[i]);
+		free(b->data[i]);
+	}
+	b->n = 0;
+}

@@ -1,0 +1,496 @@
+/* ca.c: opening and closing a CA home with its journal, registry and token session. */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "ca.h"
+#include "csr.h"
+#include "error.h"
+#include "issue.h"
+#include "media.h"
+#include "prompt.h"
+#include "util.h"
+
+void
+ca_warn(struct ca *ca, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)ca;
+	fprintf(stderr, "airca: warning: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+ca_home_path(struct cmd_ctx *ctx, char *out, size_t len)
+{
+	if (ctx->home == NULL || ctx->home[0] == '\0')
+		return airca_errf(AIRCA_ERR_USAGE, "no CA home: pass --home DIR "
+		    "or set AIRCA_HOME");
+	return path_join(out, len, ctx->home, NULL);
+}
+
+static int
+load_pem_cert(const char *home, const char *name, X509 **certp)
+{
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	size_t len;
+	BIO *bio = NULL;
+	int r;
+
+	if ((r = path_join(path, sizeof(path), home, name)) != 0 ||
+	    (r = media_read(path, MEDIA_MAX_CERT, &buf, &len)) != 0)
+		goto out;
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
+	    (*certp = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+		r = airca_errssl(AIRCA_ERR_STATE, "%s: not a PEM certificate",
+		    path);
+ out:
+	BIO_free(bio);
+	free(buf);
+	return r;
+}
+
+static int
+ca_load_home(struct ca *ca)
+{
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	size_t len;
+	json_error_t jerr;
+	int r;
+
+	if ((r = path_join(path, sizeof(path), ca->home, CA_STATE_FILE)) != 0)
+		goto out;
+	if ((r = media_read(path, MEDIA_MAX_CONF, &buf, &len)) != 0) {
+		if (r == AIRCA_ERR_NOTFOUND)
+			r = airca_errf(AIRCA_ERR_STATE, "%s is not an airca "
+			    "home (no %s): run 'airca init' first, or check "
+			    "--home/AIRCA_HOME", ca->home, CA_STATE_FILE);
+		goto out;
+	}
+	if ((ca->state = json_loadb((char *)buf, len, 0, &jerr)) == NULL ||
+	    !json_is_object(ca->state)) {
+		r = airca_errf(AIRCA_ERR_STATE, "%s:%d: %s", path, jerr.line,
+		    jerr.text);
+		goto out;
+	}
+	if ((r = path_join(path, sizeof(path), ca->home, CA_POLICY_FILE)) != 0 ||
+	    (r = policy_load(path, &ca->pol)) != 0)
+		goto out;
+	ca->have_policy = true;
+	if ((r = load_pem_cert(ca->home, "root.pem", &ca->root)) != 0 ||
+	    (r = load_pem_cert(ca->home, "audit.pem", &ca->audit)) != 0 ||
+	    (r = registry_open(ca->home, &ca->reg)) != 0)
+		goto out;
+ out:
+	free(buf);
+	return r;
+}
+
+int
+ca_lock(struct ca *ca)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if ((r = path_join(path, sizeof(path), ca->home, ".lock")) != 0)
+		return r;
+	if ((ca->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
+		return airca_errf(AIRCA_ERR_IO, "%s: %s", path, strerror(errno));
+	if (flock(ca->lockfd, LOCK_EX | LOCK_NB) == -1)
+		return airca_errf(AIRCA_ERR_STATE, "another airca is working "
+		    "on %s; wait for it to finish", ca->home);
+	return 0;
+}
+
+static const char *
+state_str(json_t *state, const char *obj, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(state, obj), key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The key on the token must be the one in the certificate. */
+static int
+ca_match_key(struct ca *ca, const char *label, X509 *cert)
+{
+	EVP_PKEY *pub = NULL;
+	int r;
+
+	if ((r = token_public_key(ca->tok, label, &pub)) != 0)
+		return r;
+	if (EVP_PKEY_eq(pub, X509_get0_pubkey(cert)) != 1)
+		r = airca_errf(AIRCA_ERR_STATE, "the token's key '%s' is not "
+		    "the key of the certificate in %s: wrong token or wrong "
+		    "home", label, ca->home);
+	EVP_PKEY_free(pub);
+	return r;
+}
+
+int
+ca_token_login(struct ca *ca)
+{
+	struct pin_source *ps = &ca->ctx->pin;
+	struct airgap_report rep;
+	const struct token_info *ti;
+	char pin[MEDIA_MAX_PIN], what[128];
+	json_t *d = NULL;
+	int r;
+
+	if (ca->ctx->hsm == NULL)
+		return airca_errf(AIRCA_ERR_USAGE, "no HSM profile: pass --hsm "
+		    "PROFILE or set AIRCA_HSM (see hsm-profiles/)");
+	if ((r = hsm_profile_load(ca->ctx->hsm, &ca->hsm)) != 0)
+		return r;
+	ca->have_hsm = true;
+	if ((r = airgap_check(ca->hsm.network, &rep)) != 0)
+		return r;
+	if (rep.nup > 0) {
+		ca_warn(ca, "network interfaces up: %s (HSM profile '%s' "
+		    "allows it: policy %s)", rep.summary, ca->hsm.name,
+		    ca->hsm.network == NET_WARN ? "warn" : "allow");
+		if (ca->j != NULL) {
+			d = json_pack("{s:s,s:s}", "interfaces", rep.summary,
+			    "policy", ca->hsm.network == NET_WARN ? "warn" :
+			    "allow");
+			r = ca_journal(ca, "airgap-warning", d, 0);
+			json_decref(d);
+			if (r != 0)
+				return r;
+		}
+	}
+	if ((r = token_open(&ca->hsm, &ca->tok)) != 0)
+		return r;
+	ti = token_info(ca->tok);
+	snprintf(what, sizeof(what), "user PIN for token '%s' (serial %s)",
+	    ti->label, ti->serial);
+	r = prompt_pin(ps, what, pin, sizeof(pin));
+	if (r == 0)
+		r = token_login(ca->tok, pin, strlen(pin));
+	explicit_bzero(pin, sizeof(pin));
+	return r;
+}
+
+void
+ca_begin(struct ca *ca, struct cmd_ctx *ctx, const char *command)
+{
+	memset(ca, 0, sizeof(*ca));
+	ca->ctx = ctx;
+	ca->command = command;
+	ca->lockfd = -1;
+	if (ctx->ceremony != NULL)
+		snprintf(ca->session, sizeof(ca->session), "%s", ctx->ceremony);
+	else
+		journal_new_id("cli", ca->session, sizeof(ca->session));
+}
+
+int
+ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
+    unsigned flags)
+{
+	const char *serial;
+	json_t *d = NULL;
+	int r;
+
+	ca_begin(ca, ctx, command);
+	if ((r = ca_home_path(ctx, ca->home, sizeof(ca->home))) != 0)
+		goto out;
+	if ((flags & CA_WRITE) && (r = ca_lock(ca)) != 0)
+		goto out;
+	if ((flags & CA_HOME) && (r = ca_load_home(ca)) != 0)
+		goto out;
+	if (flags & CA_WRITE) {
+		if ((r = journal_open(ca->home, ca->session, ctx->actor,
+		    &ca->j)) != 0 ||
+		    (r = airgap_host(&ca->host)) != 0)
+			goto out;
+		d = json_pack("{s:s,s:s,s:s,s:s,s:s}", "command", command,
+		    "host", ca->host.hostname, "kernel", ca->host.kernel,
+		    "airca", ca->host.airca_version,
+		    "binary-sha256", ca->host.binary_sha256);
+		if ((r = ca_journal(ca, "command", d, 0)) != 0)
+			goto out;
+	}
+	if (flags & CA_TOKEN) {
+		if ((r = ca_token_login(ca)) != 0)
+			goto out;
+		serial = state_str(ca->state, "token", "serial");
+		if (serial != NULL &&
+		    strcmp(serial, token_info(ca->tok)->serial) != 0) {
+			r = airca_errf(AIRCA_ERR_STATE, "this home belongs to "
+			    "token serial %s, but the HSM profile picked token "
+			    "serial %s", serial, token_info(ca->tok)->serial);
+			goto out;
+		}
+		if ((r = ca_match_key(ca, CA_ROOT_LABEL, ca->root)) != 0 ||
+		    (r = ca_match_key(ca, CA_AUDIT_LABEL, ca->audit)) != 0 ||
+		    (r = token_signing_key(ca->tok, CA_ROOT_LABEL,
+		    &ca->root_key)) != 0 ||
+		    (r = token_signing_key(ca->tok, CA_AUDIT_LABEL,
+		    &ca->audit_key)) != 0)
+			goto out;
+	}
+ out:
+	json_decref(d);
+	return r;
+}
+
+int
+ca_journal(struct ca *ca, const char *event, json_t *data, int flags)
+{
+	if (ca->j == NULL)
+		return airca_errf(AIRCA_ERR_INTERNAL, "journal not open for %s",
+		    event);
+	return journal_append(ca->j, event, data, flags, NULL);
+}
+
+int
+ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
+{
+	struct issue_params ip;
+	X509 *cert = NULL;
+	json_t *ev = NULL;
+	int r;
+
+	if (ci->days > ci->prof->days) {
+		r = airca_errf(AIRCA_ERR_POLICY, "--days %u is longer than "
+		    "profile %s allows (%u)", ci->days, ci->prof->name,
+		    ci->prof->days);
+		goto out;
+	}
+	memset(&ip, 0, sizeof(ip));
+	ip.prof = ci->prof;
+	ip.subject = ci->subject;
+	ip.pubkey = ci->pubkey;
+	ip.dns = ci->dns;
+	ip.ndns = ci->ndns;
+	ip.issuer = ci->issuer;
+	ip.sign_key = ci->issuer_key;
+	ip.not_before = now();
+	ip.days = ci->days;
+	if ((r = token_random(ca->tok, ip.serial, sizeof(ip.serial))) != 0 ||
+	    (r = issue_cert(&ip, &cert)) != 0)
+		goto out;
+	if ((ev = registry_cert_event(cert, ci->prof->name, ci->issuer,
+	    ci->label)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if (ci->extra != NULL)
+		json_object_update(ev, ci->extra);
+	if ((r = registry_store_cert(ca->home, cert,
+	    (ci->journal_flags & JOURNAL_NOSYNC) ? MEDIA_NOSYNC : 0)) != 0 ||
+	    (r = ca_journal(ca, "cert-issued", ev, ci->journal_flags)) != 0 ||
+	    (r = registry_apply(ca->reg, "cert-issued", ev)) != 0)
+		goto out;
+	ca->reg_dirty = true;
+	*certp = cert;
+	cert = NULL;
+ out:
+	json_decref(ev);
+	X509_free(cert);
+	return r;
+}
+
+int
+ca_find_ca(struct ca *ca, const char *label, const struct reg_entry **ep,
+    X509 **certp)
+{
+	const struct reg_entry *e;
+
+	if ((e = registry_by_label(ca->reg, label)) == NULL ||
+	    (strcmp(e->profile, "device-ca") != 0 &&
+	    strcmp(e->profile, "root") != 0))
+		return airca_errf(AIRCA_ERR_NOTFOUND, "no CA labelled '%s' in "
+		    "this home (see 'airca list --profile device-ca')", label);
+	if (ep != NULL)
+		*ep = e;
+	return registry_load_cert(ca->home, e->serial, certp);
+}
+
+int
+ca_close(struct ca *ca, int r)
+{
+	json_t *d;
+	int r2 = 0;
+
+	if (ca->j != NULL) {
+		if (r != 0) {
+			d = json_pack("{s:s,s:s}", "error", airca_strerror(r),
+			    "reason", airca_errmsg());
+			if (journal_append(ca->j, "command-failed", d, 0,
+			    NULL) != 0)
+				r2 = AIRCA_ERR_JOURNAL;
+			json_decref(d);
+		}
+		if (ca->audit_key != NULL && r2 == 0)
+			r2 = journal_checkpoint(ca->j, ca->audit_key, ca->audit);
+		else if (journal_unsigned(ca->j) > 0 && ca->audit_key == NULL &&
+		    r == 0)
+			ca_warn(ca, "%zu journal entries wait for the next "
+			    "signed checkpoint (no token session)",
+			    journal_unsigned(ca->j));
+	}
+	if (ca->reg != NULL && ca->reg_dirty && r2 == 0)
+		r2 = registry_save(ca->reg);
+	journal_close(ca->j);
+	ca->j = NULL;
+	registry_free(ca->reg);
+	ca->reg = NULL;
+	EVP_PKEY_free(ca->root_key);
+	EVP_PKEY_free(ca->audit_key);
+	ca->root_key = ca->audit_key = NULL;
+	token_close(ca->tok);
+	ca->tok = NULL;
+	X509_free(ca->root);
+	X509_free(ca->audit);
+	ca->root = ca->audit = NULL;
+	if (ca->have_policy)
+		policy_free(&ca->pol);
+	ca->have_policy = false;
+	json_decref(ca->state);
+	ca->state = NULL;
+	if (ca->lockfd != -1)
+		close(ca->lockfd);
+	ca->lockfd = -1;
+	if (r == 0 && r2 != 0)
+		return r2;
+	return r;
+}
+
+static json_t *
+key_json(const struct token_key_info *ki, const struct key_attrs *a)
+{
+	char id[2 * TOKEN_ID_MAX + 1];
+
+	hex_encode(ki->id, ki->id_len, id);
+	return json_pack("{s:s,s:s,s:s,s:s,s:{s:b,s:b,s:b,s:b,s:b,s:b,s:b,"
+	    "s:b,s:b}}", "label", ki->label, "type", key_type_name(ki->type),
+	    "id", id, "spki", ki->spki_sha256, "attributes",
+	    "token", a->token, "private", a->private_, "sensitive",
+	    a->sensitive, "extractable", a->extractable, "local", a->local,
+	    "always-sensitive", a->always_sensitive, "never-extractable",
+	    a->never_extractable, "decrypt", a->decrypt, "unwrap", a->unwrap);
+}
+
+/* Generate a CA key pair on the token and journal it with its attributes. */
+int
+ca_generate_key(struct ca *ca, enum key_type type, const char *label, EVP_PKEY **pubp,
+    EVP_PKEY **signp)
+{
+	struct token_key_info ki;
+	struct key_attrs a;
+	json_t *d = NULL;
+	int r;
+
+	if ((r = token_generate(ca->tok, type, label, pubp, &ki)) != 0 ||
+	    (r = token_key_attrs(ca->tok, label, &a)) != 0)
+		goto out;
+	if ((d = key_json(&ki, &a)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = ca_journal(ca, "key-generated", d, 0)) != 0 ||
+	    (r = token_signing_key(ca->tok, label, signp)) != 0)
+		goto out;
+ out:
+	json_decref(d);
+	return r;
+}
+
+
+int
+ca_sign_csr(struct ca *ca, const struct profile *prof, struct csr *c,
+    X509 *issuer, EVP_PKEY *issuer_key, unsigned days, json_t *extra,
+    int journal_flags, X509 **certp)
+{
+	struct ca_issue ci;
+	const struct reg_entry *prev;
+	X509_NAME *subj = NULL;
+	char spki[SHA256_HEX_LEN + 1], *cn = NULL, keyname[32];
+	int r;
+
+	if ((c->key == CSR_KEY_RSA && (!prof->allow_rsa ||
+	    c->key_bits < (int)prof->min_rsa_bits)) ||
+	    (c->key == CSR_KEY_EC_P384 && !prof->allow_p384)) {
+		r = airca_errf(AIRCA_ERR_POLICY, "key %s is not allowed by "
+		    "profile %s", csr_key_name(c, keyname, sizeof(keyname)),
+		    prof->name);
+		goto out;
+	}
+	if ((r = policy_subject(prof, X509_REQ_get_subject_name(c->req),
+	    X509_get_subject_name(issuer), &subj)) != 0)
+		goto out;
+	if (prof->san != SAN_NONE &&
+	    (r = policy_dns(prof, c->dns, c->ndns)) != 0)
+		goto out;
+	if (prof->id == PROFILE_DEVICE && !ca->pol.allow_renewal) {
+		hex_encode(c->spki_sha256, SHA256_LEN, spki);
+		cn = name_cn(subj);
+		if (cn != NULL && (prev = registry_by_cn(ca->reg, prof->name,
+		    cn)) != NULL) {
+			r = airca_errf(AIRCA_ERR_POLICY, "duplicate: CN %s was "
+			    "issued before (serial %s) and the policy does not "
+			    "allow renewal", cn, prev->serial);
+			goto out;
+		}
+		if ((prev = registry_by_spki(ca->reg, prof->name, spki)) !=
+		    NULL) {
+			r = airca_errf(AIRCA_ERR_POLICY, "duplicate: this public "
+			    "key was certified before (serial %s, CN %s)",
+			    prev->serial, prev->cn != NULL ? prev->cn : "-");
+			goto out;
+		}
+	}
+	memset(&ci, 0, sizeof(ci));
+	ci.prof = prof;
+	ci.subject = subj;
+	ci.pubkey = c->pub;
+	ci.dns = prof->san != SAN_NONE ? c->dns : NULL;
+	ci.ndns = prof->san != SAN_NONE ? c->ndns : 0;
+	ci.issuer = issuer;
+	ci.issuer_key = issuer_key;
+	ci.days = days;
+	ci.extra = extra;
+	ci.journal_flags = journal_flags;
+	r = ca_issue(ca, &ci, certp);
+ out:
+	free(cn);
+	X509_NAME_free(subj);
+	return r;
+}
+
+int
+ca_reject(struct ca *ca, const char *file, const unsigned char *sha,
+    const char *reason, int journal_flags)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	json_t *d;
+	int r;
+
+	if (sha != NULL)
+		hex_encode(sha, SHA256_LEN, hex);
+	d = json_pack("{s:s,s:s,s:s}", "file", file, "sha256",
+	    sha != NULL ? hex : "", "reason", reason);
+	if (d == NULL)
+		return AIRCA_ERR_NOMEM;
+	r = ca_journal(ca, "csr-rejected", d, journal_flags);
+	json_decref(d);
+	return r;
+}

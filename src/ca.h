@@ -1,0 +1,144 @@
+/*
+ * ca.h: the CA home (HOME/airca.json, policy.conf, root.pem, audit.pem,
+ * journal, registry, certs/) and the token session that goes with it.
+ * Commands open a struct ca with what they need, and close it with their
+ * result so that every command ends on a signed journal checkpoint.
+ */
+#ifndef AIRCA_CA_H
+#define AIRCA_CA_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "airgap.h"
+#include "cmd.h"
+#include "hsm.h"
+#include "journal.h"
+#include "policy.h"
+#include "registry.h"
+#include "token.h"
+
+#define CA_STATE_FILE	"airca.json"
+#define CA_POLICY_FILE	"policy.conf"
+#define CA_ROOT_LABEL	"airca-root"
+#define CA_AUDIT_LABEL	"airca-audit"
+
+/* ca_open() flags */
+#define CA_HOME		0x01	/* an initialised home: state, policy, root, audit, registry */
+#define CA_WRITE	0x02	/* lock the home and open the journal for appending */
+#define CA_TOKEN	0x04	/* open the token, check the air gap, log in, find root and audit keys */
+
+struct ca {
+	struct cmd_ctx *ctx;
+	const char *command;		/* the command name, for the journal */
+	char	home[PATH_MAX];
+	int	lockfd;
+	json_t	*state;			/* airca.json */
+	struct hsm_profile hsm;
+	bool	have_hsm;
+	struct policy pol;
+	bool	have_policy;
+	struct token *tok;
+	struct journal *j;
+	struct registry *reg;
+	bool	reg_dirty;
+	X509	*root, *audit;		/* certificates */
+	EVP_PKEY *root_key, *audit_key;	/* token keys (CA_TOKEN) */
+	struct host_info host;
+	char	session[96];		/* ceremony id or a fresh session id */
+};
+
+/* Resolve --home / AIRCA_HOME (required) into ca->home. */
+int	ca_home_path(struct cmd_ctx *ctx, char *out, size_t len);
+
+/* Set up an empty ca for command (session id, no files opened). */
+void	ca_begin(struct ca *ca, struct cmd_ctx *ctx, const char *command);
+
+/* Take the home's lock (HOME/.lock, flock): one airca at a time per home. */
+int	ca_lock(struct ca *ca);
+
+/*
+ * Open what flags ask for.  On error everything opened so far is closed
+ * again (ca_close is still safe to call).  command names the command in the
+ * journal ("api sign").
+ */
+int	ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
+	    unsigned flags);
+
+/*
+ * Load the HSM profile, open the token, check the air gap (journaling a
+ * warning if the profile allows), prompt for the PIN and log in; the PIN is
+ * wiped before this returns.  Used by ca_open(CA_TOKEN) and by init.
+ */
+int	ca_token_login(struct ca *ca);
+
+/*
+ * Journal an event (data borrowed).  Fails if the journal is not open.
+ * JOURNAL_NOSYNC flags pass through.
+ */
+int	ca_journal(struct ca *ca, const char *event, json_t *data, int flags);
+
+/*
+ * Issue one certificate: serial from the token's RNG, issue_cert(), store
+ * HOME/certs/SERIAL.pem, journal "cert-issued" (with extra merged into its
+ * data), update the registry.  *certp owned by the caller.
+ */
+struct ca_issue {
+	const struct profile *prof;
+	const X509_NAME *subject;
+	EVP_PKEY *pubkey;
+	char *const *dns;
+	size_t	ndns;
+	X509	*issuer;		/* NULL: self-signed */
+	EVP_PKEY *issuer_key;
+	unsigned days;			/* 0: the profile's */
+	const char *label;		/* token label of the subject key (CAs made here) */
+	json_t	*extra;			/* merged into the journal data; borrowed */
+	int	journal_flags;
+};
+int	ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp);
+
+/*
+ * Generate a CA key pair on the token (token_generate checks its
+ * attributes), journal "key-generated" with the attributes read back, and
+ * hand out the public key and the signing key.
+ */
+int	ca_generate_key(struct ca *ca, enum key_type type, const char *label,
+	    EVP_PKEY **pubp, EVP_PKEY **signp);
+
+/*
+ * Check a parsed request against a profile and issue it: subject rules,
+ * SAN DNS names, duplicates (device profile: a CN or key already issued is
+ * refused unless the policy allows renewal), then ca_issue().  A refusal
+ * is AIRCA_ERR_POLICY with the reason; the caller journals "csr-rejected".
+ */
+struct csr;
+int	ca_sign_csr(struct ca *ca, const struct profile *prof, struct csr *c,
+	    X509 *issuer, EVP_PKEY *issuer_key, unsigned days, json_t *extra,
+	    int journal_flags, X509 **certp);
+
+/* Journal a rejected request: file, its SHA-256, the reason. */
+int	ca_reject(struct ca *ca, const char *file, const unsigned char *sha,
+	    const char *reason, int journal_flags);
+
+/* The device CA (or root) whose token key has label; its certificate from the registry. */
+int	ca_find_ca(struct ca *ca, const char *label, const struct reg_entry **ep,
+	    X509 **certp);
+
+/*
+ * Close: with a journal open, a failed command (r != 0) is journaled
+ * ("command-failed" with the reason), then everything unsigned is covered
+ * by a signed checkpoint (when the audit key is at hand), the registry is
+ * saved, the token closed (logout; libp11 forgets the PIN) and the lock
+ * released.  Returns r, or the first error of closing if r was 0.
+ */
+int	ca_close(struct ca *ca, int r);
+
+/* Print the detail of a warning to stderr ("airca: warning: ..."). */
+void	ca_warn(struct ca *ca, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,403 @@
+/* cmd-api.c: airca api sign / api device-cas: the factory API's CSRs signed, and its upload body written. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "ca.h"
+#include "cmd.h"
+#include "csr.h"
+#include "error.h"
+#include "issue.h"
+#include "media.h"
+#include "util.h"
+
+/* Append the PEM of cert to *bufp (realloc'd). */
+static int
+pem_append(char **bufp, size_t *lenp, X509 *cert)
+{
+	char *pem = NULL, *nb;
+	size_t len;
+	int r;
+
+	if ((r = cert_pem(cert, &pem, &len)) != 0)
+		return r;
+	if ((nb = realloc(*bufp, *lenp + len + 1)) == NULL) {
+		free(pem);
+		return AIRCA_ERR_NOMEM;
+	}
+	memcpy(nb + *lenp, pem, len);
+	*lenp += len;
+	nb[*lenp] = '\0';
+	*bufp = nb;
+	free(pem);
+	return 0;
+}
+
+/*
+ * Every online and local device CA that is not revoked (valid or on hold),
+ * in issue order, as one PEM text: the factory API's ca-crt.
+ */
+static int
+device_cas_pem(struct ca *ca, char **pemp, size_t *lenp, size_t *np)
+{
+	const struct reg_entry *e;
+	X509 *x = NULL;
+	char *buf = NULL;
+	size_t i, len = 0, n = 0;
+	int r = 0;
+
+	for (i = 0; i < registry_count(ca->reg); i++) {
+		e = registry_at(ca->reg, i);
+		if ((strcmp(e->profile, "online-ca") != 0 &&
+		    strcmp(e->profile, "device-ca") != 0) ||
+		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED)
+			continue;
+		if ((r = registry_load_cert(ca->home, e->serial, &x)) != 0 ||
+		    (r = pem_append(&buf, &len, x)) != 0)
+			goto out;
+		X509_free(x);
+		x = NULL;
+		n++;
+	}
+	*pemp = buf;
+	*lenp = len;
+	*np = n;
+	buf = NULL;
+ out:
+	X509_free(x);
+	free(buf);
+	return r;
+}
+
+/* Mark valid certificates of profile as superseded by serial (TLS rotation). */
+static int
+supersede(struct ca *ca, const char *profile, const char *newserial)
+{
+	const struct reg_entry *e;
+	char old[SERIAL_HEX_MAX];
+	json_t *d;
+	size_t i;
+	int r;
+
+	for (i = 0; i < registry_count(ca->reg); i++) {
+		e = registry_at(ca->reg, i);
+		if (strcmp(e->profile, profile) != 0 ||
+		    e->status != CERT_VALID || strcmp(e->serial, newserial) == 0)
+			continue;
+		snprintf(old, sizeof(old), "%s", e->serial);
+		if ((d = json_pack("{s:s,s:s,s:i,s:I,s:s}", "serial", old,
+		    "status", "superseded", "reason", 4 /* superseded */,
+		    "status-time", (json_int_t)now(), "superseded-by",
+		    newserial)) == NULL)
+			return AIRCA_ERR_NOMEM;
+		r = ca_journal(ca, "cert-status", d, 0);
+		if (r == 0)
+			r = registry_apply(ca->reg, "cert-status", d);
+		json_decref(d);
+		if (r != 0)
+			return r;
+		ca->reg_dirty = true;
+	}
+	return 0;
+}
+
+static int
+write_upload(struct ca *ca, const char *outdir, json_t *upload,
+    struct bundle *b)
+{
+	json_t *d = NULL;
+	char *text = NULL;
+	int r;
+
+	if ((text = json_dumps(upload, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
+	    NULL)
+		return AIRCA_ERR_NOMEM;
+	if ((r = bundle_add(b, "upload.json", text, strlen(text))) != 0 ||
+	    (r = bundle_commit(b)) != 0)
+		goto out;
+	if ((d = json_pack("{s:s,s:o}", "dir", outdir, "files",
+	    bundle_manifest(b))) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	r = ca_journal(ca, "files-written", d, 0);
+ out:
+	json_decref(d);
+	free(text);
+	return r;
+}
+
+static int
+api_sign(struct ca *ca, const char *in, const char *outdir)
+{
+	struct api_response resp;
+	struct csr *c[API_NCSR] = { NULL, NULL, NULL };
+	X509 *cert[API_NCSR] = { NULL, NULL, NULL };
+	X509_NAME *subj = NULL;
+	const struct profile *prof;
+	struct bundle b;
+	const char *names[BUNDLE_MAX_FILES];
+	json_t *upload = NULL, *extra = NULL;
+	char *pem = NULL, *cas = NULL, hex[SHA256_HEX_LEN + 1];
+	char serial[SERIAL_HEX_MAX], reasons[2048] = "";
+	size_t len, caslen = 0, ncas = 0, nn = 0, nrej = 0;
+	bool rotation;
+	int i, r;
+
+	bundle_init(&b, outdir);
+	memset(&resp, 0, sizeof(resp));
+	if ((r = bundle_read_response(in, &resp)) != 0)
+		goto out;
+	rotation = resp.csr[API_CA] == NULL;
+
+	/* The outputs must all be free before anything is signed. */
+	if (!rotation)
+		names[nn++] = "root.pem";
+	for (i = 0; i < API_NCSR; i++)
+		if (resp.csr[i] != NULL)
+			names[nn++] = api_csr_file(i);
+	if (!rotation)
+		names[nn++] = "device-cas.pem";
+	names[nn++] = "upload.json";
+	if ((r = media_mkdir(outdir)) != 0 ||
+	    (r = bundle_check_free(outdir, names, nn)) != 0)
+		goto out;
+
+	/* All or nothing: check every request before signing any. */
+	for (i = 0; i < API_NCSR; i++) {
+		if (resp.csr[i] == NULL)
+			continue;
+		prof = policy_profile(&ca->pol, api_csr_profile(i));
+		r = csr_parse((unsigned char *)resp.csr[i], resp.csr_len[i], &c[i]);
+		if (r == 0)
+			r = policy_subject(prof, X509_REQ_get_subject_name(
+			    c[i]->req), X509_get_subject_name(ca->root), &subj);
+		if (r == 0 && prof->san != SAN_NONE)
+			r = policy_dns(prof, c[i]->dns, c[i]->ndns);
+		X509_NAME_free(subj);
+		subj = NULL;
+		if (r != 0) {
+			char what[4200];
+			unsigned char sha[SHA256_LEN];
+			size_t used = strlen(reasons);
+
+			if (r != AIRCA_ERR_POLICY && r != AIRCA_ERR_INPUT)
+				goto out;
+			snprintf(what, sizeof(what), "%s:%s", in, api_csr_key(i));
+			sha256(resp.csr[i], resp.csr_len[i], sha);
+			snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
+			    nrej > 0 ? "; " : "", api_csr_key(i), airca_errmsg());
+			if ((r = ca_reject(ca, what, sha, airca_errmsg(), 0)) != 0)
+				goto out;
+			nrej++;
+		}
+	}
+	if (nrej > 0) {
+		r = airca_errf(AIRCA_ERR_POLICY, "%s: nothing signed, %zu "
+		    "request%s refused: %s", in, nrej, nrej > 1 ? "s" : "",
+		    reasons);
+		goto out;
+	}
+
+	hex_encode(resp.sha256, SHA256_LEN, hex);
+	for (i = 0; i < API_NCSR; i++) {
+		if (c[i] == NULL)
+			continue;
+		json_decref(extra);
+		if ((extra = json_pack("{s:s,s:s,s:s}", "input", in,
+		    "input-sha256", hex, "field", api_csr_key(i))) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		prof = policy_profile(&ca->pol, api_csr_profile(i));
+		if ((r = ca_sign_csr(ca, prof, c[i], ca->root, ca->root_key, 0,
+		    extra, 0, &cert[i])) != 0)
+			goto out;
+		if (i != API_CA) {
+			cert_serial_hex(cert[i], serial, sizeof(serial));
+			if ((r = supersede(ca, prof->name, serial)) != 0)
+				goto out;
+		}
+	}
+
+	/* The files, and the PATCH body in the API's field order. */
+	if ((upload = json_object()) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if (!rotation) {
+		if ((r = cert_pem(ca->root, &pem, &len)) != 0 ||
+		    (r = bundle_add(&b, "root.pem", pem, len)) != 0)
+			goto out;
+		json_object_set_new(upload, "root-crt", json_string(pem));
+		free(pem);
+		pem = NULL;
+	}
+	for (i = 0; i < API_NCSR; i++) {
+		if (cert[i] == NULL)
+			continue;
+		if ((r = cert_pem(cert[i], &pem, &len)) != 0 ||
+		    (r = bundle_add(&b, api_csr_file(i), pem, len)) != 0)
+			goto out;
+		if (i == API_TLS)
+			json_object_set_new(upload, "tls-crt", json_string(pem));
+		free(pem);
+		pem = NULL;
+	}
+	if (!rotation) {
+		if ((r = device_cas_pem(ca, &cas, &caslen, &ncas)) != 0 ||
+		    (r = bundle_add(&b, "device-cas.pem", cas, caslen)) != 0)
+			goto out;
+		json_object_set_new(upload, "ca-crt", json_string(cas));
+	}
+	if (cert[API_EST] != NULL) {
+		if ((r = cert_pem(cert[API_EST], &pem, &len)) != 0)
+			goto out;
+		json_object_set_new(upload, "est-tls-crt", json_string(pem));
+	}
+	if ((r = write_upload(ca, outdir, upload, &b)) != 0)
+		goto out;
+	if (!ca->ctx->quiet && !ca->ctx->json) {
+		for (i = 0; i < API_NCSR; i++) {
+			if (cert[i] == NULL)
+				continue;
+			cert_serial_hex(cert[i], serial, sizeof(serial));
+			printf("%-12s signed: %s/%s (serial %s)\n",
+			    api_csr_key(i), outdir, api_csr_file(i), serial);
+		}
+		if (!rotation)
+			printf("ca-crt       %zu device CA%s (online and local, "
+			    "not revoked)\n", ncas, ncas == 1 ? "" : "s");
+		printf("upload       %s/upload.json  (PATCH body; SHA256SUMS "
+		    "beside it)\n", outdir);
+	}
+	r = 0;
+ out:
+	for (i = 0; i < API_NCSR; i++) {
+		csr_free(c[i]);
+		X509_free(cert[i]);
+	}
+	free(pem);
+	free(cas);
+	json_decref(upload);
+	json_decref(extra);
+	bundle_free(&b);
+	bundle_response_free(&resp);
+	return r;
+}
+
+static int
+api_device_cas(struct ca *ca, const char *outdir)
+{
+	struct bundle b;
+	const char *names[] = { "device-cas.pem", "upload.json" };
+	json_t *upload = NULL;
+	char *cas = NULL;
+	size_t caslen = 0, ncas = 0;
+	int r;
+
+	bundle_init(&b, outdir);
+	if ((r = media_mkdir(outdir)) != 0 ||
+	    (r = bundle_check_free(outdir, names, 2)) != 0 ||
+	    (r = device_cas_pem(ca, &cas, &caslen, &ncas)) != 0)
+		goto out;
+	if (ncas == 0) {
+		r = airca_errf(AIRCA_ERR_STATE, "no device CA to upload: "
+		    "create one with 'airca device-ca create' or sign the API's "
+		    "ca-csr with 'airca api sign'");
+		goto out;
+	}
+	if ((r = bundle_add(&b, "device-cas.pem", cas, caslen)) != 0)
+		goto out;
+	if ((upload = json_pack("{s:s}", "ca-crt", cas)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = write_upload(ca, outdir, upload, &b)) != 0)
+		goto out;
+	if (!ca->ctx->quiet)
+		printf("ca-crt: %zu device CA%s in %s/upload.json\n", ncas,
+		    ncas == 1 ? "" : "s", outdir);
+ out:
+	json_decref(upload);
+	free(cas);
+	bundle_free(&b);
+	return r;
+}
+
+static int
+parse_in_out(int argc, char **argv, const struct cmd_entry *e, bool need_in,
+    const char **in, const char **out)
+{
+	static const struct option opts[] = {
+		{ "in",		required_argument, NULL, 'i' },
+		{ "out",	required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			if (!need_in)
+				return cmd_usage(e);
+			*in = optarg;
+			break;
+		case 'o':
+			*out = optarg;
+			break;
+		default:
+			return cmd_usage(e);
+		}
+	}
+	if (optind != argc || (need_in && *in == NULL) || *out == NULL)
+		return cmd_usage(e);
+	return 0;
+}
+
+static int
+cmd_api_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct ca ca;
+	const char *in = NULL, *out = NULL;
+	int r;
+
+	if ((r = parse_in_out(argc, argv, &cmd_api_sign_entry, true, &in,
+	    &out)) != 0)
+		return r;
+	if ((r = ca_open(&ca, ctx, "api sign", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
+		r = api_sign(&ca, in, out);
+	return ca_close(&ca, r);
+}
+
+static int
+cmd_api_device_cas_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct ca ca;
+	const char *in = NULL, *out = NULL;
+	int r;
+
+	if ((r = parse_in_out(argc, argv, &cmd_api_device_cas_entry, false, &in,
+	    &out)) != 0)
+		return r;
+	if ((r = ca_open(&ca, ctx, "api device-cas", CA_HOME | CA_WRITE |
+	    CA_TOKEN)) == 0)
+		r = api_device_cas(&ca, out);
+	return ca_close(&ca, r);
+}
+
+const struct cmd_entry cmd_api_sign_entry = {
+	.name = "api sign",
+	.usage = "--in RESPONSE.json --out DIR",
+	.summary = "sign the factory API's CSRs; write upload.json",
+	.exec = cmd_api_sign_exec,
+};
+
+const struct cmd_entry cmd_api_device_cas_entry = {
+	.name = "api device-cas",
+	.usage = "--out DIR",
+	.summary = "upload.json with every device CA not revoked (ca-crt)",
+	.exec = cmd_api_device_cas_exec,
+};

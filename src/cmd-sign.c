@@ -1,0 +1,175 @@
+/* cmd-sign.c: airca sign: one request under any CSR profile, signed by the root or a local device CA. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca.h"
+#include "cmd.h"
+#include "csr.h"
+#include "error.h"
+#include "issue.h"
+#include "media.h"
+#include "util.h"
+
+static int
+sign_one(struct ca *ca, const char *profname, const char *in, const char *out,
+    const char *calabel, unsigned days)
+{
+	const struct profile *prof;
+	struct csr *c = NULL;
+	unsigned char *buf = NULL, sha[SHA256_LEN];
+	size_t len;
+	X509 *issuer = NULL, *cert = NULL;
+	EVP_PKEY *ikey = NULL;
+	json_t *extra = NULL, *d = NULL;
+	char *pem = NULL, serial[SERIAL_HEX_MAX], fp[SHA256_HEX_LEN + 1];
+	char hex[SHA256_HEX_LEN + 1], reason[1024];
+	int r, rr;
+
+	if ((prof = policy_profile(&ca->pol, profname)) == NULL ||
+	    prof->id == PROFILE_ROOT || prof->id == PROFILE_AUDIT) {
+		r = airca_errf(AIRCA_ERR_USAGE, "--profile %s: use tls, est-tls, "
+		    "online-ca, device-ca or device", profname);
+		goto out;
+	}
+	if (prof->id == PROFILE_DEVICE) {
+		if (calabel == NULL) {
+			r = airca_errf(AIRCA_ERR_USAGE, "profile device needs "
+			    "--ca LABEL: the local device CA that signs");
+			goto out;
+		}
+		if ((r = ca_find_ca(ca, calabel, NULL, &issuer)) != 0 ||
+		    (r = token_signing_key(ca->tok, calabel, &ikey)) != 0)
+			goto out;
+	} else {
+		if (calabel != NULL && strcmp(calabel, CA_ROOT_LABEL) != 0) {
+			r = airca_errf(AIRCA_ERR_USAGE, "profile %s is signed by "
+			    "the root; --ca is for device certificates", prof->name);
+			goto out;
+		}
+		if ((issuer = X509_dup(ca->root)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		ikey = ca->root_key;
+		EVP_PKEY_up_ref(ikey);
+	}
+	if ((r = media_read(in, MEDIA_MAX_CSR, &buf, &len)) != 0)
+		goto out;
+	sha256(buf, len, sha);
+	if ((r = csr_parse(buf, len, &c)) != 0) {
+		snprintf(reason, sizeof(reason), "%s", airca_errmsg());
+		goto reject;
+	}
+	hex_encode(sha, sizeof(sha), hex);
+	if ((extra = json_pack("{s:s,s:s}", "input", in, "input-sha256",
+	    hex)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = ca_sign_csr(ca, prof, c, issuer, ikey, days, extra, 0,
+	    &cert)) != 0) {
+		if (r != AIRCA_ERR_POLICY)
+			goto out;
+		snprintf(reason, sizeof(reason), "%s", airca_errmsg());
+		goto reject;
+	}
+	if ((r = cert_pem(cert, &pem, &len)) != 0 ||
+	    (r = media_write(out, pem, len, 0)) != 0)
+		goto out;
+	cert_serial_hex(cert, serial, sizeof(serial));
+	cert_fingerprint(cert, fp);
+	sha256_hex(pem, len, hex);
+	if ((d = json_pack("{s:{s:s}}", "files", out, hex)) == NULL ||
+	    (r = ca_journal(ca, "files-written", d, 0)) != 0)
+		goto out;
+	if (ca->ctx->json) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "profile",
+		    prof->name, "serial", serial, "fingerprint", fp, "out", out);
+
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else
+		printf("%s: signed as %s, serial %s\n  SHA-256 %s\n", out,
+		    prof->name, serial, fp);
+	r = 0;
+	goto out;
+ reject:
+	if ((rr = ca_reject(ca, in, sha, reason, 0)) != 0)
+		r = rr;
+	else
+		r = airca_errf(r == AIRCA_ERR_POLICY ? AIRCA_ERR_POLICY :
+		    AIRCA_ERR_INPUT, "%s rejected: %s", in, reason);
+ out:
+	free(pem);
+	free(buf);
+	json_decref(extra);
+	json_decref(d);
+	csr_free(c);
+	X509_free(issuer);
+	X509_free(cert);
+	EVP_PKEY_free(ikey);
+	return r;
+}
+
+static int
+cmd_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "profile",	required_argument, NULL, 'p' },
+		{ "in",		required_argument, NULL, 'i' },
+		{ "out",	required_argument, NULL, 'o' },
+		{ "ca",		required_argument, NULL, 'c' },
+		{ "days",	required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ca ca;
+	const char *prof = NULL, *in = NULL, *out = NULL, *calabel = NULL;
+	char *end;
+	unsigned long days = 0;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			prof = optarg;
+			break;
+		case 'i':
+			in = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'c':
+			calabel = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			days = strtoul(optarg, &end, 10);
+			if (errno || *end != '\0' || days == 0 || days > 36500)
+				return cmd_usage(&cmd_sign_entry);
+			break;
+		default:
+			return cmd_usage(&cmd_sign_entry);
+		}
+	}
+	if (optind != argc || prof == NULL || in == NULL || out == NULL)
+		return cmd_usage(&cmd_sign_entry);
+	if (media_exists(out))
+		return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
+		    "overwrites an output: move it away or choose another --out",
+		    out);
+	if ((r = ca_open(&ca, ctx, "sign", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
+		r = sign_one(&ca, prof, in, out, calabel, (unsigned)days);
+	return ca_close(&ca, r);
+}
+
+const struct cmd_entry cmd_sign_entry = {
+	.name = "sign",
+	.usage = "--profile P --in CSR --out CERT [--ca LABEL] [--days N]",
+	.summary = "sign one request under a profile",
+	.exec = cmd_sign_exec,
+};

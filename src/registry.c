@@ -1,0 +1,586 @@
+/* registry.c: the index of issued certificates, kept in step with the journal. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/pem.h>
+
+#include "error.h"
+#include "issue.h"
+#include "media.h"
+#include "registry.h"
+
+/* Open-addressing map from a key (derived from an entry) to entry index + 1. */
+enum map_kind { MAP_SERIAL, MAP_CN, MAP_SPKI, MAP_LABEL, MAP_NKINDS };
+
+struct map {
+	size_t	*slots;
+	size_t	cap;			/* power of two */
+};
+
+struct registry {
+	char	home[PATH_MAX];
+	struct reg_entry *e;
+	size_t	n, cap;
+	struct map maps[MAP_NKINDS];
+};
+
+static uint64_t
+hash_str2(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *a != '\0'; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (; b != NULL && *b != '\0'; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ULL;
+	return h;
+}
+
+/* The key parts of entry e for a map kind; false if it has none. */
+static bool
+entry_key(const struct reg_entry *e, enum map_kind k, const char **a,
+    const char **b)
+{
+	switch (k) {
+	case MAP_SERIAL:
+		*a = e->serial;
+		*b = NULL;
+		return true;
+	case MAP_CN:
+		*a = e->profile;
+		*b = e->cn;
+		return e->cn != NULL;
+	case MAP_SPKI:
+		*a = e->profile;
+		*b = e->spki;
+		return true;
+	case MAP_LABEL:
+		*a = e->label;
+		*b = NULL;
+		return e->label[0] != '\0';
+	default:
+		return false;
+	}
+}
+
+static bool
+key_eq(const char *a1, const char *b1, const char *a2, const char *b2)
+{
+	return strcmp(a1, a2) == 0 &&
+	    ((b1 == NULL && b2 == NULL) ||
+	    (b1 != NULL && b2 != NULL && strcmp(b1, b2) == 0));
+}
+
+static size_t
+map_find(const struct registry *reg, enum map_kind k, const char *a,
+    const char *b)
+{
+	const struct map *m = &reg->maps[k];
+	const char *ea, *eb;
+	size_t i, idx;
+
+	if (m->cap == 0)
+		return 0;
+	for (i = hash_str2(a, b) & (m->cap - 1); (idx = m->slots[i]) != 0;
+	    i = (i + 1) & (m->cap - 1)) {
+		if (entry_key(&reg->e[idx - 1], k, &ea, &eb) &&
+		    key_eq(a, b, ea, eb))
+			return idx;
+	}
+	return 0;
+}
+
+/* Insert (or replace, so the newest wins) entry idx (0-based). */
+static int
+map_put(struct registry *reg, enum map_kind k, size_t idx)
+{
+	struct map *m = &reg->maps[k];
+	const char *a, *b, *ea, *eb;
+	size_t i, j, *old, oldcap, cur;
+
+	if (!entry_key(&reg->e[idx], k, &a, &b))
+		return 0;
+	if (m->cap == 0 || reg->n * 2 > m->cap) {
+		old = m->slots;
+		oldcap = m->cap;
+		m->cap = oldcap == 0 ? 1024 : oldcap * 2;
+		if ((m->slots = calloc(m->cap, sizeof(size_t))) == NULL) {
+			m->slots = old;
+			m->cap = oldcap;
+			return AIRCA_ERR_NOMEM;
+		}
+		for (j = 0; j < oldcap; j++) {
+			if (old[j] == 0)
+				continue;
+			entry_key(&reg->e[old[j] - 1], k, &ea, &eb);
+			for (i = hash_str2(ea, eb) & (m->cap - 1);
+			    m->slots[i] != 0; i = (i + 1) & (m->cap - 1))
+				;
+			m->slots[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = hash_str2(a, b) & (m->cap - 1); (cur = m->slots[i]) != 0;
+	    i = (i + 1) & (m->cap - 1)) {
+		if (entry_key(&reg->e[cur - 1], k, &ea, &eb) &&
+		    key_eq(a, b, ea, eb))
+			break;
+	}
+	m->slots[i] = idx + 1;
+	return 0;
+}
+
+const char *
+cert_status_name(enum cert_status s)
+{
+	switch (s) {
+	case CERT_VALID:	return "valid";
+	case CERT_REVOKED:	return "revoked";
+	case CERT_HOLD:		return "hold";
+	case CERT_SUPERSEDED:	return "superseded";
+	}
+	return "unknown";
+}
+
+static int
+status_parse(const char *s, enum cert_status *st)
+{
+	if (strcmp(s, "valid") == 0)
+		*st = CERT_VALID;
+	else if (strcmp(s, "revoked") == 0)
+		*st = CERT_REVOKED;
+	else if (strcmp(s, "hold") == 0)
+		*st = CERT_HOLD;
+	else if (strcmp(s, "superseded") == 0)
+		*st = CERT_SUPERSEDED;
+	else
+		return AIRCA_ERR_INPUT;
+	return 0;
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool
+copy_field(char *dst, size_t size, const char *src)
+{
+	if (src == NULL || strlen(src) >= size)
+		return false;
+	memcpy(dst, src, strlen(src) + 1);
+	return true;
+}
+
+static int
+entry_from_json(json_t *d, struct reg_entry *e)
+{
+	const char *s;
+	json_t *v;
+
+	memset(e, 0, sizeof(*e));
+	if (!copy_field(e->serial, sizeof(e->serial), jstr(d, "serial")) ||
+	    !copy_field(e->profile, sizeof(e->profile), jstr(d, "profile")) ||
+	    !copy_field(e->fingerprint, sizeof(e->fingerprint),
+	    jstr(d, "fingerprint")) ||
+	    !copy_field(e->spki, sizeof(e->spki), jstr(d, "spki")) ||
+	    (s = jstr(d, "subject")) == NULL ||
+	    !json_is_integer(json_object_get(d, "not-before")) ||
+	    !json_is_integer(json_object_get(d, "not-after")))
+		return airca_errf(AIRCA_ERR_INPUT, "certificate record lacks "
+		    "serial, profile, fingerprint, spki, subject or validity");
+	if ((s = jstr(d, "issuer")) != NULL &&
+	    !copy_field(e->issuer, sizeof(e->issuer), s))
+		return airca_errf(AIRCA_ERR_INPUT, "bad issuer serial");
+	if ((s = jstr(d, "label")) != NULL &&
+	    !copy_field(e->label, sizeof(e->label), s))
+		return airca_errf(AIRCA_ERR_INPUT, "bad label");
+	e->not_before = (time_t)json_integer_value(json_object_get(d, "not-before"));
+	e->not_after = (time_t)json_integer_value(json_object_get(d, "not-after"));
+	if ((s = jstr(d, "status")) != NULL && status_parse(s, &e->status) != 0)
+		return airca_errf(AIRCA_ERR_INPUT, "bad status '%s'", s);
+	if (json_is_integer(v = json_object_get(d, "reason")))
+		e->reason = (int)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(d, "status-time")))
+		e->status_time = (time_t)json_integer_value(v);
+	if ((s = jstr(d, "superseded-by")) != NULL)
+		copy_field(e->superseded_by, sizeof(e->superseded_by), s);
+	if ((e->subject = xstrdup(jstr(d, "subject"))) == NULL ||
+	    ((s = jstr(d, "cn")) != NULL && (e->cn = xstrdup(s)) == NULL)) {
+		free(e->subject);
+		return AIRCA_ERR_NOMEM;
+	}
+	return 0;
+}
+
+static json_t *
+entry_to_json(const struct reg_entry *e)
+{
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(o, "serial", json_string(e->serial));
+	json_object_set_new(o, "profile", json_string(e->profile));
+	if (e->issuer[0] != '\0')
+		json_object_set_new(o, "issuer", json_string(e->issuer));
+	if (e->label[0] != '\0')
+		json_object_set_new(o, "label", json_string(e->label));
+	json_object_set_new(o, "fingerprint", json_string(e->fingerprint));
+	json_object_set_new(o, "spki", json_string(e->spki));
+	json_object_set_new(o, "subject", json_string(e->subject));
+	if (e->cn != NULL)
+		json_object_set_new(o, "cn", json_string(e->cn));
+	json_object_set_new(o, "not-before", json_integer(e->not_before));
+	json_object_set_new(o, "not-after", json_integer(e->not_after));
+	json_object_set_new(o, "status", json_string(cert_status_name(e->status)));
+	if (e->status != CERT_VALID) {
+		json_object_set_new(o, "reason", json_integer(e->reason));
+		json_object_set_new(o, "status-time", json_integer(e->status_time));
+	}
+	if (e->superseded_by[0] != '\0')
+		json_object_set_new(o, "superseded-by",
+		    json_string(e->superseded_by));
+	return o;
+}
+
+static int
+registry_add(struct registry *reg, struct reg_entry *e)
+{
+	struct reg_entry *ne;
+	size_t ncap;
+	int k, r;
+
+	if (map_find(reg, MAP_SERIAL, e->serial, NULL) != 0)
+		return airca_errf(AIRCA_ERR_STATE, "serial %s is already in "
+		    "the registry", e->serial);
+	if (reg->n == reg->cap) {
+		ncap = reg->cap == 0 ? 256 : reg->cap * 2;
+		if ((ne = reallocarray(reg->e, ncap, sizeof(*ne))) == NULL)
+			return AIRCA_ERR_NOMEM;
+		reg->e = ne;
+		reg->cap = ncap;
+	}
+	reg->e[reg->n++] = *e;
+	for (k = 0; k < MAP_NKINDS; k++)
+		if ((r = map_put(reg, (enum map_kind)k, reg->n - 1)) != 0)
+			return r;
+	memset(e, 0, sizeof(*e));	/* ownership of strings moved */
+	return 0;
+}
+
+int
+registry_open(const char *home, struct registry **regp)
+{
+	struct registry *reg;
+	struct reg_entry e;
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	char *line, *next;
+	size_t len, lineno = 0;
+	json_t *o;
+	json_error_t jerr;
+	int r;
+
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return AIRCA_ERR_NOMEM;
+	snprintf(reg->home, sizeof(reg->home), "%s", home);
+	if ((r = path_join(path, sizeof(path), home, REGISTRY_FILE)) != 0)
+		goto out;
+	r = media_read(path, (size_t)1 << 30, &buf, &len);
+	if (r == AIRCA_ERR_NOTFOUND) {
+		airca_errclear();
+		r = 0;
+		goto done;
+	}
+	if (r != 0)
+		goto out;
+	for (line = (char *)buf; line < (char *)buf + len; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) == NULL) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s:%zu: incomplete "
+			    "line; rebuild with 'airca registry rebuild'",
+			    path, lineno);
+			goto out;
+		}
+		*next++ = '\0';
+		if ((o = json_loads(line, 0, &jerr)) == NULL) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s:%zu: %s; rebuild "
+			    "with 'airca registry rebuild'", path, lineno,
+			    jerr.text);
+			goto out;
+		}
+		r = entry_from_json(o, &e);
+		json_decref(o);
+		if (r != 0 || (r = registry_add(reg, &e)) != 0) {
+			free(e.subject);
+			free(e.cn);
+			airca_errctx(r, "%s:%zu", path, lineno);
+			goto out;
+		}
+	}
+ done:
+	*regp = reg;
+	reg = NULL;
+ out:
+	free(buf);
+	registry_free(reg);
+	return r;
+}
+
+void
+registry_free(struct registry *reg)
+{
+	size_t i;
+	int k;
+
+	if (reg == NULL)
+		return;
+	for (i = 0; i < reg->n; i++) {
+		free(reg->e[i].subject);
+		free(reg->e[i].cn);
+	}
+	for (k = 0; k < MAP_NKINDS; k++)
+		free(reg->maps[k].slots);
+	free(reg->e);
+	free(reg);
+}
+
+int
+registry_apply(struct registry *reg, const char *event, json_t *data)
+{
+	struct reg_entry e, *cur;
+	const char *serial, *s;
+	size_t idx;
+	int r;
+
+	if (strcmp(event, "cert-issued") == 0) {
+		if ((r = entry_from_json(data, &e)) != 0)
+			return r;
+		if ((r = registry_add(reg, &e)) != 0) {
+			free(e.subject);
+			free(e.cn);
+		}
+		return r;
+	}
+	if (strcmp(event, "cert-status") == 0) {
+		if ((serial = jstr(data, "serial")) == NULL ||
+		    (idx = map_find(reg, MAP_SERIAL, serial, NULL)) == 0)
+			return airca_errf(AIRCA_ERR_STATE, "status change for "
+			    "unknown serial %s", serial ? serial : "(none)");
+		cur = &reg->e[idx - 1];
+		if ((s = jstr(data, "status")) == NULL ||
+		    status_parse(s, &cur->status) != 0)
+			return airca_errf(AIRCA_ERR_STATE, "bad status");
+		cur->reason = (int)json_integer_value(json_object_get(data,
+		    "reason"));
+		cur->status_time = (time_t)json_integer_value(
+		    json_object_get(data, "status-time"));
+		if ((s = jstr(data, "superseded-by")) != NULL)
+			copy_field(cur->superseded_by,
+			    sizeof(cur->superseded_by), s);
+		return 0;
+	}
+	return 0;
+}
+
+int
+registry_save(struct registry *reg)
+{
+	char path[PATH_MAX], *line;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, l, i;
+	json_t *o;
+	int r = AIRCA_ERR_NOMEM;
+
+	if ((r = path_join(path, sizeof(path), reg->home, REGISTRY_FILE)) != 0)
+		goto out;
+	r = AIRCA_ERR_NOMEM;
+	for (i = 0; i < reg->n; i++) {
+		if ((o = entry_to_json(&reg->e[i])) == NULL)
+			goto out;
+		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		    JSON_ENSURE_ASCII);
+		json_decref(o);
+		if (line == NULL)
+			goto out;
+		l = strlen(line);
+		if (len + l + 2 > cap) {
+			char *nb;
+
+			cap = (len + l + 2) * 2;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				free(line);
+				goto out;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, line, l);
+		buf[len + l] = '\n';
+		len += l + 1;
+		free(line);
+	}
+	r = media_write(path, buf != NULL ? buf : "", len, MEDIA_REPLACE);
+ out:
+	free(buf);
+	return r;
+}
+
+size_t
+registry_count(const struct registry *reg)
+{
+	return reg->n;
+}
+
+const struct reg_entry *
+registry_at(const struct registry *reg, size_t i)
+{
+	return i < reg->n ? &reg->e[i] : NULL;
+}
+
+const struct reg_entry *
+registry_by_serial(const struct registry *reg, const char *serial)
+{
+	size_t idx = map_find(reg, MAP_SERIAL, serial, NULL);
+
+	return idx != 0 ? &reg->e[idx - 1] : NULL;
+}
+
+const struct reg_entry *
+registry_by_cn(const struct registry *reg, const char *profile, const char *cn)
+{
+	size_t idx = map_find(reg, MAP_CN, profile, cn);
+
+	return idx != 0 ? &reg->e[idx - 1] : NULL;
+}
+
+const struct reg_entry *
+registry_by_spki(const struct registry *reg, const char *profile,
+    const char *spki)
+{
+	size_t idx = map_find(reg, MAP_SPKI, profile, spki);
+
+	return idx != 0 ? &reg->e[idx - 1] : NULL;
+}
+
+const struct reg_entry *
+registry_by_label(const struct registry *reg, const char *label)
+{
+	size_t idx = map_find(reg, MAP_LABEL, label, NULL);
+
+	return idx != 0 ? &reg->e[idx - 1] : NULL;
+}
+
+int
+registry_store_cert(const char *home, X509 *cert, int media_flags)
+{
+	char dir[PATH_MAX], path[PATH_MAX], serial[SERIAL_HEX_MAX + 4];
+	char *pem = NULL;
+	size_t len;
+	int r;
+
+	cert_serial_hex(cert, serial, sizeof(serial));
+	if ((r = path_join(dir, sizeof(dir), home, "certs")) != 0 ||
+	    (r = media_mkdir(dir)) != 0)
+		return r;
+	strcat(serial, ".pem");
+	if ((r = path_join(path, sizeof(path), dir, serial)) != 0)
+		return r;
+	if ((r = cert_pem(cert, &pem, &len)) != 0)
+		return r;
+	r = media_write(path, pem, len, media_flags);
+	free(pem);
+	return r;
+}
+
+int
+registry_load_cert(const char *home, const char *serial, X509 **certp)
+{
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	size_t len;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int r;
+
+	if (!name_safe(serial, SERIAL_HEX_MAX - 1))
+		return airca_errf(AIRCA_ERR_INPUT, "bad serial");
+	if (snprintf(path, sizeof(path), "%s/certs/%s.pem", home, serial) >=
+	    (int)sizeof(path))
+		return airca_errf(AIRCA_ERR_INPUT, "path too long");
+	if ((r = media_read(path, MEDIA_MAX_CERT, &buf, &len)) != 0)
+		goto out;
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
+	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		r = airca_errssl(AIRCA_ERR_STATE, "%s: not a certificate", path);
+		goto out;
+	}
+	*certp = x;
+	x = NULL;
+	r = 0;
+ out:
+	X509_free(x);
+	BIO_free(bio);
+	free(buf);
+	return r;
+}
+
+static time_t
+asn1_time_t(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+json_t *
+registry_cert_event(X509 *cert, const char *profile, X509 *issuer,
+    const char *label)
+{
+	char serial[SERIAL_HEX_MAX], fp[SHA256_HEX_LEN + 1];
+	char spki[SHA256_HEX_LEN + 1], *subject = NULL, *cn = NULL;
+	json_t *o = NULL;
+
+	cert_serial_hex(cert, serial, sizeof(serial));
+	cert_fingerprint(cert, fp);
+	if (pubkey_spki_sha256(X509_get0_pubkey(cert), spki) != 0 ||
+	    (subject = name_oneline(X509_get_subject_name(cert))) == NULL ||
+	    (o = json_object()) == NULL)
+		goto out;
+	cn = name_cn(X509_get_subject_name(cert));
+	json_object_set_new(o, "profile", json_string(profile));
+	json_object_set_new(o, "serial", json_string(serial));
+	json_object_set_new(o, "fingerprint", json_string(fp));
+	json_object_set_new(o, "spki", json_string(spki));
+	json_object_set_new(o, "subject", json_string(subject));
+	if (cn != NULL)
+		json_object_set_new(o, "cn", json_string(cn));
+	json_object_set_new(o, "not-before",
+	    json_integer(asn1_time_t(X509_get0_notBefore(cert))));
+	json_object_set_new(o, "not-after",
+	    json_integer(asn1_time_t(X509_get0_notAfter(cert))));
+	if (issuer != NULL && issuer != cert) {
+		cert_serial_hex(issuer, serial, sizeof(serial));
+		json_object_set_new(o, "issuer", json_string(serial));
+	}
+	if (label != NULL && label[0] != '\0')
+		json_object_set_new(o, "label", json_string(label));
+ out:
+	free(subject);
+	free(cn);
+	return o;
+}

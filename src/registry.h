@@ -1,0 +1,87 @@
+/*
+ * registry.h: the index of issued certificates (HOME/registry.jsonl and
+ * HOME/certs/SERIAL.pem).  Every change comes from a journal event through
+ * registry_apply(), so the registry can be rebuilt from the journal alone
+ * (plus the certificate files) and equals what it was.
+ */
+#ifndef AIRCA_REGISTRY_H
+#define AIRCA_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "util.h"
+
+#define REGISTRY_FILE	"registry.jsonl"
+#define SERIAL_HEX_MAX	41
+
+enum cert_status {
+	CERT_VALID = 0,
+	CERT_REVOKED,
+	CERT_HOLD,
+	CERT_SUPERSEDED,
+};
+
+struct reg_entry {
+	char	serial[SERIAL_HEX_MAX];
+	char	profile[16];
+	char	issuer[SERIAL_HEX_MAX];		/* issuer's serial; "" when self-signed */
+	char	label[65];			/* token key label for CAs made here, else "" */
+	char	fingerprint[SHA256_HEX_LEN + 1];	/* SHA-256 of the DER */
+	char	spki[SHA256_HEX_LEN + 1];	/* SHA-256 of the SubjectPublicKeyInfo */
+	char	*subject;			/* RFC 2253, owned */
+	char	*cn;				/* owned, may be NULL */
+	time_t	not_before, not_after;
+	enum cert_status status;
+	int	reason;				/* CRL reason when revoked/on hold */
+	time_t	status_time;
+	char	superseded_by[SERIAL_HEX_MAX];
+};
+
+struct registry;
+
+/* Load HOME/registry.jsonl (missing file: empty registry). */
+int	registry_open(const char *home, struct registry **regp);
+void	registry_free(struct registry *reg);
+
+/*
+ * Apply one journal event (cert-issued, cert-status, ...; other events
+ * are ignored) to the in-memory registry.  Returns 0, or AIRCA_ERR_STATE
+ * if the event contradicts the registry (a duplicate serial, an unknown one).
+ */
+int	registry_apply(struct registry *reg, const char *event, json_t *data);
+
+/*
+ * Write registry.jsonl atomically (replacing the previous one).  Appends
+ * since the last save are cheap: registry_apply() keeps them in memory.
+ */
+int	registry_save(struct registry *reg);
+
+size_t	registry_count(const struct registry *reg);
+const struct reg_entry *registry_at(const struct registry *reg, size_t i);
+
+/* Lookups; NULL when absent.  Several entries may share a CN or key: the newest is returned. */
+const struct reg_entry *registry_by_serial(const struct registry *reg, const char *serial);
+const struct reg_entry *registry_by_cn(const struct registry *reg, const char *profile, const char *cn);
+const struct reg_entry *registry_by_spki(const struct registry *reg, const char *profile, const char *spki);
+const struct reg_entry *registry_by_label(const struct registry *reg, const char *label);
+
+/* HOME/certs/SERIAL.pem: write (never replace) and read back. */
+int	registry_store_cert(const char *home, X509 *cert, int media_flags);
+int	registry_load_cert(const char *home, const char *serial, X509 **certp);
+
+/* "valid", "revoked", "hold", "superseded"; the CRL reason name. */
+const char *cert_status_name(enum cert_status s);
+
+/*
+ * The journal data of a cert-issued event for cert: profile, serial,
+ * fingerprint, spki, subject, cn, not-before/after, issuer serial, label.
+ */
+json_t	*registry_cert_event(X509 *cert, const char *profile, X509 *issuer,
+	    const char *label);
+
+#endif
