@@ -48,6 +48,18 @@ all_space(const unsigned char *p, size_t len)
 	return true;
 }
 
+/* Only printable ASCII and whitespace: text, never DER (which has tag bytes below 0x20). */
+static bool
+looks_text(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is_space(p[i]) && (p[i] < 0x20 || p[i] > 0x7e))
+			return false;
+	return true;
+}
+
 /* A PEM type from the input, fit for a message. */
 static const char *
 pem_type(const char *name, char *buf, size_t len)
@@ -473,7 +485,7 @@ read_extensions(struct csr *c)
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	X509_EXTENSION *ext;
 	char oid[80];
-	int idx, i, j, n, r;
+	int idx = -1, i, j, n, r;
 
 	if ((r = ext_req_attr(c->req, &idx)) != 0)
 		goto out;
@@ -561,7 +573,7 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 		    "certificate request", len);
 		goto out;
 	}
-	if (data[0] == 0x30)
+	if (data[0] == 0x30 && !looks_text(data, len))
 		r = parse_der(data, len, &req);
 	else {
 		while (i < len && is_space(data[i]))
