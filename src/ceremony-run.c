@@ -434,17 +434,16 @@ step_media(struct runner *rn, const struct ceremony_step *s, json_t *detail)
 
 /* Call a command's exec as the CLI would, under the ceremony id. */
 static int
-exec_command(struct runner *rn, const struct cmd_entry *e, int nwords,
-    int argc, char **argv, const char *actor)
+exec_command(struct runner *rn, const struct cmd_entry *e, int argc,
+    char **argv, const char *actor)
 {
 	struct cmd_ctx ctx = rn->ctx;
 	int r;
 
 	ctx.actor = actor;
 	home_close(rn);
-	optind = 0;			/* glibc: full getopt reset */
 	airca_errclear();
-	r = e->exec(&ctx, argc - (nwords - 1), argv + (nwords - 1));
+	r = cmd_run(&ctx, argc, argv);
 	if (r != 0)
 		show(rn, "  airca %s: %s%s%s", e->name, airca_strerror(r),
 		    *airca_errmsg() != '\0' ? ": " : "", airca_errmsg());
@@ -458,7 +457,7 @@ step_run(struct runner *rn, const struct ceremony_step *s,
 {
 	int r;
 
-	r = exec_command(rn, s->cmd, s->nwords, argc, argv, who->name);
+	r = exec_command(rn, s->cmd, argc, argv, who->name);
 	json_object_set_new(detail, "exit", json_integer(airca_exit_code(r)));
 	return r;
 }
@@ -473,7 +472,7 @@ step_seal(struct runner *rn, const struct ceremony_participant *who)
 	if ((e = cmd_find(2, argv, &nw)) == NULL || nw != 2)
 		return airca_errf(AIRCA_ERR_STATE, "this airca has no 'journal "
 		    "seal' command: the ceremony cannot be sealed");
-	return exec_command(rn, e, nw, 2, argv, who->name);
+	return exec_command(rn, e, 2, argv, who->name);
 }
 
 /* Show a step, get it confirmed, do it, journal the outcome. */

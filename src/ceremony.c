@@ -349,15 +349,15 @@ check_run(struct parser *p, struct ceremony_step *s)
 		    "'airca help'; names match exactly)", s->args[0],
 		    s->nargs > 1 && s->args[1][0] != '-' ? " " : "",
 		    s->nargs > 1 && s->args[1][0] != '-' ? s->args[1] : "");
-	if ((size_t)nw < s->nargs && strncmp(s->args[nw], "--", 2) != 0)
-		return perr(p, "after 'run %s' comes '%.40s', which is not an "
-		    "option (is the command's name misspelt?)", e->name,
-		    s->args[nw]);
 	if (strcmp(e->name, "journal seal") == 0)
 		return perr(p, "use a 'seal' step, not 'run journal seal'");
 	if (strncmp(e->name, "ceremony", 8) == 0 ||
 	    strcmp(e->name, "tui") == 0 || strcmp(e->name, "demo") == 0)
 		return perr(p, "'run %s' is not allowed in a ceremony", e->name);
+	if ((size_t)nw < s->nargs && strncmp(s->args[nw], "--", 2) != 0)
+		return perr(p, "after 'run %s' comes '%.40s', which is not an "
+		    "option (is the command's name misspelt?)", e->name,
+		    s->args[nw]);
 	for (i = (size_t)nw; i < s->nargs; i++)
 		if (ceremony_option_forbidden(s->args[i]))
 			return perr(p, "'%.40s': a script names no module, "
