@@ -218,8 +218,8 @@ get_confirmation(struct runner *rn, const struct ceremony_step *s,
 			r = airca_errf(AIRCA_ERR_INPUT, "'%.64s' is not a "
 			    "participant of this ceremony", name);
 		else if (p->role != s->role)
-			r = airca_errf(AIRCA_ERR_INPUT, "%s is a %s; step %u is "
-			    "confirmed by a %s", p->name,
+			r = airca_errf(AIRCA_ERR_INPUT, "%s is %s; step %u is "
+			    "confirmed by the %s", p->name,
 			    rn->c->roles[p->role].name, s->n, role);
 		else {
 			*whop = p;
@@ -491,7 +491,7 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 	if ((detail = json_object()) == NULL)
 		return AIRCA_ERR_NOMEM;
 	show(rn, "%s", "");
-	show(rn, "Step %u of %zu: %s (confirmed by a %s)", s->n,
+	show(rn, "Step %u of %zu: %s (by %s)", s->n,
 	    rn->c->nsteps, ceremony_kind_name(s->kind), role);
 	if ((r = ceremony_expand(rn->c, s->say, say, sizeof(say))) != 0)
 		goto done;

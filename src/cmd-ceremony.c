@@ -137,7 +137,7 @@ print_form(FILE *f, const struct ceremony *c)
 		s = &c->steps[i];
 		fputc('\n', f);
 		rule(f, '-');
-		fprintf(f, "Step %u  %s  (confirmed by a %s)\n", s->n,
+		fprintf(f, "Step %u  %s  (by %s)\n", s->n,
 		    ceremony_kind_name(s->kind), c->roles[s->role].name);
 		if (s->nargs > 0) {
 			size_t o = 0;
@@ -349,8 +349,8 @@ tty_confirm(void *arg, const struct ceremony_step *s, const char *role,
 	char prompt[160];
 	int r;
 
-	snprintf(prompt, sizeof(prompt), "Step %u: a %s confirms by typing "
-	    "their name (or 'abort'): ", s->n, role);
+	snprintf(prompt, sizeof(prompt), "Step %u, for the %s: type your "
+	    "name to confirm (or 'abort'): ", s->n, role);
 	do {
 		if ((r = tty_line(t, prompt, name, size)) != 0 &&
 		    r != AIRCA_ERR_INPUT)
