@@ -291,8 +291,12 @@ struct term {
 static void
 term_show(void *arg, const char *text)
 {
+	int indent = (int)strspn(text, " ");
+
 	(void)arg;
-	printf("%s\n", text);
+	if (indent > 8)
+		indent = 8;
+	wrap(stdout, indent, text + indent);
 	fflush(stdout);
 }
 
