@@ -112,3 +112,12 @@ install: all
 
 clean:
 	rm -rf build
+
+# test-ceremony checks the shipped scripts against the real command table,
+# so it links the command objects (all but main.o) as well.
+CMD_NOMAIN_OBJS = $(filter-out $(BUILD)/src/main.o, $(CMD_OBJS))
+$(BUILD)/tests/test-ceremony: tests/unit/test-ceremony.c tests/unit/check.h \
+		$(CMD_NOMAIN_OBJS) $(BUILD)/libairca.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) \
+		$(BUILD)/libairca.a $(LIBS) $(TUI_LIBS)

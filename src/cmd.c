@@ -13,6 +13,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_api_sign_entry,
 	&cmd_api_device_cas_entry,
 	&cmd_sign_entry,
+	&cmd_ceremony_run_entry,
+	&cmd_ceremony_print_entry,
+	&cmd_ceremony_check_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,
 	NULL

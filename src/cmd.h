@@ -39,6 +39,9 @@ extern const struct cmd_entry cmd_device_ca_create_entry;
 extern const struct cmd_entry cmd_sign_entry;
 extern const struct cmd_entry cmd_api_sign_entry;
 extern const struct cmd_entry cmd_api_device_cas_entry;
+extern const struct cmd_entry cmd_ceremony_run_entry;
+extern const struct cmd_entry cmd_ceremony_print_entry;
+extern const struct cmd_entry cmd_ceremony_check_entry;
 extern const struct cmd_entry cmd_demo_entry;
 
 /*
