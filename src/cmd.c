@@ -7,6 +7,9 @@
 
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_token_list_entry,
+	&cmd_token_keys_entry,
+	&cmd_check_airgap_entry,
 	&cmd_version_entry,
 	NULL
 };

@@ -582,6 +582,46 @@ token_open(const struct hsm_profile *p, struct token **tokp)
 	return r;
 }
 
+void
+token_flag_words(unsigned long flags, char *buf, size_t size)
+{
+	static const struct {
+		CK_FLAGS flag;
+		const char *word;
+	} words[] = {
+		{ CKF_TOKEN_INITIALIZED, "initialized" },
+		{ CKF_LOGIN_REQUIRED, "login-required" },
+		{ CKF_USER_PIN_INITIALIZED, "user-pin-initialized" },
+		{ CKF_RNG, "rng" },
+		{ CKF_WRITE_PROTECTED, "write-protected" },
+		{ CKF_PROTECTED_AUTHENTICATION_PATH, "protected-auth-path" },
+		{ CKF_DUAL_CRYPTO_OPERATIONS, "dual-crypto" },
+		{ CKF_RESTORE_KEY_NOT_NEEDED, "restore-key-not-needed" },
+		{ CKF_CLOCK_ON_TOKEN, "clock" },
+		{ CKF_SECONDARY_AUTHENTICATION, "secondary-auth" },
+		{ CKF_USER_PIN_COUNT_LOW, "pin-count-low" },
+		{ CKF_USER_PIN_FINAL_TRY, "pin-final-try" },
+		{ CKF_USER_PIN_LOCKED, "pin-locked" },
+		{ CKF_USER_PIN_TO_BE_CHANGED, "pin-to-be-changed" },
+		{ CKF_SO_PIN_COUNT_LOW, "so-pin-count-low" },
+		{ CKF_SO_PIN_FINAL_TRY, "so-pin-final-try" },
+		{ CKF_SO_PIN_LOCKED, "so-pin-locked" },
+		{ CKF_SO_PIN_TO_BE_CHANGED, "so-pin-to-be-changed" },
+	};
+	size_t i, n;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!(flags & words[i].flag))
+			continue;
+		n = strlen(buf);
+		snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+		    words[i].word);
+	}
+}
+
 const struct token_info *
 token_info(const struct token *tok)
 {

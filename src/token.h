@@ -73,6 +73,12 @@ int	token_list(const char *module, struct token_info **infop, size_t *np);
  */
 int	token_open(const struct hsm_profile *p, struct token **tokp);
 
+/*
+ * CK_TOKEN_INFO flags as words ("initialized, login-required, rng, ...")
+ * into buf, separated by ", "; "" for none.  Truncates to size.
+ */
+void	token_flag_words(unsigned long flags, char *buf, size_t size);
+
 /* The chosen token's slot and token info; owned by tok. */
 const struct token_info *token_info(const struct token *tok);
 
