@@ -1168,6 +1168,17 @@ id_exists(struct token *tok, const unsigned char *id, size_t len, bool *existsp)
 	return 0;
 }
 
+static bool
+id_nonzero(const unsigned char *id, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (id[i] != 0)
+			return true;
+	return false;
+}
+
 static int
 check_label(struct token *tok, const char *label)
 {
@@ -1255,7 +1266,8 @@ token_generate(struct token *tok, enum key_type type, const char *label,
 		if ((r = token_random(tok, id, idlen)) != 0 ||
 		    (r = id_exists(tok, id, idlen, &exists)) != 0)
 			goto out;
-		if (!exists)
+		/* an all-zero ID means "pick one" to some HSMs (YubiHSM 2) */
+		if (!exists && id_nonzero(id, idlen))
 			break;
 	}
 

@@ -131,6 +131,16 @@ test_profile(void)
 	CHECK_STR(p.token_label, "airca");
 	CHECK_ERR(hsm_profile_load("nosuch", &p), AIRCA_ERR_NOTFOUND,
 	    "no HSM profile 'nosuch'");
+
+	/* the profiles we ship parse (tests run from the top directory) */
+	setenv("AIRCA_PROFILES", "hsm-profiles", 1);
+	CHECK(hsm_profile_load("softhsm2", &p) == 0);
+	CHECK(p.network == NET_WARN);
+	CHECK(hsm_profile_load("yubihsm2", &p) == 0);
+	CHECK(p.id_len == 2 && p.network == NET_REFUSE);
+	CHECK(hsm_profile_load("smartcard-hsm", &p) == 0);
+	CHECK_STR(p.token_label, "SmartCard-HSM (UserPIN)");
+	CHECK(p.network == NET_REFUSE);
 }
 
 /* A small certificate for pub, signed by signer with md. */
