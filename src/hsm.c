@@ -405,8 +405,10 @@ find_profile(const char *name, char *path, size_t size)
 		if (stat(path, &st) == 0)
 			return 0;
 		tl = strlen(tried);
-		snprintf(tried + tl, sizeof(tried) - tl, "%s%s",
-		    tl ? ", " : "", dirs[i]);
+		if (tl + 3 + strlen(dirs[i]) < sizeof(tried))
+			snprintf(tried + tl, sizeof(tried) - tl, "%s%.*s",
+			    tl ? ", " : "", (int)(sizeof(tried) - tl - 3),
+			    dirs[i]);
 	}
 	return airca_errf(AIRCA_ERR_NOTFOUND, "no HSM profile '%s' (looked in "
 	    "%s): give a path or set AIRCA_PROFILES", name, tried);
