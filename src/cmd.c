@@ -8,6 +8,9 @@
 
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_token_list_entry,
+	&cmd_token_keys_entry,
+	&cmd_check_airgap_entry,
 	&cmd_init_entry,
 	&cmd_device_ca_create_entry,
 	&cmd_api_sign_entry,
