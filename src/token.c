@@ -355,6 +355,66 @@ token_list(const char *module, struct token_info **infop, size_t *np)
 	return r;
 }
 
+/*
+ * Initialise the first slot whose token is not initialised yet: C_InitToken
+ * with the SO PIN and label, then the user PIN.  For rehearsal tokens
+ * (SoftHSM: demo, tests), so that no PIN ever passes through argv.
+ */
+int
+token_init(const char *module, const char *label, const char *so_pin,
+    const char *pin)
+{
+	struct raw raw;
+	PKCS11_CTX *ctx = NULL;
+	PKCS11_SLOT *slots = NULL, *slot = NULL;
+	unsigned int nslots = 0, i;
+	bool loaded = false;
+	int r = AIRCA_ERR_INTERNAL;
+
+	memset(&raw, 0, sizeof(raw));
+	if ((r = p11_load(module, &raw, &ctx, &loaded, &slots, &nslots)) != 0)
+		goto out;
+	for (i = 0; i < nslots && slot == NULL; i++)
+		if (slots[i].token != NULL && !slots[i].token->initialized)
+			slot = &slots[i];
+	if (slot == NULL) {
+		r = airca_errf(AIRCA_ERR_TOKEN, "%s: no slot with an "
+		    "uninitialised token", module);
+		goto out;
+	}
+	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
+		r = airca_errf(AIRCA_ERR_TOKEN, "C_InitToken failed (%s)",
+		    ckr_name(libp11_ckr()));
+		goto out;
+	}
+	/* libp11 re-reads the slot list; find the token again by label. */
+	PKCS11_release_all_slots(ctx, slots, nslots);
+	slots = NULL;
+	nslots = 0;
+	if (PKCS11_enumerate_slots(ctx, &slots, &nslots) != 0 ||
+	    (slot = PKCS11_find_token(ctx, slots, nslots)) == NULL) {
+		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s' not found after "
+		    "initialisation", label);
+		goto out;
+	}
+	for (i = 0; i < nslots; i++)
+		if (slots[i].token != NULL &&
+		    strcmp(slots[i].token->label, label) == 0)
+			slot = &slots[i];
+	if (PKCS11_open_session(slot, 1) != 0 ||
+	    PKCS11_login(slot, 1, so_pin) != 0 ||
+	    PKCS11_init_pin(slot->token, pin) != 0) {
+		r = airca_errf(AIRCA_ERR_TOKEN, "setting the user PIN failed "
+		    "(%s)", ckr_name(libp11_ckr()));
+		goto out;
+	}
+	PKCS11_logout(slot);
+	r = 0;
+ out:
+	p11_unload(&raw, ctx, loaded, slots, nslots);
+	return r;
+}
+
 /* Percent-decode src[0..len) into dst (size bytes, NUL-terminated). */
 static int
 pct_decode(const char *src, size_t len, char *dst, size_t size)

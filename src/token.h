@@ -134,6 +134,14 @@ int	token_public_key(struct token *tok, const char *label, EVP_PKEY **pkeyp);
 /* Store cert on the token under the CKA_ID of the key labelled label. */
 int	token_store_cert(struct token *tok, const char *label, X509 *cert);
 
+/*
+ * Initialise a fresh token (the first uninitialised slot of module) with
+ * label, SO PIN and user PIN: for rehearsal tokens (demo, tests) so no PIN
+ * goes through argv.  Real HSMs are initialised with their vendor's tools.
+ */
+int	token_init(const char *module, const char *label, const char *so_pin,
+	    const char *pin);
+
 /* Log out, release slots (libp11 forgets the PIN), unload. NULL is fine. */
 void	token_close(struct token *tok);
 
