@@ -102,6 +102,8 @@ home_open(struct runner *rn)
 	size_t i;
 	int r;
 
+	if (rn->home_open)
+		return 0;
 	if ((r = ca_open(&rn->ca, &rn->ctx, "ceremony run",
 	    CA_HOME | CA_WRITE)) != 0) {
 		ca_close(&rn->ca, 0);
