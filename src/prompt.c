@@ -1,4 +1,5 @@
 /* prompt.c: where PINs come from: an environment variable, a file, a front end's hook or a no-echo prompt on /dev/tty. */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -22,6 +23,8 @@ static void *pin_hook_arg;
 static volatile sig_atomic_t tty_restore_fd = -1;
 static struct termios tty_saved;
 
+#define PIN_MAX_ENV	256
+
 static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 #define NSIGNALS (sizeof(tty_signals) / sizeof(tty_signals[0]))
 
@@ -32,6 +35,23 @@ prompt_set_pin_hook(pin_hook_fn fn, void *arg)
 	pin_hook_arg = arg;
 }
 
+/*
+ * A PIN taken from the environment is removed from it at once (no later
+ * getenv(), no child) and kept here, locked in memory and wiped at exit,
+ * so that a ceremony running several token steps in one process can log
+ * in again.  Only for --pin-env: files are re-read, prompts re-asked.
+ */
+static char env_pin[PIN_MAX_ENV];
+static char env_var[128];
+static bool env_cached;
+
+static void
+env_pin_wipe(void)
+{
+	explicit_bzero(env_pin, sizeof(env_pin));
+	env_cached = false;
+}
+
 static int
 pin_from_env(const char *var, char *buf, size_t size)
 {
@@ -39,6 +59,15 @@ pin_from_env(const char *var, char *buf, size_t size)
 	size_t len;
 	int r;
 
+	if (env_cached && strcmp(var, env_var) == 0 &&
+	    (v = getenv(var)) == NULL) {
+		len = strlen(env_pin);
+		if (len >= size)
+			return airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: longer "
+			    "than %zu bytes", var, size - 1);
+		memcpy(buf, env_pin, len + 1);
+		return 0;
+	}
 	if ((v = getenv(var)) == NULL)
 		return airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: the variable "
 		    "is not set", var);
@@ -46,11 +75,18 @@ pin_from_env(const char *var, char *buf, size_t size)
 	if (len == 0)
 		r = airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: the variable is "
 		    "empty", var);
-	else if (len >= size)
+	else if (len >= size || len >= sizeof(env_pin))
 		r = airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: longer than %zu "
 		    "bytes", var, size - 1);
 	else {
 		memcpy(buf, v, len + 1);
+		if (!env_cached) {
+			mlock(env_pin, sizeof(env_pin));
+			atexit(env_pin_wipe);
+		}
+		memcpy(env_pin, v, len + 1);
+		snprintf(env_var, sizeof(env_var), "%s", var);
+		env_cached = true;
 		r = 0;
 	}
 	/* no child process, no later getenv() gets it */

@@ -31,8 +31,15 @@ main(void)
 	CHECK(prompt_pin(&src, "PIN", buf, sizeof(buf)) == 0);
 	CHECK_STR(buf, "1234");
 	CHECK(getenv("AIRCA_T_PIN") == NULL);		/* unset after use */
+	/* a ceremony logs in again later in the same process: kept, not re-read */
+	memset(buf, 0, sizeof(buf));
+	CHECK(prompt_pin(&src, "PIN", buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "1234");
+	CHECK(getenv("AIRCA_T_PIN") == NULL);
+	src.env = "AIRCA_T_OTHER";
 	CHECK_ERR(prompt_pin(&src, "PIN", buf, sizeof(buf)), AIRCA_ERR_USAGE,
 	    "not set");
+	src.env = "AIRCA_T_PIN";
 	setenv("AIRCA_T_PIN", "", 1);
 	CHECK_ERR(prompt_pin(&src, "PIN", buf, sizeof(buf)), AIRCA_ERR_USAGE,
 	    "empty");
