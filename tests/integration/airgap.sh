@@ -18,7 +18,7 @@ if [ -n "$host_up" ]; then
 	set -- $host_up
 	expect_fail 1 "not air-gapped.*ip link set $1 down" \
 		"$AIRCA_BIN" --hsm "$T/refuse.conf" check-airgap
-	grep -q "^network: .*$1.* up (policy refuse)" "$T/out" || fail "report lacks $1"
+	grep -q "^network: .*$1.* up (policy refuse)" "$T/.stdout" || fail "report lacks $1"
 	# warn (SoftHSM's profile): runs, says so on stderr
 	"$AIRCA_BIN" check-airgap >"$T/out" 2>"$T/err" || fail "policy warn failed"
 	grep -q "warning: .*$1" "$T/err" || fail "no warning under policy warn"
