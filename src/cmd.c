@@ -12,6 +12,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_api_sign_entry,
 	&cmd_api_device_cas_entry,
 	&cmd_sign_entry,
+	&cmd_journal_show_entry,
+	&cmd_journal_verify_entry,
+	&cmd_journal_seal_entry,
+	&cmd_journal_repair_entry,
+	&cmd_registry_rebuild_entry,
 	&cmd_version_entry,
 	NULL
 };

@@ -39,6 +39,11 @@ extern const struct cmd_entry cmd_device_ca_create_entry;
 extern const struct cmd_entry cmd_sign_entry;
 extern const struct cmd_entry cmd_api_sign_entry;
 extern const struct cmd_entry cmd_api_device_cas_entry;
+extern const struct cmd_entry cmd_journal_show_entry;
+extern const struct cmd_entry cmd_journal_verify_entry;
+extern const struct cmd_entry cmd_journal_seal_entry;
+extern const struct cmd_entry cmd_journal_repair_entry;
+extern const struct cmd_entry cmd_registry_rebuild_entry;
 
 /*
  * The entry whose name equals the first words of argv (the longest

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -563,6 +564,56 @@ journal_verify(const char *path, X509 *root, X509 *audit,
 	else
 		r = journal_verify_fd(fd, path, root, audit, seal_hex, NULL,
 		    NULL, rep);
+	close(fd);
+	return r;
+}
+
+int
+journal_load_cert(const char *path, X509 **certp)
+{
+	enum { MAX_PEM = 64 * 1024 };
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return airca_errf(errno == ENOENT ? AIRCA_ERR_NOTFOUND :
+		    AIRCA_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > MAX_PEM) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "%s: not a regular file of at "
+		    "most %d bytes", path, MAX_PEM);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if ((bio = BIO_new_mem_buf(buf, (int)got)) == NULL ||
+	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		r = airca_errssl(AIRCA_ERR_INPUT, "%s: not a PEM certificate",
+		    path);
+		goto out;
+	}
+	*certp = x;
+	x = NULL;
+	r = 0;
+ out:
+	X509_free(x);
+	BIO_free(bio);
+	free(buf);
 	close(fd);
 	return r;
 }

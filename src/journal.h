@@ -175,6 +175,12 @@ int	journal_verify_fd(int fd, const char *name, X509 *root, X509 *audit,
 	    const char *seal_hex, journal_entry_fn fn, void *arg,
 	    struct journal_report *rep);
 
+/*
+ * Read a PEM certificate (root.pem, audit.pem) for verification: a regular
+ * file (O_NOFOLLOW) of at most 64 KiB.  *certp owned by the caller.
+ */
+int	journal_load_cert(const char *path, X509 **certp);
+
 /* Is event one that carries a signature ("checkpoint", "seal")? */
 bool	journal_event_signed(const char *event);
 
