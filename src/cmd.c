@@ -1,4 +1,5 @@
 /* cmd.c: the command table and exact lookup of multi-word command names. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_journal_seal_entry,
 	&cmd_journal_repair_entry,
 	&cmd_registry_rebuild_entry,
+	&cmd_demo_entry,
 	&cmd_version_entry,
 	NULL
 };
@@ -67,4 +69,18 @@ cmd_usage(const struct cmd_entry *e)
 	fprintf(stderr, "usage: airca [global options] %s %s\n", e->name,
 	    e->usage);
 	return airca_errf(AIRCA_ERR_USAGE, "%s: wrong arguments", e->name);
+}
+
+int
+cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_entry *e;
+	int nwords;
+
+	if (argc < 1 || (e = cmd_find(argc, argv, &nwords)) == NULL)
+		return airca_errf(AIRCA_ERR_USAGE, "unknown command '%s'",
+		    argc > 0 ? argv[0] : "");
+	optind = 0;	/* glibc: full reset of getopt's state */
+	opterr = 1;
+	return e->exec(ctx, argc - (nwords - 1), argv + (nwords - 1));
 }

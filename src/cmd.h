@@ -44,6 +44,7 @@ extern const struct cmd_entry cmd_journal_verify_entry;
 extern const struct cmd_entry cmd_journal_seal_entry;
 extern const struct cmd_entry cmd_journal_repair_entry;
 extern const struct cmd_entry cmd_registry_rebuild_entry;
+extern const struct cmd_entry cmd_demo_entry;
 
 /*
  * The entry whose name equals the first words of argv (the longest
@@ -51,6 +52,13 @@ extern const struct cmd_entry cmd_registry_rebuild_entry;
  * many words it took.  NULL if none matches exactly.
  */
 const struct cmd_entry *cmd_find(int argc, char *const *argv, int *nwordsp);
+
+/*
+ * Run the command named by the first words of argv with ctx (the CLI,
+ * ceremony steps and the demo all come through here): exact lookup, getopt
+ * reset, exec.  Unknown command: AIRCA_ERR_USAGE.
+ */
+int	cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 
 /* Print "usage: airca NAME USAGE" to stderr and return AIRCA_ERR_USAGE. */
 int	cmd_usage(const struct cmd_entry *e);

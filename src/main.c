@@ -127,11 +127,8 @@ main(int argc, char **argv)
 		    argv[0]);
 		return AIRCA_EXIT_USAGE;
 	}
-	argc -= nwords - 1;
-	argv += nwords - 1;
-	optind = 1;
 	airca_errclear();
-	r = e->exec(&ctx, argc, argv);
+	r = cmd_run(&ctx, argc, argv);
 	if (r != 0) {
 		const char *msg = airca_errmsg();
 

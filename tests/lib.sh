@@ -45,3 +45,50 @@ expect_fail() {
 
 # openssl helpers
 cert_text() { openssl x509 -in "$1" -noout -text; }
+
+# make_csr NAME SUBJ [SAN] [KEYALG]: $T/NAME.csr (and .key) made by openssl.
+# KEYALG: ec-p256 (default), ec-p384, rsa-2048, rsa-1024, ec-k256, ed25519
+make_csr() {
+	local name=$1 subj=$2 san=${3:-} alg=${4:-ec-p256} kopt
+	case $alg in
+	ec-p256) kopt="-newkey ec -pkeyopt ec_paramgen_curve:P-256" ;;
+	ec-p384) kopt="-newkey ec -pkeyopt ec_paramgen_curve:P-384" ;;
+	ec-k256) kopt="-newkey ec -pkeyopt ec_paramgen_curve:secp256k1" ;;
+	rsa-*)   kopt="-newkey rsa:${alg#rsa-}" ;;
+	ed25519) kopt="-newkey ed25519" ;;
+	esac
+	# shellcheck disable=SC2086
+	openssl req -new $kopt -nodes -keyout "$T/$name.key" -subj "$subj" \
+		${san:+-addext "subjectAltName=$san"} -out "$T/$name.csr" 2>/dev/null
+}
+
+# json_str FILE: FILE's text as a JSON string (newlines escaped)
+json_str() { awk 'BEGIN{printf "\""} {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); printf "%s\\n", $0} END{printf "\""}' "$1"; }
+
+# api_response OUT [tls=F] [ca=F] [est=F]: the factory API's CSR response JSON
+api_response() {
+	local out=$1 sep="" kv k f
+	shift
+	{
+		printf '{'
+		for kv in "$@"; do
+			k=${kv%%=*} f=${kv#*=}
+			case $k in tls) k=tls-csr ;; ca) k=ca-csr ;; est) k=est-tls-csr ;; esac
+			printf '%s"%s": %s' "$sep" "$k" "$(json_str "$f")"
+			sep=", "
+		done
+		printf ', "create_ca": "#!/bin/sh ..."}\n'
+	} > "$out"
+}
+
+# json_get FILE KEY: the string value of a top-level key (PEM unescaped)
+json_get() { sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$1" | head -1 | sed 's/\\n/\n/g'; }
+
+# p11 ARGS: pkcs11-tool on the test token
+p11() { pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label airca "$@" 2>/dev/null; }
+
+# init_ca [FACTORY]: a fresh token and an initialised home
+init_ca() {
+	make_token
+	airca init --factory "${1:-acme}" >"$T/init.out" || fail "init failed: $(cat "$T/init.out")"
+}

@@ -1,0 +1,652 @@
+/* csr.c: certificate requests from outside: one PEM or DER request, self-signed, with a key airca accepts. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "csr.h"
+#include "error.h"
+#include "util.h"
+
+#define CSR_MAX_BYTES	(1024 * 1024)	/* far above any real request */
+#define CSR_MAX_EXTS	64
+#define RSA_MIN_BITS	2048
+#define RSA_MAX_BITS	8192
+#define PEM_BEGIN	"-----BEGIN "
+#define KEYS_ACCEPTED	"airca accepts EC P-256, EC P-384 or RSA 2048 to 8192 bits"
+#define PRIVKEY_WARNING	"a private key should never leave the device that " \
+	"made it: treat this key as exposed, and do not use this media again " \
+	"before it is wiped"
+
+static bool
+is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
+}
+
+static bool
+all_space(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is_space(p[i]))
+			return false;
+	return true;
+}
+
+/* Only printable ASCII and whitespace: text, never DER (which has tag bytes below 0x20). */
+static bool
+looks_text(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is_space(p[i]) && (p[i] < 0x20 || p[i] > 0x7e))
+			return false;
+	return true;
+}
+
+/* A PEM type from the input, fit for a message. */
+static const char *
+pem_type(const char *name, char *buf, size_t len)
+{
+	if (strlen(name) >= len || !text_printable(name, strlen(name)))
+		snprintf(buf, len, "(unreadable)");
+	else
+		snprintf(buf, len, "%s", name);
+	return buf;
+}
+
+/* Refuse a PEM block that is not a request, naming what it is. */
+static int
+check_pem_type(const char *name)
+{
+	char buf[64];
+
+	if (strcmp(name, PEM_STRING_X509_REQ) == 0 ||
+	    strcmp(name, PEM_STRING_X509_REQ_OLD) == 0)
+		return 0;
+	if (strstr(name, "PRIVATE KEY") != NULL)
+		return airca_errf(AIRCA_ERR_INPUT, "this is a private key "
+		    "(PEM %s), not a certificate request: " PRIVKEY_WARNING,
+		    pem_type(name, buf, sizeof(buf)));
+	if (strcmp(name, PEM_STRING_X509) == 0 ||
+	    strcmp(name, PEM_STRING_X509_OLD) == 0 ||
+	    strcmp(name, PEM_STRING_X509_TRUSTED) == 0)
+		return airca_errf(AIRCA_ERR_INPUT, "this is a certificate, not "
+		    "a certificate request: ask for the request (.csr) the "
+		    "device or service made");
+	if (strstr(name, "PUBLIC KEY") != NULL)
+		return airca_errf(AIRCA_ERR_INPUT, "this is a public key, not "
+		    "a certificate request: a request also proves that its "
+		    "maker holds the private key");
+	return airca_errf(AIRCA_ERR_INPUT, "this is a PEM block of type "
+	    "\"%s\", not a certificate request", pem_type(name, buf,
+	    sizeof(buf)));
+}
+
+/* Exactly one PEM request block at p, nothing but whitespace after it. */
+static int
+parse_pem(const unsigned char *p, size_t len, X509_REQ **reqp)
+{
+	char *name = NULL, *header = NULL, *rest = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *q;
+	X509_REQ *req = NULL;
+	BIO *bio = NULL;
+	long derlen = 0, restlen;
+	int r, reason;
+
+	if ((bio = BIO_new_mem_buf(p, (int)len)) == NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "reading the request");
+		goto out;
+	}
+	if (!PEM_read_bio(bio, &name, &header, &der, &derlen)) {
+		reason = ERR_GET_REASON(ERR_peek_last_error());
+		if (reason == PEM_R_BAD_BASE64_DECODE)
+			r = airca_errf(AIRCA_ERR_INPUT, "the PEM block is "
+			    "damaged: its base64 does not decode");
+		else if (reason == PEM_R_NO_START_LINE)
+			r = airca_errf(AIRCA_ERR_INPUT, "the PEM BEGIN line is "
+			    "malformed");
+		else
+			r = airca_errf(AIRCA_ERR_INPUT, "the PEM block is "
+			    "damaged or truncated: its END line is missing or "
+			    "does not match the BEGIN line");
+		goto out;
+	}
+	/* PEM_read_bio() skips lines it does not like: the block must be first. */
+	if (len < strlen(PEM_BEGIN) + strlen(name) + 5 ||
+	    memcmp(p + strlen(PEM_BEGIN), name, strlen(name)) != 0 ||
+	    memcmp(p + strlen(PEM_BEGIN) + strlen(name), "-----", 5) != 0) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the file holds other text "
+		    "before the PEM block: it must hold only the request");
+		goto out;
+	}
+	restlen = BIO_get_mem_data(bio, &rest);
+	if (restlen > 0 &&
+	    memmem(rest, (size_t)restlen, "PRIVATE KEY-----", 16) != NULL) {
+		r = airca_errf(AIRCA_ERR_INPUT, "a private key follows the "
+		    "request in this file: " PRIVKEY_WARNING);
+		goto out;
+	}
+	if ((r = check_pem_type(name)) != 0)
+		goto out;
+	if (restlen > 0 && !all_space((unsigned char *)rest, (size_t)restlen)) {
+		if (memmem(rest, (size_t)restlen, PEM_BEGIN,
+		    strlen(PEM_BEGIN)) != NULL)
+			r = airca_errf(AIRCA_ERR_INPUT, "the file holds "
+			    "several PEM blocks: put one request per file");
+		else
+			r = airca_errf(AIRCA_ERR_INPUT, "the file holds %ld "
+			    "bytes of other data after the request: it must "
+			    "hold only the request", restlen);
+		goto out;
+	}
+	if (header != NULL && header[0] != '\0') {
+		r = airca_errf(AIRCA_ERR_INPUT, "the PEM block has headers "
+		    "(encrypted or legacy PEM): a request has none");
+		goto out;
+	}
+	q = der;
+	if ((req = d2i_X509_REQ(NULL, &q, derlen)) == NULL) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the PEM block is labelled a "
+		    "request but does not decode as one");
+		goto out;
+	}
+	if (q != der + derlen) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the PEM block holds %ld "
+		    "bytes of other data after the request",
+		    (long)(der + derlen - q));
+		goto out;
+	}
+	*reqp = req;
+	req = NULL;
+	r = 0;
+ out:
+	X509_REQ_free(req);
+	BIO_free(bio);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	return r;
+}
+
+/*
+ * The size of the DER SEQUENCE at p (header included), from its header, so
+ * that truncation and trailing data get their own reasons.
+ */
+static int
+der_outer_len(const unsigned char *p, size_t len, size_t *totalp)
+{
+	size_t hdr, body = 0, i, n;
+
+	if (len < 2 || p[0] != 0x30)
+		return airca_errf(AIRCA_ERR_INPUT, "this is not a certificate "
+		    "request: neither PEM nor DER");
+	if (p[1] < 0x80) {
+		hdr = 2;
+		body = p[1];
+	} else if (p[1] == 0x80)
+		return airca_errf(AIRCA_ERR_INPUT, "the request uses BER "
+		    "indefinite lengths, not DER");
+	else {
+		n = p[1] & 0x7f;
+		if (n > 4)
+			return airca_errf(AIRCA_ERR_INPUT, "this is not a "
+			    "certificate request: its DER length is absurd");
+		hdr = 2 + n;
+		if (len < hdr)
+			return airca_errf(AIRCA_ERR_INPUT, "the request is "
+			    "truncated: the file ends inside its DER header");
+		for (i = 0; i < n; i++)
+			body = body << 8 | p[2 + i];
+	}
+	if (body > len - hdr)
+		return airca_errf(AIRCA_ERR_INPUT, "the request is truncated: "
+		    "its DER says %zu bytes but the file has %zu", hdr + body,
+		    len);
+	*totalp = hdr + body;
+	return 0;
+}
+
+/* Say what a DER object that is not a request is. */
+static int
+der_not_req(const unsigned char *p, size_t len)
+{
+	const unsigned char *q;
+	EVP_PKEY *pkey;
+	X509 *x;
+
+	q = p;
+	if ((x = d2i_X509(NULL, &q, (long)len)) != NULL) {
+		X509_free(x);
+		return airca_errf(AIRCA_ERR_INPUT, "this is a certificate, not "
+		    "a certificate request: ask for the request (.csr) the "
+		    "device or service made");
+	}
+	q = p;
+	if ((pkey = d2i_AutoPrivateKey(NULL, &q, (long)len)) != NULL) {
+		EVP_PKEY_free(pkey);
+		return airca_errf(AIRCA_ERR_INPUT, "this is a private key "
+		    "(DER), not a certificate request: " PRIVKEY_WARNING);
+	}
+	return airca_errf(AIRCA_ERR_INPUT, "this is not a certificate "
+	    "request: the DER does not decode as one");
+}
+
+/* One DER request using every byte. */
+static int
+parse_der(const unsigned char *p, size_t len, X509_REQ **reqp)
+{
+	const unsigned char *q;
+	X509_REQ *req = NULL, *next = NULL;
+	size_t total, total2;
+	int r;
+
+	if ((r = der_outer_len(p, len, &total)) != 0)
+		goto out;
+	q = p;
+	if ((req = d2i_X509_REQ(NULL, &q, (long)total)) == NULL) {
+		r = der_not_req(p, total);
+		goto out;
+	}
+	if (q != p + total) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the request's DER is "
+		    "malformed: its content is shorter than its length");
+		goto out;
+	}
+	if (total < len) {
+		q = p + total;
+		if (der_outer_len(q, len - total, &total2) == 0 &&
+		    (next = d2i_X509_REQ(NULL, &q, (long)total2)) != NULL)
+			r = airca_errf(AIRCA_ERR_INPUT, "the file holds "
+			    "several requests: put one request per file");
+		else
+			r = airca_errf(AIRCA_ERR_INPUT, "the file holds %zu "
+			    "bytes of other data after the request: it must "
+			    "hold only the request", len - total);
+		goto out;
+	}
+	*reqp = req;
+	req = NULL;
+	r = 0;
+ out:
+	X509_REQ_free(req);
+	X509_REQ_free(next);
+	return r;
+}
+
+static int
+check_rsa_exponent(const EVP_PKEY *pub)
+{
+	BIGNUM *e = NULL;
+	int r;
+
+	if (!EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e)) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the RSA key's public exponent "
+		    "cannot be read");
+		goto out;
+	}
+	/* CA/Browser Forum BR 6.1.6: odd and at least 3. */
+	if (!BN_is_odd(e) || (BN_num_bits(e) <= 2 && BN_get_word(e) < 3)) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the RSA key's public exponent "
+		    "is even or less than 3: it is not a usable key");
+		goto out;
+	}
+	r = 0;
+ out:
+	BN_free(e);
+	return r;
+}
+
+/* The key: EC P-256 or P-384, RSA 2048..8192; anything else refused by name. */
+static int
+check_key(struct csr *c)
+{
+	char group[64];
+	const char *type;
+	size_t glen = 0;
+	int nid, bits;
+
+	if ((c->pub = X509_REQ_get0_pubkey(c->req)) == NULL)
+		return airca_errf(AIRCA_ERR_INPUT, "the request's public key "
+		    "cannot be decoded");
+	switch (EVP_PKEY_get_base_id(c->pub)) {
+	case EVP_PKEY_EC:
+		if (!EVP_PKEY_get_group_name(c->pub, group, sizeof(group),
+		    &glen))
+			return airca_errf(AIRCA_ERR_INPUT, "the EC key has "
+			    "explicit curve parameters, not a named curve: "
+			    KEYS_ACCEPTED);
+		if ((nid = OBJ_sn2nid(group)) == NID_undef)
+			nid = EC_curve_nist2nid(group);
+		if (nid == NID_X9_62_prime256v1) {
+			c->key = CSR_KEY_EC_P256;
+			c->key_bits = 256;
+		} else if (nid == NID_secp384r1) {
+			c->key = CSR_KEY_EC_P384;
+			c->key_bits = 384;
+		} else
+			return airca_errf(AIRCA_ERR_INPUT, "the key is on EC "
+			    "curve %s: " KEYS_ACCEPTED, group);
+		return 0;
+	case EVP_PKEY_RSA:
+		bits = EVP_PKEY_get_bits(c->pub);
+		if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)
+			return airca_errf(AIRCA_ERR_INPUT, "the key is RSA "
+			    "%d bits: " KEYS_ACCEPTED, bits);
+		c->key = CSR_KEY_RSA;
+		c->key_bits = bits;
+		return check_rsa_exponent(c->pub);
+	}
+	if ((type = EVP_PKEY_get0_type_name(c->pub)) == NULL &&
+	    (type = OBJ_nid2sn(EVP_PKEY_get_base_id(c->pub))) == NULL)
+		type = "of an unknown type";
+	return airca_errf(AIRCA_ERR_INPUT, "the key is %s: " KEYS_ACCEPTED,
+	    type);
+}
+
+static int
+check_signature(struct csr *c)
+{
+	if (X509_REQ_verify(c->req, c->pub) != 1)
+		return airca_errf(AIRCA_ERR_INPUT, "the self-signature does not "
+		    "verify: the request was altered, or not signed by its key");
+	return 0;
+}
+
+/* SAN dNSName values (printable IA5, bounded); note anything else. */
+static int
+read_san(struct csr *c, X509_EXTENSION *ext)
+{
+	GENERAL_NAMES *gens = NULL;
+	const GENERAL_NAME *gen;
+	const unsigned char *d;
+	int i, k, n, len, r;
+
+	if ((gens = X509V3_EXT_d2i(ext)) == NULL) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the subjectAltName extension "
+		    "is malformed");
+		goto out;
+	}
+	n = sk_GENERAL_NAME_num(gens);
+	for (i = 0; i < n; i++) {
+		gen = sk_GENERAL_NAME_value(gens, i);
+		if (gen->type != GEN_DNS) {
+			c->has_other_san = true;
+			continue;
+		}
+		if (ASN1_STRING_type(gen->d.dNSName) != V_ASN1_IA5STRING) {
+			r = airca_errf(AIRCA_ERR_INPUT, "DNS name %zu in "
+			    "subjectAltName is not an IA5String", c->ndns + 1);
+			goto out;
+		}
+		d = ASN1_STRING_get0_data(gen->d.dNSName);
+		len = ASN1_STRING_length(gen->d.dNSName);
+		if (len <= 0) {
+			r = airca_errf(AIRCA_ERR_INPUT, "DNS name %zu in "
+			    "subjectAltName is empty", c->ndns + 1);
+			goto out;
+		}
+		if (len > CSR_MAX_NAME) {
+			r = airca_errf(AIRCA_ERR_INPUT, "DNS name %zu in "
+			    "subjectAltName is %d bytes long: at most %d",
+			    c->ndns + 1, len, CSR_MAX_NAME);
+			goto out;
+		}
+		for (k = 0; k < len; k++) {
+			if (d[k] > 0x20 && d[k] < 0x7f)
+				continue;
+			r = airca_errf(AIRCA_ERR_INPUT, "DNS name %zu in "
+			    "subjectAltName holds %s at byte %d: only printable "
+			    "ASCII is allowed", c->ndns + 1,
+			    d[k] == 0 ? "a NUL" : d[k] == ' ' ? "a space" :
+			    d[k] < 0x80 ? "a control character" :
+			    "a non-ASCII byte", k + 1);
+			goto out;
+		}
+		if (c->ndns == CSR_MAX_DNS) {
+			r = airca_errf(AIRCA_ERR_INPUT, "the request has more "
+			    "than %d DNS names in subjectAltName", CSR_MAX_DNS);
+			goto out;
+		}
+		if (c->dns == NULL &&
+		    (c->dns = calloc(CSR_MAX_DNS, sizeof(*c->dns))) == NULL) {
+			r = airca_errf(AIRCA_ERR_NOMEM, "reading DNS names");
+			goto out;
+		}
+		if ((c->dns[c->ndns] = strndup((const char *)d,
+		    (size_t)len)) == NULL) {
+			r = airca_errf(AIRCA_ERR_NOMEM, "reading DNS names");
+			goto out;
+		}
+		c->ndns++;
+	}
+	r = 0;
+ out:
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+static int
+read_basic_constraints(struct csr *c, X509_EXTENSION *ext)
+{
+	BASIC_CONSTRAINTS *bc;
+
+	if ((bc = X509V3_EXT_d2i(ext)) == NULL)
+		return airca_errf(AIRCA_ERR_INPUT, "the basicConstraints "
+		    "extension is malformed");
+	if (bc->ca)
+		c->asks_ca = true;
+	BASIC_CONSTRAINTS_free(bc);
+	return 0;
+}
+
+/* Index of the only extension request attribute, -1 if none. */
+static int
+ext_req_attr(const X509_REQ *req, int *idxp)
+{
+	static const int nids[] = { NID_ext_req, NID_ms_ext_req };
+	int found = 0, idx = -1, i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = -1; (i = X509_REQ_get_attr_by_NID(req, nids[k], i))
+		    >= 0; ) {
+			idx = i;
+			found++;
+		}
+	}
+	if (found > 1)
+		return airca_errf(AIRCA_ERR_INPUT, "the request has %d "
+		    "extension request attributes: at most one is allowed",
+		    found);
+	*idxp = idx;
+	return 0;
+}
+
+static int
+read_extensions(struct csr *c)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509_EXTENSION *ext;
+	char oid[80];
+	int idx = -1, i, j, n, r;
+
+	if ((r = ext_req_attr(c->req, &idx)) != 0)
+		goto out;
+	if (idx < 0) {
+		r = 0;
+		goto out;
+	}
+	if ((n = X509_ATTRIBUTE_count(X509_REQ_get_attr(c->req, idx))) != 1) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the extension request holds "
+		    "%d values: it must hold one", n);
+		goto out;
+	}
+	if ((exts = X509_REQ_get_extensions(c->req)) == NULL) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the extension request is "
+		    "malformed");
+		goto out;
+	}
+	if ((n = sk_X509_EXTENSION_num(exts)) > CSR_MAX_EXTS) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the request asks for %d "
+		    "extensions: at most %d", n, CSR_MAX_EXTS);
+		goto out;
+	}
+	c->nexts = n;
+	for (i = 0; i < n; i++) {
+		ext = sk_X509_EXTENSION_value(exts, i);
+		for (j = 0; j < i; j++) {
+			if (OBJ_cmp(X509_EXTENSION_get_object(ext),
+			    X509_EXTENSION_get_object(
+			    sk_X509_EXTENSION_value(exts, j))) != 0)
+				continue;
+			OBJ_obj2txt(oid, sizeof(oid),
+			    X509_EXTENSION_get_object(ext), 0);
+			r = airca_errf(AIRCA_ERR_INPUT, "the request asks for "
+			    "extension %s twice", oid);
+			goto out;
+		}
+		switch (OBJ_obj2nid(X509_EXTENSION_get_object(ext))) {
+		case NID_subject_alt_name:
+			if ((r = read_san(c, ext)) != 0)
+				goto out;
+			break;
+		case NID_basic_constraints:
+			if ((r = read_basic_constraints(c, ext)) != 0)
+				goto out;
+			break;
+		}
+	}
+	r = 0;
+ out:
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return r;
+}
+
+static int
+hash_spki(struct csr *c)
+{
+	unsigned char *der = NULL;
+	int n;
+
+	if ((n = i2d_PUBKEY(c->pub, &der)) <= 0)
+		return airca_errf(AIRCA_ERR_INPUT, "the request's public key "
+		    "cannot be encoded");
+	sha256(der, (size_t)n, c->spki_sha256);
+	OPENSSL_free(der);
+	return 0;
+}
+
+int
+csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
+{
+	struct csr *c = NULL;
+	X509_REQ *req = NULL;
+	size_t i = 0;
+	long version;
+	int r;
+
+	ERR_set_mark();
+	if (data == NULL || len == 0) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the file is empty: it holds "
+		    "no certificate request");
+		goto out;
+	}
+	if (len > CSR_MAX_BYTES) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%zu bytes is too large for a "
+		    "certificate request", len);
+		goto out;
+	}
+	if (data[0] == 0x30 && !looks_text(data, len))
+		r = parse_der(data, len, &req);
+	else {
+		while (i < len && is_space(data[i]))
+			i++;
+		if (i == len)
+			r = airca_errf(AIRCA_ERR_INPUT, "the file holds only "
+			    "whitespace: no certificate request");
+		else if (len - i >= strlen(PEM_BEGIN) &&
+		    memcmp(data + i, PEM_BEGIN, strlen(PEM_BEGIN)) == 0)
+			r = parse_pem(data + i, len - i, &req);
+		else if (memmem(data, len, PEM_BEGIN, strlen(PEM_BEGIN)) != NULL)
+			r = airca_errf(AIRCA_ERR_INPUT, "the file holds other "
+			    "text before the PEM block: it must hold only the "
+			    "request");
+		else
+			r = airca_errf(AIRCA_ERR_INPUT, "this is not a "
+			    "certificate request: neither PEM nor DER");
+	}
+	if (r != 0)
+		goto out;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "reading the request");
+		goto out;
+	}
+	c->req = req;
+	req = NULL;
+	if ((version = X509_REQ_get_version(c->req)) != X509_REQ_VERSION_1) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the request has version %ld: "
+		    "only version 1 (0) exists", version);
+		goto out;
+	}
+	if ((r = check_key(c)) != 0 ||
+	    (r = check_signature(c)) != 0 ||
+	    (r = read_extensions(c)) != 0 ||
+	    (r = hash_spki(c)) != 0)
+		goto out;
+	sha256(data, len, c->file_sha256);
+	*csrp = c;
+	c = NULL;
+	r = 0;
+ out:
+	X509_REQ_free(req);
+	csr_free(c);
+	ERR_pop_to_mark();
+	return r;
+}
+
+void
+csr_free(struct csr *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ndns; i++)
+		free(c->dns[i]);
+	free(c->dns);
+	X509_REQ_free(c->req);
+	free(c);
+}
+
+const char *
+csr_key_name(const struct csr *c, char *buf, size_t len)
+{
+	if (len == 0)
+		return "";
+	if (c == NULL)
+		snprintf(buf, len, "no key");
+	else if (c->key == CSR_KEY_EC_P256)
+		snprintf(buf, len, "EC P-256");
+	else if (c->key == CSR_KEY_EC_P384)
+		snprintf(buf, len, "EC P-384");
+	else
+		snprintf(buf, len, "RSA %d", c->key_bits);
+	return buf;
+}

@@ -1,0 +1,871 @@
+/* media.c: bounded reads of hostile files and atomic, verified writes on removable media. */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "error.h"
+#include "media.h"
+#include "util.h"
+
+#define SUMS_NAME	"SHA256SUMS"
+#define MEDIA_MAX_SUMS	(16 * 1024 * 1024)	/* ~150,000 lines */
+#define TMP_SUFFIX_LEN	6
+#define TMP_EXTRA	(sizeof(".") - 1 + sizeof(".tmp.") - 1 + TMP_SUFFIX_LEN)
+#define TMP_TRIES	100
+#define SHOW_MAX	256
+#define HASH_CHUNK	(64 * 1024)
+
+/*
+ * A file name fit for a message: names come from the media and may hold
+ * terminal escapes, so anything unprintable is shown as '?'.
+ */
+static const char *
+show(const char *s, char buf[SHOW_MAX])
+{
+	size_t i, len = strnlen(s, SHOW_MAX - 1);
+
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!text_printable(buf, len)) {
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)buf[i];
+
+			if (c < 0x20 || c >= 0x7f)
+				buf[i] = '?';
+		}
+	}
+	return buf;
+}
+
+/* What a file that is not a regular file is, for messages. */
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISFIFO(m))
+		return "a FIFO (named pipe)";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "a special file";
+}
+
+/* True if some component of path is "..". */
+static bool
+has_dotdot(const char *path)
+{
+	const char *p = path, *slash;
+	size_t len;
+
+	for (;;) {
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		if (slash == NULL)
+			return false;
+		p = slash + 1;
+	}
+}
+
+static int
+check_path(const char *path)
+{
+	char sh[SHOW_MAX];
+
+	if (path == NULL || *path == '\0')
+		return airca_errf(AIRCA_ERR_USAGE, "an empty path was given");
+	if (has_dotdot(path))
+		return airca_errf(AIRCA_ERR_UNSAFE, "%s has a '..' component: "
+		    "airca refuses paths that climb out of a directory; "
+		    "give the path without '..'", show(path, sh));
+	return 0;
+}
+
+/* name is one path component: not empty, no '/', not "." or "..". */
+static int
+check_name(const char *name)
+{
+	char sh[SHOW_MAX];
+	size_t len;
+
+	if (name == NULL || (len = strlen(name)) == 0)
+		return airca_errf(AIRCA_ERR_UNSAFE, "an empty file name was given");
+	if (strchr(name, '/') != NULL)
+		return airca_errf(AIRCA_ERR_UNSAFE, "'%s' is not a plain file "
+		    "name: it contains '/'", show(name, sh));
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return airca_errf(AIRCA_ERR_UNSAFE, "'%s' is not a file name",
+		    name);
+	if (len > NAME_MAX)
+		return airca_errf(AIRCA_ERR_UNSAFE, "'%.40s...' is %zu bytes "
+		    "long: file names have at most %d", show(name, sh), len,
+		    NAME_MAX);
+	return 0;
+}
+
+/*
+ * A name fit for a SHA256SUMS line: one component, printable, and none of
+ * the characters sha256sum would escape.
+ */
+static int
+check_sums_name(const char *name)
+{
+	char sh[SHOW_MAX];
+	int r;
+
+	if ((r = check_name(name)) != 0)
+		return r;
+	if (strchr(name, '\\') != NULL || !text_printable(name, strlen(name)))
+		return airca_errf(AIRCA_ERR_UNSAFE, "'%s' has a backslash or "
+		    "a control character: it cannot be listed in " SUMS_NAME,
+		    show(name, sh));
+	return 0;
+}
+
+static int
+exists_error(const char *label)
+{
+	char sh[SHOW_MAX];
+
+	return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
+	    "overwrites an output: move it away or choose another --out",
+	    show(label, sh));
+}
+
+/* Map a failed open or stat of label to an error. */
+static int
+open_error(const char *label, int err)
+{
+	char sh[SHOW_MAX];
+
+	show(label, sh);
+	switch (err) {
+	case ELOOP:
+		return airca_errf(AIRCA_ERR_UNSAFE, "%s is a symbolic link: "
+		    "airca does not follow links on media; copy the file "
+		    "itself", sh);
+	case ENOENT:
+		return airca_errf(AIRCA_ERR_NOTFOUND, "%s does not exist: "
+		    "check the name and that the media is mounted", sh);
+	case ENOTDIR:
+		return airca_errf(AIRCA_ERR_NOTFOUND, "%s: a component of the "
+		    "path is not a directory; check the path", sh);
+	case EACCES:
+	case EPERM:
+		return airca_errf(AIRCA_ERR_IO, "%s: permission denied; check "
+		    "the file's permissions and the mount options", sh);
+	}
+	return airca_errf(AIRCA_ERR_IO, "cannot open %s: %s; check the media",
+	    sh, strerror(err));
+}
+
+static int
+not_regular(const char *label, mode_t m)
+{
+	char sh[SHOW_MAX];
+
+	return airca_errf(AIRCA_ERR_UNSAFE, "%s is %s, not a regular file: "
+	    "airca reads only regular files from media; copy the file itself",
+	    show(label, sh), file_kind(m));
+}
+
+/*
+ * Open path (relative to dirfd) for reading if it is a regular file.  The
+ * lstat comes first so that a device or FIFO is never opened at all (opening
+ * some devices has effects); the fstat after the open is the one that counts.
+ */
+static int
+open_regular(int dirfd, const char *path, const char *label, int *fdp,
+    struct stat *stp)
+{
+	struct stat st;
+	int fd = -1, r;
+
+	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		r = open_error(label, errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = not_regular(label, st.st_mode);
+		goto out;
+	}
+	fd = openat(dirfd, path,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1) {
+		r = open_error(label, errno);
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "cannot stat %s: %s", label,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = not_regular(label, st.st_mode);
+		goto out;
+	}
+	*fdp = fd;
+	*stp = st;
+	fd = -1;
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+static int
+read_common(int dirfd, const char *path, const char *label, size_t max,
+    unsigned char **datap, size_t *lenp)
+{
+	char sh[SHOW_MAX];
+	unsigned char *buf = NULL, *nbuf;
+	size_t cap, len = 0;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, r;
+
+	if (max >= SIZE_MAX / 2) {
+		r = airca_errf(AIRCA_ERR_INTERNAL, "read cap %zu too large",
+		    max);
+		goto out;
+	}
+	if ((r = open_regular(dirfd, path, label, &fd, &st)) != 0)
+		goto out;
+	show(label, sh);
+	if (st.st_size < 0 || (uintmax_t)st.st_size > max) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "%s is %jd bytes, more than "
+		    "the %zu bytes airca reads here: is it the right file?",
+		    sh, (intmax_t)st.st_size, max);
+		goto out;
+	}
+	/* One byte more than the size so that a file that grew shows it. */
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap + 1)) == NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "reading %s", sh);
+		goto out;
+	}
+	for (;;) {
+		if (len > max) {
+			r = airca_errf(AIRCA_ERR_UNSAFE, "%s grew past %zu "
+			    "bytes while it was read: is something writing "
+			    "to the media? Remove it and try again", sh, max);
+			goto out;
+		}
+		if (len == cap) {
+			cap = cap > max / 2 ? max + 1 : cap * 2;
+			if ((nbuf = realloc(buf, cap + 1)) == NULL) {
+				r = airca_errf(AIRCA_ERR_NOMEM, "reading %s",
+				    sh);
+				goto out;
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			r = airca_errf(AIRCA_ERR_IO, "reading %s failed: %s; "
+			    "check the media", sh, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*datap = buf;
+	*lenp = len;
+	buf = NULL;
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+int
+media_read(const char *path, size_t max, unsigned char **datap, size_t *lenp)
+{
+	int r;
+
+	if ((r = check_path(path)) != 0)
+		return r;
+	return read_common(AT_FDCWD, path, path, max, datap, lenp);
+}
+
+int
+media_read_at(int dirfd, const char *name, size_t max,
+    unsigned char **datap, size_t *lenp)
+{
+	int r;
+
+	if ((r = check_name(name)) != 0)
+		return r;
+	return read_common(dirfd, name, name, max, datap, lenp);
+}
+
+/* SHA-256 of a regular file, streamed (no size cap). */
+static int
+hash_at(int dirfd, const char *name, const char *label,
+    unsigned char out[SHA256_LEN])
+{
+	char sh[SHOW_MAX];
+	unsigned char *buf = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int olen = SHA256_LEN;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, r;
+
+	if ((r = open_regular(dirfd, name, label, &fd, &st)) != 0)
+		goto out;
+	if ((buf = malloc(HASH_CHUNK)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "hashing %s", show(label, sh));
+		goto out;
+	}
+	if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		r = airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf, HASH_CHUNK);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			r = airca_errf(AIRCA_ERR_IO, "reading %s failed: %s; "
+			    "check the media", show(label, sh), strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
+			r = airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+			goto out;
+		}
+	}
+	if (!EVP_DigestFinal_ex(ctx, out, &olen)) {
+		r = airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+		goto out;
+	}
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return r;
+}
+
+/* Create ".NAME.tmp.XXXXXX" next to name with O_EXCL. */
+static int
+make_temp(int dirfd, const char *name, const char *label, mode_t mode,
+    char tmp[NAME_MAX + 1], int *fdp)
+{
+	static const char chars[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	char sh[SHOW_MAX], suffix[TMP_SUFFIX_LEN + 1];
+	unsigned char rnd[TMP_SUFFIX_LEN];
+	int i, k, fd, n;
+
+	for (i = 0; i < TMP_TRIES; i++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return airca_errssl(AIRCA_ERR_INTERNAL,
+			    "no random bytes for a temporary name");
+		for (k = 0; k < TMP_SUFFIX_LEN; k++)
+			suffix[k] = chars[rnd[k] % (sizeof(chars) - 1)];
+		suffix[TMP_SUFFIX_LEN] = '\0';
+		n = snprintf(tmp, NAME_MAX + 1, ".%s.tmp.%s", name, suffix);
+		if (n < 0 || n > NAME_MAX)
+			return airca_errf(AIRCA_ERR_INTERNAL, "temporary name "
+			    "for %s too long", show(label, sh));
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+		if (fd != -1) {
+			*fdp = fd;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return airca_errf(AIRCA_ERR_IO, "cannot create a "
+			    "temporary file next to %s: %s; check that the "
+			    "media is writable and not full", show(label, sh),
+			    strerror(errno));
+	}
+	return airca_errf(AIRCA_ERR_IO, "cannot create a temporary file next "
+	    "to %s: every name tried exists", show(label, sh));
+}
+
+static int
+write_all(int fd, const void *data, size_t len, const char *label)
+{
+	const unsigned char *p = data;
+	char sh[SHOW_MAX];
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return airca_errf(AIRCA_ERR_IO, "writing %s failed: "
+			    "%s; check that the media is writable and not full",
+			    show(label, sh), strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Move tmp to name unless name exists.  renameat2(RENAME_NOREPLACE) where the
+ * file system has it; else link(), which fails on an existing name; else (FAT
+ * has no hard links) a check before a plain rename, racy only against
+ * another writer on the same media, which a ceremony machine does not have.
+ */
+static int
+rename_noreplace(int dirfd, const char *tmp, const char *name,
+    const char *label)
+{
+	char sh[SHOW_MAX];
+	struct stat st;
+
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return exists_error(label);
+	if (errno != EINVAL && errno != ENOSYS)
+		goto fail;
+	if (linkat(dirfd, tmp, dirfd, name, 0) == 0) {
+		unlinkat(dirfd, tmp, 0);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return exists_error(label);
+	if (errno != EPERM && errno != EOPNOTSUPP)
+		goto fail;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return exists_error(label);
+	if (errno == ENOENT && renameat(dirfd, tmp, dirfd, name) == 0)
+		return 0;
+ fail:
+	return airca_errf(AIRCA_ERR_IO, "cannot move the new %s into place: "
+	    "%s; check the media", show(label, sh), strerror(errno));
+}
+
+static int
+fsync_dirfd(int dirfd, const char *label)
+{
+	char sh[SHOW_MAX];
+	int fd = dirfd, r;
+
+	if (dirfd == AT_FDCWD &&
+	    (fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return airca_errf(AIRCA_ERR_IO, "cannot open the directory of "
+		    "%s: %s", show(label, sh), strerror(errno));
+	/* Some file systems cannot sync a directory (EINVAL): nothing to do. */
+	if (fsync(fd) == -1 && errno != EINVAL)
+		r = airca_errf(AIRCA_ERR_IO, "syncing the directory of %s "
+		    "failed: %s; check the media", show(label, sh),
+		    strerror(errno));
+	else
+		r = 0;
+	if (fd != dirfd)
+		close(fd);
+	return r;
+}
+
+static int
+write_common(int dirfd, const char *name, const char *label,
+    const void *data, size_t len, int flags)
+{
+	char tmp[NAME_MAX + 1], sh[SHOW_MAX];
+	unsigned char want[SHA256_LEN], got[SHA256_LEN], *back = NULL;
+	mode_t mode = (flags & MEDIA_PRIVATE) ? 0600 : 0644;
+	bool have_tmp = false, have_final = false;
+	struct stat st;
+	size_t backlen = 0;
+	int fd = -1, r;
+
+	show(label, sh);
+	if ((r = check_name(name)) != 0)
+		goto out;
+	if (strlen(name) + TMP_EXTRA > NAME_MAX) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "%s: the file name is too "
+		    "long to write safely (at most %zu bytes)", sh,
+		    (size_t)NAME_MAX - TMP_EXTRA);
+		goto out;
+	}
+	if (!(flags & MEDIA_REPLACE)) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			r = exists_error(label);
+			goto out;
+		}
+		if (errno != ENOENT) {
+			r = open_error(label, errno);
+			goto out;
+		}
+	}
+	if ((r = make_temp(dirfd, name, label, mode, tmp, &fd)) != 0)
+		goto out;
+	have_tmp = true;
+	/* The exact mode, whatever the umask. */
+	if (fchmod(fd, mode) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "cannot set the mode of %s: %s",
+		    sh, strerror(errno));
+		goto out;
+	}
+	if ((r = write_all(fd, data, len, label)) != 0)
+		goto out;
+	if (!(flags & MEDIA_NOSYNC)) {
+		if (fsync(fd) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "syncing %s to the media "
+			    "failed: %s; check the media", sh, strerror(errno));
+			goto out;
+		}
+		/* Drop the cached pages so the read-back comes from the media. */
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	}
+	r = close(fd);
+	fd = -1;
+	if (r == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "writing %s failed on close: %s; "
+		    "check the media", sh, strerror(errno));
+		goto out;
+	}
+	if (flags & MEDIA_REPLACE) {
+		if (renameat(dirfd, tmp, dirfd, name) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "cannot move the new %s "
+			    "into place: %s", sh, strerror(errno));
+			goto out;
+		}
+	} else if ((r = rename_noreplace(dirfd, tmp, name, label)) != 0)
+		goto out;
+	have_tmp = false;
+	have_final = true;
+	if (!(flags & MEDIA_NOSYNC) && (r = fsync_dirfd(dirfd, label)) != 0)
+		goto out;
+
+	if ((r = read_common(dirfd, name, label, len, &back, &backlen)) != 0) {
+		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
+		goto out;
+	}
+	sha256(data, len, want);
+	sha256(back, backlen, got);
+	if (backlen != len || memcmp(want, got, sizeof(want)) != 0) {
+		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
+		    "what was written: the media may be failing; use another",
+		    sh);
+		goto out;
+	}
+	have_final = false;
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	if (have_tmp)
+		unlinkat(dirfd, tmp, 0);
+	if (have_final)
+		unlinkat(dirfd, name, 0);
+	free(back);
+	return r;
+}
+
+int
+media_write_at(int dirfd, const char *name, const void *data, size_t len,
+    int flags)
+{
+	return write_common(dirfd, name, name, data, len, flags);
+}
+
+/* Split path into its directory (malloc'd) and the last component. */
+static int
+split_path(const char *path, char **dirp, const char **basep)
+{
+	const char *slash = strrchr(path, '/');
+	char sh[SHOW_MAX], *dir;
+
+	if (slash != NULL && slash[1] == '\0')
+		return airca_errf(AIRCA_ERR_USAGE, "%s ends in '/': give a "
+		    "file name", show(path, sh));
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return airca_errf(AIRCA_ERR_NOMEM, "splitting %s",
+		    show(path, sh));
+	*dirp = dir;
+	*basep = slash != NULL ? slash + 1 : path;
+	return 0;
+}
+
+int
+media_write(const char *path, const void *data, size_t len, int flags)
+{
+	const char *base;
+	char *dir = NULL;
+	int dirfd = -1, r;
+
+	if ((r = check_path(path)) != 0 ||
+	    (r = split_path(path, &dir, &base)) != 0)
+		goto out;
+	if ((dirfd = media_opendir(dir)) < 0) {
+		r = dirfd;
+		goto out;
+	}
+	r = write_common(dirfd, base, path, data, len, flags);
+ out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(dir);
+	return r;
+}
+
+int
+media_mkdir(const char *path)
+{
+	char sh[SHOW_MAX], *parent = NULL;
+	const char *base;
+	struct stat st;
+	int r;
+
+	if ((r = check_path(path)) != 0)
+		goto out;
+	show(path, sh);
+	if (mkdir(path, 0755) == 0) {
+		/* Make the new entry durable before files go into it. */
+		if ((r = split_path(path, &parent, &base)) == 0)
+			r = media_fsync_dir(parent);
+		goto out;
+	}
+	if (errno != EEXIST) {
+		if (errno == ENOENT)
+			r = airca_errf(AIRCA_ERR_NOTFOUND, "cannot create %s: "
+			    "its parent directory does not exist", sh);
+		else
+			r = airca_errf(AIRCA_ERR_IO, "cannot create %s: %s; "
+			    "check the media", sh, strerror(errno));
+		goto out;
+	}
+	if (lstat(path, &st) == -1) {
+		r = open_error(path, errno);
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "%s is a symbolic link: airca "
+		    "does not follow links on media; give a real directory",
+		    sh);
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		r = airca_errf(AIRCA_ERR_EXISTS, "%s exists and is %s, not a "
+		    "directory: move it away or choose another --out", sh,
+		    S_ISREG(st.st_mode) ? "a file" : file_kind(st.st_mode));
+		goto out;
+	}
+	r = 0;
+ out:
+	free(parent);
+	return r;
+}
+
+int
+media_opendir(const char *path)
+{
+	char sh[SHOW_MAX];
+	struct stat st;
+	int fd, r;
+
+	if ((r = check_path(path)) != 0)
+		return r;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	show(path, sh);
+	if (errno == ENOTDIR && lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return airca_errf(AIRCA_ERR_UNSAFE, "%s is a symbolic "
+			    "link: airca does not follow links on media; give "
+			    "a real directory", sh);
+		return airca_errf(AIRCA_ERR_UNSAFE, "%s is %s, not a "
+		    "directory", sh, S_ISREG(st.st_mode) ? "a file" :
+		    file_kind(st.st_mode));
+	}
+	return open_error(path, errno);
+}
+
+int
+media_fsync_dir(const char *path)
+{
+	int fd, r;
+
+	if ((fd = media_opendir(path)) < 0)
+		return fd;
+	r = fsync_dirfd(fd, path);
+	close(fd);
+	return r;
+}
+
+int
+media_syncfs(int fd)
+{
+	if (syncfs(fd) == -1)
+		return airca_errf(AIRCA_ERR_IO, "syncing the file system "
+		    "failed: %s; do not remove the media, check it",
+		    strerror(errno));
+	return 0;
+}
+
+bool
+media_exists(const char *path)
+{
+	struct stat st;
+
+	return path != NULL && lstat(path, &st) == 0;
+}
+
+int
+media_write_sums(const char *dir, const char *const *names, size_t n)
+{
+	char label[PATH_MAX], hex[SHA256_HEX_LEN + 1], *buf = NULL;
+	unsigned char md[SHA256_LEN];
+	size_t i, len = 0, cap, linemax = SHA256_HEX_LEN + 2 + NAME_MAX + 1;
+	int dirfd = -1, r;
+
+	if (n == 0 || n > SIZE_MAX / linemax) {
+		r = airca_errf(AIRCA_ERR_INTERNAL, "%zu files for " SUMS_NAME,
+		    n);
+		goto out;
+	}
+	if ((dirfd = media_opendir(dir)) < 0) {
+		r = dirfd;
+		goto out;
+	}
+	cap = n * linemax;
+	if ((buf = malloc(cap)) == NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "writing " SUMS_NAME);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = check_sums_name(names[i])) != 0)
+			goto out;
+		snprintf(label, sizeof(label), "%s/%s", dir, names[i]);
+		if ((r = hash_at(dirfd, names[i], label, md)) != 0)
+			goto out;
+		hex_encode(md, sizeof(md), hex);
+		len += (size_t)snprintf(buf + len, cap - len, "%s  %s\n", hex,
+		    names[i]);
+	}
+	snprintf(label, sizeof(label), "%s/%s", dir, SUMS_NAME);
+	r = write_common(dirfd, SUMS_NAME, label, buf, len, 0);
+ out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(buf);
+	return r;
+}
+
+int
+media_check_sums(const char *dir)
+{
+	char label[PATH_MAX], sh[SHOW_MAX], ssh[SHOW_MAX];
+	char hex[SHA256_HEX_LEN + 1];
+	char name[NAME_MAX + 1];
+	unsigned char *buf = NULL, want[SHA256_LEN], got[SHA256_LEN];
+	const unsigned char *p, *end, *eol;
+	size_t len = 0, dlen, nlen, lineno = 0;
+	int dirfd = -1, r;
+
+	if ((dirfd = media_opendir(dir)) < 0) {
+		r = dirfd;
+		goto out;
+	}
+	snprintf(label, sizeof(label), "%s/%s", dir, SUMS_NAME);
+	if ((r = read_common(dirfd, SUMS_NAME, label, MEDIA_MAX_SUMS, &buf,
+	    &len)) != 0)
+		goto out;
+	show(label, ssh);
+	for (p = buf, end = buf + len; p < end; p = eol + 1) {
+		lineno++;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if ((size_t)(eol - p) < SHA256_HEX_LEN + 3 ||
+		    p[SHA256_HEX_LEN] != ' ' ||
+		    (p[SHA256_HEX_LEN + 1] != ' ' &&
+		    p[SHA256_HEX_LEN + 1] != '*')) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is not "
+			    "\"SHA256  NAME\": the file is damaged", ssh, lineno);
+			goto out;
+		}
+		memcpy(hex, p, SHA256_HEX_LEN);
+		hex[SHA256_HEX_LEN] = '\0';
+		if (hex_decode(hex, want, sizeof(want), &dlen) != 0 ||
+		    dlen != sizeof(want)) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu: the "
+			    "SHA-256 is not 64 hex digits: the file is damaged",
+			    ssh, lineno);
+			goto out;
+		}
+		nlen = (size_t)(eol - p) - SHA256_HEX_LEN - 2;
+		if (nlen > NAME_MAX ||
+		    memchr(p + SHA256_HEX_LEN + 2, '\0', nlen) != NULL) {
+			r = airca_errf(AIRCA_ERR_UNSAFE, "%s line %zu: the file "
+			    "name is too long or holds a NUL byte", ssh, lineno);
+			goto out;
+		}
+		memcpy(name, p + SHA256_HEX_LEN + 2, nlen);
+		name[nlen] = '\0';
+		if ((r = check_sums_name(name)) != 0) {
+			r = airca_errctx(r, "%s line %zu", ssh, lineno);
+			goto out;
+		}
+		snprintf(label, sizeof(label), "%s/%s", dir, name);
+		if ((r = hash_at(dirfd, name, label, got)) != 0) {
+			if (r == AIRCA_ERR_NOTFOUND)
+				r = airca_errf(AIRCA_ERR_IO, "%s is listed in "
+				    SUMS_NAME " but missing: do not use this "
+				    "media", show(label, sh));
+			goto out;
+		}
+		if (memcmp(want, got, sizeof(want)) != 0) {
+			r = airca_errf(AIRCA_ERR_IO, "%s does not match its "
+			    "SHA-256 in " SUMS_NAME ": it changed after it was "
+			    "written; do not use this media",
+			    show(label, sh));
+			goto out;
+		}
+	}
+	if (lineno == 0) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%s lists no files", ssh);
+		goto out;
+	}
+	r = 0;
+ out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,394 @@
+/* test-media.c: hostile files on media are refused; writes are atomic, never overwrite, and verified. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "error.h"
+#include "media.h"
+#include "util.h"
+
+static char top[] = "/tmp/airca-test-media.XXXXXX";
+
+static char *
+path(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, name);
+	return buf[i];
+}
+
+static void
+put(const char *name, const void *data, size_t len)
+{
+	FILE *f = fopen(path(name), "wb");
+
+	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		perror(name);
+		exit(2);
+	}
+}
+
+/* Entries of dir whose name starts with '.' (temp files), besides . and .. */
+static int
+hidden_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_name[0] == '.') {
+			fprintf(stderr, "left behind: %s/%s\n", dir, de->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Bytes this process has read through read() so far, or -1. */
+static long long
+rchar(void)
+{
+	char line[128];
+	long long v = -1;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/io", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "rchar: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static bool
+read_is(const char *p, const char *want)
+{
+	unsigned char *d = NULL;
+	size_t len = 0;
+	bool ok;
+
+	ok = media_read(p, 1024, &d, &len) == 0 && len == strlen(want) &&
+	    memcmp(d, want, len) == 0;
+	free(d);
+	return ok;
+}
+
+static void
+test_read_caps(void)
+{
+	unsigned char big[101], *d = NULL;
+	size_t len = 99;
+	long long before, after;
+	int fd;
+
+	memset(big, 'a', sizeof(big));
+	put("max", big, 100);
+	put("over", big, 101);
+	put("empty", "", 0);
+
+	CHECK(media_read(path("max"), 100, &d, &len) == 0);
+	CHECK(len == 100 && d != NULL && d[100] == '\0');
+	free(d);
+	d = NULL;
+
+	CHECK_ERR(media_read(path("over"), 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "over is 101 bytes, more than the 100 bytes");
+	CHECK(d == NULL);
+
+	CHECK(media_read(path("empty"), 100, &d, &len) == 0);
+	CHECK(len == 0 && d != NULL && d[0] == '\0');
+	free(d);
+	d = NULL;
+
+	/* A 1 GiB (sparse) file is refused from its size, without reading. */
+	fd = open(path("huge"), O_WRONLY | O_CREAT | O_EXCL, 0644);
+	CHECK(fd != -1 && ftruncate(fd, 1L << 30) == 0);
+	close(fd);
+	before = rchar();
+	CHECK_ERR(media_read(path("huge"), MEDIA_MAX_CSR, &d, &len),
+	    AIRCA_ERR_UNSAFE, "1073741824 bytes, more than the 65536 bytes");
+	after = rchar();
+	if (before >= 0 && after >= 0)
+		CHECK(after - before < 4096);
+	unlink(path("huge"));
+
+	/* /proc files say size 0 but hold more: the read loop is bounded. */
+	CHECK_ERR(media_read("/proc/self/status", 64, &d, &len),
+	    AIRCA_ERR_UNSAFE, "grew past 64 bytes");
+	CHECK(d == NULL);
+}
+
+static void
+test_read_hostile(void)
+{
+	unsigned char *d = NULL;
+	size_t len;
+	struct sockaddr_un sun;
+	int s;
+
+	put("target", "x", 1);
+	CHECK(symlink("target", path("link")) == 0);
+	CHECK_ERR(media_read(path("link"), 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "is a symbolic link");
+	CHECK(symlink("/nonexistent", path("dangling")) == 0);
+	CHECK_ERR(media_read(path("dangling"), 100, &d, &len),
+	    AIRCA_ERR_UNSAFE, "is a symbolic link");
+
+	/* A FIFO with no writer must be refused, not block. */
+	CHECK(mkfifo(path("fifo"), 0644) == 0);
+	alarm(10);
+	CHECK_ERR(media_read(path("fifo"), 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "is a FIFO (named pipe), not a regular file");
+	alarm(0);
+
+	CHECK(mkdir(path("dir"), 0755) == 0);
+	CHECK_ERR(media_read(path("dir"), 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "dir is a directory, not a regular file");
+	CHECK_ERR(media_read("/dev/null", 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "/dev/null is a character device");
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path("sock"));
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(s != -1 && bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	CHECK_ERR(media_read(path("sock"), 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "is a socket");
+	close(s);
+
+	CHECK_ERR(media_read("../x", 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "../x has a '..' component");
+	CHECK_ERR(media_read(path("dir/../target"), 100, &d, &len),
+	    AIRCA_ERR_UNSAFE, "has a '..' component");
+	CHECK_ERR(media_read(path(".."), 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "'..' component");
+	/* "..." and "..x" are ordinary names. */
+	put("..x", "y", 1);
+	CHECK(read_is(path("..x"), "y"));
+
+	CHECK_ERR(media_read(path("missing"), 100, &d, &len),
+	    AIRCA_ERR_NOTFOUND, "missing does not exist");
+	CHECK(d == NULL);
+
+	/* Names on media may hold terminal escapes: never echoed raw. */
+	put("esc\033[2Jx", "z", 1);
+	CHECK_ERR(media_read(path("esc\033[2Jx/y"), 100, &d, &len),
+	    AIRCA_ERR_NOTFOUND, "esc?[2Jx/y");
+}
+
+static void
+test_read_at(void)
+{
+	unsigned char *d = NULL;
+	size_t len = 0;
+	int dfd;
+
+	CHECK((dfd = media_opendir(top)) >= 0);
+	CHECK(media_read_at(dfd, "target", 100, &d, &len) == 0);
+	CHECK(len == 1 && d != NULL && d[0] == 'x');
+	free(d);
+	d = NULL;
+	CHECK_ERR(media_read_at(dfd, "link", 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "link is a symbolic link");
+	CHECK_ERR(media_read_at(dfd, "dir/x", 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "not a plain file name");
+	CHECK_ERR(media_read_at(dfd, "..", 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "is not a file name");
+	CHECK_ERR(media_read_at(dfd, "fifo", 100, &d, &len), AIRCA_ERR_UNSAFE,
+	    "FIFO");
+	close(dfd);
+}
+
+static void
+test_write(void)
+{
+	static const char data[] = "-----BEGIN CERTIFICATE-----\n";
+	struct stat st;
+	int dfd;
+
+	CHECK(media_mkdir(path("out")) == 0);
+	CHECK(media_write(path("out/a.pem"), data, strlen(data), 0) == 0);
+	CHECK(read_is(path("out/a.pem"), data));
+	CHECK(stat(path("out/a.pem"), &st) == 0 && (st.st_mode & 07777) == 0644);
+	CHECK(hidden_entries(path("out")) == 0);
+
+	/* An existing output is never overwritten, and stays as it was. */
+	CHECK_ERR(media_write(path("out/a.pem"), "other", 5, 0), AIRCA_ERR_EXISTS,
+	    "out/a.pem exists; airca never overwrites an output: move it away "
+	    "or choose another --out");
+	CHECK(read_is(path("out/a.pem"), data));
+	CHECK(hidden_entries(path("out")) == 0);
+
+	/* Nor through a symlink, nor a dangling one. */
+	CHECK(symlink("/tmp/airca-nowhere", path("out/l.pem")) == 0);
+	CHECK_ERR(media_write(path("out/l.pem"), "x", 1, 0), AIRCA_ERR_EXISTS,
+	    "l.pem exists");
+	CHECK(!media_exists("/tmp/airca-nowhere"));
+
+	/* MEDIA_REPLACE replaces, privately when asked. */
+	CHECK(media_write(path("out/a.pem"), "new", 3,
+	    MEDIA_REPLACE | MEDIA_PRIVATE) == 0);
+	CHECK(read_is(path("out/a.pem"), "new"));
+	CHECK(stat(path("out/a.pem"), &st) == 0 && (st.st_mode & 07777) == 0600);
+	CHECK(media_write(path("out/nosync"), "n", 1, MEDIA_NOSYNC) == 0);
+	CHECK(read_is(path("out/nosync"), "n"));
+	CHECK(media_write(path("out/zero"), "", 0, 0) == 0);
+	CHECK(read_is(path("out/zero"), ""));
+
+	/* A failure after the temp file exists leaves no temp file. */
+	CHECK(mkdir(path("out/isdir"), 0755) == 0);
+	CHECK_ERR(media_write(path("out/isdir"), "x", 1, MEDIA_REPLACE),
+	    AIRCA_ERR_IO, "cannot move the new");
+	CHECK(hidden_entries(path("out")) == 0);
+
+	CHECK_ERR(media_write(path("out/../b.pem"), "x", 1, 0), AIRCA_ERR_UNSAFE,
+	    "'..' component");
+	CHECK_ERR(media_write(path("out/"), "x", 1, 0), AIRCA_ERR_USAGE,
+	    "give a file name");
+	CHECK_ERR(media_write(path("nodir/x"), "x", 1, 0), AIRCA_ERR_NOTFOUND,
+	    "nodir does not exist");
+
+	CHECK((dfd = media_opendir(path("out"))) >= 0);
+	CHECK(media_write_at(dfd, "c.pem", "c", 1, 0) == 0);
+	CHECK(read_is(path("out/c.pem"), "c"));
+	CHECK_ERR(media_write_at(dfd, "c.pem", "d", 1, 0), AIRCA_ERR_EXISTS,
+	    "c.pem exists; airca never overwrites");
+	CHECK_ERR(media_write_at(dfd, "x/c.pem", "d", 1, 0), AIRCA_ERR_UNSAFE,
+	    "not a plain file name");
+	close(dfd);
+	CHECK(hidden_entries(path("out")) == 0);
+}
+
+static void
+test_dirs(void)
+{
+	CHECK(media_mkdir(path("d2")) == 0);
+	CHECK(media_mkdir(path("d2")) == 0);
+	CHECK(symlink("d2", path("d2link")) == 0);
+	CHECK_ERR(media_mkdir(path("d2link")), AIRCA_ERR_UNSAFE,
+	    "d2link is a symbolic link");
+	CHECK_ERR(media_opendir(path("d2link")), AIRCA_ERR_UNSAFE,
+	    "d2link is a symbolic link");
+	CHECK_ERR(media_mkdir(path("target")), AIRCA_ERR_EXISTS,
+	    "target exists and is a file, not a directory");
+	CHECK_ERR(media_opendir(path("target")), AIRCA_ERR_UNSAFE,
+	    "target is a file, not a directory");
+	CHECK_ERR(media_opendir(path("none")), AIRCA_ERR_NOTFOUND,
+	    "none does not exist");
+	CHECK(media_fsync_dir(path("d2")) == 0);
+	CHECK(media_exists(path("d2")));
+	CHECK(media_exists(path("dangling")));
+	CHECK(!media_exists(path("none")));
+}
+
+static void
+test_sums(void)
+{
+	const char *names[] = { "a.pem", "upload.json" };
+	const char *bad[] = { "a.pem", "../x" };
+	char want[512], ha[SHA256_HEX_LEN + 1], hb[SHA256_HEX_LEN + 1];
+	char cmd[600];
+	unsigned char *d = NULL;
+	size_t len = 0;
+
+	CHECK(media_mkdir(path("sums")) == 0);
+	CHECK(media_write(path("sums/a.pem"), "AAAA\n", 5, 0) == 0);
+	CHECK(media_write(path("sums/upload.json"), "{}\n", 3, 0) == 0);
+	CHECK(media_write_sums(path("sums"), names, 2) == 0);
+	sha256_hex("AAAA\n", 5, ha);
+	sha256_hex("{}\n", 3, hb);
+	snprintf(want, sizeof(want), "%s  a.pem\n%s  upload.json\n", ha, hb);
+	CHECK(media_read(path("sums/SHA256SUMS"), 4096, &d, &len) == 0);
+	CHECK_STR((char *)d, want);
+	free(d);
+	CHECK(media_check_sums(path("sums")) == 0);
+	/* sha256sum -c agrees. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sha256sum --quiet -c SHA256SUMS",
+	    path("sums"));
+	CHECK(system(cmd) == 0);
+
+	/* Written once: not again. */
+	CHECK_ERR(media_write_sums(path("sums"), names, 2), AIRCA_ERR_EXISTS,
+	    "SHA256SUMS exists");
+	CHECK_ERR(media_write_sums(path("sums"), bad, 2), AIRCA_ERR_UNSAFE,
+	    "not a plain file name");
+
+	/* A file changed after it was written is caught. */
+	put("sums/upload.json", "{ }\n", 4);
+	CHECK_ERR(media_check_sums(path("sums")), AIRCA_ERR_IO,
+	    "upload.json does not match its SHA-256 in SHA256SUMS");
+	put("sums/upload.json", "{}\n", 3);
+	CHECK(media_check_sums(path("sums")) == 0);
+	unlink(path("sums/a.pem"));
+	CHECK_ERR(media_check_sums(path("sums")), AIRCA_ERR_IO,
+	    "a.pem is listed in SHA256SUMS but missing");
+
+	/* A tampered list cannot send the check out of the directory. */
+	snprintf(want, sizeof(want), "%s  ../target\n", ha);
+	put("sums/SHA256SUMS", want, strlen(want));
+	CHECK_ERR(media_check_sums(path("sums")), AIRCA_ERR_UNSAFE,
+	    "SHA256SUMS line 1: '../target' is not a plain file name");
+	snprintf(want, sizeof(want), "%s  upload.json\n%s  ..\n", hb, ha);
+	put("sums/SHA256SUMS", want, strlen(want));
+	CHECK_ERR(media_check_sums(path("sums")), AIRCA_ERR_UNSAFE,
+	    "SHA256SUMS line 2: '..' is not a file name");
+	put("sums/SHA256SUMS", "nothex  a.pem\n", 14);
+	CHECK_ERR(media_check_sums(path("sums")), AIRCA_ERR_INPUT,
+	    "line 1 is not \"SHA256  NAME\"");
+	put("sums/SHA256SUMS", "", 0);
+	CHECK_ERR(media_check_sums(path("sums")), AIRCA_ERR_INPUT,
+	    "lists no files");
+	unlink(path("sums/SHA256SUMS"));
+	CHECK(symlink("../target", path("sums/SHA256SUMS")) == 0);
+	CHECK_ERR(media_check_sums(path("sums")), AIRCA_ERR_UNSAFE,
+	    "SHA256SUMS is a symbolic link");
+	CHECK(hidden_entries(path("sums")) == 0);
+}
+
+static int
+rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(top) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_read_caps();
+	test_read_hostile();
+	test_read_at();
+	test_write();
+	test_dirs();
+	test_sums();
+	nftw(top, rm, 16, FTW_DEPTH | FTW_PHYS);
+	CHECK_DONE();
+}
