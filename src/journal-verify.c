@@ -470,7 +470,7 @@ journal_verify_fd(int fd, const char *name, X509 *root, X509 *audit,
 	size_t len;
 	bool complete;
 	json_t *e = NULL;
-	unsigned long seq, unsigned_n;
+	unsigned long seq = 0, unsigned_n;
 	int r, got;
 
 	memset(rep, 0, sizeof(*rep));
