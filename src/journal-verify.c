@@ -208,6 +208,7 @@ check_seq(struct verify *v, json_t *e, unsigned long seq)
 {
 	unsigned long want = v->line;
 	json_t *prev = json_object_get(e, "prev");
+	int r;
 
 	if (seq == v->prevseq && v->line > 1)
 		return bad(v, seq, "seq %lu appears twice (lines %lu and %lu): "
@@ -232,11 +233,16 @@ check_seq(struct verify *v, json_t *e, unsigned long seq)
 	if (!json_is_string(prev))
 		return bad(v, seq, "prev is null: only the first entry has no "
 		    "prev (was an entry inserted?)");
-	if (strcmp(json_string_value(prev), v->prevhash) != 0)
-		return bad(v, seq - 1, "entry %lu was changed: its SHA-256 %.16s... "
-		    "is not the prev recorded by entry %lu (%.16s...; or that "
-		    "prev was changed)", seq - 1, v->prevhash, seq,
+	if (strcmp(json_string_value(prev), v->prevhash) != 0) {
+		/* the entry before is to blame: name its line */
+		v->line--;
+		r = bad(v, seq - 1, "entry %lu was changed: its SHA-256 "
+		    "%.16s... is not the prev recorded by entry %lu (%.16s...; "
+		    "or that prev was changed)", seq - 1, v->prevhash, seq,
 		    json_string_value(prev));
+		v->line++;
+		return r;
+	}
 	return 0;
 }
 
