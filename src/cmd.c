@@ -8,6 +8,9 @@
 
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_token_list_entry,
+	&cmd_token_keys_entry,
+	&cmd_check_airgap_entry,
 	&cmd_init_entry,
 	&cmd_device_ca_create_entry,
 	&cmd_api_sign_entry,
@@ -18,6 +21,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_journal_seal_entry,
 	&cmd_journal_repair_entry,
 	&cmd_registry_rebuild_entry,
+	&cmd_ceremony_run_entry,
+	&cmd_ceremony_print_entry,
+	&cmd_ceremony_check_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,
 	NULL

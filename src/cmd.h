@@ -34,6 +34,9 @@ extern const struct cmd_entry *const cmd_table[];
 
 /* Every command file defines one entry; cmd.c lists them. */
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_token_list_entry;
+extern const struct cmd_entry cmd_token_keys_entry;
+extern const struct cmd_entry cmd_check_airgap_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_device_ca_create_entry;
 extern const struct cmd_entry cmd_sign_entry;
@@ -44,6 +47,9 @@ extern const struct cmd_entry cmd_journal_verify_entry;
 extern const struct cmd_entry cmd_journal_seal_entry;
 extern const struct cmd_entry cmd_journal_repair_entry;
 extern const struct cmd_entry cmd_registry_rebuild_entry;
+extern const struct cmd_entry cmd_ceremony_run_entry;
+extern const struct cmd_entry cmd_ceremony_print_entry;
+extern const struct cmd_entry cmd_ceremony_check_entry;
 extern const struct cmd_entry cmd_demo_entry;
 
 /*
