@@ -72,7 +72,8 @@ airca device-ca create --user-id owner2 >/dev/null
 airca_nopin journal verify --seal "$seal" >/dev/null || fail "--seal after more commands"
 cp "$J" "$T/full.jsonl"
 sl=$(grep -n '"event":"seal"' "$J" | tail -n 1 | cut -d: -f1)
-tamper cut "$((sl - 1)),\$d"	# back to the checkpoint before the seal: signed, but cut
+cp_before=$(grep -n '"event":"checkpoint"' "$J" | cut -d: -f1 | awk -v s="$sl" '$1 < s' | tail -n 1)
+tamper cut "$((cp_before + 1)),\$d"	# back to the checkpoint before the seal: signed, but cut
 airca_nopin journal verify --journal "$T/cut/journal.jsonl" >/dev/null || fail "cut journal should verify alone"
 expect_fail 5 'seal not found' airca_nopin journal verify --journal "$T/cut/journal.jsonl" --seal "$seal"
 
