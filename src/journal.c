@@ -53,8 +53,7 @@ journal_signed_message(unsigned long seq, const char *head, char *buf,
 {
 	int n;
 
-	n = snprintf(buf, len, "airca-journal-v%d %lu %s\n", JOURNAL_VERSION,
-	    seq, head);
+	n = snprintf(buf, len, "airca-journal-v1 %lu %s\n", seq, head);
 	if (n < 0 || (size_t)n >= len)
 		return airca_errf(AIRCA_ERR_INTERNAL, "signed message too long");
 	return n;
@@ -75,6 +74,78 @@ journal_alloc(const char *home, const char *ceremony, const char *actor)
 }
 
 /*
+ * The seq of the last checkpoint or seal, scanning back from the end of the
+ * file (size bytes, ending in a newline): the entries after it are the ones
+ * the next signature covers.  0 if there is none.
+ */
+static int
+journal_last_signed(struct journal *j, int fd, off_t size,
+    unsigned long *sigseqp)
+{
+	enum { BLK = 64 * 1024 };
+	char *win = NULL, *line, *nl;
+	size_t wlen = 0, chunk, llen;
+	off_t pos = size;
+	ssize_t n;
+	json_t *e = NULL, *v;
+	int r = AIRCA_ERR_NOMEM;
+
+	*sigseqp = 0;
+	if ((win = malloc(BLK + JOURNAL_MAX_LINE + 1)) == NULL)
+		goto out;
+	for (;;) {
+		/* win[0..wlen) ends with the newline of the last unscanned line */
+		nl = wlen > 1 ? memrchr(win, '\n', wlen - 1) : NULL;
+		if (nl == NULL && pos > 0) {
+			if (wlen > JOURNAL_MAX_LINE) {
+				r = airca_errf(AIRCA_ERR_JOURNAL, "%s: a line "
+				    "longer than %d bytes; run 'airca journal "
+				    "verify'", j->path, JOURNAL_MAX_LINE);
+				goto out;
+			}
+			chunk = pos > BLK ? BLK : (size_t)pos;
+			memmove(win + chunk, win, wlen);
+			pos -= (off_t)chunk;
+			for (llen = 0; llen < chunk; llen += (size_t)n) {
+				n = pread(fd, win + llen, chunk - llen,
+				    pos + (off_t)llen);
+				if (n <= 0) {
+					r = airca_errf(AIRCA_ERR_IO, "%s: read "
+					    "failed", j->path);
+					goto out;
+				}
+			}
+			wlen += chunk;
+			continue;
+		}
+		line = nl != NULL ? nl + 1 : win;
+		llen = (size_t)(win + wlen - 1 - line);
+		if (llen > 0) {
+			e = json_loadb(line, llen, 0, NULL);
+			v = json_object_get(e, "event");
+			if (json_is_string(v) &&
+			    journal_event_signed(json_string_value(v))) {
+				v = json_object_get(e, "seq");
+				if (json_is_integer(v) && json_integer_value(v) > 0)
+					*sigseqp = (unsigned long)
+					    json_integer_value(v);
+				break;
+			}
+			json_decref(e);
+			e = NULL;
+		}
+		if (nl == NULL)
+			break;
+		wlen = (size_t)(line - win);
+	}
+	r = 0;
+ out:
+	json_decref(e);
+	free(win);
+	return r;
+}
+
+/*
  * Read the tail of the file: the last complete line must end the file.
  * Sets seq, head and last_event.
  */
@@ -88,6 +159,7 @@ journal_read_tail(struct journal *j)
 	ssize_t n;
 	json_t *root = NULL, *v;
 	json_error_t jerr;
+	unsigned long sigseq;
 	int r = AIRCA_ERR_JOURNAL;
 
 	if (fstat(j->fd, &st) == -1) {
@@ -145,6 +217,15 @@ journal_read_tail(struct journal *j)
 	if (json_is_string(v = json_object_get(root, "event")))
 		snprintf(j->last_event, sizeof(j->last_event), "%s",
 		    json_string_value(v));
+	if ((r = journal_last_signed(j, j->fd, st.st_size, &sigseq)) != 0)
+		goto out;
+	if (sigseq > j->seq) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: the last signature "
+		    "(seq %lu) is after the last entry (seq %lu); run 'airca "
+		    "journal verify'", j->path, sigseq, j->seq);
+		goto out;
+	}
+	j->nunsigned = j->seq - sigseq;
 	r = 0;
  out:
 	json_decref(root);
@@ -401,14 +482,27 @@ journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
 	unsigned long first = j->seq - j->nunsigned + 1;
 	int r = AIRCA_ERR_NOMEM;
 
+	if (key == NULL || cert == NULL) {
+		r = airca_errf(AIRCA_ERR_INTERNAL, "journal %s without the "
+		    "audit key and certificate", event);
+		goto out;
+	}
 	if ((r = journal_sync(j)) != 0)
 		goto out;
 	r = AIRCA_ERR_NOMEM;
 	X509_digest(cert, EVP_sha256(), der_md, &mdlen);
 	hex_encode(der_md, sizeof(der_md), certfp);
+	/* The signature fields end data, in this order (docs/journal.md). */
 	if ((d = json_object()) == NULL ||
-	    (extra != NULL && json_object_update(d, extra)) ||
-	    json_object_set_new(d, "from", json_integer((json_int_t)
+	    (extra != NULL && json_object_update(d, extra)))
+		goto out;
+	json_object_del(d, "from");
+	json_object_del(d, "to");
+	json_object_del(d, "head");
+	json_object_del(d, "audit-cert");
+	json_object_del(d, "alg");
+	json_object_del(d, "sig");
+	if (json_object_set_new(d, "from", json_integer((json_int_t)
 	    (j->nunsigned > 0 ? first : j->seq))) ||
 	    json_object_set_new(d, "to", json_integer((json_int_t)j->seq)) ||
 	    json_object_set_new(d, "head", json_string(j->head)) ||
@@ -476,4 +570,103 @@ journal_close(struct journal *j)
 		close(j->fd);
 	}
 	free(j);
+}
+
+int
+journal_tail_check(const char *home, off_t *offp, char **tailp, size_t *lenp)
+{
+	struct stat st;
+	char path[PATH_MAX], *buf = NULL, *nl;
+	size_t want, got;
+	off_t off;
+	ssize_t n;
+	int fd = -1, r;
+
+	*tailp = NULL;
+	*lenp = 0;
+	if ((r = path_join(path, sizeof(path), home, JOURNAL_FILE)) != 0)
+		goto out;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		r = airca_errf(errno == ENOENT ? AIRCA_ERR_STATE : AIRCA_ERR_IO,
+		    "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "%s: not a regular file", path);
+		goto out;
+	}
+	want = st.st_size > JOURNAL_MAX_LINE + 1 ? JOURNAL_MAX_LINE + 1 :
+	    (size_t)st.st_size;
+	off = st.st_size - (off_t)want;
+	if ((buf = malloc(want + 1)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	for (got = 0; got < want; got += (size_t)n) {
+		if ((n = pread(fd, buf + got, want - got, off + (off_t)got)) <= 0) {
+			r = airca_errf(AIRCA_ERR_IO, "%s: read failed", path);
+			goto out;
+		}
+	}
+	buf[want] = '\0';
+	if (want == 0 || buf[want - 1] == '\n') {
+		*offp = st.st_size;
+		r = 0;
+		goto out;
+	}
+	if ((nl = memrchr(buf, '\n', want)) == NULL) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, off == 0 ? "%s has no "
+		    "complete line: it cannot be repaired; keep it for the "
+		    "auditor" : "%s: the incomplete last line is longer than a "
+		    "journal line may be: this is not an interrupted append; "
+		    "keep it for the auditor", path);
+		goto out;
+	}
+	*lenp = (size_t)(buf + want - (nl + 1));
+	*offp = st.st_size - (off_t)*lenp;
+	memmove(buf, nl + 1, *lenp);
+	buf[*lenp] = '\0';
+	*tailp = buf;
+	buf = NULL;
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+int
+journal_truncate(const char *home, off_t off, const unsigned char sha[SHA256_LEN])
+{
+	char path[PATH_MAX], *tail = NULL;
+	unsigned char md[SHA256_LEN];
+	size_t len;
+	off_t now_off;
+	int fd = -1, r;
+
+	if ((r = journal_tail_check(home, &now_off, &tail, &len)) != 0)
+		goto out;
+	if (tail != NULL)
+		sha256(tail, len, md);
+	if (tail == NULL || now_off != off || memcmp(md, sha, SHA256_LEN) != 0) {
+		r = airca_errf(AIRCA_ERR_STATE, "the journal's tail changed "
+		    "since it was shown: nothing removed; run 'airca journal "
+		    "repair' again");
+		goto out;
+	}
+	if ((r = path_join(path, sizeof(path), home, JOURNAL_FILE)) != 0)
+		goto out;
+	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    ftruncate(fd, off) == -1 || fsync(fd) == -1) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: truncating failed: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	free(tail);
+	return r;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -72,11 +73,115 @@ const char *journal_ceremony(const struct journal *j);
 
 void	journal_close(struct journal *j);
 
-/* The message a checkpoint or seal signs: "airca-journal-v1 SEQ HEAD\n". */
+/*
+ * The message a checkpoint or seal signs: "airca-journal-v1 SEQ HEAD\n"
+ * (the prefix names format version 1, whatever JOURNAL_VERSION becomes).
+ * Returns its length, or a negative error if len is too small.
+ */
 int	journal_signed_message(unsigned long seq, const char *head, char *buf,
 	    size_t len);
 
 /* A fresh ceremony/session id: "PREFIX-YYYYMMDDTHHMMSSZ-XXXXXXXX". */
 void	journal_new_id(const char *prefix, char *out, size_t len);
+
+/*
+ * Repair (journal.c): a journal whose last line is incomplete.
+ * journal_tail_check() reads HOME/journal.jsonl and reports the
+ * incomplete tail: *offp the offset where it starts (the end of the last
+ * complete line), *tailp (malloc'd, owned by the caller, NUL-terminated)
+ * and *lenp its bytes.  A journal that ends on a complete line gives
+ * *lenp = 0 and *tailp = NULL.  A journal without one complete line is
+ * AIRCA_ERR_JOURNAL: it cannot be repaired.
+ * journal_truncate() cuts the file at off (after checking that the bytes
+ * from off to the end still have SHA-256 sha) and syncs it.  The caller
+ * holds the home's lock and journals "journal-repaired" right after.
+ */
+int	journal_tail_check(const char *home, off_t *offp, char **tailp,
+	    size_t *lenp);
+int	journal_truncate(const char *home, off_t off,
+	    const unsigned char sha[SHA256_LEN]);
+
+/*
+ * Reading (journal-read.c): a line reader that never holds more than one
+ * line (at most JOURNAL_MAX_LINE bytes) and a bounded buffer.
+ */
+struct journal_reader;
+
+/* Open path for reading (O_NOFOLLOW, a regular file).  *rp owned by the caller. */
+int	journal_reader_open(const char *path, struct journal_reader **rp);
+
+/* Read from fd (borrowed, not closed); name is for messages. */
+int	journal_reader_fd(int fd, const char *name, struct journal_reader **rp);
+
+/*
+ * The next line: returns 1 and sets *linep (NUL-terminated, without its
+ * "\n", valid until the next call), *lenp and *completep (false when the
+ * file ends without a newline: an interrupted append); 0 at end of file;
+ * AIRCA_ERR_VERIFY for a line of JOURNAL_MAX_LINE bytes or more;
+ * AIRCA_ERR_IO.
+ */
+int	journal_reader_next(struct journal_reader *r, char **linep,
+	    size_t *lenp, bool *completep);
+unsigned long journal_reader_lineno(const struct journal_reader *r);
+const char *journal_reader_name(const struct journal_reader *r);
+void	journal_reader_close(struct journal_reader *r);
+
+/*
+ * Verification (journal-verify.c).  Checks, streaming line by line:
+ * every line complete, printable ASCII, a JSON object with exactly the
+ * keys seq, time, ceremony, event, actor, data, prev in that order and of
+ * the right types; seq 1, 2, 3, ...; prev the SHA-256 of the line before
+ * (null on line 1); line 1 a "journal-open" with the format magic and a
+ * version this airca knows; every checkpoint and seal: from/to covering
+ * exactly the entries since the signature before, head the hash of line
+ * `to`, audit-cert the SHA-256 of audit's DER, and the signature valid
+ * with audit's key; audit chains to root (X509_verify_cert, root the only
+ * trust anchor, validity times not checked: the journal outlives them);
+ * the last line a checkpoint or seal.  With seal_hex (64 hex digits,
+ * either case; spaces allowed) a seal line with that SHA-256 must exist.
+ */
+struct journal_report {
+	unsigned long entries;		/* lines read and verified */
+	unsigned long checkpoints;
+	unsigned long seals;
+	unsigned long last_signed;	/* seq of the last checkpoint or seal */
+	unsigned long seal_seq;		/* with seal_hex: the seq of that seal */
+	long	version;		/* format version of line 1 */
+	char	head[SHA256_HEX_LEN + 1];	/* SHA-256 of the last line */
+	char	audit_fp[SHA256_HEX_LEN + 1];	/* SHA-256 of the audit cert DER */
+	/* With AIRCA_ERR_VERIFY: the first bad entry and what is wrong. */
+	unsigned long bad_seq;		/* 0 when no entry is to blame */
+	unsigned long bad_line;		/* 0 likewise */
+	char	what[512];
+};
+
+/*
+ * Called for every entry once its line has passed the checks above (but
+ * before the signature that covers it has been seen: act on the entries
+ * only when journal_verify_fd() returns 0).  entry is borrowed.  A
+ * non-zero return stops verification and is returned.
+ */
+typedef int (*journal_entry_fn)(void *arg, unsigned long seq,
+	    const char *event, json_t *entry);
+
+/*
+ * Returns 0 (rep filled in), AIRCA_ERR_VERIFY (rep->bad_seq, bad_line,
+ * what; the detail message says the same), or another error for what is
+ * not the journal's fault (unreadable file: AIRCA_ERR_IO/NOTFOUND).
+ */
+int	journal_verify(const char *path, X509 *root, X509 *audit,
+	    const char *seal_hex, struct journal_report *rep);
+int	journal_verify_fd(int fd, const char *name, X509 *root, X509 *audit,
+	    const char *seal_hex, journal_entry_fn fn, void *arg,
+	    struct journal_report *rep);
+
+/*
+ * Read a PEM certificate (root.pem, audit.pem) for verification: a regular
+ * file (O_NOFOLLOW) of at most 64 KiB.  *certp owned by the caller.
+ */
+int	journal_load_cert(const char *path, X509 **certp);
+
+/* Is event one that carries a signature ("checkpoint", "seal")? */
+bool	journal_event_signed(const char *event);
 
 #endif

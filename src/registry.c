@@ -339,6 +339,22 @@ registry_open(const char *home, struct registry **regp)
 	return r;
 }
 
+int
+registry_new(const char *home, struct registry **regp)
+{
+	struct registry *reg;
+	int r;
+
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return AIRCA_ERR_NOMEM;
+	if ((r = path_join(reg->home, sizeof(reg->home), home, NULL)) != 0) {
+		free(reg);
+		return r;
+	}
+	*regp = reg;
+	return 0;
+}
+
 void
 registry_free(struct registry *reg)
 {

@@ -49,6 +49,12 @@ int	registry_open(const char *home, struct registry **regp);
 void	registry_free(struct registry *reg);
 
 /*
+ * An empty registry for HOME that registry_save() writes to
+ * HOME/registry.jsonl: 'airca registry rebuild' replays the journal into it.
+ */
+int	registry_new(const char *home, struct registry **regp);
+
+/*
  * Apply one journal event (cert-issued, cert-status, ...; other events
  * are ignored) to the in-memory registry.  Returns 0, or AIRCA_ERR_STATE
  * if the event contradicts the registry (a duplicate serial, an unknown one).

@@ -1,0 +1,439 @@
+/* cmd-journal.c: airca journal show, verify, seal and repair. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca.h"
+#include "cmd.h"
+#include "error.h"
+#include "journal.h"
+#include "qr.h"
+#include "util.h"
+
+/* Print s with anything but printable ASCII as '?': journal text never drives the terminal. */
+static void
+put_safe(FILE *f, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < max; i++)
+		fputc((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ?
+		    s[i] : '?', f);
+	if (s[i] != '\0')
+		fputs("...", f);
+}
+
+static const char *
+dstr(json_t *d, const char *key)
+{
+	json_t *v = json_object_get(d, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* One short line about data: the fields an officer looks for. */
+static void
+summary(FILE *f, const char *event, json_t *d)
+{
+	static const char *const keys[] = {
+		"command", "serial", "cn", "profile", "label", "status",
+		"reason", "file", "dir", "error", "factory", "removed-bytes",
+		NULL
+	};
+	const char *k, *s;
+	json_t *v, *fv;
+	int i, n = 0;
+
+	if (journal_event_signed(event)) {
+		fprintf(f, "signs %lld..%lld head %.16s",
+		    (long long)json_integer_value(json_object_get(d, "from")),
+		    (long long)json_integer_value(json_object_get(d, "to")),
+		    (s = dstr(d, "head")) != NULL ? s : "?");
+		return;
+	}
+	for (i = 0; keys[i] != NULL; i++) {
+		v = json_object_get(d, keys[i]);
+		if (json_is_string(v)) {
+			fprintf(f, "%s%s=", n++ ? " " : "", keys[i]);
+			put_safe(f, json_string_value(v), 60);
+		} else if (json_is_integer(v))
+			fprintf(f, "%s%s=%lld", n++ ? " " : "", keys[i],
+			    (long long)json_integer_value(v));
+	}
+	if (json_is_object(v = json_object_get(d, "files")))
+		json_object_foreach(v, k, fv) {
+			fprintf(f, "%sfile=", n++ ? " " : "");
+			put_safe(f, k, 60);
+		}
+}
+
+static int
+show_line(const char *line, size_t len, unsigned long lineno)
+{
+	json_t *e, *v;
+	json_error_t jerr;
+	const char *event;
+
+	if ((e = json_loadb(line, len, 0, &jerr)) == NULL || !json_is_object(e)) {
+		printf("line %lu: not a journal entry (%s)\n", lineno,
+		    e == NULL ? jerr.text : "not an object");
+		json_decref(e);
+		return 0;
+	}
+	v = json_object_get(e, "event");
+	event = json_is_string(v) ? json_string_value(v) : "?";
+	printf("%6lld  ", (long long)json_integer_value(json_object_get(e,
+	    "seq")));
+	put_safe(stdout, (v = json_object_get(e, "time")) != NULL &&
+	    json_is_string(v) ? json_string_value(v) : "?", 20);
+	printf("  %-16.16s  ", event);
+	put_safe(stdout, json_is_string(v = json_object_get(e, "actor")) ?
+	    json_string_value(v) : "?", 16);
+	fputs("  ", stdout);
+	summary(stdout, event, json_object_get(e, "data"));
+	putchar('\n');
+	json_decref(e);
+	return 0;
+}
+
+static int
+journal_path(struct cmd_ctx *ctx, const char *journal, char *out, size_t len)
+{
+	char home[PATH_MAX];
+	int r;
+
+	if (journal != NULL)
+		return path_join(out, len, journal, NULL);
+	if ((r = ca_home_path(ctx, home, sizeof(home))) != 0)
+		return r;
+	return path_join(out, len, home, JOURNAL_FILE);
+}
+
+static int
+cmd_journal_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "since",	required_argument, NULL, 's' },
+		{ "json",	no_argument,	   NULL, 'j' },
+		{ "journal",	required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct journal_reader *rd = NULL;
+	const char *journal = NULL;
+	char path[PATH_MAX], *line, *end;
+	unsigned long since = 0, lineno;
+	size_t len;
+	bool json = ctx->json, complete;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			errno = 0;
+			since = strtoul(optarg, &end, 10);
+			if (errno || *end != '\0' || optarg[0] == '-')
+				return cmd_usage(&cmd_journal_show_entry);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'f':
+			journal = optarg;
+			break;
+		default:
+			return cmd_usage(&cmd_journal_show_entry);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_journal_show_entry);
+	if ((r = journal_path(ctx, journal, path, sizeof(path))) != 0 ||
+	    (r = journal_reader_open(path, &rd)) != 0)
+		goto out;
+	while ((r = journal_reader_next(rd, &line, &len, &complete)) == 1) {
+		/* lines are entries: line N holds seq N in a sound journal */
+		lineno = journal_reader_lineno(rd);
+		if (lineno < since)
+			continue;
+		if (!complete) {
+			printf("line %lu: incomplete (%zu bytes without a "
+			    "newline: an interrupted append; see 'airca "
+			    "journal repair')\n", lineno, len);
+			continue;
+		}
+		if (json) {
+			/* the raw line, as hashed; verify checked it is ASCII */
+			put_safe(stdout, line, len);
+			putchar('\n');
+		} else
+			show_line(line, len, lineno);
+	}
+	if (r == 0 && !json && !ctx->quiet)
+		fprintf(stderr, "(shown as written; 'airca journal verify' "
+		    "checks it)\n");
+ out:
+	journal_reader_close(rd);
+	return r;
+}
+
+/* DIR of FILE, for defaults next to a journal copied elsewhere. */
+static int
+dir_of(const char *file, char *out, size_t len)
+{
+	char tmp[PATH_MAX];
+	int r;
+
+	if ((r = path_join(tmp, sizeof(tmp), file, NULL)) != 0)
+		return r;
+	return path_join(out, len, dirname(tmp), NULL);
+}
+
+static int
+cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "journal",	required_argument, NULL, 'f' },
+		{ "audit-cert",	required_argument, NULL, 'a' },
+		{ "root",	required_argument, NULL, 'r' },
+		{ "seal",	required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct journal_report rep;
+	const char *journal = NULL, *auditf = NULL, *rootf = NULL, *seal = NULL;
+	char dir[PATH_MAX], jpath[PATH_MAX], apath[PATH_MAX], rpath[PATH_MAX];
+	char groups[96];
+	X509 *root = NULL, *audit = NULL;
+	json_t *o;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			journal = optarg;
+			break;
+		case 'a':
+			auditf = optarg;
+			break;
+		case 'r':
+			rootf = optarg;
+			break;
+		case 's':
+			seal = optarg;
+			break;
+		default:
+			return cmd_usage(&cmd_journal_verify_entry);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_journal_verify_entry);
+	/* Defaults: the journal's own directory, else the home. */
+	if (journal != NULL)
+		r = dir_of(journal, dir, sizeof(dir));
+	else
+		r = ca_home_path(ctx, dir, sizeof(dir));
+	if (r != 0 ||
+	    (r = journal_path(ctx, journal, jpath, sizeof(jpath))) != 0 ||
+	    (r = path_join(apath, sizeof(apath), auditf != NULL ? auditf :
+	    dir, auditf != NULL ? NULL : "audit.pem")) != 0 ||
+	    (r = path_join(rpath, sizeof(rpath), rootf != NULL ? rootf :
+	    dir, rootf != NULL ? NULL : "root.pem")) != 0 ||
+	    (r = journal_load_cert(rpath, &root)) != 0 ||
+	    (r = journal_load_cert(apath, &audit)) != 0)
+		goto out;
+	r = journal_verify(jpath, root, audit, seal, &rep);
+	if (ctx->json && (r == 0 || r == AIRCA_ERR_VERIFY)) {
+		if (r == 0)
+			o = json_pack("{s:b,s:s,s:I,s:I,s:I,s:s,s:s}", "ok", 1,
+			    "journal", jpath, "entries", (json_int_t)rep.entries,
+			    "checkpoints", (json_int_t)rep.checkpoints, "seals",
+			    (json_int_t)rep.seals, "head", rep.head,
+			    "audit-cert", rep.audit_fp);
+		else
+			o = json_pack("{s:b,s:s,s:I,s:I,s:s}", "ok", 0,
+			    "journal", jpath, "seq", (json_int_t)rep.bad_seq,
+			    "line", (json_int_t)rep.bad_line, "what", rep.what);
+		if (o != NULL && r == 0 && seal != NULL)
+			json_object_set_new(o, "seal-seq",
+			    json_integer((json_int_t)rep.seal_seq));
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	}
+	if (r != 0 || ctx->json)
+		goto out;
+	printf("journal OK: %s\n", jpath);
+	printf("  entries      %lu (format version %ld)\n", rep.entries,
+	    rep.version);
+	printf("  signatures   %lu checkpoint%s, %lu seal%s, all by the audit "
+	    "certificate\n", rep.checkpoints, rep.checkpoints == 1 ? "" : "s",
+	    rep.seals, rep.seals == 1 ? "" : "s");
+	hex_groups(rep.audit_fp, groups, sizeof(groups));
+	printf("  audit cert   SHA-256 %s\n               chains to %s\n",
+	    groups, rpath);
+	if (seal != NULL)
+		printf("  seal         found at seq %lu\n", rep.seal_seq);
+	printf("  head         %s\n", rep.head);
+ out:
+	X509_free(root);
+	X509_free(audit);
+	return r;
+}
+
+static int
+cmd_journal_seal_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct ca ca;
+	char hex[SHA256_HEX_LEN + 1], groups[96], **qr = NULL;
+	size_t nqr = 0, i;
+	json_t *o;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return cmd_usage(&cmd_journal_seal_entry);
+	if ((r = ca_open(&ca, ctx, "journal seal", CA_HOME | CA_WRITE |
+	    CA_TOKEN)) != 0 ||
+	    (r = journal_seal(ca.j, ca.audit_key, ca.audit, NULL, hex)) != 0)
+		goto out;
+	hex_groups(hex, groups, sizeof(groups));
+	if (ctx->json) {
+		o = json_pack("{s:I,s:s}", "seq", (json_int_t)journal_seq(ca.j),
+		    "seal", hex);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+		goto out;
+	}
+	printf("journal sealed at seq %lu\n\n  seal  %s\n\n", journal_seq(ca.j),
+	    groups);
+	if (qr_lines(hex, 0, &qr, &nqr) == 0) {
+		for (i = 0; i < nqr; i++)
+			printf("  %s\n", qr[i]);
+		putchar('\n');
+	}
+	printf("Witnesses: write down or photograph the seal.  Later, check "
+	    "the journal against it:\n  airca journal verify --seal %s\n", hex);
+ out:
+	qr_lines_free(qr, nqr);
+	return ca_close(&ca, r);
+}
+
+/* Show the incomplete tail the way it would be removed. */
+static void
+show_tail(const char *home, off_t off, const char *tail, size_t len,
+    const char *hex)
+{
+	printf("the last line of %s/%s is incomplete (an append was "
+	    "interrupted):\n  %zu bytes at offset %lld, SHA-256 %s\n  ",
+	    home, JOURNAL_FILE, len, (long long)off, hex);
+	put_safe(stdout, tail, 400);
+	putchar('\n');
+}
+
+static int
+cmd_journal_repair_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "yes",	no_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ca ca;
+	char *tail = NULL, hex[SHA256_HEX_LEN + 1];
+	unsigned char sha[SHA256_LEN];
+	size_t len = 0;
+	off_t off;
+	bool yes = false;
+	json_t *d = NULL;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'y')
+			return cmd_usage(&cmd_journal_repair_entry);
+		yes = true;
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_journal_repair_entry);
+	if (!yes) {
+		/* Look only: no lock, no token. */
+		ca_begin(&ca, ctx, "journal repair");
+		if ((r = ca_home_path(ctx, ca.home, sizeof(ca.home))) != 0 ||
+		    (r = journal_tail_check(ca.home, &off, &tail, &len)) != 0)
+			goto out;
+		if (len == 0) {
+			printf("%s/%s ends on a complete line: nothing to "
+			    "repair\n", ca.home, JOURNAL_FILE);
+			goto out;
+		}
+		sha256_hex(tail, len, hex);
+		show_tail(ca.home, off, tail, len, hex);
+		r = airca_errf(AIRCA_ERR_CANCELLED, "nothing removed: run "
+		    "'airca journal repair --yes' to truncate it; the repair is "
+		    "journaled and signed, so it needs the token");
+		goto out;
+	}
+	/* The token first: a repair that cannot be signed is not started. */
+	if ((r = ca_open(&ca, ctx, "journal repair", CA_HOME | CA_TOKEN)) != 0 ||
+	    (r = ca_lock(&ca)) != 0 ||
+	    (r = journal_tail_check(ca.home, &off, &tail, &len)) != 0)
+		goto done;
+	if (len == 0) {
+		printf("%s/%s ends on a complete line: nothing to repair\n",
+		    ca.home, JOURNAL_FILE);
+		goto done;
+	}
+	sha256(tail, len, sha);
+	hex_encode(sha, sizeof(sha), hex);
+	show_tail(ca.home, off, tail, len, hex);
+	if ((r = journal_truncate(ca.home, off, sha)) != 0 ||
+	    (r = journal_open(ca.home, ca.session, ctx->actor, &ca.j)) != 0)
+		goto done;
+	if ((d = json_pack("{s:s,s:I,s:I,s:s,s:I}", "command", "journal repair",
+	    "after-seq", (json_int_t)journal_seq(ca.j), "offset",
+	    (json_int_t)off, "removed-sha256", hex, "removed-bytes",
+	    (json_int_t)len)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto done;
+	}
+	if ((r = ca_journal(&ca, "journal-repaired", d, 0)) != 0)
+		goto done;
+	printf("removed; journaled as seq %lu (\"journal-repaired\"), signed "
+	    "at the checkpoint that follows\n", journal_seq(ca.j));
+ done:
+	json_decref(d);
+	free(tail);
+	return ca_close(&ca, r);
+ out:
+	free(tail);
+	return r;
+}
+
+const struct cmd_entry cmd_journal_show_entry = {
+	.name = "journal show",
+	.usage = "[--since SEQ] [--json] [--journal FILE]",
+	.summary = "print the journal, one entry a line",
+	.exec = cmd_journal_show_exec,
+};
+
+const struct cmd_entry cmd_journal_verify_entry = {
+	.name = "journal verify",
+	.usage = "[--journal FILE] [--audit-cert F] [--root F] [--seal HEX]",
+	.summary = "check the journal's chain and signatures (no token)",
+	.exec = cmd_journal_verify_exec,
+};
+
+const struct cmd_entry cmd_journal_seal_entry = {
+	.name = "journal seal",
+	.usage = "",
+	.summary = "sign a seal entry; show its hash and QR code for witnesses",
+	.exec = cmd_journal_seal_exec,
+};
+
+const struct cmd_entry cmd_journal_repair_entry = {
+	.name = "journal repair",
+	.usage = "[--yes]",
+	.summary = "remove an incomplete last line (journaled, signed)",
+	.exec = cmd_journal_repair_exec,
+};
