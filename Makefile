@@ -58,15 +58,18 @@ $(BUILD)/%.o: %.c $(wildcard src/*.h tui/*.h)
 
 $(BUILD)/libairca.a: $(CORE_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/airca: $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a
-	$(CC) $(CFLAGS) -o $@ $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a \
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a \
 		$(LIBS) $(TUI_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libairca.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libairca.a $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libairca.a $(LIBS)
 
 # Install missing Debian packages (as root, or through sudo).
 deps:
@@ -120,5 +123,6 @@ CMD_NOMAIN_OBJS = $(filter-out $(BUILD)/src/main.o, $(CMD_OBJS))
 $(BUILD)/tests/test-ceremony: tests/unit/test-ceremony.c tests/unit/check.h \
 		$(CMD_NOMAIN_OBJS) $(BUILD)/libairca.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) \
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) \
 		$(BUILD)/libairca.a $(LIBS) $(TUI_LIBS)

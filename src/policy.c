@@ -19,6 +19,7 @@
 
 #include "csr.h"
 #include "error.h"
+#include "media.h"
 #include "policy.h"
 #include "util.h"
 
@@ -938,56 +939,23 @@ ini_run(const char *text, ini_handler h, void *user)
 	return r;
 }
 
+/* The policy file through media: bounded, no symlink, regular file, no NUL. */
 static int
 read_file(const char *path, char **textp)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t off = 0;
-	ssize_t n;
-	int fd = -1, r = AIRCA_ERR_INTERNAL;
+	unsigned char *buf = NULL;
+	size_t len;
+	int r;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		r = airca_errf(errno == ENOENT ? AIRCA_ERR_NOTFOUND :
-		    AIRCA_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
+	if ((r = media_read(path, POLICY_MAX_FILE, &buf, &len)) != 0)
+		return r;
+	if (memchr(buf, '\0', len) != NULL) {
+		free(buf);
+		return airca_errf(AIRCA_ERR_INPUT, "%s: contains a NUL byte",
+		    path);
 	}
-	if (fstat(fd, &st) == -1) {
-		r = airca_errf(AIRCA_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > POLICY_MAX_FILE) {
-		r = airca_errf(AIRCA_ERR_UNSAFE, "%s: not a regular file of at "
-		    "most %d bytes", path, POLICY_MAX_FILE);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		r = airca_errf(AIRCA_ERR_NOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = airca_errf(AIRCA_ERR_IO, "%s: short read", path);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	buf[off] = '\0';
-	if (memchr(buf, '\0', off) != NULL) {
-		r = airca_errf(AIRCA_ERR_INPUT, "%s: contains a NUL byte", path);
-		goto out;
-	}
-	*textp = buf;
-	buf = NULL;
-	r = 0;
- out:
-	if (fd != -1)
-		close(fd);
-	free(buf);
-	return r;
+	*textp = (char *)buf;
+	return 0;
 }
 
 int
