@@ -10,9 +10,17 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_device_ca_create_entry,
+	&cmd_device_ca_revoke_entry,
+	&cmd_device_ca_disable_entry,
+	&cmd_device_ca_enable_entry,
 	&cmd_api_sign_entry,
 	&cmd_api_device_cas_entry,
 	&cmd_sign_entry,
+	&cmd_list_entry,
+	&cmd_export_entry,
+	&cmd_renew_entry,
+	&cmd_revoke_entry,
+	&cmd_crl_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,
 	NULL
