@@ -312,7 +312,8 @@ crl_sign(const struct crl_params *p, X509_CRL **crlp)
 	}
 	if (X509_NAME_cmp(X509_CRL_get_issuer(back),
 	    X509_get_subject_name(p->issuer)) != 0 ||
-	    sk_X509_REVOKED_num(X509_CRL_get_REVOKED(back)) != (int)p->n) {
+	    (X509_CRL_get_REVOKED(back) == NULL ? 0 :
+	    sk_X509_REVOKED_num(X509_CRL_get_REVOKED(back))) != (int)p->n) {
 		r = airca_errf(AIRCA_ERR_CRYPTO, "the signed CRL is not the one "
 		    "built (issuer or entries differ)");
 		goto out;
