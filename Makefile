@@ -11,7 +11,8 @@
 DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
 	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
-	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time
+	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time \
+	python3 util-linux
 
 PKGS     = libp11 jansson inih libqrencode p11-kit-1
 TUI_PKGS = ncursesw
@@ -112,3 +113,12 @@ install: all
 
 clean:
 	rm -rf build
+
+# test-ceremony checks the shipped scripts against the real command table,
+# so it links the command objects (all but main.o) as well.
+CMD_NOMAIN_OBJS = $(filter-out $(BUILD)/src/main.o, $(CMD_OBJS))
+$(BUILD)/tests/test-ceremony: tests/unit/test-ceremony.c tests/unit/check.h \
+		$(CMD_NOMAIN_OBJS) $(BUILD)/libairca.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) \
+		$(BUILD)/libairca.a $(LIBS) $(TUI_LIBS)

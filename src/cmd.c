@@ -8,6 +8,9 @@
 
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_token_list_entry,
+	&cmd_token_keys_entry,
+	&cmd_check_airgap_entry,
 	&cmd_init_entry,
 	&cmd_device_ca_create_entry,
 	&cmd_device_ca_revoke_entry,
@@ -21,6 +24,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_renew_entry,
 	&cmd_revoke_entry,
 	&cmd_crl_entry,
+	&cmd_ceremony_run_entry,
+	&cmd_ceremony_print_entry,
+	&cmd_ceremony_check_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,
 	NULL

@@ -34,11 +34,17 @@ extern const struct cmd_entry *const cmd_table[];
 
 /* Every command file defines one entry; cmd.c lists them. */
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_token_list_entry;
+extern const struct cmd_entry cmd_token_keys_entry;
+extern const struct cmd_entry cmd_check_airgap_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_device_ca_create_entry;
 extern const struct cmd_entry cmd_sign_entry;
 extern const struct cmd_entry cmd_api_sign_entry;
 extern const struct cmd_entry cmd_api_device_cas_entry;
+extern const struct cmd_entry cmd_ceremony_run_entry;
+extern const struct cmd_entry cmd_ceremony_print_entry;
+extern const struct cmd_entry cmd_ceremony_check_entry;
 extern const struct cmd_entry cmd_demo_entry;
 extern const struct cmd_entry cmd_device_ca_revoke_entry;
 extern const struct cmd_entry cmd_device_ca_disable_entry;

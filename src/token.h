@@ -66,9 +66,18 @@ int	token_list(const char *module, struct token_info **infop, size_t *np);
  * Load the profile's module and pick its token (label, serial or pkcs11:
  * URI; exactly one token must match: none or several is an error naming
  * what was looked for and what was found).  Opens a read/write session.
- * The token is not logged in.
+ * The token is not logged in.  One token per process at a time: while one
+ * is open, token_open() and token_list() return AIRCA_ERR_STATE (a second
+ * libp11 context on the module closes the first one's sessions, a silent
+ * logout, and its unload finalizes the module under the first).
  */
 int	token_open(const struct hsm_profile *p, struct token **tokp);
+
+/*
+ * CK_TOKEN_INFO flags as words ("initialized, login-required, rng, ...")
+ * into buf, separated by ", "; "" for none.  Truncates to size.
+ */
+void	token_flag_words(unsigned long flags, char *buf, size_t size);
 
 /* The chosen token's slot and token info; owned by tok. */
 const struct token_info *token_info(const struct token *tok);
@@ -114,7 +123,8 @@ int	token_label_exists(struct token *tok, const char *label, bool *existsp);
 /*
  * An EVP_PKEY that signs with the private key labelled label, through the
  * token (logged in).  The key checked with token_key_attrs() rules first.
- * Owned by the caller; valid until token_close().
+ * Owned by the caller; free it before token_close(): while it exists
+ * libp11 keeps the slot, and its copy of the PIN, alive past the close.
  */
 int	token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp);
 
@@ -123,6 +133,14 @@ int	token_public_key(struct token *tok, const char *label, EVP_PKEY **pkeyp);
 
 /* Store cert on the token under the CKA_ID of the key labelled label. */
 int	token_store_cert(struct token *tok, const char *label, X509 *cert);
+
+/*
+ * Initialise a fresh token (the first uninitialised slot of module) with
+ * label, SO PIN and user PIN: for rehearsal tokens (demo, tests) so no PIN
+ * goes through argv.  Real HSMs are initialised with their vendor's tools.
+ */
+int	token_init(const char *module, const char *label, const char *so_pin,
+	    const char *pin);
 
 /* Log out, release slots (libp11 forgets the PIN), unload. NULL is fine. */
 void	token_close(struct token *tok);

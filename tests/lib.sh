@@ -38,9 +38,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 expect_fail() {
 	local code=$1 pat=$2 rc=0
 	shift 2
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" -eq "$code" ] || { cat "$T/err" >&2; fail "$* exited $rc, want $code"; }
-	grep -qE -- "$pat" "$T/err" || { cat "$T/err" >&2; fail "$*: stderr lacks /$pat/"; }
+	"$@" >"$T/.stdout" 2>"$T/.stderr" || rc=$?
+	[ "$rc" -eq "$code" ] || { cat "$T/.stderr" >&2; fail "$* exited $rc, want $code"; }
+	grep -qE -- "$pat" "$T/.stderr" || { cat "$T/.stderr" >&2; fail "$*: stderr lacks /$pat/"; }
 }
 
 # openssl helpers
@@ -82,7 +82,7 @@ api_response() {
 }
 
 # json_get FILE KEY: the string value of a top-level key (PEM unescaped)
-json_get() { sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$1" | head -1 | sed 's/\\n/\n/g'; }
+json_get() { sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$1" | head -1 | sed 's/\\n/\n/g' | sed '${/^$/d}'; }
 
 # p11 ARGS: pkcs11-tool on the test token
 p11() { pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label airca "$@" 2>/dev/null; }

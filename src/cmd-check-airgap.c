@@ -1,0 +1,108 @@
+/* cmd-check-airgap.c: airca check-airgap: network interfaces up, host and binary fingerprint. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "airgap.h"
+#include "cmd.h"
+#include "error.h"
+#include "hsm.h"
+
+static const char *
+policy_name(enum net_policy p)
+{
+	switch (p) {
+	case NET_REFUSE:	return "refuse";
+	case NET_WARN:		return "warn";
+	case NET_ALLOW:		return "allow";
+	}
+	return "?";
+}
+
+static int
+cmd_check_airgap_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct hsm_profile prof;
+	struct airgap_report rep;
+	struct host_info hi;
+	enum net_policy policy = NET_REFUSE;
+	bool policy_given = false;
+	json_t *o = NULL, *up;
+	char *text = NULL;
+	size_t i;
+	int r = AIRCA_ERR_INTERNAL, rc;
+
+	(void)argv;
+	if (argc != 1) {
+		r = cmd_usage(&cmd_check_airgap_entry);
+		goto out;
+	}
+	/* without an HSM profile, the strictest policy */
+	if (ctx->hsm != NULL && *ctx->hsm != '\0') {
+		if ((r = hsm_profile_load(ctx->hsm, &prof)) != 0)
+			goto out;
+		policy = prof.network;
+		policy_given = true;
+	}
+	if ((r = airgap_host(&hi)) != 0)
+		goto out;
+	rc = airgap_check(policy, &rep);
+	if (rc != 0 && rc != AIRCA_ERR_NETWORK) {
+		r = rc;
+		goto out;
+	}
+	if (ctx->json) {
+		if ((o = json_object()) == NULL || (up = json_array()) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < rep.nup && i < AIRGAP_MAX_IFACES; i++)
+			json_array_append_new(up, json_string(rep.up[i]));
+		json_object_set_new(o, "interfaces_up", up);
+		json_object_set_new(o, "policy",
+		    json_string(policy_name(policy)));
+		json_object_set_new(o, "air_gapped", json_boolean(rep.nup == 0));
+		json_object_set_new(o, "hostname", json_string(hi.hostname));
+		json_object_set_new(o, "kernel", json_string(hi.kernel));
+		json_object_set_new(o, "airca_version",
+		    json_string(hi.airca_version));
+		json_object_set_new(o, "binary_sha256",
+		    json_string(hi.binary_sha256));
+		if ((text = json_dumps(o, JSON_INDENT(2) |
+		    JSON_ENSURE_ASCII)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		printf("%s\n", text);
+	} else {
+		printf("network:  %s (policy %s%s)\n", rep.summary,
+		    policy_name(policy), policy_given ? "" :
+		    ": no HSM profile given");
+		printf("host:     %s\n", hi.hostname);
+		printf("kernel:   %s\n", hi.kernel);
+		printf("airca:    %s, binary SHA-256 %s\n", hi.airca_version,
+		    hi.binary_sha256);
+	}
+	if (rc == 0 && rep.nup > 0 && !ctx->quiet)
+		fprintf(stderr, "airca check-airgap: warning: %s; allowed only "
+		    "by the HSM profile's network policy %s\n", rep.summary,
+		    policy_name(policy));
+	if (rc != 0)
+		/* airgap_check's message is the detail main() prints */
+		r = rc;
+	else
+		r = 0;
+ out:
+	free(text);
+	json_decref(o);
+	return r;
+}
+
+const struct cmd_entry cmd_check_airgap_entry = {
+	.name = "check-airgap",
+	.usage = "",
+	.summary = "check that no network interface is up but loopback",
+	.exec = cmd_check_airgap_exec,
+};

@@ -1,0 +1,151 @@
+/* cmd-token-list.c: airca token list: the module's slots and their tokens. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "error.h"
+#include "hsm.h"
+#include "token.h"
+
+/* The flag words as a JSON array. */
+static json_t *
+flags_json(unsigned long flags)
+{
+	char words[512], *w, *save = NULL, *s;
+	json_t *a;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	token_flag_words(flags, words, sizeof(words));
+	for (s = words; (w = strtok_r(s, ", ", &save)) != NULL; s = NULL)
+		json_array_append_new(a, json_string(w));
+	return a;
+}
+
+static int
+print_json(const struct token_info *ti, size_t n)
+{
+	json_t *arr = NULL, *o;
+	char *text = NULL;
+	size_t i;
+	int r = AIRCA_ERR_NOMEM;
+
+	if ((arr = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((o = json_object()) == NULL ||
+		    json_array_append_new(arr, o) != 0)
+			goto out;
+		json_object_set_new(o, "slot_id", json_integer(
+		    (json_int_t)ti[i].slot_id));
+		json_object_set_new(o, "slot_description",
+		    json_string(ti[i].slot_desc));
+		json_object_set_new(o, "token_present",
+		    json_boolean(ti[i].present));
+		if (!ti[i].present)
+			continue;
+		json_object_set_new(o, "label", json_string(ti[i].label));
+		json_object_set_new(o, "serial", json_string(ti[i].serial));
+		json_object_set_new(o, "manufacturer",
+		    json_string(ti[i].manufacturer));
+		json_object_set_new(o, "model", json_string(ti[i].model));
+		json_object_set_new(o, "firmware", json_string(ti[i].firmware));
+		json_object_set_new(o, "hardware", json_string(ti[i].hardware));
+		json_object_set_new(o, "flags", flags_json(ti[i].flags));
+	}
+	if ((text = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII)) ==
+	    NULL)
+		goto out;
+	printf("%s\n", text);
+	r = 0;
+ out:
+	free(text);
+	json_decref(arr);
+	return r;
+}
+
+static void
+print_text(const struct token_info *ti, size_t n)
+{
+	char words[512];
+	size_t i;
+
+	if (n == 0)
+		printf("no slots\n");
+	for (i = 0; i < n; i++) {
+		printf("%sslot %lu: %s\n", i ? "\n" : "", ti[i].slot_id,
+		    ti[i].slot_desc);
+		if (!ti[i].present) {
+			printf("  no token\n");
+			continue;
+		}
+		token_flag_words(ti[i].flags, words, sizeof(words));
+		printf("  token:        %s\n", ti[i].initialized ?
+		    ti[i].label : "(not initialised)");
+		printf("  serial:       %s\n", ti[i].serial);
+		printf("  manufacturer: %s\n", ti[i].manufacturer);
+		printf("  model:        %s\n", ti[i].model);
+		printf("  firmware:     %s (hardware %s)\n", ti[i].firmware,
+		    ti[i].hardware);
+		printf("  flags:        %s\n", words);
+	}
+}
+
+static int
+cmd_token_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "module",	required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct hsm_profile prof;
+	struct token_info *ti = NULL;
+	const char *module = NULL;
+	size_t n = 0;
+	int ch, r = AIRCA_ERR_INTERNAL;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			module = optarg;
+			break;
+		default:
+			r = cmd_usage(&cmd_token_list_entry);
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		r = cmd_usage(&cmd_token_list_entry);
+		goto out;
+	}
+	if (module == NULL) {
+		if (ctx->hsm == NULL || *ctx->hsm == '\0') {
+			r = airca_errf(AIRCA_ERR_USAGE, "which PKCS#11 module? "
+			    "give --module PATH or --hsm PROFILE");
+			goto out;
+		}
+		if ((r = hsm_profile_load(ctx->hsm, &prof)) != 0)
+			goto out;
+		module = prof.module;
+	}
+	if ((r = token_list(module, &ti, &n)) != 0)
+		goto out;
+	if (ctx->json)
+		r = print_json(ti, n);
+	else
+		print_text(ti, n);
+ out:
+	free(ti);
+	return r;
+}
+
+const struct cmd_entry cmd_token_list_entry = {
+	.name = "token list",
+	.usage = "[--module PATH]",
+	.summary = "slots and tokens of the PKCS#11 module",
+	.exec = cmd_token_list_exec,
+};

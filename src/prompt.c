@@ -1,0 +1,288 @@
+/* prompt.c: where PINs come from: an environment variable, a file, a front end's hook or a no-echo prompt on /dev/tty. */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "prompt.h"
+
+#define PIN_FILE_MAX	256	/* bytes read from a PIN file */
+
+static pin_hook_fn pin_hook;
+static void *pin_hook_arg;
+
+/* The terminal state to restore from a signal handler. */
+static volatile sig_atomic_t tty_restore_fd = -1;
+static struct termios tty_saved;
+
+#define PIN_MAX_ENV	256
+
+static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSIGNALS (sizeof(tty_signals) / sizeof(tty_signals[0]))
+
+void
+prompt_set_pin_hook(pin_hook_fn fn, void *arg)
+{
+	pin_hook = fn;
+	pin_hook_arg = arg;
+}
+
+/*
+ * A PIN taken from the environment is removed from it at once (no later
+ * getenv(), no child) and kept here, locked in memory and wiped at exit,
+ * so that a ceremony running several token steps in one process can log
+ * in again.  Only for --pin-env: files are re-read, prompts re-asked.
+ */
+static char env_pin[PIN_MAX_ENV];
+static char env_var[128];
+static bool env_cached;
+
+static void
+env_pin_wipe(void)
+{
+	explicit_bzero(env_pin, sizeof(env_pin));
+	env_cached = false;
+}
+
+static int
+pin_from_env(const char *var, char *buf, size_t size)
+{
+	char *v;
+	size_t len;
+	int r;
+
+	if (env_cached && strcmp(var, env_var) == 0 &&
+	    (v = getenv(var)) == NULL) {
+		len = strlen(env_pin);
+		if (len >= size)
+			return airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: longer "
+			    "than %zu bytes", var, size - 1);
+		memcpy(buf, env_pin, len + 1);
+		return 0;
+	}
+	if ((v = getenv(var)) == NULL)
+		return airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: the variable "
+		    "is not set", var);
+	len = strlen(v);
+	if (len == 0)
+		r = airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: the variable is "
+		    "empty", var);
+	else if (len >= size || len >= sizeof(env_pin))
+		r = airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: longer than %zu "
+		    "bytes", var, size - 1);
+	else {
+		memcpy(buf, v, len + 1);
+		if (!env_cached) {
+			mlock(env_pin, sizeof(env_pin));
+			atexit(env_pin_wipe);
+		}
+		memcpy(env_pin, v, len + 1);
+		snprintf(env_var, sizeof(env_var), "%s", var);
+		env_cached = true;
+		r = 0;
+	}
+	/* no child process, no later getenv() gets it */
+	explicit_bzero(v, len);
+	unsetenv(var);
+	return r;
+}
+
+static int
+pin_from_file(const char *path, char *buf, size_t size)
+{
+	char tmp[PIN_FILE_MAX + 1];
+	struct stat st;
+	size_t len = 0, n;
+	ssize_t got;
+	int fd = -1, r = AIRCA_ERR_INTERNAL;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) ==
+	    -1) {
+		r = airca_errf(errno == ELOOP ? AIRCA_ERR_UNSAFE : AIRCA_ERR_IO,
+		    "--pin-file %s: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symlink: name the file itself)" : "");
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "--pin-file %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "--pin-file %s: not a regular "
+		    "file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "--pin-file %s: mode %04o lets "
+		    "group or others at the PIN: chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	while (len < sizeof(tmp)) {
+		if ((got = read(fd, tmp + len, sizeof(tmp) - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = airca_errf(AIRCA_ERR_IO, "--pin-file %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	for (n = 0; n < len && tmp[n] != '\n' && tmp[n] != '\r'; n++)
+		;
+	if (n == len && len == sizeof(tmp)) {
+		r = airca_errf(AIRCA_ERR_INPUT, "--pin-file %s: first line "
+		    "longer than %d bytes", path, PIN_FILE_MAX);
+		goto out;
+	}
+	if (n == 0) {
+		r = airca_errf(AIRCA_ERR_INPUT, "--pin-file %s: the first line "
+		    "is empty", path);
+		goto out;
+	}
+	if (n >= size || memchr(tmp, '\0', n) != NULL) {
+		r = airca_errf(AIRCA_ERR_INPUT, "--pin-file %s: the PIN is "
+		    "longer than %zu bytes or holds a NUL byte", path, size - 1);
+		goto out;
+	}
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	r = 0;
+ out:
+	explicit_bzero(tmp, sizeof(tmp));
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+/* Put the terminal back, then die of the signal as if we had not caught it. */
+static void
+tty_signal(int sig)
+{
+	int fd = tty_restore_fd;
+
+	if (fd != -1)
+		tcsetattr(fd, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int
+pin_from_tty(const char *what, char *buf, size_t size)
+{
+	struct sigaction sa, old[NSIGNALS];
+	struct termios noecho;
+	size_t len = 0, i;
+	ssize_t got;
+	char c;
+	bool saved = false, handlers = false, toolong = false;
+	int fd = -1, r = AIRCA_ERR_INTERNAL;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    !isatty(fd)) {
+		r = airca_errf(AIRCA_ERR_USAGE, "no PIN source: use --pin-env "
+		    "VAR or --pin-file F, or run on a terminal");
+		goto out;
+	}
+	if (tcgetattr(fd, &tty_saved) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "/dev/tty: %s", strerror(errno));
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NSIGNALS; i++)
+		sigaction(tty_signals[i], &sa, &old[i]);
+	handlers = true;
+	tty_restore_fd = fd;
+	noecho = tty_saved;
+	noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+	noecho.c_lflag |= ICANON;
+	if (tcsetattr(fd, TCSAFLUSH, &noecho) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "/dev/tty: cannot turn echo off: "
+		    "%s", strerror(errno));
+		goto out;
+	}
+	saved = true;
+	dprintf(fd, "%s: ", what);
+	for (;;) {
+		if ((got = read(fd, &c, 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = airca_errf(AIRCA_ERR_IO, "/dev/tty: %s",
+			    strerror(errno));
+			goto out;
+		}
+		if (got == 0) {
+			r = airca_errf(AIRCA_ERR_CANCELLED, "no PIN entered");
+			goto out;
+		}
+		if (c == '\n' || c == '\r')
+			break;
+		if (len + 1 < size)
+			buf[len++] = c;
+		else
+			toolong = true;
+	}
+	c = '\0';
+	buf[len] = '\0';
+	if (toolong) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the PIN is longer than %zu "
+		    "bytes", size - 1);
+		goto out;
+	}
+	if (len == 0) {
+		r = airca_errf(AIRCA_ERR_CANCELLED, "no PIN entered");
+		goto out;
+	}
+	r = 0;
+ out:
+	if (saved) {
+		tcsetattr(fd, TCSAFLUSH, &tty_saved);
+		dprintf(fd, "\n");
+	}
+	tty_restore_fd = -1;
+	if (handlers)
+		for (i = 0; i < NSIGNALS; i++)
+			sigaction(tty_signals[i], &old[i], NULL);
+	if (r != 0)
+		explicit_bzero(buf, size);
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+int
+prompt_pin(const struct pin_source *src, const char *what, char *buf,
+    size_t size)
+{
+	int r;
+
+	if (size < 2)
+		return airca_errf(AIRCA_ERR_INTERNAL, "PIN buffer too small");
+	buf[0] = '\0';
+	if (src != NULL && src->env != NULL)
+		r = pin_from_env(src->env, buf, size);
+	else if (src != NULL && src->file != NULL)
+		r = pin_from_file(src->file, buf, size);
+	else if (pin_hook != NULL) {
+		r = pin_hook(pin_hook_arg, what, buf, size);
+		if (r == 0 && (memchr(buf, '\0', size) == NULL || buf[0] == '\0'))
+			r = airca_errf(AIRCA_ERR_CANCELLED, "no PIN entered");
+	} else
+		r = pin_from_tty(what, buf, size);
+	if (r != 0)
+		explicit_bzero(buf, size);
+	return r;
+}
