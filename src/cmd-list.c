@@ -56,7 +56,7 @@ list(struct ca *ca, const char *profile, long days)
 	json_t *arr = NULL, *o;
 	char hash[9], na[21];
 	time_t t = now(), limit;
-	size_t i, n = 0, wsub = 7, wtype = 4, wid = 12;
+	size_t i, n = 0, wsub = 7, wtype = 4, wid = 5;
 	struct tm tm;
 	int r = 0;
 
@@ -86,8 +86,8 @@ list(struct ca *ca, const char *profile, long days)
 			wsub = strlen(e->subject);
 		if (strlen(e->profile) > wtype)
 			wtype = strlen(e->profile);
-		if (strlen(e->label[0] != '\0' ? e->label : e->serial) > wid)
-			wid = strlen(e->label[0] != '\0' ? e->label : e->serial);
+		if (strlen(e->label) > wid)
+			wid = strlen(e->label);
 		n++;
 	}
 	qsort(rows, n, sizeof(*rows), row_cmp);
@@ -129,17 +129,17 @@ list(struct ca *ca, const char *profile, long days)
 	if (!ca->ctx->quiet)
 		printf("%-*s %-8s %-10s %-*s %-*s %s\n", (int)wtype, "TYPE",
 		    "HASH", "EXPIRES", (int)wsub, "SUBJECT", (int)wid,
-		    "LABEL/SERIAL", "STATUS");
+		    "LABEL", "STATUS      SERIAL");
 	for (i = 0; i < n; i++) {
 		e = rows[i].e;
 		if (rows[i].have_hash)
 			snprintf(hash, sizeof(hash), "%08lx", rows[i].hash);
 		else
 			snprintf(hash, sizeof(hash), "--------");
-		printf("%-*s %s %s %-*s %-*s %s\n", (int)wtype, e->profile,
-		    hash, rows[i].expires, (int)wsub, e->subject, (int)wid,
-		    e->label[0] != '\0' ? e->label : e->serial,
-		    rows[i].status);
+		printf("%-*s %s %s %-*s %-*s %-11s %s\n", (int)wtype,
+		    e->profile, hash, rows[i].expires, (int)wsub, e->subject,
+		    (int)wid, e->label[0] != '\0' ? e->label : "-",
+		    rows[i].status, e->serial);
 	}
  out:
 	json_decref(arr);
