@@ -159,7 +159,7 @@ renew_one(struct ca *ca, const struct cand *c, const char *outdir,
 	char **dns = NULL, *pem = NULL, path[4096], label[65], root[SERIAL_HEX_MAX];
 	size_t ndns = 0, len = 0;
 	bool ca_profile;
-	int r;
+	int r, rr;
 
 	if ((e = registry_by_serial(ca->reg, c->serial)) == NULL ||
 	    (prof = policy_profile(&ca->pol, e->profile)) == NULL) {
@@ -251,9 +251,15 @@ renew_one(struct ca *ca, const struct cand *c, const char *outdir,
 	ca->reg_dirty = true;
 	/* a device CA's certificate lives beside its key on the token */
 	if (prof->id == PROFILE_DEVICE_CA && label[0] != '\0' &&
-	    token_store_cert(ca->tok, label, cert) != 0) {
-		ca_warn(ca, "the renewed certificate of '%s' is in the home "
-		    "but not on the token: %s", label, airca_errmsg());
+	    (rr = token_store_cert(ca->tok, label, cert)) != 0) {
+		if (rr != AIRCA_ERR_EXISTS)
+			ca_warn(ca, "the renewed certificate of '%s' is in "
+			    "the home but not on the token: %s", label,
+			    airca_errmsg());
+		else if (!ca->ctx->quiet)
+			fprintf(stderr, "note: the token keeps the earlier "
+			    "certificate of key '%s' (the same key); the "
+			    "renewed one is in the home\n", label);
 		airca_errclear();
 	}
 
