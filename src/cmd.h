@@ -51,6 +51,14 @@ extern const struct cmd_entry cmd_ceremony_run_entry;
 extern const struct cmd_entry cmd_ceremony_print_entry;
 extern const struct cmd_entry cmd_ceremony_check_entry;
 extern const struct cmd_entry cmd_demo_entry;
+extern const struct cmd_entry cmd_device_ca_revoke_entry;
+extern const struct cmd_entry cmd_device_ca_disable_entry;
+extern const struct cmd_entry cmd_device_ca_enable_entry;
+extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_crl_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_renew_entry;
+extern const struct cmd_entry cmd_export_entry;
 
 /*
  * The entry whose name equals the first words of argv (the longest

@@ -216,6 +216,9 @@ entry_from_json(json_t *d, struct reg_entry *e)
 		e->status_time = (time_t)json_integer_value(v);
 	if ((s = jstr(d, "superseded-by")) != NULL)
 		copy_field(e->superseded_by, sizeof(e->superseded_by), s);
+	if (json_is_integer(v = json_object_get(d, "crl-number")) &&
+	    json_integer_value(v) > 0)
+		e->crl_number = (unsigned long long)json_integer_value(v);
 	if ((e->subject = xstrdup(jstr(d, "subject"))) == NULL ||
 	    ((s = jstr(d, "cn")) != NULL && (e->cn = xstrdup(s)) == NULL)) {
 		free(e->subject);
@@ -252,6 +255,9 @@ entry_to_json(const struct reg_entry *e)
 	if (e->superseded_by[0] != '\0')
 		json_object_set_new(o, "superseded-by",
 		    json_string(e->superseded_by));
+	if (e->crl_number > 0)
+		json_object_set_new(o, "crl-number",
+		    json_integer((json_int_t)e->crl_number));
 	return o;
 }
 
@@ -406,6 +412,22 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 		if ((s = jstr(data, "superseded-by")) != NULL)
 			copy_field(cur->superseded_by,
 			    sizeof(cur->superseded_by), s);
+		return 0;
+	}
+	if (strcmp(event, "crl-issued") == 0) {
+		json_int_t num = json_integer_value(json_object_get(data,
+		    "number"));
+
+		if ((serial = jstr(data, "ca")) == NULL ||
+		    (idx = map_find(reg, MAP_SERIAL, serial, NULL)) == 0)
+			return airca_errf(AIRCA_ERR_STATE, "CRL of unknown CA "
+			    "serial %s", serial ? serial : "(none)");
+		cur = &reg->e[idx - 1];
+		if (num <= 0 || (unsigned long long)num <= cur->crl_number)
+			return airca_errf(AIRCA_ERR_STATE, "CRL number %lld of "
+			    "CA %s is not above its last one (%llu)",
+			    (long long)num, serial, cur->crl_number);
+		cur->crl_number = (unsigned long long)num;
 		return 0;
 	}
 	return 0;

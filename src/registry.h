@@ -40,6 +40,7 @@ struct reg_entry {
 	int	reason;				/* CRL reason when revoked/on hold */
 	time_t	status_time;
 	char	superseded_by[SERIAL_HEX_MAX];
+	unsigned long long crl_number;		/* last CRL number this CA signed (crl-issued); 0: none */
 };
 
 struct registry;
@@ -56,7 +57,8 @@ int	registry_new(const char *home, struct registry **regp);
 
 /*
  * Apply one journal event (cert-issued, cert-status, ...; other events
- * are ignored) to the in-memory registry.  Returns 0, or AIRCA_ERR_STATE
+ * are ignored) to the in-memory registry.  A crl-issued event {ca, number}
+ * records the CA's last CRL number, which must grow.  Returns 0, or AIRCA_ERR_STATE
  * if the event contradicts the registry (a duplicate serial, an unknown one).
  */
 int	registry_apply(struct registry *reg, const char *event, json_t *data);

@@ -1,0 +1,204 @@
+/* cmd-list.c: airca list: the issued certificates, one a line, sorted by expiry; reads the registry only. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca.h"
+#include "cmd.h"
+#include "error.h"
+#include "issue.h"
+#include "util.h"
+
+struct row {
+	const struct reg_entry *e;
+	unsigned long hash;		/* X509_NAME_hash_ex of the subject */
+	bool	have_hash;
+	bool	expired;
+	char	status[32];
+	char	expires[11];		/* YYYY-MM-DD */
+};
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->e->not_after != y->e->not_after)
+		return x->e->not_after < y->e->not_after ? -1 : 1;
+	return strcmp(x->e->serial, y->e->serial);
+}
+
+/* OpenSSL's subject hash (what c_rehash names files by), from the stored certificate. */
+static bool
+subject_hash(struct ca *ca, const char *serial, unsigned long *hashp)
+{
+	X509 *x = NULL;
+	int ok = 0;
+
+	if (registry_load_cert(ca->home, serial, &x) == 0)
+		*hashp = X509_NAME_hash_ex(X509_get_subject_name(x), NULL, NULL,
+		    &ok);
+	X509_free(x);
+	if (!ok)
+		ca_warn(ca, "certificate %s: %s", serial, airca_errmsg()[0] ?
+		    airca_errmsg() : "cannot hash its subject");
+	airca_errclear();
+	return ok == 1;
+}
+
+static int
+list(struct ca *ca, const char *profile, long days)
+{
+	struct row *rows = NULL;
+	const struct reg_entry *e;
+	json_t *arr = NULL, *o;
+	char hash[9], na[21];
+	time_t t = now(), limit;
+	size_t i, n = 0, wsub = 7, wtype = 4, wid = 5;
+	struct tm tm;
+	int r = 0;
+
+	limit = days >= 0 ? t + (time_t)days * 86400 : 0;
+	if ((rows = calloc(registry_count(ca->reg) + 1, sizeof(*rows))) ==
+	    NULL)
+		return AIRCA_ERR_NOMEM;
+	for (i = 0; i < registry_count(ca->reg); i++) {
+		e = registry_at(ca->reg, i);
+		if (profile != NULL && strcmp(e->profile, profile) != 0)
+			continue;
+		/* --expiring: what must be renewed; revoked and superseded need not be */
+		if (days >= 0 && (e->not_after >= limit ||
+		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED))
+			continue;
+		rows[n].e = e;
+		rows[n].expired = e->not_after <= t;
+		rows[n].have_hash = subject_hash(ca, e->serial, &rows[n].hash);
+		snprintf(rows[n].status, sizeof(rows[n].status), "%s%s",
+		    rows[n].expired && e->status == CERT_VALID ? "" :
+		    cert_status_name(e->status), !rows[n].expired ? "" :
+		    e->status == CERT_VALID ? "EXPIRED" : ",EXPIRED");
+		gmtime_r(&e->not_after, &tm);
+		strftime(rows[n].expires, sizeof(rows[n].expires), "%Y-%m-%d",
+		    &tm);
+		if (strlen(e->subject) > wsub)
+			wsub = strlen(e->subject);
+		if (strlen(e->profile) > wtype)
+			wtype = strlen(e->profile);
+		if (strlen(e->label) > wid)
+			wid = strlen(e->label);
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), row_cmp);
+
+	if (ca->ctx->json) {
+		if ((arr = json_array()) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			e = rows[i].e;
+			snprintf(hash, sizeof(hash), "%08lx", rows[i].hash);
+			time_iso(e->not_after, na);
+			if ((o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,"
+			    "s:b}", "profile", e->profile, "subject-hash",
+			    rows[i].have_hash ? hash : "", "not-after", na,
+			    "days-left", (json_int_t)((e->not_after - t) /
+			    86400), "subject", e->subject, "label", e->label,
+			    "serial", e->serial, "status",
+			    cert_status_name(e->status), "expired",
+			    rows[i].expired)) == NULL ||
+			    json_array_append_new(arr, o) != 0) {
+				r = AIRCA_ERR_NOMEM;
+				goto out;
+			}
+		}
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		goto out;
+	}
+	if (n == 0) {
+		if (!ca->ctx->quiet && days >= 0)
+			fprintf(stderr, "nothing expires within %ld days\n",
+			    days);
+		else if (!ca->ctx->quiet)
+			fprintf(stderr, "no certificates\n");
+		goto out;
+	}
+	if (!ca->ctx->quiet)
+		printf("%-*s %-8s %-10s %-*s %-*s %s\n", (int)wtype, "TYPE",
+		    "HASH", "EXPIRES", (int)wsub, "SUBJECT", (int)wid,
+		    "LABEL", "STATUS      SERIAL");
+	for (i = 0; i < n; i++) {
+		e = rows[i].e;
+		if (rows[i].have_hash)
+			snprintf(hash, sizeof(hash), "%08lx", rows[i].hash);
+		else
+			snprintf(hash, sizeof(hash), "--------");
+		printf("%-*s %s %s %-*s %-*s %-11s %s\n", (int)wtype,
+		    e->profile, hash, rows[i].expires, (int)wsub, e->subject,
+		    (int)wid, e->label[0] != '\0' ? e->label : "-",
+		    rows[i].status, e->serial);
+	}
+ out:
+	json_decref(arr);
+	free(rows);
+	return r;
+}
+
+static int
+cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "expiring",	required_argument, NULL, 'e' },
+		{ "profile",	required_argument, NULL, 'p' },
+		{ "json",	no_argument,	   NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ca ca;
+	const char *profile = NULL;
+	char *end;
+	long days = -1;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			errno = 0;
+			days = strtol(optarg, &end, 10);
+			if (errno || *end != '\0' || end == optarg || days < 0 ||
+			    days > 36500)
+				return airca_errf(AIRCA_ERR_USAGE, "--expiring "
+				    "'%.40s': a number of days, 0..36500",
+				    optarg);
+			break;
+		case 'p':
+			profile = optarg;
+			break;
+		case 'j':
+			ctx->json = true;
+			break;
+		default:
+			return cmd_usage(&cmd_list_entry);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_list_entry);
+	if ((r = ca_open(&ca, ctx, "list", CA_HOME)) == 0) {
+		if (profile != NULL && policy_profile(&ca.pol, profile) == NULL)
+			r = airca_errf(AIRCA_ERR_USAGE, "--profile '%.40s': one "
+			    "of root, tls, est-tls, online-ca, device-ca, "
+			    "device, audit", profile);
+		else
+			r = list(&ca, profile, days);
+	}
+	return ca_close(&ca, r);
+}
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.usage = "[--expiring DAYS] [--profile P] [--json]",
+	.summary = "issued certificates, sorted by expiry",
+	.exec = cmd_list_exec,
+};
