@@ -109,58 +109,6 @@ profile_generated(enum profile_id id)
 	    id == PROFILE_AUDIT;
 }
 
-/*
- * Classify UTF-8 text: 0 printable, 1 control or invisible formatting
- * characters (C0, DEL, C1, bidi controls, zero-width characters, BOM),
- * 2 not valid UTF-8 (overlong, surrogates, truncated, out of range).
- */
-static int
-utf8_class(const unsigned char *p, size_t len)
-{
-	size_t i = 0, need, k;
-	uint32_t cp;
-	int ctl = 0;
-
-	while (i < len) {
-		unsigned char c = p[i];
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				ctl = 1;
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3;
-			cp = c & 0x07;
-		} else
-			return 2;
-		if (need >= len - i)
-			return 2;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 2;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 2;
-		if ((cp >= 0x80 && cp < 0xa0) || (cp >= 0x200b && cp <= 0x200f) ||
-		    (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
-			ctl = 1;
-		i += need + 1;
-	}
-	return ctl;
-}
-
 /* The characters of ASN.1 PrintableString. */
 static bool
 printable_string(const char *s)
@@ -245,7 +193,7 @@ factory_ok(const char *f)
 		return false;
 	len = strlen(f);
 	return strchr(f, ',') == NULL && f[0] != ' ' && f[len - 1] != ' ' &&
-	    utf8_class((const unsigned char *)f, len) == 0;
+	    text_class(f, len) == 0;
 }
 
 int
@@ -689,8 +637,7 @@ profile_rule(struct load_ctx *c, struct profile *prof,
 		match = true;
 	}
 	if (fixed) {
-		cls = utf8_class((const unsigned char *)fixedval,
-		    strlen(fixedval));
+		cls = text_class(fixedval, strlen(fixedval));
 		if (cls != 0)
 			return fail(c, "%s: fixed value has control characters "
 			    "or is not UTF-8", a->key);
@@ -1141,10 +1088,11 @@ string_utf8(const ASN1_STRING *s, const char *sn, const char *whose,
 		    whose, sn);
 		goto out;
 	}
-	switch (utf8_class(u, (size_t)n)) {
+	switch (text_class((const char *)u, (size_t)n)) {
 	case 1:
 		r = airca_errf(AIRCA_ERR_POLICY, "%s%s contains control "
-		    "characters", whose, sn);
+		    "characters or invisible ones (bidi controls, zero-width "
+		    "characters)", whose, sn);
 		goto out;
 	case 2:
 		r = airca_errf(AIRCA_ERR_POLICY, "%s%s is not valid UTF-8",

@@ -114,19 +114,37 @@ xstrdup(const char *s)
 	return s == NULL ? NULL : strdup(s);
 }
 
-bool
-text_printable(const char *s, size_t len)
+/*
+ * Characters that change how text around them looks without being seen:
+ * bidirectional controls (a CN could read as another one on screen or on
+ * paper), zero-width characters, line and paragraph separators.
+ */
+static bool
+invisible(uint32_t cp)
+{
+	return cp == 0x00ad ||			/* soft hyphen */
+	    cp == 0x061c ||			/* Arabic letter mark */
+	    (cp >= 0x200b && cp <= 0x200f) ||	/* zero-width, LRM, RLM */
+	    (cp >= 0x2028 && cp <= 0x202e) ||	/* separators, embeddings, overrides */
+	    (cp >= 0x2060 && cp <= 0x2064) ||	/* word joiner, invisible operators */
+	    (cp >= 0x2066 && cp <= 0x2069) ||	/* isolates */
+	    cp == 0xfeff;			/* zero-width no-break space */
+}
+
+int
+text_class(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, need, k;
 	uint32_t cp;
+	int ctl = 0;
 
 	while (i < len) {
 		unsigned char c = p[i];
 
-		if (c < 0x20 || c == 0x7f)
-			return false;
 		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				ctl = 1;
 			i++;
 			continue;
 		}
@@ -140,22 +158,30 @@ text_printable(const char *s, size_t len)
 			need = 3;
 			cp = c & 0x07;
 		} else
-			return false;
-		if (i + need >= len)
-			return false;
+			return 2;
+		if (need >= len - i)
+			return 2;
 		for (k = 1; k <= need; k++) {
 			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
+				return 2;
 			cp = cp << 6 | (p[i + k] & 0x3f);
 		}
-		/* overlong, surrogates, out of range, C1 controls */
+		/* overlong, surrogates, out of range */
 		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
 		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-			return false;
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 2;
+		if ((cp >= 0x80 && cp < 0xa0) || invisible(cp))
+			ctl = 1;
 		i += need + 1;
 	}
-	return true;
+	return ctl;
+}
+
+bool
+text_printable(const char *s, size_t len)
+{
+	return text_class(s, len) == 0;
 }
 
 bool

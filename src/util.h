@@ -40,8 +40,19 @@ char	*xstrdup(const char *s);
  */
 bool	name_safe(const char *s, size_t max);
 
-/* Printable: no control characters (C0, DEL, C1) and valid UTF-8. */
+/*
+ * Printable: valid UTF-8 (no overlong forms, no surrogates), no control
+ * characters (C0, DEL, C1), and none of the invisible characters that can
+ * make one name look like another (bidi controls, zero-width characters,
+ * line/paragraph separators, soft hyphen).
+ */
 bool	text_printable(const char *s, size_t len);
+
+/*
+ * The same check, saying what is wrong: 0 printable; 1 valid UTF-8 with
+ * control or invisible characters; 2 not valid UTF-8 (which wins).
+ */
+int	text_class(const char *s, size_t len);
 
 /* Hex groups for reading aloud: "a1b2 c3d4 ..." (groups of 4); out holds 5*len/2+1. */
 void	hex_groups(const char *hex, char *out, size_t outlen);

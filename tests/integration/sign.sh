@@ -81,5 +81,15 @@ expect_fail 1 "DNS" airca sign --profile tls --in "$T/notls.csr" --out "$T/x12.p
 expect_fail 2 "profile" airca sign --profile root --in "$T/tls.csr" --out "$T/x13.pem"
 expect_fail 2 "--ca" airca sign --profile device --in "$T/dev.csr" --out "$T/x14.pem"
 expect_fail 1 "no CA labelled" airca sign --profile device --ca nosuch --in "$T/dev.csr" --out "$T/x15.pem"
+# a CN with a right-to-left override (U+202E) or a zero-width space reads as
+# another name on screen and on paper: refused, nothing written
+for ch in '\xe2\x80\xae' '\xe2\x80\x8b'; do
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -utf8 \
+		-keyout "$T/bidi.key" -subj "/CN=gw$(printf "$ch")lmth.acme.example/OU=acme" \
+		-addext "subjectAltName=DNS:gw.acme.example" -out "$T/bidi.csr" 2>/dev/null
+	expect_fail 1 "CN contains control characters or invisible ones" \
+		airca sign --profile tls --in "$T/bidi.csr" --out "$T/x17.pem"
+	[ ! -e "$T/x17.pem" ] || fail "bidi CN: output written"
+done
 expect_fail 1 "longer than profile tls" airca sign --profile tls --days 5000 --in "$T/tls.csr" --out "$T/x16.pem"
 echo "sign ok"
