@@ -477,6 +477,49 @@ step_seal(struct runner *rn, const struct ceremony_participant *who)
 	return exec_command(rn, e, 2, argv, who->name);
 }
 
+/*
+ * Sign the abort.  The runner holds no token session, so its last entries
+ * (the failed step, "ceremony-aborted") would stay unsigned, and 'journal
+ * verify' and 'ceremony report' refuse the journal, until the next command
+ * that uses the token.  One more login covers them with a checkpoint.
+ * Never after a login or token failure (another try with the same PIN
+ * could lock the token), and a non-interactive run without a PIN source
+ * never asks.
+ */
+static void
+sign_abort(struct runner *rn, int why)
+{
+	struct ca ca;
+	int r;
+
+	home_close(rn);
+	if (why == AIRCA_ERR_LOGIN || why == AIRCA_ERR_TOKEN) {
+		show(rn, "  the abort is not signed (the token failed): the "
+		    "next command that uses the token signs it");
+		return;
+	}
+	if (!rn->ui->interactive && rn->ctx.pin.env == NULL &&
+	    rn->ctx.pin.file == NULL) {
+		show(rn, "  the abort is not signed (no PIN source for a "
+		    "non-interactive run): the next command that uses the "
+		    "token signs it");
+		return;
+	}
+	show(rn, "  signing the abort with the audit key: the token's user "
+	    "PIN, once more");
+	if ((r = ca_open(&ca, &rn->ctx, "ceremony run", CA_HOME | CA_WRITE |
+	    CA_TOKEN)) == 0)
+		r = ca_close(&ca, 0);
+	else
+		ca_close(&ca, r);
+	if (r == 0)
+		show(rn, "  the abort is signed");
+	else
+		show(rn, "  the abort is not signed (%s%s%s): the next command "
+		    "that uses the token signs it", airca_strerror(r),
+		    *airca_errmsg() != '\0' ? ": " : "", airca_errmsg());
+}
+
 /* Show a step, get it confirmed, do it, journal the outcome. */
 static int
 run_step(struct runner *rn, const struct ceremony_step *s)
@@ -519,7 +562,9 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		r = step_fingerprint(rn, s, detail);
 		break;
 	case CEREMONY_INSERT_MEDIA:
-		show(rn, "  media: %s", s->args[0]);
+		if ((r = ceremony_expand(rn->c, s->args[0], line,
+		    sizeof(line))) == 0)
+			show(rn, "  media: %s", line);
 		break;
 	case CEREMONY_RUN:
 		if ((r = ceremony_step_argv(rn->c, s, &argv, &argc)) != 0)
@@ -675,6 +720,8 @@ ceremony_run(struct ceremony *c, struct cmd_ctx *ctx,
 	if (d != NULL && (rn->home_open || !rn->have_journal) &&
 	    (r2 = rjournal(rn, "ceremony-aborted", d)) != 0)
 		show(rn, "  could not journal the abort: %s", airca_errmsg());
+	else if (rn->home_open)
+		sign_abort(rn, r);
 	if (!rn->have_journal)
 		show(rn, "  nothing was journaled: no journal exists before "
 		    "'run init' succeeds");

@@ -92,8 +92,11 @@ rc=0
 grep -q 'CEREMONY ABORTED at step 5' "$T/run" || fail "abort not printed"
 grep -q "is taken" "$T/run" || fail "reason not printed"
 cmp -s "$T/journal.before" <(head -c "$(stat -c %s "$T/journal.before")" "$J") || fail "journal changed before its end"
-tail -1 "$J" | grep -qE '"event": ?"ceremony-aborted"' || fail "last entry is not ceremony-aborted"
-tail -1 "$J" | grep -qE '"step": ?5' || fail "aborted entry lacks the step"
+ev ceremony-aborted | tail -1 | grep -qE '"step": ?5' || fail "aborted entry lacks the step"
+# the abort is signed at once (one more login): the journal verifies
+tail -1 "$J" | grep -qE '"event": ?"checkpoint"' || fail "the abort is not signed"
+grep -q 'the abort is signed' "$T/run" || fail "signing the abort not shown"
+"$A" journal verify >/dev/null || fail "journal does not verify after an abort"
 ev ceremony-step | tail -1 | grep -qE '"result": ?"failed"' || fail "failed step not journaled"
 [ -e "$T/usb/out2" ] && fail "a step after the failure ran"
 
