@@ -608,9 +608,11 @@ render_step(struct out *o, json_t *step, long long total)
 	    "confirmed" : strcmp(res, "declined") == 0 ? "DECLINED" :
 	    "FAILED");
 	if (jstr(d, "confirmed-by") != NULL)
-		emit(o, 2, "confirmed by %s; journaled %s (seq %lld)",
+		emit(o, 2, "confirmed by %s%s; journaled %s (seq %lld)",
 		    safe(jstr(d, "confirmed-by"), a, sizeof(a)),
-		    safe(when, b, sizeof(b)), jint(step, "seq"));
+		    json_is_false(json_object_get(d, "interactive")) ?
+		    " (non-interactive)" : "", safe(when, b, sizeof(b)),
+		    jint(step, "seq"));
 	else
 		emit(o, 2, "not confirmed; journaled %s (seq %lld)",
 		    safe(when, b, sizeof(b)), jint(step, "seq"));

@@ -24,6 +24,7 @@
 #include "hsm.h"
 #include "journal.h"
 #include "media.h"
+#include "qr.h"
 #include "util.h"
 
 #define MAX_PARTICIPANTS	(CEREMONY_MAX_ROLES * CEREMONY_MAX_ROLE_COUNT)
@@ -244,6 +245,20 @@ show_sha(struct runner *rn, const char *indent, const char *hex)
 	show(rn, "%s%s", indent, groups + 40);
 }
 
+/* A hash's QR code, for a phone to compare with the online machine's. */
+static void
+show_qr(struct runner *rn, const char *indent, const char *hex)
+{
+	char **qr = NULL;
+	size_t nqr = 0, i;
+
+	if (qr_lines(hex, 0, &qr, &nqr) != 0)
+		return;		/* the hex is shown; the QR is an aid */
+	for (i = 0; i < nqr; i++)
+		show(rn, "%s%s", indent, qr[i]);
+	qr_lines_free(qr, nqr);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -406,6 +421,7 @@ step_fingerprint(struct runner *rn, const struct ceremony_step *s,
 		if (nfiles != 1)
 			show(rn, "    %zu files", nfiles);
 		show_sha(rn, "    ", hex);
+		show_qr(rn, "    ", hex);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:I}", "path",
 		    path, "sha256", hex, "files", (json_int_t)nfiles));
 	}
@@ -431,6 +447,46 @@ step_media(struct runner *rn, const struct ceremony_step *s, json_t *detail)
 	show(rn, "  %s is there (%s)", path, S_ISDIR(st.st_mode) ?
 	    "directory" : "file");
 	json_object_set_new(detail, "path", json_string(path));
+	return 0;
+}
+
+/*
+ * The inputs of a run step (the values of --in): shown by SHA-256 before
+ * anyone confirms, and journaled, so the room checks what the command is
+ * about to read.
+ */
+static int
+step_inputs(struct runner *rn, char **argv, int argc, json_t *detail)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	const char *path;
+	json_t *inputs = NULL;
+	size_t nfiles;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--in") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--in=", 5) == 0)
+			path = argv[i] + 5;
+		else
+			continue;
+		if ((r = ceremony_fingerprint(path, hex, &nfiles)) != 0)
+			return airca_errctx(r, "input %s", path);
+		if (inputs == NULL) {
+			if ((inputs = json_array()) == NULL ||
+			    json_object_set_new(detail, "inputs", inputs) != 0)
+				return AIRCA_ERR_NOMEM;
+		}
+		show(rn, "  input %s%s", path, nfiles != 1 ? " (directory: "
+		    "SHA-256 of its sha256sum listing)" : "");
+		if (nfiles != 1)
+			show(rn, "    %zu files", nfiles);
+		show_sha(rn, "    ", hex);
+		if (json_array_append_new(inputs, json_pack("{s:s,s:s,s:I}",
+		    "path", path, "sha256", hex, "files", (json_int_t)nfiles)))
+			return AIRCA_ERR_NOMEM;
+	}
 	return 0;
 }
 
@@ -580,6 +636,7 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		}
 		show(rn, "  command: %s", line);
 		json_object_set_new(detail, "command", json_string(line));
+		r = step_inputs(rn, argv, argc, detail);
 		break;
 	case CEREMONY_SEAL:
 	case CEREMONY_NKINDS:
@@ -607,6 +664,8 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		d = json_pack("{s:I,s:s,s:s,s:s,s:s}", "step", (json_int_t)s->n,
 		    "kind", "seal", "role", role, "confirmed-by", who->name,
 		    "result", "confirmed");
+		if (d != NULL && !rn->ui->interactive)
+			json_object_set_new(d, "interactive", json_false());
 		if ((r = rjournal(rn, "ceremony-step", d)) != 0)
 			break;
 		if ((r = step_seal(rn, who)) != 0 && rn->have_journal &&
@@ -626,6 +685,8 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 	    "failed");
 	if (d != NULL && r != 0)
 		json_object_set_new(d, "reason", json_string(airca_errmsg()));
+	if (d != NULL && !rn->ui->interactive)	/* every step says so */
+		json_object_set_new(d, "interactive", json_false());
 	if (d != NULL)
 		json_object_update(d, detail);
 	if (d == NULL)
