@@ -84,6 +84,8 @@ ev ceremony-step | grep "$id" | grep -E '"step": ?7' | grep -q "$(sha256sum "$T/
 [ "$(ev ceremony-step | grep "$id" | grep -cE '"interactive": ?false')" -eq 8 ] || fail "steps not marked non-interactive"
 # show-fingerprint shows a QR code under each hash (2 files: 2 codes)
 [ "$(sed -n '/^Step 7 of 8/,/^Step 8 of 8/p' "$T/run" | grep -c '^    █████████')" -ge 4 ] || fail "no QR codes in step 7"
+iconv -f UTF-8 -t UTF-8 "$T/run" >/dev/null || fail "the runner's output is not valid UTF-8 (a QR row cut mid-character)"
+[ "$(sed -n '/^Step 7 of 8/,/^Step 8 of 8/p' "$T/run" | LC_ALL=C.UTF-8 grep -c '^    [█▀▄ ]\{45\}$')" -eq 46 ] || fail "want 2 QR codes of 23 rows, 45 columns"
 
 # 5. a failing step stops the ceremony, the journal intact: same user again
 # (its default label is taken) fails at step 5
