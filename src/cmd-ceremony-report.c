@@ -110,9 +110,9 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (ceremony_report_seal(rep) == NULL)
-		r = airca_errf(AIRCA_ERR_STATE, "ceremony %s was not sealed: "
-		    "the transcript above is of a ceremony that did not "
-		    "complete", ceremony_report_id(rep));
+		r = airca_errf(AIRCA_ERR_NOTFOUND, "ceremony %s was not "
+		    "sealed (no seal entry): the transcript above is of a "
+		    "ceremony that did not complete", ceremony_report_id(rep));
  out:
 	ceremony_report_free(rep);
 	X509_free(root);
