@@ -772,9 +772,12 @@ ceremony_report_render(const struct ceremony_report *r,
 		parts = json_object_get(od, "participants");
 		for (i = 0; i < json_array_size(parts); i++) {
 			p = json_array_get(parts, i);
-			emit(&o, 2, "%-10s %-40s  signature ____________",
-			    safe(jstr(p, "role"), b, sizeof(b)),
-			    safe(jstr(p, "name"), a, sizeof(a)));
+			safe(jstr(p, "name"), a, sizeof(a));
+			/* pad by columns, not bytes: names may be UTF-8 */
+			emit(&o, 2, "%-10s %s%*s  signature ____________",
+			    safe(jstr(p, "role"), b, sizeof(b)), a,
+			    (int)(cols(a, strlen(a)) < 40 ? 40 - cols(a,
+			    strlen(a)) : 0), "");
 		}
 	}
 	blank(&o);

@@ -12,11 +12,11 @@ report_seal() { grep -A3 '^  Seal SHA-256' "$1" | sed -n '3,4p' | tr -d ' \n'; }
 # 1. root initialisation as a ceremony: no home before it
 make_token
 cat >"$T/c-root" <<EOF
-participant officer Alice Smith
+participant officer Zoë Smith
 participant officer Bob
 participant witness Carol
 confirm 1 Carol
-confirm 2 Alice Smith
+confirm 2 Zoë Smith
 confirm 3 Carol
 confirm 4 Bob
 confirm 5 Carol
@@ -34,15 +34,16 @@ grep -q "^Ceremony: *$id1$" "$T/rep1" || fail "wrong ceremony id"
 grep -qi 'root' <(sed -n 3p "$T/rep1") || fail "script title missing"
 sha=$(sha256sum "$TOP/ceremony-scripts/root-init.ceremony" | cut -c1-64 | sed 's/..../& /g; s/ $//')
 [ "$(grep -A2 '^SHA-256:' "$T/rep1" | sed -n '2,3p' | tr -d ' \n')" = "$(echo "$sha" | tr -d ' ')" ] || fail "script SHA-256 in the header"
-grep -qE '^  officer +Alice Smith +signature' "$T/rep1" || fail "participant Alice Smith (officer)"
+grep -qE '^  officer +Zoë Smith +signature' "$T/rep1" || fail "participant Zoë Smith (officer)"
 grep -qE '^  witness +Carol +signature' "$T/rep1" || fail "participant Carol (witness)"
+[ "$(grep -E '^  (officer|witness) .*signature' "$T/rep1" | (export LC_ALL=C.UTF-8; while IFS= read -r l; do p=${l%%signature*}; echo ${#p}; done) | sort -u | wc -l)" -eq 1 ] || fail "signature lines not aligned (UTF-8 name)"
 grep -q 'NON-INTERACTIVE, from file' "$T/rep1" || fail "non-interactive run not marked"
 grep -q 'VERIFIED: ' "$T/rep1" || fail "verification not shown"
 grep -q 'Journal opened by this ceremony: factory acme' "$T/rep1" || fail "journal-open of the ceremony"
 grep -qE "^Token: +'airca' serial" "$T/rep1" || fail "token of the ceremony"
 [ "$(grep -c '^Step [0-9] of 5  ' "$T/rep1")" -eq 5 ] || fail "want 5 steps"
 grep -A1 '^Step 1 of 5  confirm-clock  (by the witness)  ok' "$T/rep1" | grep -q 'confirmed by Carol (non-interactive)' || fail "step 1 confirmer"
-grep -A1 '^Step 2 of 5  check-airgap' "$T/rep1" | grep -q 'confirmed by Alice Smith' || fail "step 2 confirmer"
+grep -A1 '^Step 2 of 5  check-airgap' "$T/rep1" | grep -q 'confirmed by Zoë Smith' || fail "step 2 confirmer"
 grep -q 'clock shown (UTC): 20' "$T/rep1" || fail "clock"
 grep -q 'network interfaces up: .*HSM profile policy: warn' "$T/rep1" || fail "air gap"
 grep -q 'command: airca init --factory acme' "$T/rep1" || fail "init command"
