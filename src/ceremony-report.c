@@ -328,6 +328,23 @@ ceremony_report_seal(const struct ceremony_report *r)
 	return r->seal != NULL && r->seal_hex[0] != '\0' ? r->seal_hex : NULL;
 }
 
+json_t *
+ceremony_report_json(const struct ceremony_report *r,
+    const struct journal_report *jrep)
+{
+	const char *seal = ceremony_report_seal(r);
+
+	return json_pack("{s:s,s:b,s:s?,s:{s:I,s:I},s:I,s:O?,s:O,s:O?,"
+	    "s:{s:I,s:I,s:I,s:s,s:s}}", "ceremony", r->id, "sealed",
+	    seal != NULL, "seal", seal, "entries", "first",
+	    (json_int_t)r->first_seq, "last", (json_int_t)r->last_seq,
+	    "signed-by", (json_int_t)r->signed_by, "opened", r->opened,
+	    "steps", r->steps, "aborted", r->aborted, "journal", "entries",
+	    (json_int_t)jrep->entries, "checkpoints",
+	    (json_int_t)jrep->checkpoints, "seals", (json_int_t)jrep->seals,
+	    "audit-cert", jrep->audit_fp, "head", jrep->head);
+}
+
 /* ---- rendering ---- */
 
 struct out {

@@ -113,6 +113,30 @@ grep -q 'COMMAND FAILED' "$T/rep3" || fail "the command's failure"
 grep -q 'Seal SHA-256' "$T/rep3" && fail "a seal in an unsealed transcript"
 grep -q 'steps 6..8 of the script were not run' "$T/rep3" || fail "steps not run"
 
+# --json: the same ceremony as data
+rc=0
+"$A" --json ceremony report >"$T/rep3.json" 2>/dev/null || rc=$?
+[ $rc -eq 1 ] || fail "--json report of an unsealed ceremony exited $rc"
+python3 - "$T/rep3.json" "$id3" <<'PY' || fail "--json report of the aborted ceremony"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ceremony"] == sys.argv[2] and d["sealed"] is False and d.get("seal") is None, d
+assert d["aborted"]["data"]["step"] == 5, d["aborted"]
+assert [s["data"]["result"] for s in d["steps"]] == ["ok"] * 4 + ["failed"], d["steps"]
+assert d["opened"]["data"]["interactive"] is False
+assert d["journal"]["entries"] > 0 and len(d["journal"]["head"]) == 64
+PY
+"$A" --json ceremony report --ceremony "$id1" >"$T/rep1.json" || fail "--json report exited non-zero"
+python3 - "$T/rep1.json" "$seal1" <<'PY' || fail "--json report of root init"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["sealed"] is True and d["seal"] == sys.argv[2], d.get("seal")
+init = d["steps"][3]
+assert init["data"]["command"] == "airca init --factory acme"
+assert init["counts"]["key-generated"] == 2 and init["counts"]["cert-issued"] == 2, init["counts"]
+assert [o["entry"]["data"]["label"] for o in init["outputs"] if o["event"] == "key-generated"] == ["airca-root", "airca-audit"]
+PY
+
 # 3. --ceremony picks an earlier one; an unknown id is not found
 "$A" ceremony report --ceremony "$id1" >"$T/rep4" || fail "report --ceremony $id1"
 [ "$(report_seal "$T/rep4")" = "$seal1" ] || fail "--ceremony: wrong seal"
