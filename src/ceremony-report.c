@@ -806,7 +806,10 @@ ceremony_report_render(const struct ceremony_report *r,
 		    r->steps_dropped);
 	if (json_array_size(json_object_get(r->pending, "outputs")) > 0) {
 		blank(&o);
-		emit(&o, 0, "Journaled after the last step:");
+		/* after an abort: the login that signed it (airgap warnings) */
+		emit(&o, 0, "%s", r->aborted != NULL ? "Journaled after the "
+		    "last step, while the abort was signed:" : "Journaled "
+		    "after the last step:");
 		render_outputs(&o, r->pending);
 	}
 	if (r->seal == NULL && total > 0 && (long long)nsteps < total)
