@@ -112,17 +112,19 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/airca $(DESTDIR)$(PREFIX)/bin/airca
 	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles/
+	install -m 644 ceremony-scripts/*.ceremony $(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	rm -rf build
 
 # test-ceremony checks the shipped scripts against the real command table,
-# so it links the command objects (all but main.o) as well.
+# so it links the command objects (all but main.o) as well, and the TUI's
+# (the table lists 'tui').
 CMD_NOMAIN_OBJS = $(filter-out $(BUILD)/src/main.o, $(CMD_OBJS))
 $(BUILD)/tests/test-ceremony: tests/unit/test-ceremony.c tests/unit/check.h \
-		$(CMD_NOMAIN_OBJS) $(BUILD)/libairca.a
+		$(CMD_NOMAIN_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) \
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) $(TUI_OBJS) \
 		$(BUILD)/libairca.a $(LIBS) $(TUI_LIBS)

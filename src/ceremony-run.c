@@ -234,7 +234,8 @@ get_confirmation(struct runner *rn, const struct ceremony_step *s,
 }
 
 static void
-show_sha(struct runner *rn, const char *indent, const char *hex)
+show_sha(struct runner *rn, const char *indent, const char *what,
+    const char *hex)
 {
 	char groups[SHA256_HEX_LEN * 5 / 4 + 1];
 
@@ -242,6 +243,8 @@ show_sha(struct runner *rn, const char *indent, const char *hex)
 	/* 16 groups: two lines of 8, to read aloud */
 	show(rn, "%s%.39s", indent, groups);
 	show(rn, "%s%s", indent, groups + 40);
+	if (rn->ui->sha256 != NULL)
+		rn->ui->sha256(rn->ui->arg, what, hex);
 }
 
 static int
@@ -405,7 +408,7 @@ step_fingerprint(struct runner *rn, const struct ceremony_step *s,
 		    "");
 		if (nfiles != 1)
 			show(rn, "    %zu files", nfiles);
-		show_sha(rn, "    ", hex);
+		show_sha(rn, "    ", path, hex);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:I}", "path",
 		    path, "sha256", hex, "files", (json_int_t)nfiles));
 	}
@@ -511,7 +514,7 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		break;
 	case CEREMONY_CONFIRM_SCRIPT:
 		show(rn, "  script %s, SHA-256:", rn->c->file);
-		show_sha(rn, "    ", rn->c->sha256);
+		show_sha(rn, "    ", rn->c->file, rn->c->sha256);
 		json_object_set_new(detail, "sha256",
 		    json_string(rn->c->sha256));
 		break;
@@ -519,7 +522,9 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		r = step_fingerprint(rn, s, detail);
 		break;
 	case CEREMONY_INSERT_MEDIA:
-		show(rn, "  media: %s", s->args[0]);
+		if ((r = ceremony_expand(rn->c, s->args[0], line,
+		    sizeof(line))) == 0)
+			show(rn, "  media: %s", line);
 		break;
 	case CEREMONY_RUN:
 		if ((r = ceremony_step_argv(rn->c, s, &argv, &argc)) != 0)

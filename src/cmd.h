@@ -59,6 +59,7 @@ extern const struct cmd_entry cmd_crl_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_renew_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_tui_entry;		/* tui/tui.c */
 
 /*
  * The entry whose name equals the first words of argv (the longest
