@@ -20,6 +20,9 @@
 #include "prompt.h"
 #include "util.h"
 
+#define CA_PIN_ATTEMPTS		3	/* PINs typed by officers, one login */
+#define CA_TOKEN_ATTEMPTS	10	/* "insert token" asked at most */
+
 void
 ca_warn(struct ca *ca, const char *fmt, ...)
 {
@@ -143,13 +146,52 @@ ca_match_key(struct ca *ca, const char *label, X509 *cert)
 	return r;
 }
 
+/*
+ * Open the profile's token; when it is not there, ask for it ("insert
+ * token 'LABEL'") and look again, as long as someone answers.
+ */
+static int
+ca_token_wait(struct ca *ca)
+{
+	char	what[600], reason[1024], answer[700];
+	unsigned attempt;
+	int r, r2;
+
+	if (ca->hsm.token_uri[0] != '\0')
+		snprintf(what, sizeof(what), "Insert the token matching %s",
+		    ca->hsm.token_uri);
+	else if (ca->hsm.token_serial[0] != '\0')
+		snprintf(what, sizeof(what), "Insert the token with serial %s",
+		    ca->hsm.token_serial);
+	else
+		snprintf(what, sizeof(what), "Insert token '%s'",
+		    ca->hsm.token_label);
+	for (attempt = 1;; attempt++) {
+		if ((r = token_open(&ca->hsm, &ca->tok)) != AIRCA_ERR_NOTFOUND)
+			return r;
+		snprintf(reason, sizeof(reason), "%s", airca_errmsg());
+		if (attempt > CA_TOKEN_ATTEMPTS)
+			return airca_errf(r, "%s (asked %u times)", reason,
+			    CA_TOKEN_ATTEMPTS);
+		if ((r2 = prompt_token(&ca->ctx->pin, what, attempt)) ==
+		    AIRCA_ERR_NOTFOUND)	/* no one to ask */
+			return airca_errf(r, "%s", reason);
+		if (r2 != 0) {
+			snprintf(answer, sizeof(answer), "%s", airca_errmsg());
+			return airca_errf(r2, "%s: %s", answer, reason);
+		}
+	}
+}
+
 int
 ca_token_login(struct ca *ca)
 {
 	struct pin_source *ps = &ca->ctx->pin;
 	struct airgap_report rep;
 	const struct token_info *ti;
-	char pin[MEDIA_MAX_PIN], what[128];
+	struct pin_request req;
+	char pin[MEDIA_MAX_PIN], what[128], previous[512];
+	unsigned attempt;
 	json_t *d = NULL;
 	int r;
 
@@ -175,15 +217,33 @@ ca_token_login(struct ca *ca)
 				return r;
 		}
 	}
-	if ((r = token_open(&ca->hsm, &ca->tok)) != 0)
+	if ((r = ca_token_wait(ca)) != 0)
 		return r;
 	ti = token_info(ca->tok);
 	snprintf(what, sizeof(what), "user PIN for token '%s' (serial %s)",
 	    ti->label, ti->serial);
-	r = prompt_pin(ps, what, pin, sizeof(pin));
-	if (r == 0)
-		r = token_login(ca->tok, pin, strlen(pin));
-	explicit_bzero(pin, sizeof(pin));
+	/*
+	 * A PIN typed by an officer may be typed again after a wrong one;
+	 * a PIN given in advance is never tried twice (it would only count
+	 * down the token's retry counter).
+	 */
+	for (attempt = 1; attempt <= CA_PIN_ATTEMPTS; attempt++) {
+		ti = token_info(ca->tok);
+		req.what = what;
+		req.attempt = attempt;
+		req.attempts = CA_PIN_ATTEMPTS;
+		req.count_low = ti->pin_count_low;
+		req.final_try = ti->pin_final_try;
+		req.previous = attempt > 1 ? previous : NULL;
+		r = prompt_pin_request(ps, &req, pin, sizeof(pin));
+		if (r == 0)
+			r = token_login(ca->tok, pin, strlen(pin));
+		explicit_bzero(pin, sizeof(pin));
+		if (r != AIRCA_ERR_LOGIN || prompt_pin_automatic(ps) ||
+		    token_info(ca->tok)->pin_locked)
+			break;
+		snprintf(previous, sizeof(previous), "%s", airca_errmsg());
+	}
 	return r;
 }
 

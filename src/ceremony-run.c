@@ -24,6 +24,7 @@
 #include "hsm.h"
 #include "journal.h"
 #include "media.h"
+#include "qr.h"
 #include "util.h"
 
 #define MAX_PARTICIPANTS	(CEREMONY_MAX_ROLES * CEREMONY_MAX_ROLE_COUNT)
@@ -247,6 +248,23 @@ show_sha(struct runner *rn, const char *indent, const char *what,
 		rn->ui->sha256(rn->ui->arg, what, hex);
 }
 
+/*
+ * A hash's QR code, for a phone to compare with the online machine's.  A
+ * front end with a sha256 hook draws its own (the TUI, in a pane).
+ */
+static void
+show_qr(struct runner *rn, const char *indent, const char *hex)
+{
+	char **qr = NULL;
+	size_t nqr = 0, i;
+
+	if (rn->ui->sha256 != NULL || qr_lines(hex, 0, &qr, &nqr) != 0)
+		return;		/* the hex is shown; the QR is an aid */
+	for (i = 0; i < nqr; i++)
+		show(rn, "%s%s", indent, qr[i]);
+	qr_lines_free(qr, nqr);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -409,6 +427,7 @@ step_fingerprint(struct runner *rn, const struct ceremony_step *s,
 		if (nfiles != 1)
 			show(rn, "    %zu files", nfiles);
 		show_sha(rn, "    ", path, hex);
+		show_qr(rn, "    ", hex);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:I}", "path",
 		    path, "sha256", hex, "files", (json_int_t)nfiles));
 	}
@@ -434,6 +453,46 @@ step_media(struct runner *rn, const struct ceremony_step *s, json_t *detail)
 	show(rn, "  %s is there (%s)", path, S_ISDIR(st.st_mode) ?
 	    "directory" : "file");
 	json_object_set_new(detail, "path", json_string(path));
+	return 0;
+}
+
+/*
+ * The inputs of a run step (the values of --in): shown by SHA-256 before
+ * anyone confirms, and journaled, so the room checks what the command is
+ * about to read.
+ */
+static int
+step_inputs(struct runner *rn, char **argv, int argc, json_t *detail)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	const char *path;
+	json_t *inputs = NULL;
+	size_t nfiles;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--in") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--in=", 5) == 0)
+			path = argv[i] + 5;
+		else
+			continue;
+		if ((r = ceremony_fingerprint(path, hex, &nfiles)) != 0)
+			return airca_errctx(r, "input %s", path);
+		if (inputs == NULL) {
+			if ((inputs = json_array()) == NULL ||
+			    json_object_set_new(detail, "inputs", inputs) != 0)
+				return AIRCA_ERR_NOMEM;
+		}
+		show(rn, "  input %s%s", path, nfiles != 1 ? " (directory: "
+		    "SHA-256 of its sha256sum listing)" : "");
+		if (nfiles != 1)
+			show(rn, "    %zu files", nfiles);
+		show_sha(rn, "    ", path, hex);
+		if (json_array_append_new(inputs, json_pack("{s:s,s:s,s:I}",
+		    "path", path, "sha256", hex, "files", (json_int_t)nfiles)))
+			return AIRCA_ERR_NOMEM;
+	}
 	return 0;
 }
 
@@ -478,6 +537,49 @@ step_seal(struct runner *rn, const struct ceremony_participant *who)
 		return airca_errf(AIRCA_ERR_STATE, "this airca has no 'journal "
 		    "seal' command: the ceremony cannot be sealed");
 	return exec_command(rn, e, 2, argv, who->name);
+}
+
+/*
+ * Sign the abort.  The runner holds no token session, so its last entries
+ * (the failed step, "ceremony-aborted") would stay unsigned, and 'journal
+ * verify' and 'ceremony report' refuse the journal, until the next command
+ * that uses the token.  One more login covers them with a checkpoint.
+ * Never after a login or token failure (another try with the same PIN
+ * could lock the token), and a non-interactive run without a PIN source
+ * never asks.
+ */
+static void
+sign_abort(struct runner *rn, int why)
+{
+	struct ca ca;
+	int r;
+
+	home_close(rn);
+	if (why == AIRCA_ERR_LOGIN || why == AIRCA_ERR_TOKEN) {
+		show(rn, "  the abort is not signed (the token failed): the "
+		    "next command that uses the token signs it");
+		return;
+	}
+	if (!rn->ui->interactive && rn->ctx.pin.env == NULL &&
+	    rn->ctx.pin.file == NULL) {
+		show(rn, "  the abort is not signed (no PIN source for a "
+		    "non-interactive run): the next command that uses the "
+		    "token signs it");
+		return;
+	}
+	show(rn, "  signing the abort with the audit key: the token's user "
+	    "PIN, once more");
+	if ((r = ca_open(&ca, &rn->ctx, "ceremony run", CA_HOME | CA_WRITE |
+	    CA_TOKEN)) == 0)
+		r = ca_close(&ca, 0);
+	else
+		ca_close(&ca, r);
+	if (r == 0)
+		show(rn, "  the abort is signed");
+	else
+		show(rn, "  the abort is not signed (%s%s%s): the next command "
+		    "that uses the token signs it", airca_strerror(r),
+		    *airca_errmsg() != '\0' ? ": " : "", airca_errmsg());
 }
 
 /* Show a step, get it confirmed, do it, journal the outcome. */
@@ -540,6 +642,7 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		}
 		show(rn, "  command: %s", line);
 		json_object_set_new(detail, "command", json_string(line));
+		r = step_inputs(rn, argv, argc, detail);
 		break;
 	case CEREMONY_SEAL:
 	case CEREMONY_NKINDS:
@@ -567,6 +670,8 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		d = json_pack("{s:I,s:s,s:s,s:s,s:s}", "step", (json_int_t)s->n,
 		    "kind", "seal", "role", role, "confirmed-by", who->name,
 		    "result", "confirmed");
+		if (d != NULL && !rn->ui->interactive)
+			json_object_set_new(d, "interactive", json_false());
 		if ((r = rjournal(rn, "ceremony-step", d)) != 0)
 			break;
 		if ((r = step_seal(rn, who)) != 0 && rn->have_journal &&
@@ -586,6 +691,8 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 	    "failed");
 	if (d != NULL && r != 0)
 		json_object_set_new(d, "reason", json_string(airca_errmsg()));
+	if (d != NULL && !rn->ui->interactive)	/* every step says so */
+		json_object_set_new(d, "interactive", json_false());
 	if (d != NULL)
 		json_object_update(d, detail);
 	if (d == NULL)
@@ -680,6 +787,8 @@ ceremony_run(struct ceremony *c, struct cmd_ctx *ctx,
 	if (d != NULL && (rn->home_open || !rn->have_journal) &&
 	    (r2 = rjournal(rn, "ceremony-aborted", d)) != 0)
 		show(rn, "  could not journal the abort: %s", airca_errmsg());
+	else if (rn->home_open)
+		sign_abort(rn, r);
 	if (!rn->have_journal)
 		show(rn, "  nothing was journaled: no journal exists before "
 		    "'run init' succeeds");

@@ -288,15 +288,31 @@ struct term {
 	size_t	nlines, next;
 };
 
+/* Columns of UTF-8 text: one a character (QR half blocks are 3 bytes, 1 column). */
+static size_t
+text_cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 static void
 term_show(void *arg, const char *text)
 {
 	int indent = (int)strspn(text, " ");
 
 	(void)arg;
-	if (indent > 8)
-		indent = 8;
-	wrap(stdout, indent, text + indent);
+	if (text_cols(text) <= WIDTH)	/* fits: as is (a QR code keeps its rows) */
+		printf("%s\n", text);
+	else {
+		if (indent > 8)
+			indent = 8;
+		wrap(stdout, indent, text + indent);
+	}
 	fflush(stdout);
 }
 

@@ -32,6 +32,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_ceremony_run_entry,
 	&cmd_ceremony_print_entry,
 	&cmd_ceremony_check_entry,
+	&cmd_ceremony_report_entry,
 	&cmd_tui_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,

@@ -50,6 +50,7 @@ extern const struct cmd_entry cmd_registry_rebuild_entry;
 extern const struct cmd_entry cmd_ceremony_run_entry;
 extern const struct cmd_entry cmd_ceremony_print_entry;
 extern const struct cmd_entry cmd_ceremony_check_entry;
+extern const struct cmd_entry cmd_ceremony_report_entry;
 extern const struct cmd_entry cmd_demo_entry;
 extern const struct cmd_entry cmd_device_ca_revoke_entry;
 extern const struct cmd_entry cmd_device_ca_disable_entry;

@@ -531,6 +531,7 @@ journal_verify_fd(int fd, const char *name, X509 *root, X509 *audit,
 	unsigned_n = v.prevseq - rep->last_signed;
 	if (unsigned_n > 0) {
 		v.line = rep->last_signed + 1;
+		rep->unsigned_tail = unsigned_n;
 		r = bad(&v, rep->last_signed + 1, "%lu entr%s after the last "
 		    "signature at seq %lu %s unsigned", unsigned_n,
 		    unsigned_n > 1 ? "ies" : "y", rep->last_signed,

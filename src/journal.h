@@ -152,6 +152,7 @@ struct journal_report {
 	/* With AIRCA_ERR_VERIFY: the first bad entry and what is wrong. */
 	unsigned long bad_seq;		/* 0 when no entry is to blame */
 	unsigned long bad_line;		/* 0 likewise */
+	unsigned long unsigned_tail;	/* entries after the last signature, when that is all that is wrong */
 	char	what[512];
 };
 

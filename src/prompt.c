@@ -18,6 +18,12 @@
 
 static pin_hook_fn pin_hook;
 static void *pin_hook_arg;
+static pin_request_fn pin_request_hook;
+static void *pin_request_arg;
+static token_hook_fn token_hook;
+static void *token_hook_arg;
+
+#define TOKEN_ANSWER_MAX	64
 
 /* The terminal state to restore from a signal handler. */
 static volatile sig_atomic_t tty_restore_fd = -1;
@@ -33,6 +39,26 @@ prompt_set_pin_hook(pin_hook_fn fn, void *arg)
 {
 	pin_hook = fn;
 	pin_hook_arg = arg;
+}
+
+void
+prompt_set_pin_request_hook(pin_request_fn fn, void *arg)
+{
+	pin_request_hook = fn;
+	pin_request_arg = arg;
+}
+
+void
+prompt_set_token_hook(token_hook_fn fn, void *arg)
+{
+	token_hook = fn;
+	token_hook_arg = arg;
+}
+
+bool
+prompt_pin_automatic(const struct pin_source *src)
+{
+	return src != NULL && (src->env != NULL || src->file != NULL);
 }
 
 /*
@@ -285,4 +311,97 @@ prompt_pin(const struct pin_source *src, const char *what, char *buf,
 	if (r != 0)
 		explicit_bzero(buf, size);
 	return r;
+}
+
+int
+prompt_pin_request(const struct pin_source *src,
+    const struct pin_request *req, char *buf, size_t size)
+{
+	char what[1024];
+	int r;
+
+	if (prompt_pin_automatic(src) || pin_request_hook == NULL) {
+		/* the request in words, for an older hook and the terminal */
+		if (req->attempt <= 1 && !req->count_low && !req->final_try)
+			snprintf(what, sizeof(what), "%s", req->what);
+		else
+			snprintf(what, sizeof(what), "%s%s%s, attempt %u of "
+			    "%u%s", req->previous != NULL ? req->previous : "",
+			    req->previous != NULL ? "\n" : "", req->what,
+			    req->attempt, req->attempts, req->final_try ?
+			    " (FINAL TRY: one more wrong PIN locks the token)" :
+			    req->count_low ? " (the token has counted wrong "
+			    "PINs: few tries are left)" : "");
+		return prompt_pin(src, what, buf, size);
+	}
+	if (size < 2)
+		return airca_errf(AIRCA_ERR_INTERNAL, "PIN buffer too small");
+	buf[0] = '\0';
+	r = pin_request_hook(pin_request_arg, req, buf, size);
+	if (r == 0 && (memchr(buf, '\0', size) == NULL || buf[0] == '\0'))
+		r = airca_errf(AIRCA_ERR_CANCELLED, "no PIN entered");
+	if (r != 0)
+		explicit_bzero(buf, size);
+	return r;
+}
+
+/* "Insert ... and press Enter": an empty line looks again, "q" or EOF gives up. */
+static int
+token_from_tty(const char *what)
+{
+	char answer[TOKEN_ANSWER_MAX];
+	ssize_t got;
+	size_t len = 0;
+	char c;
+	int fd, r;
+
+	if (!isatty(STDIN_FILENO) ||
+	    (fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		return AIRCA_ERR_NOTFOUND;
+	dprintf(fd, "%s, then press Enter (or type q and Enter to cancel): ",
+	    what);
+	for (;;) {
+		if ((got = read(fd, &c, 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = airca_errf(AIRCA_ERR_IO, "/dev/tty: %s",
+			    strerror(errno));
+			goto out;
+		}
+		if (got == 0) {
+			r = airca_errf(AIRCA_ERR_CANCELLED, "%s: no answer (end "
+			    "of input)", what);
+			goto out;
+		}
+		if (c == '\n' || c == '\r')
+			break;
+		if (len + 1 < sizeof(answer))
+			answer[len++] = c;
+	}
+	answer[len] = '\0';
+	r = strcmp(answer, "q") == 0 ? airca_errf(AIRCA_ERR_CANCELLED,
+	    "%s: cancelled", what) : 0;
+ out:
+	close(fd);
+	return r;
+}
+
+int
+prompt_token(const struct pin_source *src, const char *what,
+    unsigned attempt)
+{
+	int r;
+
+	if (token_hook != NULL) {
+		airca_errclear();
+		r = token_hook(token_hook_arg, what, attempt);
+		if (r != 0 && r != AIRCA_ERR_CANCELLED)
+			r = AIRCA_ERR_CANCELLED;
+		if (r != 0 && *airca_errmsg() == '\0')
+			airca_errf(r, "%s: cancelled", what);
+		return r;
+	}
+	if (prompt_pin_automatic(src))
+		return AIRCA_ERR_NOTFOUND;	/* automation: report, never wait */
+	return token_from_tty(what);
 }

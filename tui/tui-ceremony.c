@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ca.h"
 #include "ceremony.h"
 #include "error.h"
 #include "tui.h"
@@ -224,36 +223,6 @@ ask_params(struct tui *t, struct ceremony *c)
 	return 0;
 }
 
-/*
- * After an abort the runner's last entries (the failed step, the abort)
- * wait for a signature: sign a checkpoint through the core (home, journal,
- * token login with the PIN hook), as every command's close does.
- */
-static void
-sign_abort(struct tui *t)
-{
-	struct ca ca;
-	int r;
-
-	if (!tui_ask(t, "The ceremony stopped. Sign the journal's record of it "
-	    "now (an officer types the PIN)? [y/N]")) {
-		tui_text_add(&t->log, TC_WARN, "  The journal's last entries are "
-		    "not signed yet: the next command or ceremony signs them.");
-		return;
-	}
-	airca_errclear();
-	r = ca_open(&ca, t->ctx, "checkpoint", CA_HOME | CA_WRITE | CA_TOKEN);
-	r = ca_close(&ca, r);
-	tui_capture_drain(t);
-	if (r == 0)
-		tui_text_add(&t->log, TC_OK, "  journal signed: the abort is "
-		    "covered by a checkpoint");
-	else
-		tui_text_add(&t->log, TC_ERR, "  could not sign the journal: "
-		    "%s%s%s", airca_strerror(r), *airca_errmsg() ? ": " : "",
-		    airca_errmsg());
-}
-
 void
 tui_ceremony_start(struct tui *t)
 {
@@ -323,9 +292,6 @@ tui_ceremony_start(struct tui *t)
 		    "sealed.", id);
 		t->cer_result_cls = TC_OK;
 	} else {
-		if (t->jentries > 0 && !t->quit)
-			sign_abort(t);
-		tui_reload(t);
 		snprintf(t->cer_result, sizeof(t->cer_result), "CEREMONY "
 		    "ABORTED: %s%s%.400s  (the journal is intact; Esc: back)",
 		    airca_strerror(r), *reason ? ": " : "", reason);
@@ -333,6 +299,8 @@ tui_ceremony_start(struct tui *t)
 	}
 	tui_status(t, t->cer_result_cls, "%s", t->cer_result);
 	t->log_follow = true;
+	if (t->quit_after)
+		t->quit = true;
  out:
 	ceremony_free(c);
 }

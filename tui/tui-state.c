@@ -640,8 +640,9 @@ tui_apply(struct tui *t, struct tui_act act)
 			t->quit = true;
 		else if (tui_ask(t, "A ceremony is open. Abort it (journaled as "
 		    "aborted) and quit? [y/N]")) {
+			/* the runner journals the abort, then we quit */
 			t->cer_abort = true;
-			t->quit = true;
+			t->quit_after = true;
 		}
 		break;
 	case ACT_HELP:

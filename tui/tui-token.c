@@ -79,6 +79,7 @@ void
 tui_token_login(struct tui *t)
 {
 	const struct token_info *ti;
+	struct pin_request req;
 	char what[128], *pin = NULL;
 	int r;
 
@@ -95,7 +96,13 @@ tui_token_login(struct tui *t)
 	if ((pin = calloc(1, PIN_MAX)) == NULL)
 		return;
 	airca_errclear();
-	if ((r = prompt_pin(&t->ctx->pin, what, pin, PIN_MAX)) == 0)
+	memset(&req, 0, sizeof(req));
+	req.what = what;
+	req.attempt = req.attempts = 1;
+	req.count_low = ti->pin_count_low;
+	req.final_try = ti->pin_final_try;
+	/* the request hook (tui_pin_hook) asks: never the terminal under curses */
+	if ((r = prompt_pin_request(&t->ctx->pin, &req, pin, PIN_MAX)) == 0)
 		r = token_login(t->tok, pin, strlen(pin));
 	explicit_bzero(pin, PIN_MAX);
 	free(pin);
@@ -109,11 +116,39 @@ tui_token_login(struct tui *t)
 }
 
 int
-tui_pin_hook(void *arg, const char *what, char *buf, size_t size)
+tui_pin_hook(void *arg, const struct pin_request *req, char *buf, size_t size)
 {
 	struct tui *t = arg;
-	char prompt[256];
+	char prompt[512], extra[320] = "";
+	size_t o = 0;
 
-	snprintf(prompt, sizeof(prompt), "%s (not shown; Esc cancels):", what);
+	if (req->attempt > 1 || req->attempts > 1)
+		o += (size_t)snprintf(extra + o, sizeof(extra) - o, " attempt "
+		    "%u of %u.", req->attempt, req->attempts);
+	if (req->final_try && o < sizeof(extra))
+		o += (size_t)snprintf(extra + o, sizeof(extra) - o, " FINAL "
+		    "TRY: one more wrong PIN locks the token.");
+	else if (req->count_low && o < sizeof(extra))
+		o += (size_t)snprintf(extra + o, sizeof(extra) - o, " The "
+		    "token has counted wrong PINs.");
+	if (req->previous != NULL && o < sizeof(extra))
+		snprintf(extra + o, sizeof(extra) - o, " (%.200s)",
+		    req->previous);
+	snprintf(prompt, sizeof(prompt), "%s (not shown; Esc cancels):%s",
+	    req->what, extra);
+	if (req->final_try || req->previous != NULL)
+		tui_status(t, TC_WARN, "%s", extra + 1);
 	return tui_prompt(t, prompt, true, true, buf, size);
+}
+
+int
+tui_token_hook(void *arg, const char *what, unsigned attempt)
+{
+	struct tui *t = arg;
+	char q[384];
+
+	snprintf(q, sizeof(q), "%s%s. Insert it, then y to look again; n gives "
+	    "up. [y/N]", what, attempt > 1 ? " (still not found)" : "");
+	return tui_ask(t, q) ? 0 : airca_errf(AIRCA_ERR_CANCELLED, "the token "
+	    "was not inserted");
 }

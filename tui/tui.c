@@ -48,7 +48,9 @@ tui_prompt(struct tui *t, const char *prompt, bool secret, bool esc_cancels,
 	f.leave_cancels = esc_cancels;
 	t->field = &f;
 	t->field_focus = true;
-	while (!f.done && !f.cancelled && !t->quit && !t->cer_abort) {
+	/* an abort ends the ceremony's fields; a PIN (to sign it) is still asked */
+	while (!f.done && !f.cancelled && !t->quit &&
+	    !(t->cer_abort && !secret)) {
 		int key;
 
 		tui_capture_drain(t);
@@ -217,13 +219,15 @@ cmd_tui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	drawing = true;
 	if ((r = capture_start(t, saved)) != 0)
 		goto out;
-	prompt_set_pin_hook(tui_pin_hook, t);
+	prompt_set_pin_request_hook(tui_pin_hook, t);
+	prompt_set_token_hook(tui_token_hook, t);
 	if ((r = tui_state_init(t, ctx)) != 0)
 		goto out;
 	tui_loop(t, NULL);
 	r = 0;
  out:
-	prompt_set_pin_hook(NULL, NULL);
+	prompt_set_pin_request_hook(NULL, NULL);
+	prompt_set_token_hook(NULL, NULL);
 	if (t != NULL) {
 		tui_state_free(t);
 		capture_stop(t, saved);

@@ -177,6 +177,7 @@ struct tui {
 	char	scripts_dir[PATH_MAX];
 	bool	cer_open;		/* a ceremony is running */
 	bool	cer_abort;		/* the operator asked to abort */
+	bool	quit_after;		/* quit once the runner has journaled the abort */
 	bool	cer_ran;		/* the log holds a ceremony */
 	struct tui_text log;
 	bool	log_follow;
@@ -238,7 +239,10 @@ void	tui_qr_clear(struct tui_qr *q);
 void	tui_token_refresh(struct tui *t);
 void	tui_token_login(struct tui *t);
 void	tui_token_close(struct tui *t);
-int	tui_pin_hook(void *arg, const char *what, char *buf, size_t size);
+struct pin_request;
+int	tui_pin_hook(void *arg, const struct pin_request *req, char *buf,
+	    size_t size);
+int	tui_token_hook(void *arg, const char *what, unsigned attempt);
 
 /* tui-ceremony.c: the ceremony screen, a front end of ceremony_run() */
 void	tui_ceremony_scan(struct tui *t);

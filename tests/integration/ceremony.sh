@@ -80,6 +80,12 @@ ev ceremony-step | grep "$id" | grep -E '"step": ?5' | grep -q '"confirmed-by": 
 ev cert-issued | grep "$id" | grep -qE '"actor": ?"Bob"' || fail "the device CA is not journaled under the ceremony, by Bob"
 ev ceremony-step | grep "$id" | grep -E '"step": ?7' | grep -q "$(sha256sum "$T/usb/out/upload.json" | cut -d' ' -f1)" || fail "fingerprint of upload.json"
 [ -f "$T/usb/out/upload.json" ] || fail "no upload.json"
+# every step entry of a confirm-file run says it was not interactive
+[ "$(ev ceremony-step | grep "$id" | grep -cE '"interactive": ?false')" -eq 8 ] || fail "steps not marked non-interactive"
+# show-fingerprint shows a QR code under each hash (2 files: 2 codes)
+[ "$(sed -n '/^Step 7 of 8/,/^Step 8 of 8/p' "$T/run" | grep -c '^    █████████')" -ge 4 ] || fail "no QR codes in step 7"
+iconv -f UTF-8 -t UTF-8 "$T/run" >/dev/null || fail "the runner's output is not valid UTF-8 (a QR row cut mid-character)"
+[ "$(sed -n '/^Step 7 of 8/,/^Step 8 of 8/p' "$T/run" | LC_ALL=C.UTF-8 grep -c '^    [█▀▄ ]\{45\}$')" -eq 46 ] || fail "want 2 QR codes of 23 rows, 45 columns"
 
 # 5. a failing step stops the ceremony, the journal intact: same user again
 # (its default label is taken) fails at step 5
@@ -92,8 +98,11 @@ rc=0
 grep -q 'CEREMONY ABORTED at step 5' "$T/run" || fail "abort not printed"
 grep -q "is taken" "$T/run" || fail "reason not printed"
 cmp -s "$T/journal.before" <(head -c "$(stat -c %s "$T/journal.before")" "$J") || fail "journal changed before its end"
-tail -1 "$J" | grep -qE '"event": ?"ceremony-aborted"' || fail "last entry is not ceremony-aborted"
-tail -1 "$J" | grep -qE '"step": ?5' || fail "aborted entry lacks the step"
+ev ceremony-aborted | tail -1 | grep -qE '"step": ?5' || fail "aborted entry lacks the step"
+# the abort is signed at once (one more login): the journal verifies
+tail -1 "$J" | grep -qE '"event": ?"checkpoint"' || fail "the abort is not signed"
+grep -q 'the abort is signed' "$T/run" || fail "signing the abort not shown"
+"$A" journal verify >/dev/null || fail "journal does not verify after an abort"
 ev ceremony-step | tail -1 | grep -qE '"result": ?"failed"' || fail "failed step not journaled"
 [ -e "$T/usb/out2" ] && fail "a step after the failure ran"
 
@@ -117,4 +126,19 @@ export CONFIRM="participant officer Alice;participant officer Bob;participant wi
 expect_fail 1 "step 1 declined by Carol" "$A" ceremony run "$S" --param user-id=u44 \
 	--param usb="$T/usb" --param out="$T/usb/out4" --confirm-env CONFIRM
 ev ceremony-opened | tail -1 | grep -q '"env CONFIRM"' || fail "env source not journaled"
+
+# 8. a run step's input (--in) is shown by SHA-256 before it is confirmed, and journaled
+make_csr gw "/CN=gw.example.com" "DNS:gw.example.com"
+cp "$T/gw.csr" "$T/usb/gw.csr"
+in_sha=$(sha256sum "$T/usb/gw.csr" | cut -c1-64)
+printf 'participant officer Alice\nparticipant officer Bob\nparticipant witness Carol\nconfirm 1 Carol\nconfirm 2 Alice\nconfirm 3 Carol\nconfirm 4 Alice\nconfirm 5 Carol\nconfirm 6 Bob\nconfirm 7 Carol\nconfirm 8 Carol\n' >"$T/c-tls"
+"$A" --pin-file "$T/pin" ceremony run "$TOP/ceremony-scripts/rotate-tls.ceremony" --param usb="$T/usb" \
+	--param csr="$T/usb/gw.csr" --param cert="$T/usb/gw.pem" --confirm-file "$T/c-tls" >"$T/run" 2>&1 || { cat "$T/run"; fail "rotate-tls ceremony"; }
+sed -n '/^Step 6 of 8/,/confirmed by Bob/p' "$T/run" >"$T/step6"
+grep -q "^  input $T/usb/gw.csr$" "$T/step6" || { cat "$T/step6"; fail "run step input not shown before the confirmation"; }
+[ "$(grep -A2 '^  input ' "$T/step6" | sed -n '2,3p' | tr -d ' \n')" = "$in_sha" ] || fail "input SHA-256 shown"
+ev ceremony-step | grep -E '"step": ?6' | tail -1 | grep -q "\"inputs\": \?\[{\"path\": \?\"$T/usb/gw.csr\", \?\"sha256\": \?\"$in_sha\"" || fail "input not journaled"
+"$A" ceremony report >"$T/rep" || fail "report of rotate-tls"
+[ "$(sed -n '/^Step 6 of 8/,/^Step 7 of 8/p' "$T/rep" | grep -A2 "^  input $T/usb/gw.csr$" | sed -n '2,3p' | tr -d ' \n')" = "$in_sha" ] || fail "input not in the transcript"
+openssl x509 -in "$T/usb/gw.pem" -noout -ext subjectAltName | grep -q 'DNS:gw.example.com' || fail "tls certificate"
 echo ok

@@ -1,0 +1,129 @@
+/* cmd-ceremony-report.c: airca ceremony report: a finished ceremony's transcript, from a verified journal. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ca.h"
+#include "ceremony-report.h"
+#include "cmd.h"
+#include "error.h"
+#include "journal.h"
+#include "util.h"
+
+static void
+print_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
+/* The directory of file (root.pem and audit.pem are looked for there). */
+static int
+dir_of(const char *file, char *out, size_t len)
+{
+	char tmp[PATH_MAX];
+	int r;
+
+	if ((r = path_join(tmp, sizeof(tmp), file, NULL)) != 0)
+		return r;
+	return path_join(out, len, dirname(tmp), NULL);
+}
+
+static int
+cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ceremony",	required_argument, NULL, 'c' },
+		{ "journal",	required_argument, NULL, 'f' },
+		{ "audit-cert",	required_argument, NULL, 'a' },
+		{ "root",	required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ceremony_report *rep = NULL;
+	struct journal_report jrep;
+	const char *id = NULL, *journal = NULL, *auditf = NULL, *rootf = NULL;
+	char dir[PATH_MAX], jpath[PATH_MAX], apath[PATH_MAX], rpath[PATH_MAX];
+	X509 *root = NULL, *audit = NULL;
+	int ch, r;
+
+	memset(&jrep, 0, sizeof(jrep));
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			id = optarg;
+			break;
+		case 'f':
+			journal = optarg;
+			break;
+		case 'a':
+			auditf = optarg;
+			break;
+		case 'r':
+			rootf = optarg;
+			break;
+		default:
+			return cmd_usage(&cmd_ceremony_report_entry);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_ceremony_report_entry);
+	/* Defaults as for 'journal verify': next to the journal, else the home. */
+	if (journal != NULL)
+		r = dir_of(journal, dir, sizeof(dir));
+	else
+		r = ca_home_path(ctx, dir, sizeof(dir));
+	if (r != 0 ||
+	    (r = path_join(jpath, sizeof(jpath), journal != NULL ? journal :
+	    dir, journal != NULL ? NULL : JOURNAL_FILE)) != 0 ||
+	    (r = path_join(apath, sizeof(apath), auditf != NULL ? auditf :
+	    dir, auditf != NULL ? NULL : "audit.pem")) != 0 ||
+	    (r = path_join(rpath, sizeof(rpath), rootf != NULL ? rootf :
+	    dir, rootf != NULL ? NULL : "root.pem")) != 0 ||
+	    (r = journal_load_cert(rpath, &root)) != 0 ||
+	    (r = journal_load_cert(apath, &audit)) != 0)
+		goto out;
+	r = ceremony_report_load(jpath, root, audit, id, &rep, &jrep);
+	if (r == AIRCA_ERR_VERIFY) {
+		if (jrep.unsigned_tail > 0)
+			r = airca_errf(r, "%s does not verify: its last %lu "
+			    "entr%s (from seq %lu) %s not signed yet.  A ceremony "
+			    "that stopped leaves its last entries unsigned when "
+			    "the token could not sign them; 'airca journal seal' "
+			    "signs them (it needs the token and the PIN), then "
+			    "report again", jpath, jrep.unsigned_tail,
+			    jrep.unsigned_tail == 1 ? "y" : "ies",
+			    jrep.last_signed + 1, jrep.unsigned_tail == 1 ?
+			    "is" : "are");
+		else
+			r = airca_errf(r, "%s does not verify, so no transcript "
+			    "is printed from it: %s", jpath, airca_errmsg());
+		goto out;
+	}
+	if (r != 0 ||
+	    (r = ceremony_report_render(rep, &jrep, jpath, print_line,
+	    stdout)) != 0)
+		goto out;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		r = airca_errf(AIRCA_ERR_IO, "stdout: %s", strerror(errno));
+		goto out;
+	}
+	if (ceremony_report_seal(rep) == NULL)
+		r = airca_errf(AIRCA_ERR_STATE, "ceremony %s was not sealed: "
+		    "the transcript above is of a ceremony that did not "
+		    "complete", ceremony_report_id(rep));
+ out:
+	ceremony_report_free(rep);
+	X509_free(root);
+	X509_free(audit);
+	return r;
+}
+
+const struct cmd_entry cmd_ceremony_report_entry = {
+	.name = "ceremony report",
+	.usage = "[--ceremony ID] [--journal FILE] [--audit-cert F] [--root F]",
+	.summary = "print a finished ceremony's transcript from the verified "
+	    "journal, with the seal's QR code (no token)",
+	.exec = cmd_ceremony_report_exec,
+};
