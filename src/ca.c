@@ -169,7 +169,7 @@ ca_token_login(struct ca *ca)
 			d = json_pack("{s:s,s:s}", "interfaces", rep.summary,
 			    "policy", ca->hsm.network == NET_WARN ? "warn" :
 			    "allow");
-			r = ca_journal(ca, "airgap-warning", d, 0);
+			r = ca_journal(ca, "airgap-warning", d, JOURNAL_DEFER);
 			json_decref(d);
 			if (r != 0)
 				return r;
@@ -224,7 +224,13 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		    "host", ca->host.hostname, "kernel", ca->host.kernel,
 		    "airca", ca->host.airca_version,
 		    "binary-sha256", ca->host.binary_sha256);
-		if ((r = ca_journal(ca, "command", d, 0)) != 0)
+		/*
+		 * Deferred (as the air-gap warning): written with the
+		 * command's first real entry or its checkpoint, so that a
+		 * command killed during the token login leaves no unsigned
+		 * tail behind.
+		 */
+		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0)
 			goto out;
 	}
 	if (flags & CA_TOKEN) {

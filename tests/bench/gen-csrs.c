@@ -2,6 +2,8 @@
  * gen-csrs.c: N device requests (EC P-256, CN = a random lower-case UUID,
  * OU = FACTORY), one PEM file each, fast: for the batch tests and bench.
  *   gen-csrs DIR N FACTORY [PREFIX]    writes DIR/PREFIXnnnnnnn.csr
+ *   gen-csrs --one FILE CN_HEX OU      one request whose CN is the raw bytes
+ *                                      CN_HEX (NULs, control bytes) as UTF8String
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,39 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+
+static int
+one(const char *path, const char *cnhex, const char *ou)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *n = X509_NAME_new();
+	unsigned char cn[512];
+	size_t len = strlen(cnhex) / 2, i;
+	unsigned int b;
+	FILE *f;
+
+	if (key == NULL || req == NULL || n == NULL || len > sizeof(cn))
+		return 1;
+	for (i = 0; i < len; i++) {
+		if (sscanf(cnhex + 2 * i, "%2x", &b) != 1)
+			return 1;
+		cn[i] = (unsigned char)b;
+	}
+	if (!X509_NAME_add_entry_by_NID(n, NID_commonName, V_ASN1_UTF8STRING,
+	    cn, (int)len, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8,
+	    (const unsigned char *)ou, -1, -1, 0) ||
+	    !X509_REQ_set_subject_name(req, n) || !X509_REQ_set_pubkey(req, key) ||
+	    X509_REQ_sign(req, key, EVP_sha256()) <= 0 ||
+	    (f = fopen(path, "w")) == NULL || !PEM_write_X509_REQ(f, req) ||
+	    fclose(f) != 0)
+		return 1;
+	X509_NAME_free(n);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -26,6 +61,8 @@ main(int argc, char **argv)
 	long i, count;
 	FILE *f;
 
+	if (argc == 5 && strcmp(argv[1], "--one") == 0)
+		return one(argv[2], argv[3], argv[4]);
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: gen-csrs DIR N FACTORY [PREFIX]\n");
 		return 2;
