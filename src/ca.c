@@ -288,6 +288,16 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 	ip.ndns = ci->ndns;
 	ip.issuer = ci->issuer;
 	ip.sign_key = ci->issuer_key;
+	if (ca->pub_of != ci->issuer_key) {
+		EVP_PKEY_free(ca->pub_of);
+		EVP_PKEY_free(ca->pub);
+		ca->pub_of = ca->pub = NULL;
+		if ((r = issue_signer_pub(ci->issuer_key, &ca->pub)) != 0)
+			goto out;
+		EVP_PKEY_up_ref(ci->issuer_key);	/* so the pointer stays this key's */
+		ca->pub_of = ci->issuer_key;
+	}
+	ip.sign_pub = ca->pub;
 	ip.not_before = now();
 	ip.days = ci->days;
 	if ((r = token_random(ca->tok, ip.serial, sizeof(ip.serial))) != 0 ||
@@ -362,6 +372,9 @@ ca_close(struct ca *ca, int r)
 	EVP_PKEY_free(ca->root_key);
 	EVP_PKEY_free(ca->audit_key);
 	ca->root_key = ca->audit_key = NULL;
+	EVP_PKEY_free(ca->pub_of);
+	EVP_PKEY_free(ca->pub);
+	ca->pub_of = ca->pub = NULL;
 	token_close(ca->tok);
 	ca->tok = NULL;
 	X509_free(ca->root);
