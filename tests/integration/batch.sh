@@ -149,6 +149,9 @@ mkdir "$T/in2"
 "$GEN" "$T/in2" 5 acme
 airca batch sign --ca dca1 --in "$T/in2" --out "$T/out2" >/dev/null || fail "clean batch not 0"
 [ "$(ls "$T/out2"/*.pem | wc -l)" -eq 5 ] || fail "clean batch outputs"
+# the input tree hash is the coreutils one (docs/batch.md)
+want=$(cd "$T/in2" && LC_ALL=C sha256sum -- * | sha256sum | cut -c1-64)
+grep -q "\"in-tree-sha256\": \"$want\"" "$T/out2/summary.json" || fail "input tree hash is not the coreutils recipe"
 expect_fail 2 "usage" airca batch sign --ca dca1 --in "$T/in2"
 expect_fail 1 "no CA labelled" airca batch sign --ca nosuch --in "$T/in2" --out "$T/out3"
 expect_fail 2 "root" airca batch sign --ca airca-root --in "$T/in2" --out "$T/out3"
