@@ -49,7 +49,7 @@ CFLAGS += $(BASE_CFLAGS) $(OPT)
 
 all: check-deps $(BUILD)/airca
 
-bins: $(BUILD)/airca $(UNIT_BINS)
+bins: $(BUILD)/airca $(UNIT_BINS) $(BUILD)/tests/gen-csrs
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h tui/*.h)
 	@mkdir -p $(dir $@)
@@ -70,6 +70,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libairca.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libairca.a $(LIBS)
+
+# Device requests in bulk, for the batch tests and bench (not a unit test).
+$(BUILD)/tests/gen-csrs: tests/bench/gen-csrs.c
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< -lcrypto
 
 # Install missing Debian packages (as root, or through sudo).
 deps:

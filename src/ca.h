@@ -47,6 +47,7 @@ struct ca {
 	bool	reg_dirty;
 	X509	*root, *audit;		/* certificates */
 	EVP_PKEY *root_key, *audit_key;	/* token keys (CA_TOKEN) */
+	EVP_PKEY *pub_of, *pub;		/* ca_issue's cache: pub is the public half of pub_of */
 	struct host_info host;
 	char	session[96];		/* ceremony id or a fresh session id */
 };

@@ -141,6 +141,12 @@ pubkey_of(EVP_PKEY *key, EVP_PKEY **pubp)
 	return r;
 }
 
+int
+issue_signer_pub(EVP_PKEY *sign_key, EVP_PKEY **pubp)
+{
+	return pubkey_of(sign_key, pubp);
+}
+
 /* subjectKeyIdentifier method 1: SHA-1 of the subjectPublicKey BIT STRING. */
 static int
 key_id(const X509 *x, unsigned char out[SHA1_LEN])
@@ -373,7 +379,11 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 		    "public key");
 		goto out;
 	}
-	if ((r = pubkey_of(ip->sign_key, &signer_pub)) != 0)
+	if (ip->sign_pub != NULL) {
+		if (EVP_PKEY_up_ref(ip->sign_pub) != 1)
+			goto nomem;
+		signer_pub = ip->sign_pub;
+	} else if ((r = pubkey_of(ip->sign_key, &signer_pub)) != 0)
 		goto out;
 	if (EVP_PKEY_eq(issuer_pub, signer_pub) != 1) {
 		ERR_clear_error();

@@ -19,6 +19,7 @@ struct issue_params {
 	size_t	ndns;
 	X509	*issuer;		/* issuer certificate; NULL: self-signed (root) */
 	EVP_PKEY *sign_key;		/* issuer's private key (token) */
+	EVP_PKEY *sign_pub;		/* its public half from issue_signer_pub(); NULL: derived here */
 	unsigned char serial[SERIAL_LEN];	/* random bytes; issue makes them a positive 16-byte INTEGER */
 	time_t	not_before;		/* usually now() */
 	unsigned days;			/* 0: the profile's days */
@@ -36,6 +37,14 @@ struct issue_params {
  * is owned by the caller.
  */
 int	issue_cert(const struct issue_params *ip, X509 **certp);
+
+/*
+ * The public half of a signing key (a token key), as a key of the default
+ * provider, for issue_params.sign_pub: deriving it is a good part of the
+ * cost of one certificate, so batch signing does it once.  *pubp owned by
+ * the caller.
+ */
+int	issue_signer_pub(EVP_PKEY *sign_key, EVP_PKEY **pubp);
 
 /* Lint an already-built certificate against a profile and issuer (NULL: self). */
 int	issue_lint(X509 *cert, const struct profile *prof, X509 *issuer);

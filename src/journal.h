@@ -46,6 +46,14 @@ int	journal_open(const char *home, const char *ceremony, const char *actor,
  * gets the seq.
  */
 #define JOURNAL_NOSYNC	0x01
+/*
+ * JOURNAL_DEFER: the entry is chained (seq, head) but held in memory and
+ * written in one write() together with the next signed entry, so that a
+ * process killed in between leaves none of them, rather than an unsigned
+ * tail.  Any later append without the flag, journal_sync() and
+ * journal_close() write what is held.  Implies JOURNAL_NOSYNC.
+ */
+#define JOURNAL_DEFER	0x02
 int	journal_append(struct journal *j, const char *event, json_t *data,
 	    int flags, unsigned long *seqp);
 int	journal_sync(struct journal *j);
@@ -57,6 +65,9 @@ int	journal_sync(struct journal *j);
  * audit key (token), cert its certificate.
  */
 int	journal_checkpoint(struct journal *j, EVP_PKEY *key, X509 *cert);
+/* With JOURNAL_NOSYNC: no fdatasync (a later signed entry or journal_sync() does it). */
+int	journal_checkpoint_flags(struct journal *j, EVP_PKEY *key, X509 *cert,
+	    int flags);
 
 /*
  * Seal the ceremony: a signed "seal" entry.  hex_out (65 bytes) gets the
