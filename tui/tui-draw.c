@@ -189,7 +189,7 @@ status_line(struct tui *t)
 	put(LINES - 1, 0, COLS, a, t->status);
 }
 
-/* The field's two rows at y (prompt) and y + 1 (input); returns the cursor column or -1. */
+/* The field's rows: the prompt at y and y + 1, the input at y + 2; returns the cursor column or -1. */
 static int
 field_rows(struct tui *t, int y, int x, int w)
 {
@@ -197,7 +197,10 @@ field_rows(struct tui *t, int y, int x, int w)
 	const char *shown;
 	int used;
 
-	put(y, x, w, A_BOLD, f->prompt);
+	/* a one-row prompt sits right above the input row (y + 2) */
+	put_wrapped(wrapped_rows(w, f->prompt) > 1 ? y : y + 1, x, w, 2,
+	    A_BOLD, f->prompt);
+	y++;
 	move(y + 1, x);
 	put(y + 1, x, w, A_BOLD, "> ");
 	if (f->secret) {
@@ -466,7 +469,7 @@ draw_certs(struct tui *t)
 	snprintf(buf, sizeof(buf), "%-9s %-10s %-7s %-8s %s", "TYPE",
 	    "EXPIRES", "", "STATUS", "SUBJECT / LABEL");
 	put(y++, 1, COLS - 2, A_UNDERLINE, buf);
-	h = LINES - 1 - y - (t->field != NULL ? 2 : 0);
+	h = LINES - 1 - y - (t->field != NULL ? 4 : 0);
 	scroll_into_view(t, t->nshown, h);
 	for (k = t->top[SCR_CERTS], i = 0; k < t->nshown && i < h; k++, i++) {
 		row = &t->rows_all[t->shown[k]];
@@ -577,7 +580,7 @@ draw_log(struct tui *t, int y0, int y1)
 static void
 draw_ceremony(struct tui *t, int *cy, int *cx)
 {
-	int bottom = LINES - 1 - (t->field != NULL ? 2 : 0) - 1;
+	int bottom = LINES - 1 - (t->field != NULL ? 4 : 0) - 1;
 
 	if (!t->cer_open && !t->cer_ran) {
 		draw_scripts(t);
@@ -613,10 +616,91 @@ draw_ceremony(struct tui *t, int *cy, int *cx)
 }
 
 static void
+draw_progress(const struct tui_batch *b, int y)
+{
+	const struct batch_progress *p = &b->prog;
+	char buf[160], eta[32] = "";
+	int w = COLS - 2 - 50, fill, i;
+	size_t total = p->counts.total ? p->counts.total : 1;
+
+	if (w < 10)
+		w = 10;
+	fill = (int)((double)w * (double)p->done / (double)total);
+	if (fill > w)
+		fill = w;
+	move(y, 1);
+	addch('[');
+	for (i = 0; i < w; i++)
+		addch(i < fill ? '#' : '.');
+	addch(']');
+	if (p->eta >= 0 && p->done < p->counts.total)
+		snprintf(eta, sizeof(eta), "  ETA %.0fs", p->eta);
+	snprintf(buf, sizeof(buf), " %zu/%zu  %.0f/s%s", p->done,
+	    p->counts.total, p->rate, eta);
+	put(y, w + 3, COLS - w - 4, A_BOLD, buf);
+}
+
+static void
 draw_batch(struct tui *t)
 {
-	(void)t;
-	put(2, 1, COLS - 2, A_DIM, "Batch review: not in this build yet.");
+	const struct tui_batch *b = t->batch;
+	const struct batch_item *it;
+	char buf[1024], hex[SHA256_HEX_LEN + 1];
+	int y = 1, h, i;
+	size_t k;
+
+	if (b == NULL) {
+		put(y++, 1, COLS - 2, A_BOLD, "Batch review");
+		y++;
+		put_wrapped(y, 1, COLS - 2, 6, A_NORMAL, "Enter: review a "
+		    "directory of device CSRs for a local device CA.  Every "
+		    "request is read and judged against the device profile "
+		    "(CN, key type, rule result and reason); nothing is signed "
+		    "until the approved batch is signed with s.");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "Batch %.200s for %s: %zu requests, %zu to "
+	    "sign, %zu signed before, %zu rejected, %zu approved", b->indir,
+	    b->calabel, b->counts.total, b->counts.accepted, b->counts.skipped,
+	    b->counts.rejected, tui_batch_approved(b));
+	y += put_wrapped(y, 1, COLS - 2, 2, A_BOLD, buf);
+	snprintf(buf, sizeof(buf), "OK  %-16s %-36s %-8s %s", "FILE", "CN",
+	    "KEY", "RESULT");
+	put(y++, 1, COLS - 2, A_UNDERLINE, buf);
+	h = LINES - 1 - y - 5;
+	scroll_into_view(t, b->nitems, h);
+	for (k = t->top[SCR_BATCH], i = 0; k < b->nitems && i < h; k++, i++) {
+		it = &b->items[k];
+		snprintf(buf, sizeof(buf), "[%c] %-16.16s %-36.36s %-8.8s %s",
+		    b->approved[k] ? 'x' : it->verdict == BATCH_ACCEPT ? ' ' :
+		    '-', it->file, it->cn[0] ? it->cn : "-", it->key[0] ?
+		    it->key : "-", batch_verdict_name(it->verdict));
+		put(y++, 1, COLS - 2, k == t->sel[SCR_BATCH] ? A_REVERSE :
+		    cls_attr(it->verdict == BATCH_REJECT ? TC_ERR :
+		    it->verdict == BATCH_SKIP ? TC_DIM : TC_NORMAL), buf);
+	}
+	if (b->counts.total > b->nitems)
+		put(y, 1, COLS - 2, A_DIM, "(more requests than the list "
+		    "holds: counted above)");
+	hline_at(LINES - 6);
+	if (t->sel[SCR_BATCH] < b->nitems) {
+		it = &b->items[t->sel[SCR_BATCH]];
+		if (it->have_sha)
+			hex_encode(it->sha256, SHA256_LEN, hex);
+		snprintf(buf, sizeof(buf), "%s: %s%s%.200s%s%s", it->file,
+		    batch_verdict_name(it->verdict), it->reason[0] ? ": " : "",
+		    it->reason, it->have_sha ? ", file SHA-256 " : "",
+		    it->have_sha ? hex : "");
+		put_wrapped(LINES - 5, 1, COLS - 2, 2, cls_attr(it->verdict ==
+		    BATCH_REJECT ? TC_ERR : TC_NORMAL), buf);
+	}
+	if (b->have_prog)
+		draw_progress(b, LINES - 3);
+	else if (b->result[0] != '\0')
+		put_wrapped(LINES - 3, 1, COLS - 2, 2, cls_attr(b->result_cls),
+		    b->result);
+	if (b->have_prog && !b->signing && b->result[0] != '\0')
+		put(LINES - 2, 1, COLS - 2, cls_attr(b->result_cls), b->result);
 }
 
 static void
@@ -703,12 +787,15 @@ tui_draw(struct tui *t)
 	}
 	if (t->field != NULL && !(t->screen == SCR_CEREMONY &&
 	    t->pane[SCR_CEREMONY] == 1 && (t->cer_open || t->cer_ran))) {
-		hline_at(LINES - 4);
-		move(LINES - 3, 0);
-		clrtoeol();
-		move(LINES - 2, 0);
-		clrtoeol();
-		cx = field_rows(t, LINES - 3, 0, COLS);
+		/* a rule, the prompt (two rows at most), the input row */
+		int i;
+
+		for (i = LINES - 5; i < LINES - 1; i++) {
+			move(i, 0);
+			clrtoeol();
+		}
+		hline_at(LINES - 5);
+		cx = field_rows(t, LINES - 4, 0, COLS);
 		cy = LINES - 2;
 	}
 	status_line(t);

@@ -8,9 +8,11 @@
 #define AIRCA_TUI_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "batch.h"
 #include "ceremony.h"
 #include "cmd.h"
 #include "journal.h"
@@ -117,7 +119,25 @@ struct tui_script {
 	char	*err;
 };
 
-struct tui_batch;
+#define TUI_BATCH_MAX_ITEMS	20000	/* requests listed for review; the rest are counted */
+
+/* The batch review: what batch_scan() judged, what the officers approved, signing progress. */
+struct tui_batch {
+	char	calabel[128];
+	char	indir[PATH_MAX];
+	char	outdir[PATH_MAX];
+	struct batch_item *items;
+	size_t	nitems, cap;
+	bool	*approved;
+	struct batch_counts counts;
+	char	tree[SHA256_HEX_LEN + 1];	/* input tree hash of the scan */
+	bool	scanned;
+	bool	signing;
+	struct batch_progress prog;
+	bool	have_prog;
+	char	result[512];
+	enum tui_class result_cls;
+};
 
 struct tui {
 	struct cmd_ctx *ctx;
@@ -252,6 +272,7 @@ void	tui_ceremony_start(struct tui *t);
 void	tui_batch_apply(struct tui *t, struct tui_act act);
 void	tui_batch_free(struct tui *t);
 size_t	tui_batch_len(const struct tui *t);
+size_t	tui_batch_approved(const struct tui_batch *b);
 
 /* ---- tui-input.c: keys to actions ---- */
 struct tui_act tui_input(const struct tui *t, int key);
