@@ -293,7 +293,7 @@ tui_ceremony_start(struct tui *t)
 		t->cer_result_cls = TC_OK;
 	} else {
 		snprintf(t->cer_result, sizeof(t->cer_result), "CEREMONY "
-		    "ABORTED: %s%s%.400s  (the journal is intact; Esc: back)",
+		    "ABORTED (journal intact; Esc: back): %s%s%.400s",
 		    airca_strerror(r), *reason ? ": " : "", reason);
 		t->cer_result_cls = TC_ERR;
 	}

@@ -83,3 +83,14 @@ tui_exited() {
 		fail "airca tui exited '$rc', want $1"
 	fi
 }
+
+# answer REGEX TEXT: wait for a prompt, type TEXT, Enter
+answer() {
+	tui_wait "$1"
+	type_text "$2"
+	keys Enter
+}
+
+# groups HEX: the SHA-256 as the runner shows it, two lines of 8 groups
+groups1() { echo "$1" | cut -c1-32 | sed 's/..../& /g; s/ $//'; }
+groups2() { echo "$1" | cut -c33-64 | sed 's/..../& /g; s/ $//'; }
