@@ -467,16 +467,18 @@ draw_certs(struct tui *t)
 		    "  (/ search, Enter details)", t->nrows_all);
 	put(y++, 1, COLS - 2, A_BOLD, buf);
 	snprintf(buf, sizeof(buf), "%-9s %-10s %-7s %-8s %s", "TYPE",
-	    "EXPIRES", "", "STATUS", "SUBJECT / LABEL");
+	    "EXPIRES", "", "STATUS", "CN (or subject), token key label");
 	put(y++, 1, COLS - 2, A_UNDERLINE, buf);
 	h = LINES - 1 - y - (t->field != NULL ? 4 : 0);
 	scroll_into_view(t, t->nshown, h);
 	for (k = t->top[SCR_CERTS], i = 0; k < t->nshown && i < h; k++, i++) {
 		row = &t->rows_all[t->shown[k]];
+		/* the CN says which; the whole subject is in the details */
 		snprintf(buf, sizeof(buf), "%-9s %s %-7s %-8s %s%s%s",
 		    row->e->profile, row->expires, row->mark,
-		    cert_status_name(row->e->status), row->e->subject,
-		    row->e->label[0] ? "  " : "", row->e->label);
+		    cert_status_name(row->e->status), row->e->cn != NULL ?
+		    row->e->cn : row->e->subject, row->e->label[0] ? "  " : "",
+		    row->e->label);
 		put(y, 1, COLS - 2, k == t->sel[SCR_CERTS] ? A_REVERSE |
 		    cls_attr(row->cls) : cls_attr(row->cls), buf);
 		y++;
@@ -694,13 +696,14 @@ draw_batch(struct tui *t)
 		put_wrapped(LINES - 5, 1, COLS - 2, 2, cls_attr(it->verdict ==
 		    BATCH_REJECT ? TC_ERR : TC_NORMAL), buf);
 	}
-	if (b->have_prog)
-		draw_progress(b, LINES - 3);
-	else if (b->result[0] != '\0')
+	if (b->have_prog) {
+		move(LINES - 4, 0);
+		clrtoeol();
+		draw_progress(b, LINES - 4);
+	}
+	if (b->result[0] != '\0' && !b->signing)
 		put_wrapped(LINES - 3, 1, COLS - 2, 2, cls_attr(b->result_cls),
 		    b->result);
-	if (b->have_prog && !b->signing && b->result[0] != '\0')
-		put(LINES - 2, 1, COLS - 2, cls_attr(b->result_cls), b->result);
 }
 
 static void

@@ -10,6 +10,9 @@ J=$AIRCA_HOME/journal.jsonl
 head_hex=$(tail -n 1 "$J" | head -c -0 | tr -d '\n' | sha256sum | cut -c1-64)
 g() { echo "$1" | sed 's/..../& /g' | cut -c1-39; }	# first 8 groups
 
+# no terminal: a usage error that says what to do instead
+expect_fail 2 "airca tui needs a terminal" "$AIRCA_BIN" tui </dev/null
+
 tui_start
 tui_wait 'Factory +acme'
 s=$(screen)
