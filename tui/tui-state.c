@@ -268,76 +268,120 @@ home_tree(struct tui *t)
 
 /* One journal line as a row of the journal view. */
 static void
-journal_row(struct tui *t, const char *line, size_t len)
+journal_row(struct tui *t, const char *line, size_t len, unsigned long lineno)
 {
 	json_t *o, *data;
 	json_error_t jerr;
+	const char *ev, *tm, *actor;
 	char *d = NULL;
 
 	if ((o = json_loadb(line, len, 0, &jerr)) == NULL ||
 	    !json_is_object(o)) {
-		tui_text_add(&t->jlines, TC_ERR, "line %lu: not a JSON object",
-		    t->jentries);
+		tui_text_add(&t->jlines, TC_ERR, "line %lu: not a JSON object "
+		    "(journal verify says more)", lineno);
 		json_decref(o);
 		return;
 	}
-	data = json_object_get(o, "data");
-	if (data != NULL)
+	if ((data = json_object_get(o, "data")) != NULL)
 		d = json_dumps(data, JSON_COMPACT | JSON_ENSURE_ASCII |
 		    JSON_PRESERVE_ORDER);
-	tui_text_add(&t->jlines, journal_event_signed(json_string_value(
-	    json_object_get(o, "event")) ? json_string_value(json_object_get(o,
-	    "event")) : "") ? TC_OK : TC_NORMAL, "%5lld %.20s %-16.24s %-10.16s "
-	    "%.400s", (long long)json_integer_value(json_object_get(o, "seq")),
-	    json_string_value(json_object_get(o, "time")) ?
-	    json_string_value(json_object_get(o, "time")) : "?",
-	    json_string_value(json_object_get(o, "event")) ?
-	    json_string_value(json_object_get(o, "event")) : "?",
-	    json_string_value(json_object_get(o, "actor")) ?
-	    json_string_value(json_object_get(o, "actor")) : "?",
-	    d != NULL ? d : "");
-	if (json_is_string(json_object_get(o, "event")) &&
-	    strcmp(json_string_value(json_object_get(o, "event")), "seal") == 0) {
-		t->seal_seq = (unsigned long)json_integer_value(
-		    json_object_get(o, "seq"));
-		snprintf(t->seal_time, sizeof(t->seal_time), "%s",
-		    json_string_value(json_object_get(o, "time")) ?
-		    json_string_value(json_object_get(o, "time")) : "?");
-		sha256_hex(line, len, t->seal_hex);
-	}
+	ev = json_string_value(json_object_get(o, "event"));
+	tm = json_string_value(json_object_get(o, "time"));
+	actor = json_string_value(json_object_get(o, "actor"));
+	tui_text_add(&t->jlines, ev != NULL && journal_event_signed(ev) ?
+	    TC_OK : TC_NORMAL, "%5lld %.20s %-16.24s %-10.16s %.400s",
+	    (long long)json_integer_value(json_object_get(o, "seq")),
+	    tm != NULL ? tm : "?", ev != NULL ? ev : "?",
+	    actor != NULL ? actor : "?", d != NULL ? d : "");
 	free(d);
 	json_decref(o);
 }
 
+/* A seal line (the journal's keys come in a fixed order): its seq, time and hash. */
+static void
+journal_seal_line(struct tui *t, const char *line, size_t len)
+{
+	json_t *o;
+	json_error_t jerr;
+	const char *ev, *tm;
+
+	if ((o = json_loadb(line, len, 0, &jerr)) == NULL)
+		return;
+	ev = json_string_value(json_object_get(o, "event"));
+	tm = json_string_value(json_object_get(o, "time"));
+	if (ev != NULL && strcmp(ev, "seal") == 0) {
+		t->seal_seq = (unsigned long)json_integer_value(
+		    json_object_get(o, "seq"));
+		snprintf(t->seal_time, sizeof(t->seal_time), "%s",
+		    tm != NULL ? tm : "?");
+		sha256_hex(line, len, t->seal_hex);
+	}
+	json_decref(o);
+}
+
+/*
+ * Read the journal once: count its entries, find the last seal, hash the
+ * last line, and keep the last TUI_JOURNAL_VIEW lines for the view (a
+ * journal of many batches has millions of entries; 'airca journal show'
+ * prints them all).
+ */
 static void
 journal_load(struct tui *t, const char *home)
 {
 	struct journal_reader *rd = NULL;
-	char path[PATH_MAX], *line;
-	size_t len;
-	bool complete;
-	int r;
+	char path[PATH_MAX], *line, **ring = NULL;
+	size_t len, *lens = NULL, i, n = 0, first;
+	bool complete, incomplete = false;
+	int r = 0;
 
 	tui_text_clear(&t->jlines);
 	t->jentries = 0;
 	t->jhead[0] = t->seal_hex[0] = t->seal_time[0] = '\0';
 	t->seal_seq = 0;
-	if (path_join(path, sizeof(path), home, JOURNAL_FILE) != 0 ||
+	if ((ring = calloc(TUI_JOURNAL_VIEW, sizeof(*ring))) == NULL ||
+	    (lens = calloc(TUI_JOURNAL_VIEW, sizeof(*lens))) == NULL ||
+	    path_join(path, sizeof(path), home, JOURNAL_FILE) != 0 ||
 	    journal_reader_open(path, &rd) != 0)
-		return;
+		goto out;
 	while ((r = journal_reader_next(rd, &line, &len, &complete)) == 1) {
-		t->jentries++;
 		if (!complete) {
-			tui_text_add(&t->jlines, TC_ERR, "line %lu: incomplete "
-			    "(an interrupted append: airca journal repair)",
-			    t->jentries);
+			incomplete = true;
 			break;
 		}
-		sha256_hex(line, len, t->jhead);
-		journal_row(t, line, len);
+		t->jentries++;
+		if (strstr(line, "\"event\":\"seal\"") != NULL)
+			journal_seal_line(t, line, len);
+		i = n % TUI_JOURNAL_VIEW;
+		free(ring[i]);
+		if ((ring[i] = malloc(len + 1)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			break;
+		}
+		memcpy(ring[i], line, len + 1);
+		lens[i] = len;
+		n++;
 	}
+	first = n > TUI_JOURNAL_VIEW ? n - TUI_JOURNAL_VIEW : 0;
+	if (first > 0)
+		tui_text_add(&t->jlines, TC_DIM, "      (the first %zu entries "
+		    "are not listed here: airca journal show)", first);
+	for (i = first; i < n; i++)
+		journal_row(t, ring[i % TUI_JOURNAL_VIEW],
+		    lens[i % TUI_JOURNAL_VIEW], (unsigned long)i + 1);
+	if (n > 0)
+		sha256_hex(ring[(n - 1) % TUI_JOURNAL_VIEW],
+		    lens[(n - 1) % TUI_JOURNAL_VIEW], t->jhead);
+	if (incomplete)
+		tui_text_add(&t->jlines, TC_ERR, "line %zu: incomplete (an "
+		    "interrupted append: airca journal repair)", n + 1);
 	if (r < 0)
 		tui_text_add(&t->jlines, TC_ERR, "%s", airca_errmsg());
+ out:
+	if (ring != NULL)
+		for (i = 0; i < TUI_JOURNAL_VIEW; i++)
+			free(ring[i]);
+	free(ring);
+	free(lens);
 	journal_reader_close(rd);
 }
 

@@ -22,7 +22,8 @@
 #define TUI_MIN_COLS	80
 #define TUI_MIN_ROWS	24
 #define TUI_FIELD_MAX	256
-#define TUI_MAX_LINES	200000	/* log and journal lines kept */
+#define TUI_MAX_LINES	200000	/* log lines kept */
+#define TUI_JOURNAL_VIEW 20000	/* journal entries listed: the newest */
 #define TUI_SOON_DAYS	30	/* expiry highlighted this many days ahead */
 
 enum tui_screen {
