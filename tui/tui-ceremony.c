@@ -188,7 +188,7 @@ cer_sha256(void *arg, const char *what, const char *hex)
 	char label[256];
 
 	snprintf(label, sizeof(label), "SHA-256 of %s", what);
-	tui_qr_set(&t->qr_cer, label, hex);
+	tui_qr_push(t, label, hex);
 	tui_text_add(&t->log, TC_DIM, "    (Tab: this SHA-256 as a QR code)");
 }
 
@@ -246,7 +246,7 @@ tui_ceremony_start(struct tui *t)
 		return;
 	}
 	tui_text_clear(&t->log);
-	tui_qr_clear(&t->qr_cer);
+	tui_qr_reset(t);
 	t->cer_result[0] = t->cer_step[0] = '\0';
 	t->cer_ran = true;
 	t->log_follow = true;
@@ -287,7 +287,7 @@ tui_ceremony_start(struct tui *t)
 		tui_text_add(&t->log, TC_DIM, "  (Tab: the seal as a QR code; "
 		    "Esc: back to the scripts)");
 		snprintf(label, sizeof(label), "seal of %s", id);
-		tui_qr_set(&t->qr_cer, label, t->seal_hex);
+		tui_qr_push(t, label, t->seal_hex);
 		snprintf(t->cer_result, sizeof(t->cer_result), "Ceremony %s "
 		    "sealed.", id);
 		t->cer_result_cls = TC_OK;

@@ -230,7 +230,7 @@ draw_qr_pane(struct tui *t, const struct tui_qr *q, const char *title)
 
 	if (w > LEFT_COLS + 20)
 		w = LEFT_COLS + 20;
-	put(y++, 0, w, A_BOLD, title);
+	y += put_wrapped(y, 0, w, 2, A_BOLD, title);
 	if (q->lines == NULL) {
 		put(y + 1, 0, w, A_DIM, "(no SHA-256 shown yet)");
 		return;
@@ -589,7 +589,16 @@ draw_ceremony(struct tui *t, int *cy, int *cx)
 		return;
 	}
 	if (t->pane[SCR_CEREMONY] == 1) {
-		draw_qr_pane(t, &t->qr_cer, "QR code (Tab: back to the log)");
+		char title[96];
+
+		if (t->nqr_cer > 1)
+			snprintf(title, sizeof(title), "QR code %zu of %zu "
+			    "(Left/Right; Tab: the log)", t->qr_at + 1,
+			    t->nqr_cer);
+		else
+			snprintf(title, sizeof(title), "QR code (Tab: back to "
+			    "the log)");
+		draw_qr_pane(t, &t->qr_cer[t->qr_at], title);
 		if (t->field != NULL) {
 			int x = 0, w = COLS - QR_COLS - 1;
 			int y = LINES - 1 - 5;

@@ -49,11 +49,21 @@ field_key(int key)
 	return act(ACT_NONE, 0);
 }
 
+/* The ceremony's QR pane is up: Left/Right go through its codes. */
+static bool
+qr_pane(const struct tui *t)
+{
+	return t->screen == SCR_CEREMONY && t->pane[SCR_CEREMONY] == 1 &&
+	    (t->cer_open || t->cer_ran);
+}
+
 struct tui_act
 tui_input(const struct tui *t, int key)
 {
 	if (t->question != NULL)
 		return question_key(key);
+	if (qr_pane(t) && !t->help && (key == TK_LEFT || key == TK_RIGHT))
+		return act(key == TK_LEFT ? ACT_QR_PREV : ACT_QR_NEXT, 0);
 	if (t->field != NULL && t->field_focus && !t->help)
 		return field_key(key);
 	if (t->help)

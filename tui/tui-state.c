@@ -103,6 +103,32 @@ tui_qr_clear(struct tui_qr *q)
 	memset(q, 0, sizeof(*q));
 }
 
+void
+tui_qr_push(struct tui *t, const char *label, const char *hex)
+{
+	size_t i;
+
+	if (t->nqr_cer == TUI_QR_KEEP) {
+		tui_qr_clear(&t->qr_cer[0]);
+		for (i = 1; i < TUI_QR_KEEP; i++)
+			t->qr_cer[i - 1] = t->qr_cer[i];
+		memset(&t->qr_cer[TUI_QR_KEEP - 1], 0, sizeof(t->qr_cer[0]));
+		t->nqr_cer--;
+	}
+	tui_qr_set(&t->qr_cer[t->nqr_cer], label, hex);
+	t->qr_at = t->nqr_cer++;
+}
+
+void
+tui_qr_reset(struct tui *t)
+{
+	size_t i;
+
+	for (i = 0; i < TUI_QR_KEEP; i++)
+		tui_qr_clear(&t->qr_cer[i]);
+	t->nqr_cer = t->qr_at = 0;
+}
+
 /* ---- home: the CA home, registry tree and journal summary ---- */
 
 static int
@@ -514,7 +540,8 @@ static const char *const help_ceremony[] = {
 	"Ceremony: pick a script from ceremony-scripts/ and press Enter.",
 	"Parameters are asked first, then each participant by name and role;",
 	"each step shows its text and inputs and waits for the named role",
-	"to type their name.  Tab shows the QR code of the last SHA-256.",
+	"to type their name.  Tab shows the last SHA-256 as a QR code;",
+	"Left/Right there go through the ceremony's last 8.",
 	"In a field: Enter submits, Esc leaves it (Enter or i goes back),",
 	"F1 this help.  q outside the field aborts the ceremony (asked first).",
 	"", NULL
@@ -692,6 +719,14 @@ tui_apply(struct tui *t, struct tui_act act)
 	case ACT_HELP:
 		t->help = !t->help;
 		break;
+	case ACT_QR_PREV:
+		if (t->qr_at > 0)
+			t->qr_at--;
+		break;
+	case ACT_QR_NEXT:
+		if (t->qr_at + 1 < t->nqr_cer)
+			t->qr_at++;
+		break;
 	case ACT_SCREEN:
 		if (t->cer_open && act.arg != SCR_CEREMONY) {
 			tui_status(t, TC_WARN, "a ceremony is open: finish it, "
@@ -812,7 +847,7 @@ tui_state_free(struct tui *t)
 	tui_text_clear(&t->jlines);
 	tui_text_clear(&t->log);
 	tui_qr_clear(&t->qr_cert);
-	tui_qr_clear(&t->qr_cer);
+	tui_qr_reset(t);
 	for (i = 0; i < t->nscripts; i++) {
 		free(t->scripts[i].path);
 		free(t->scripts[i].title);

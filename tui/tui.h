@@ -25,6 +25,7 @@
 #define TUI_MAX_LINES	200000	/* log lines kept */
 #define TUI_JOURNAL_VIEW 20000	/* journal entries listed: the newest */
 #define TUI_SOON_DAYS	30	/* expiry highlighted this many days ahead */
+#define TUI_QR_KEEP	8	/* a ceremony's last SHA-256s, for the QR pane */
 
 enum tui_screen {
 	SCR_HOME = 0,
@@ -66,6 +67,7 @@ enum tui_action {
 	ACT_FIELD_SUBMIT,
 	ACT_FIELD_LEAVE,	/* Esc in a field */
 	ACT_YES, ACT_NO,	/* dialog */
+	ACT_QR_PREV, ACT_QR_NEXT,	/* Left/Right in the QR pane */
 };
 
 struct tui_act {
@@ -205,7 +207,9 @@ struct tui {
 	char	cer_step[256];		/* "Step 5 of 8: run (by officer)" */
 	char	cer_result[512];
 	enum tui_class cer_result_cls;
-	struct tui_qr qr_cer;
+	struct tui_qr qr_cer[TUI_QR_KEEP];	/* the SHA-256s shown, newest last */
+	size_t	nqr_cer;
+	size_t	qr_at;			/* the one in the QR pane */
 
 	/* batch review */
 	struct tui_batch *batch;
@@ -255,6 +259,9 @@ int	tui_text_add(struct tui_text *x, enum tui_class cls, const char *fmt,
 void	tui_text_clear(struct tui_text *x);
 int	tui_qr_set(struct tui_qr *q, const char *label, const char *hex);
 void	tui_qr_clear(struct tui_qr *q);
+/* Add to the ceremony's QR codes (the oldest drops off) and show it. */
+void	tui_qr_push(struct tui *t, const char *label, const char *hex);
+void	tui_qr_reset(struct tui *t);
 
 /* tui-token.c: the token screen and the PIN hook */
 void	tui_token_refresh(struct tui *t);

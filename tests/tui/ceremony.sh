@@ -65,10 +65,15 @@ echo "$s"
 seal=$(echo "$s" | sed -n '/^ Seal SHA-256/{n;p;n;p}' | tr -d ' \n')
 [ ${#seal} -eq 64 ] || fail "seal not read off the screen: '$seal'"
 keys Tab
-tui_wait 'QR code \(Tab: back to the log\)'
+tui_wait 'QR code ([0-9]) of \1 \(Left/Right'
 screen | grep -q '^seal of' || fail "QR pane: the seal"
 screen | grep -qF " $(echo "$seal" | cut -c1-16 | sed 's/..../& /g; s/ $//')" || fail "QR pane: the seal's SHA-256"
 [ "$(screen | grep -c '█ ▄▄▄▄▄ █')" -ge 2 ] || { screen; fail "no QR of the seal"; }
+# Left: the SHA-256 before the seal's, summary.json's
+keys Left
+tui_wait 'QR code 4 of 5'
+sum_sha=$(sha256sum "$USB/out/summary.json" | cut -c1-64)
+screen | grep -qF " $(echo "$sum_sha" | cut -c1-16 | sed 's/..../& /g; s/ $//')" || fail "QR pane: summary.json's SHA-256"
 no_secret "$TEST_PIN"
 keys q
 tui_exited 0
