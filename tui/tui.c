@@ -14,12 +14,12 @@
 #include "tui.h"
 
 void
-tui_loop(struct tui *t, const bool *stop)
+tui_loop(struct tui *t)
 {
 	struct tui_act act;
 	int key;
 
-	while (!t->quit && (stop == NULL || !*stop)) {
+	while (!t->quit) {
 		tui_capture_drain(t);
 		tui_draw(t);
 		if ((key = tui_draw_key()) == TK_RESIZE)
@@ -223,7 +223,7 @@ cmd_tui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	prompt_set_token_hook(tui_token_hook, t);
 	if ((r = tui_state_init(t, ctx)) != 0)
 		goto out;
-	tui_loop(t, NULL);
+	tui_loop(t);
 	r = 0;
  out:
 	prompt_set_pin_request_hook(NULL, NULL);

@@ -223,8 +223,14 @@ struct tui {
 
 /* ---- tui.c: the loop and modal input (no curses) ---- */
 
-/* Run the loop until *stop is true or the operator quits. */
-void	tui_loop(struct tui *t, const bool *stop);
+/*
+ * The main loop: draw, read a key, map it to an action, apply it, until the
+ * operator quits (or the terminal goes away).  Modal input (tui_prompt,
+ * tui_ask) runs the same round from inside an action, so that the core can
+ * ask its questions (the ceremony runner's callbacks, the PIN hook) while
+ * it runs.
+ */
+void	tui_loop(struct tui *t);
 
 /*
  * Ask for a line in a field below the current screen: 0 and buf filled
@@ -241,51 +247,82 @@ bool	tui_ask(struct tui *t, const char *question);
 void	tui_capture_drain(struct tui *t);
 
 /* ---- tui-state.c: what is on screen ---- */
+
+/* Load the home, registry, journal and scripts for ctx (borrowed); 0. */
 int	tui_state_init(struct tui *t, struct cmd_ctx *ctx);
+/* Close the token and free everything the state holds (not t itself). */
 void	tui_state_free(struct tui *t);
+/* Apply one action: the only place the state changes on a key. */
 void	tui_apply(struct tui *t, struct tui_act act);
+/* The status line (one line, truncated to fit). */
 void	tui_status(struct tui *t, enum tui_class cls, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Reload home, registry, journal summary (after anything changed them). */
+/* Reload home, registry and journal summary (after anything changed them). */
 void	tui_reload(struct tui *t);
-/* Lines of the list shown on screen s (for scrolling). */
+/* Rows of the list shown on screen s (for scrolling). */
 size_t	tui_list_len(const struct tui *t, enum tui_screen s);
-/* Help text for the current screen: NULL-terminated lines. */
+/* Help for the current screen: NULL-terminated lines, static. */
 const char *const *tui_help(const struct tui *t);
+/* "Home", "Token", ...; never NULL. */
 const char *tui_screen_name(enum tui_screen s);
 
+/* Append a formatted line (owned by x); AIRCA_ERR_NOMEM past TUI_MAX_LINES. */
 int	tui_text_add(struct tui_text *x, enum tui_class cls, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
 void	tui_text_clear(struct tui_text *x);
+/* Fill q with hex drawn as a QR code (qr_lines()); 0 or its error. */
 int	tui_qr_set(struct tui_qr *q, const char *label, const char *hex);
 void	tui_qr_clear(struct tui_qr *q);
 /* Add to the ceremony's QR codes (the oldest drops off) and show it. */
 void	tui_qr_push(struct tui *t, const char *label, const char *hex);
 void	tui_qr_reset(struct tui *t);
 
-/* tui-token.c: the token screen and the PIN hook */
+/*
+ * tui-token.c: the token screen.  The TUI holds the token open only on
+ * that screen's behalf; ceremonies and batches close it first (one
+ * libp11 context per process).  The hooks are set for the core's prompt
+ * module while the TUI runs: PINs and "insert token" come here.
+ */
 void	tui_token_refresh(struct tui *t);
 void	tui_token_login(struct tui *t);
 void	tui_token_close(struct tui *t);
 struct pin_request;
+/* prompt's request hook: a no-echo field; 0, or AIRCA_ERR_CANCELLED on Esc. */
 int	tui_pin_hook(void *arg, const struct pin_request *req, char *buf,
 	    size_t size);
+/* prompt's token hook: asks; 0 to look again, AIRCA_ERR_CANCELLED to give up. */
 int	tui_token_hook(void *arg, const char *what, unsigned attempt);
 
-/* tui-ceremony.c: the ceremony screen, a front end of ceremony_run() */
+/*
+ * tui-ceremony.c: the ceremony screen.  tui_ceremony_start() asks the
+ * selected script's parameters and runs ceremony_run() with this front
+ * end's callbacks; it returns when the ceremony is sealed or aborted.
+ */
 void	tui_ceremony_scan(struct tui *t);
 void	tui_ceremony_start(struct tui *t);
 
-/* tui-batch.c: the batch review screen */
+/*
+ * tui-batch.c: the batch review screen over src/batch.h: Enter scans
+ * (batch_scan(), nothing signed or journaled), Space/a approve, s signs
+ * (batch_sign() with the scan's tree hash) with progress.
+ */
 void	tui_batch_apply(struct tui *t, struct tui_act act);
 void	tui_batch_free(struct tui *t);
 size_t	tui_batch_len(const struct tui *t);
 size_t	tui_batch_approved(const struct tui_batch *b);
 
-/* ---- tui-input.c: keys to actions ---- */
+/* ---- tui-input.c: keys to actions (pure: reads the state, changes nothing) ---- */
 struct tui_act tui_input(const struct tui *t, int key);
 
-/* ---- tui-draw.c: the only code that calls curses ---- */
+/*
+ * ---- tui-draw.c: the only code that calls curses ----
+ * tui_draw_init() starts ncursesw on its own copies of the terminal's
+ * descriptors (fd 1 and 2 are then captured) and honours NO_COLOR; 0 or
+ * AIRCA_ERR_USAGE/IO.  tui_draw() lays the whole screen out from t (it
+ * sets t->rows, t->cols and keeps the selection in view).  tui_draw_key()
+ * blocks for one key: a byte, or a TK_* code (TK_RESIZE after a resize,
+ * TK_EOF once the terminal is gone).
+ */
 int	tui_draw_init(struct tui *t);
 void	tui_draw(struct tui *t);
 int	tui_draw_key(void);
