@@ -328,6 +328,23 @@ ceremony_report_seal(const struct ceremony_report *r)
 	return r->seal != NULL && r->seal_hex[0] != '\0' ? r->seal_hex : NULL;
 }
 
+json_t *
+ceremony_report_json(const struct ceremony_report *r,
+    const struct journal_report *jrep)
+{
+	const char *seal = ceremony_report_seal(r);
+
+	return json_pack("{s:s,s:b,s:s?,s:{s:I,s:I},s:I,s:O?,s:O,s:O?,"
+	    "s:{s:I,s:I,s:I,s:s,s:s}}", "ceremony", r->id, "sealed",
+	    seal != NULL, "seal", seal, "entries", "first",
+	    (json_int_t)r->first_seq, "last", (json_int_t)r->last_seq,
+	    "signed-by", (json_int_t)r->signed_by, "opened", r->opened,
+	    "steps", r->steps, "aborted", r->aborted, "journal", "entries",
+	    (json_int_t)jrep->entries, "checkpoints",
+	    (json_int_t)jrep->checkpoints, "seals", (json_int_t)jrep->seals,
+	    "audit-cert", jrep->audit_fp, "head", jrep->head);
+}
+
 /* ---- rendering ---- */
 
 struct out {
@@ -772,9 +789,12 @@ ceremony_report_render(const struct ceremony_report *r,
 		parts = json_object_get(od, "participants");
 		for (i = 0; i < json_array_size(parts); i++) {
 			p = json_array_get(parts, i);
-			emit(&o, 2, "%-10s %-40s  signature ____________",
-			    safe(jstr(p, "role"), b, sizeof(b)),
-			    safe(jstr(p, "name"), a, sizeof(a)));
+			safe(jstr(p, "name"), a, sizeof(a));
+			/* pad by columns, not bytes: names may be UTF-8 */
+			emit(&o, 2, "%-10s %s%*s  signature ____________",
+			    safe(jstr(p, "role"), b, sizeof(b)), a,
+			    (int)(cols(a, strlen(a)) < 40 ? 40 - cols(a,
+			    strlen(a)) : 0), "");
 		}
 	}
 	blank(&o);
@@ -786,7 +806,10 @@ ceremony_report_render(const struct ceremony_report *r,
 		    r->steps_dropped);
 	if (json_array_size(json_object_get(r->pending, "outputs")) > 0) {
 		blank(&o);
-		emit(&o, 0, "Journaled after the last step:");
+		/* after an abort: the login that signed it (airgap warnings) */
+		emit(&o, 0, "%s", r->aborted != NULL ? "Journaled after the "
+		    "last step, while the abort was signed:" : "Journaled "
+		    "after the last step:");
 		render_outputs(&o, r->pending);
 	}
 	if (r->seal == NULL && total > 0 && (long long)nsteps < total)

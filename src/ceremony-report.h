@@ -53,6 +53,17 @@ int	ceremony_report_render(const struct ceremony_report *r,
 	    const struct journal_report *jrep, const char *path,
 	    ceremony_line_fn fn, void *arg);
 
+/*
+ * The same as JSON (for --json and front ends): {ceremony, sealed, seal,
+ * entries: {first, last}, signed-by, opened, steps, aborted, journal:
+ * {entries, checkpoints, seals, audit-cert, head}}; opened, every step and
+ * aborted are {seq, time, actor, data} as journaled, and each step has the
+ * entries its command journaled as outputs (at most CEREMONY_REPORT_OUTPUTS
+ * of a kind) with counts.  A new reference owned by the caller, or NULL.
+ */
+json_t	*ceremony_report_json(const struct ceremony_report *r,
+	    const struct journal_report *jrep);
+
 void	ceremony_report_free(struct ceremony_report *r);
 
 #endif

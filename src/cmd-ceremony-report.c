@@ -46,6 +46,7 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *id = NULL, *journal = NULL, *auditf = NULL, *rootf = NULL;
 	char dir[PATH_MAX], jpath[PATH_MAX], apath[PATH_MAX], rpath[PATH_MAX];
 	X509 *root = NULL, *audit = NULL;
+	json_t *o;
 	int ch, r;
 
 	memset(&jrep, 0, sizeof(jrep));
@@ -101,8 +102,17 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			    "is printed from it: %s", jpath, airca_errmsg());
 		goto out;
 	}
-	if (r != 0 ||
-	    (r = ceremony_report_render(rep, &jrep, jpath, print_line,
+	if (r != 0)
+		goto out;
+	if (ctx->json) {
+		if ((o = ceremony_report_json(rep, &jrep)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else if ((r = ceremony_report_render(rep, &jrep, jpath, print_line,
 	    stdout)) != 0)
 		goto out;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -110,9 +120,9 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (ceremony_report_seal(rep) == NULL)
-		r = airca_errf(AIRCA_ERR_STATE, "ceremony %s was not sealed: "
-		    "the transcript above is of a ceremony that did not "
-		    "complete", ceremony_report_id(rep));
+		r = airca_errf(AIRCA_ERR_NOTFOUND, "ceremony %s was not "
+		    "sealed (no seal entry): the transcript above is of a "
+		    "ceremony that did not complete", ceremony_report_id(rep));
  out:
 	ceremony_report_free(rep);
 	X509_free(root);

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "ca.h"
 #include "cmd.h"
 #include "error.h"
 #include "hsm.h"
@@ -12,7 +13,6 @@
 #include "token.h"
 #include "util.h"
 
-#define PIN_BUF	257
 
 static const char *
 type_name(enum key_type t)
@@ -83,39 +83,26 @@ print_text(const char *token, const struct token_key_info *k, size_t n)
 static int
 cmd_token_keys_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct hsm_profile prof;
-	struct token *tok = NULL;
+	struct ca ca;
 	struct token_key_info *keys = NULL;
-	char pin[PIN_BUF], what[128];
 	size_t n = 0;
-	int r = AIRCA_ERR_INTERNAL;
+	int r;
 
 	(void)argv;
-	memset(pin, 0, sizeof(pin));
-	if (argc != 1) {
-		r = cmd_usage(&cmd_token_keys_entry);
-		goto out;
-	}
-	if ((r = hsm_profile_load(ctx->hsm, &prof)) != 0 ||
-	    (r = token_open(&prof, &tok)) != 0)
-		goto out;
-	snprintf(what, sizeof(what), "user PIN for token '%s'",
-	    token_info(tok)->label);
-	if ((r = prompt_pin(&ctx->pin, what, pin, sizeof(pin))) != 0)
-		goto out;
-	r = token_login(tok, pin, strlen(pin));
-	explicit_bzero(pin, sizeof(pin));
-	if (r != 0 || (r = token_keys(tok, &keys, &n)) != 0)
+	if (argc != 1)
+		return cmd_usage(&cmd_token_keys_entry);
+	/* no home: the profile, the air gap, the token (asked for), the login */
+	ca_begin(&ca, ctx, "token keys");
+	if ((r = ca_token_login(&ca)) != 0 ||
+	    (r = token_keys(ca.tok, &keys, &n)) != 0)
 		goto out;
 	if (ctx->json)
 		r = print_json(keys, n);
 	else
-		print_text(token_info(tok)->label, keys, n);
+		print_text(token_info(ca.tok)->label, keys, n);
  out:
-	explicit_bzero(pin, sizeof(pin));
 	free(keys);
-	token_close(tok);
-	return r;
+	return ca_close(&ca, r);
 }
 
 const struct cmd_entry cmd_token_keys_entry = {

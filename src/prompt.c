@@ -325,9 +325,11 @@ prompt_pin_request(const struct pin_source *src,
 		if (req->attempt <= 1 && !req->count_low && !req->final_try)
 			snprintf(what, sizeof(what), "%s", req->what);
 		else
+			/* a hook shows one line; the terminal gets two */
 			snprintf(what, sizeof(what), "%s%s%s, attempt %u of "
 			    "%u%s", req->previous != NULL ? req->previous : "",
-			    req->previous != NULL ? "\n" : "", req->what,
+			    req->previous == NULL ? "" : pin_hook != NULL &&
+			    !prompt_pin_automatic(src) ? "; " : "\n", req->what,
 			    req->attempt, req->attempts, req->final_try ?
 			    " (FINAL TRY: one more wrong PIN locks the token)" :
 			    req->count_low ? " (the token has counted wrong "
@@ -403,5 +405,8 @@ prompt_token(const struct pin_source *src, const char *what,
 	}
 	if (prompt_pin_automatic(src))
 		return AIRCA_ERR_NOTFOUND;	/* automation: report, never wait */
+	/* a front end that asks for PINs owns the terminal: no tty prompt under it */
+	if (pin_hook != NULL || pin_request_hook != NULL)
+		return AIRCA_ERR_NOTFOUND;
 	return token_from_tty(what);
 }

@@ -64,7 +64,8 @@ int	prompt_pin_request(const struct pin_source *src,
 /*
  * The token is not there: ask for it through the token hook, or on the
  * terminal ("Insert token ... and press Enter") when standard input is a
- * terminal and src is not automatic.  Returns 0 when the officer says it
+ * terminal, src is not automatic and no front end has set a PIN hook (it
+ * owns the terminal: set a token hook too).  Returns 0 when the officer says it
  * is in (look again), AIRCA_ERR_CANCELLED when they give up, and
  * AIRCA_ERR_NOTFOUND when there is no one to ask (CI, a closed stdin): the
  * caller reports the missing token, never waits.

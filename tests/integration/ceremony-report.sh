@@ -12,11 +12,11 @@ report_seal() { grep -A3 '^  Seal SHA-256' "$1" | sed -n '3,4p' | tr -d ' \n'; }
 # 1. root initialisation as a ceremony: no home before it
 make_token
 cat >"$T/c-root" <<EOF
-participant officer Alice Smith
+participant officer Zoë Smith
 participant officer Bob
 participant witness Carol
 confirm 1 Carol
-confirm 2 Alice Smith
+confirm 2 Zoë Smith
 confirm 3 Carol
 confirm 4 Bob
 confirm 5 Carol
@@ -34,15 +34,16 @@ grep -q "^Ceremony: *$id1$" "$T/rep1" || fail "wrong ceremony id"
 grep -qi 'root' <(sed -n 3p "$T/rep1") || fail "script title missing"
 sha=$(sha256sum "$TOP/ceremony-scripts/root-init.ceremony" | cut -c1-64 | sed 's/..../& /g; s/ $//')
 [ "$(grep -A2 '^SHA-256:' "$T/rep1" | sed -n '2,3p' | tr -d ' \n')" = "$(echo "$sha" | tr -d ' ')" ] || fail "script SHA-256 in the header"
-grep -qE '^  officer +Alice Smith +signature' "$T/rep1" || fail "participant Alice Smith (officer)"
+grep -qE '^  officer +Zoë Smith +signature' "$T/rep1" || fail "participant Zoë Smith (officer)"
 grep -qE '^  witness +Carol +signature' "$T/rep1" || fail "participant Carol (witness)"
+[ "$(grep -E '^  (officer|witness) .*signature' "$T/rep1" | (export LC_ALL=C.UTF-8; while IFS= read -r l; do p=${l%%signature*}; echo ${#p}; done) | sort -u | wc -l)" -eq 1 ] || fail "signature lines not aligned (UTF-8 name)"
 grep -q 'NON-INTERACTIVE, from file' "$T/rep1" || fail "non-interactive run not marked"
 grep -q 'VERIFIED: ' "$T/rep1" || fail "verification not shown"
 grep -q 'Journal opened by this ceremony: factory acme' "$T/rep1" || fail "journal-open of the ceremony"
 grep -qE "^Token: +'airca' serial" "$T/rep1" || fail "token of the ceremony"
 [ "$(grep -c '^Step [0-9] of 5  ' "$T/rep1")" -eq 5 ] || fail "want 5 steps"
 grep -A1 '^Step 1 of 5  confirm-clock  (by the witness)  ok' "$T/rep1" | grep -q 'confirmed by Carol (non-interactive)' || fail "step 1 confirmer"
-grep -A1 '^Step 2 of 5  check-airgap' "$T/rep1" | grep -q 'confirmed by Alice Smith' || fail "step 2 confirmer"
+grep -A1 '^Step 2 of 5  check-airgap' "$T/rep1" | grep -q 'confirmed by Zoë Smith' || fail "step 2 confirmer"
 grep -q 'clock shown (UTC): 20' "$T/rep1" || fail "clock"
 grep -q 'network interfaces up: .*HSM profile policy: warn' "$T/rep1" || fail "air gap"
 grep -q 'command: airca init --factory acme' "$T/rep1" || fail "init command"
@@ -111,6 +112,30 @@ grep -q '^Step 5 of 8  run  (by the officer)  FAILED' "$T/rep3" || fail "failed 
 grep -q 'COMMAND FAILED' "$T/rep3" || fail "the command's failure"
 grep -q 'Seal SHA-256' "$T/rep3" && fail "a seal in an unsealed transcript"
 grep -q 'steps 6..8 of the script were not run' "$T/rep3" || fail "steps not run"
+
+# --json: the same ceremony as data
+rc=0
+"$A" --json ceremony report >"$T/rep3.json" 2>/dev/null || rc=$?
+[ $rc -eq 1 ] || fail "--json report of an unsealed ceremony exited $rc"
+python3 - "$T/rep3.json" "$id3" <<'PY' || fail "--json report of the aborted ceremony"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ceremony"] == sys.argv[2] and d["sealed"] is False and d.get("seal") is None, d
+assert d["aborted"]["data"]["step"] == 5, d["aborted"]
+assert [s["data"]["result"] for s in d["steps"]] == ["ok"] * 4 + ["failed"], d["steps"]
+assert d["opened"]["data"]["interactive"] is False
+assert d["journal"]["entries"] > 0 and len(d["journal"]["head"]) == 64
+PY
+"$A" --json ceremony report --ceremony "$id1" >"$T/rep1.json" || fail "--json report exited non-zero"
+python3 - "$T/rep1.json" "$seal1" <<'PY' || fail "--json report of root init"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["sealed"] is True and d["seal"] == sys.argv[2], d.get("seal")
+init = d["steps"][3]
+assert init["data"]["command"] == "airca init --factory acme"
+assert init["counts"]["key-generated"] == 2 and init["counts"]["cert-issued"] == 2, init["counts"]
+assert [o["entry"]["data"]["label"] for o in init["outputs"] if o["event"] == "key-generated"] == ["airca-root", "airca-audit"]
+PY
 
 # 3. --ceremony picks an earlier one; an unknown id is not found
 "$A" ceremony report --ceremony "$id1" >"$T/rep4" || fail "report --ceremony $id1"

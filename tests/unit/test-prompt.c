@@ -123,7 +123,9 @@ main(void)
 	CHECK(prompt_pin_request(&src, &req, buf, sizeof(buf)) == 0);
 	CHECK(strstr(last_what, "attempt 2 of 3") != NULL);
 	CHECK(strstr(last_what, "FINAL TRY") != NULL);
-	CHECK(strncmp(last_what, "wrong user PIN for token 'x'\n", 29) == 0);
+	/* one line for a hook: "PREVIOUS; WHAT, attempt ..." */
+	CHECK(strncmp(last_what, "wrong user PIN for token 'x'; user PIN", 38) == 0);
+	CHECK(strchr(last_what, '\n') == NULL);
 	req.final_try = false;
 	req.count_low = true;
 	CHECK(prompt_pin_request(&src, &req, buf, sizeof(buf)) == 0);
@@ -163,6 +165,10 @@ main(void)
 	CHECK_ERR(prompt_token(&src, "Insert token 't'", 1),
 	    AIRCA_ERR_CANCELLED, "Insert token 't': cancelled");
 	prompt_set_token_hook(NULL, NULL);
+	/* a front end's PIN hook without a token hook: no tty prompt under it */
+	prompt_set_pin_hook(hook, "x");
+	CHECK(prompt_token(&src, "Insert token 't'", 1) == AIRCA_ERR_NOTFOUND);
+	prompt_set_pin_hook(NULL, NULL);
 	src.file = "/nonexistent";			/* automation: never waits */
 	CHECK(prompt_token(&src, "Insert token 't'", 1) == AIRCA_ERR_NOTFOUND);
 	src.file = NULL;
