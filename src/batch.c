@@ -741,11 +741,19 @@ queue_stop(struct queue *q)
 }
 
 /* A certificate to write: OUT/<CN>.pem = leaf + device CA. */
+/*
+ * Work for the writer thread: store HOME/certs/SERIAL.pem (before the
+ * journal entry of the certificate is written), or write OUT/<CN>.pem
+ * (after).  A store job borrows the PEM of the write job that follows it.
+ */
 struct outjob {
-	X509	*cert;			/* owned */
+	bool	store;
+	char	*pem;			/* the certificate's PEM; owned by write jobs */
+	size_t	pemlen;
+	char	serial[SERIAL_HEX_MAX];
 	char	name[BATCH_CN_MAX + 8];
-	bool	end;			/* no more */
 };
+static struct outjob end_job;		/* no more */
 
 struct signer {
 	struct batch *b;
@@ -755,6 +763,9 @@ struct signer {
 	size_t	capemlen;
 	struct queue in;		/* reader -> main: struct job * */
 	struct queue out;		/* main -> writer: struct outjob * */
+	const char *home;
+	size_t	stored;			/* store jobs done (under out.mu) */
+	pthread_cond_t stored_cv;
 	/* the writer's, read by main after the join */
 	struct sbuf sums;		/* SHA256SUMS lines for the PEMs */
 	int	werr;
@@ -789,18 +800,16 @@ reader_main(void *arg)
 static int
 write_cert(struct signer *s, struct outjob *oj)
 {
-	char *pem = NULL, *all = NULL, hex[SHA256_HEX_LEN + 1];
+	char *all = NULL, hex[SHA256_HEX_LEN + 1];
 	unsigned char *old = NULL;
-	size_t len, oldlen;
+	size_t len = oj->pemlen, oldlen;
 	int r;
 
-	if ((r = cert_pem(oj->cert, &pem, &len)) != 0)
-		goto out;
 	if ((all = malloc(len + s->capemlen)) == NULL) {
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(all, pem, len);
+	memcpy(all, oj->pem, len);
 	memcpy(all + len, s->capem, s->capemlen);
 	len += s->capemlen;
 	r = media_write_at(s->outfd, oj->name, all, len, MEDIA_NOSYNC);
@@ -825,7 +834,6 @@ write_cert(struct signer *s, struct outjob *oj)
 	sb_str(&s->sums, "\n");
 	r = s->sums.oom ? AIRCA_ERR_NOMEM : 0;
  out:
-	free(pem);
 	free(all);
 	free(old);
 	return r;
@@ -838,17 +846,22 @@ writer_main(void *arg)
 	struct outjob *oj;
 	int r;
 
-	for (;;) {
-		oj = queue_get(&s->out);
-		if (oj->end) {
-			free(oj);
-			break;
-		}
-		if (s->werr == 0 && (r = write_cert(s, oj)) != 0) {
+	while ((oj = queue_get(&s->out)) != &end_job) {
+		r = 0;
+		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) == 0)
+			r = oj->store ? registry_store_pem(s->home, oj->serial,
+			    oj->pem, oj->pemlen, MEDIA_NOSYNC) : write_cert(s, oj);
+		if (r != 0) {
 			snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
 			__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
 		}
-		X509_free(oj->cert);
+		pthread_mutex_lock(&s->out.mu);
+		if (oj->store)
+			s->stored++;
+		pthread_cond_signal(&s->stored_cv);
+		pthread_mutex_unlock(&s->out.mu);
+		if (!oj->store)
+			free(oj->pem);
 		free(oj);
 	}
 	return NULL;
@@ -967,7 +980,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	struct meter m;
 	const struct reg_entry *prev;
 	struct job *jb = NULL;
-	struct outjob *oj = NULL, *pend[BATCH_GROUP];
+	struct outjob *oj = NULL, *sj = NULL, *pend[BATCH_GROUP];
 	struct sbuf rej = { 0 }, sum = { 0 };
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *tc = NULL;
@@ -978,7 +991,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
-	size_t i, k, npend = 0, caught, ndefer = 0;
+	size_t i, k, npend = 0, caught, ndefer = 0, nstore = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -991,6 +1004,8 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	s.outfd = -1;
 	queue_init(&s.in);
 	queue_init(&s.out);
+	pthread_cond_init(&s.stored_cv, NULL);
+	s.home = ca->home;
 	c.total = b->n;
 	m.hooks = hooks;
 	if (ca->j == NULL || ca->tok == NULL) {
@@ -1075,7 +1090,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 				goto out;
 			}
 			r = ca_sign_csr(ca, b->prof, jb->c, b->cacert, key, 0,
-			    extra, fl, &cert);
+			    extra, fl | CA_ISSUE_NOSTORE, &cert);
 			json_decref(extra);
 			extra = NULL;
 			if (r == AIRCA_ERR_POLICY)
@@ -1115,10 +1130,27 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 				r = AIRCA_ERR_NOMEM;
 				goto out;
 			}
-			oj->cert = cert;
+			if ((r = cert_pem(cert, &oj->pem, &oj->pemlen)) != 0)
+				goto out;
+			X509_free(cert);
 			cert = NULL;
 			snprintf(oj->name, sizeof(oj->name), "%s.pem", jb->it.cn);
 			pend[npend++] = oj;
+			if (jb->it.verdict == BATCH_ACCEPT) {
+				/* HOME/certs/SERIAL.pem, off this thread, before its journal entry */
+				if ((sj = calloc(1, sizeof(*sj))) == NULL) {
+					r = AIRCA_ERR_NOMEM;
+					oj = NULL;
+					goto out;
+				}
+				sj->store = true;
+				sj->pem = oj->pem;
+				sj->pemlen = oj->pemlen;
+				memcpy(sj->serial, jb->it.serial, sizeof(sj->serial));
+				queue_put(&s.out, sj);
+				sj = NULL;
+				nstore++;
+			}
 			oj = NULL;
 		}
 		tree_add(tc, &jb->it);
@@ -1133,6 +1165,15 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		/* sign what was journaled, then let its files be written */
 		if (ndefer >= BATCH_GROUP || npend == BATCH_GROUP ||
 		    i + 1 == b->n) {
+			pthread_mutex_lock(&s.out.mu);
+			while (s.stored < nstore &&
+			    __atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) == 0)
+				pthread_cond_wait(&s.stored_cv, &s.out.mu);
+			pthread_mutex_unlock(&s.out.mu);
+			if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
+				r = airca_errf(s.werr, "%s", s.wmsg);
+				goto out;
+			}
 			if ((r = journal_checkpoint_flags(ca->j, ca->audit_key,
 			    ca->audit, JOURNAL_NOSYNC)) != 0)
 				goto out;
@@ -1148,13 +1189,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		meter_tick(&m, &c, false);
 	}
 	/* the writer finishes, then the reports, one sync, SHA256SUMS, read back */
-	if ((oj = calloc(1, sizeof(*oj))) == NULL) {
-		r = AIRCA_ERR_NOMEM;
-		goto out;
-	}
-	oj->end = true;
-	queue_put(&s.out, oj);
-	oj = NULL;
+	queue_put(&s.out, &end_job);
 	pthread_join(wt, NULL);
 	writer = false;
 	pthread_join(rt, NULL);
@@ -1255,24 +1290,19 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		}
 	}
 	if (writer) {
-		for (; npend > 0; npend--) {
-			X509_free(pend[npend - 1]->cert);
-			free(pend[npend - 1]);
-		}
-		if ((oj = calloc(1, sizeof(*oj))) != NULL) {
-			oj->end = true;
-			queue_put(&s.out, oj);
-			oj = NULL;
-		}
+		/* let it finish what it has (store jobs borrow pend's PEMs) */
+		queue_put(&s.out, &end_job);
 		pthread_join(wt, NULL);
 	}
 	for (; npend > 0; npend--) {
-		X509_free(pend[npend - 1]->cert);
+		free(pend[npend - 1]->pem);
 		free(pend[npend - 1]);
 	}
 	if (jb != NULL)
 		csr_free(jb->c);
 	free(jb);
+	if (oj != NULL)
+		free(oj->pem);
 	free(oj);
 	X509_free(cert);
 	EVP_PKEY_free(key);
@@ -1289,5 +1319,6 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		close(homefd);
 	queue_destroy(&s.in);
 	queue_destroy(&s.out);
+	pthread_cond_destroy(&s.stored_cv);
 	return r;
 }

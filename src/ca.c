@@ -310,9 +310,12 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 	}
 	if (ci->extra != NULL)
 		json_object_update(ev, ci->extra);
-	if ((r = registry_store_cert(ca->home, cert,
-	    (ci->journal_flags & JOURNAL_NOSYNC) ? MEDIA_NOSYNC : 0)) != 0 ||
-	    (r = ca_journal(ca, "cert-issued", ev, ci->journal_flags)) != 0 ||
+	if ((!(ci->journal_flags & CA_ISSUE_NOSTORE) &&
+	    (r = registry_store_cert(ca->home, cert,
+	    (ci->journal_flags & (JOURNAL_NOSYNC | JOURNAL_DEFER)) ?
+	    MEDIA_NOSYNC : 0)) != 0) ||
+	    (r = ca_journal(ca, "cert-issued", ev,
+	    ci->journal_flags & ~CA_ISSUE_NOSTORE)) != 0 ||
 	    (r = registry_apply(ca->reg, "cert-issued", ev)) != 0)
 		goto out;
 	ca->reg_dirty = true;

@@ -1080,6 +1080,20 @@ pubkey_spki_sha256(EVP_PKEY *pkey, char out[65])
 	return 0;
 }
 
+int
+cert_spki_sha256(X509 *cert, char out[65])
+{
+	unsigned char *der = NULL;
+	int len;
+
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der)) <= 0)
+		return airca_errssl(AIRCA_ERR_CRYPTO, "cannot encode the "
+		    "certificate's public key");
+	sha256_hex(der, (size_t)len, out);
+	OPENSSL_free(der);
+	return 0;
+}
+
 static char *
 bio_string(BIO *bio)
 {

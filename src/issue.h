@@ -53,8 +53,9 @@ int	issue_lint(X509 *cert, const struct profile *prof, X509 *issuer);
 void	cert_serial_hex(const X509 *cert, char *out, size_t outlen);
 void	cert_fingerprint(const X509 *cert, char out[65]);
 
-/* SHA-256 of the SubjectPublicKeyInfo DER, hex. */
+/* SHA-256 of the SubjectPublicKeyInfo DER, hex: of a key, and as a certificate holds it. */
 int	pubkey_spki_sha256(EVP_PKEY *pkey, char out[65]);
+int	cert_spki_sha256(X509 *cert, char out[65]);
 
 /* Subject as a one-line RFC 2253 string (malloc'd), and the CN (malloc'd or NULL). */
 char	*name_oneline(const X509_NAME *name);

@@ -523,23 +523,33 @@ registry_by_label(const struct registry *reg, const char *label)
 int
 registry_store_cert(const char *home, X509 *cert, int media_flags)
 {
-	char dir[PATH_MAX], path[PATH_MAX], serial[SERIAL_HEX_MAX + 4];
-	char *pem = NULL;
+	char serial[SERIAL_HEX_MAX], *pem = NULL;
 	size_t len;
 	int r;
 
 	cert_serial_hex(cert, serial, sizeof(serial));
-	if ((r = path_join(dir, sizeof(dir), home, "certs")) != 0 ||
-	    (r = media_mkdir(dir)) != 0)
-		return r;
-	strcat(serial, ".pem");
-	if ((r = path_join(path, sizeof(path), dir, serial)) != 0)
-		return r;
 	if ((r = cert_pem(cert, &pem, &len)) != 0)
 		return r;
-	r = media_write(path, pem, len, media_flags);
+	r = registry_store_pem(home, serial, pem, len, media_flags);
 	free(pem);
 	return r;
+}
+
+int
+registry_store_pem(const char *home, const char *serial, const char *pem,
+    size_t len, int media_flags)
+{
+	char dir[PATH_MAX], path[PATH_MAX], name[SERIAL_HEX_MAX + 4];
+	int r;
+
+	if (!name_safe(serial, SERIAL_HEX_MAX - 1))
+		return airca_errf(AIRCA_ERR_INTERNAL, "bad serial");
+	snprintf(name, sizeof(name), "%s.pem", serial);
+	if ((r = path_join(dir, sizeof(dir), home, "certs")) != 0 ||
+	    (r = media_mkdir(dir)) != 0 ||
+	    (r = path_join(path, sizeof(path), dir, name)) != 0)
+		return r;
+	return media_write(path, pem, len, media_flags);
 }
 
 int
@@ -595,7 +605,7 @@ registry_cert_event(X509 *cert, const char *profile, X509 *issuer,
 
 	cert_serial_hex(cert, serial, sizeof(serial));
 	cert_fingerprint(cert, fp);
-	if (pubkey_spki_sha256(X509_get0_pubkey(cert), spki) != 0 ||
+	if (cert_spki_sha256(cert, spki) != 0 ||
 	    (subject = name_oneline(X509_get_subject_name(cert))) == NULL ||
 	    (o = json_object()) == NULL)
 		goto out;

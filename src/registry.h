@@ -80,6 +80,9 @@ const struct reg_entry *registry_by_label(const struct registry *reg, const char
 
 /* HOME/certs/SERIAL.pem: write (never replace) and read back. */
 int	registry_store_cert(const char *home, X509 *cert, int media_flags);
+/* The same from the certificate's PEM (any thread: batch writes it off the signing loop). */
+int	registry_store_pem(const char *home, const char *serial, const char *pem,
+	    size_t len, int media_flags);
 int	registry_load_cert(const char *home, const char *serial, X509 **certp);
 
 /* "valid", "revoked", "hold", "superseded"; the CRL reason name. */
