@@ -748,6 +748,7 @@ queue_stop(struct queue *q)
  */
 struct outjob {
 	bool	store;
+	X509	*cert;			/* store jobs: the certificate to check; owned */
 	char	*pem;			/* the certificate's PEM; owned by write jobs */
 	size_t	pemlen;
 	char	serial[SERIAL_HEX_MAX];
@@ -764,6 +765,8 @@ struct signer {
 	struct queue in;		/* reader -> main: struct job * */
 	struct queue out;		/* main -> writer: struct outjob * */
 	const char *home;
+	const struct profile *prof;
+	X509	*issuer;		/* the writer's own copy of the device CA */
 	size_t	stored;			/* store jobs done (under out.mu) */
 	pthread_cond_t stored_cv;
 	/* the writer's, read by main after the join */
@@ -848,9 +851,17 @@ writer_main(void *arg)
 
 	while ((oj = queue_get(&s->out)) != &end_job) {
 		r = 0;
-		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) == 0)
-			r = oj->store ? registry_store_pem(s->home, oj->serial,
-			    oj->pem, oj->pemlen, MEDIA_NOSYNC) : write_cert(s, oj);
+		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
+			r = 0;
+		else if (oj->store) {
+			/* checked and stored before its journal entry is written */
+			if ((r = issue_check(oj->cert, s->prof, s->issuer)) != 0)
+				airca_errctx(r, "certificate %s", oj->serial);
+			else
+				r = registry_store_pem(s->home, oj->serial,
+				    oj->pem, oj->pemlen, MEDIA_NOSYNC);
+		} else
+			r = write_cert(s, oj);
 		if (r != 0) {
 			snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
 			__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
@@ -862,6 +873,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&s->out.mu);
 		if (!oj->store)
 			free(oj->pem);
+		X509_free(oj->cert);
 		free(oj);
 	}
 	return NULL;
@@ -1006,6 +1018,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	queue_init(&s.out);
 	pthread_cond_init(&s.stored_cv, NULL);
 	s.home = ca->home;
+	s.prof = b->prof;
 	c.total = b->n;
 	m.hooks = hooks;
 	if (ca->j == NULL || ca->tok == NULL) {
@@ -1042,6 +1055,10 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	}
 	if ((r = cert_pem(b->cacert, &s.capem, &s.capemlen)) != 0)
 		goto out;
+	if ((s.issuer = X509_dup(b->cacert)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
 	if ((tc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(tc, EVP_sha256(), NULL) != 1) {
 		r = AIRCA_ERR_NOMEM;
@@ -1090,7 +1107,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 				goto out;
 			}
 			r = ca_sign_csr(ca, b->prof, jb->c, b->cacert, key, 0,
-			    extra, fl | CA_ISSUE_NOSTORE, &cert);
+			    extra, fl | CA_ISSUE_DEFERRED, &cert);
 			json_decref(extra);
 			extra = NULL;
 			if (r == AIRCA_ERR_POLICY)
@@ -1132,8 +1149,6 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			}
 			if ((r = cert_pem(cert, &oj->pem, &oj->pemlen)) != 0)
 				goto out;
-			X509_free(cert);
-			cert = NULL;
 			snprintf(oj->name, sizeof(oj->name), "%s.pem", jb->it.cn);
 			pend[npend++] = oj;
 			if (jb->it.verdict == BATCH_ACCEPT) {
@@ -1144,6 +1159,8 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 					goto out;
 				}
 				sj->store = true;
+				sj->cert = cert;	/* the writer checks it */
+				cert = NULL;
 				sj->pem = oj->pem;
 				sj->pemlen = oj->pemlen;
 				memcpy(sj->serial, jb->it.serial, sizeof(sj->serial));
@@ -1151,6 +1168,8 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 				sj = NULL;
 				nstore++;
 			}
+			X509_free(cert);
+			cert = NULL;
 			oj = NULL;
 		}
 		tree_add(tc, &jb->it);
@@ -1313,6 +1332,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	free(sum.p);
 	free(s.sums.p);
 	free(s.capem);
+	X509_free(s.issuer);
 	if (s.outfd != -1)
 		close(s.outfd);
 	if (homefd != -1)

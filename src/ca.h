@@ -103,11 +103,12 @@ struct ca_issue {
 int	ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp);
 
 /*
- * In journal_flags of ca_issue/ca_sign_csr, with JOURNAL_DEFER: do not
- * store HOME/certs/SERIAL.pem; the caller does (registry_store_pem) before
- * the deferred journal entry is written, i.e. before the next checkpoint.
+ * In journal_flags of ca_issue/ca_sign_csr, with JOURNAL_DEFER: do not run
+ * issue_check() nor store HOME/certs/SERIAL.pem; the caller does both
+ * (issue_check, registry_store_pem) before the deferred journal entry is
+ * written, i.e. before the next checkpoint, and stops if the check fails.
  */
-#define CA_ISSUE_NOSTORE	0x100
+#define CA_ISSUE_DEFERRED	0x100
 
 /*
  * Generate a CA key pair on the token (token_generate checks its
