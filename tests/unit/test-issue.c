@@ -399,6 +399,7 @@ test_validity_and_keys(void)
 	X509_free(devca);
 	EVP_PKEY_free(rootk);
 	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
 	EVP_PKEY_free(p521);
 	EVP_PKEY_free(rsa2048);
 }
