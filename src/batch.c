@@ -1053,6 +1053,12 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		s.outfd = -1;
 		goto out;
 	}
+	if (fstat(s.outfd, &ost) == 0 && fstat(b->dirfd, &hst) == 0 &&
+	    ost.st_dev == hst.st_dev && ost.st_ino == hst.st_ino) {
+		r = airca_errf(AIRCA_ERR_USAGE, "--out is the input directory: "
+		    "write the certificates to another directory");
+		goto out;
+	}
 	if ((r = cert_pem(b->cacert, &s.capem, &s.capemlen)) != 0)
 		goto out;
 	if ((s.issuer = X509_dup(b->cacert)) == NULL) {

@@ -155,6 +155,7 @@ grep -q "\"in-tree-sha256\": \"$want\"" "$T/out2/summary.json" || fail "input tr
 expect_fail 2 "usage" airca batch sign --ca dca1 --in "$T/in2"
 expect_fail 1 "no CA labelled" airca batch sign --ca nosuch --in "$T/in2" --out "$T/out3"
 expect_fail 2 "root" airca batch sign --ca airca-root --in "$T/in2" --out "$T/out3"
+expect_fail 2 "input directory" airca batch sign --ca dca1 --in "$T/in2" --out "$T/in2/."
 ln -s "$T/in2" "$T/inlink"
 expect_fail 1 "symbolic link|not a directory" airca batch sign --ca dca1 --in "$T/inlink" --out "$T/out3"
 
