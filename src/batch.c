@@ -1319,6 +1319,24 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		queue_put(&s.out, &end_job);
 		pthread_join(wt, NULL);
 	}
+	if (r != 0 && r != AIRCA_ERR_PARTIAL && ca->j != NULL &&
+	    journal_discard_deferred(ca->j) > 0) {
+		/*
+		 * The group in flight may hold certificates that were not
+		 * checked or stored: none of it is journaled (as if killed),
+		 * and the registry in memory, which has them, is not saved;
+		 * the next run catches up from the journal.
+		 */
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", airca_errmsg());
+		registry_free(ca->reg);
+		ca->reg = NULL;
+		ca->reg_dirty = false;
+		if (registry_open(ca->home, &ca->reg) != 0)
+			ca->reg = NULL;
+		airca_errf(r, "%s", msg);
+	}
 	for (; npend > 0; npend--) {
 		free(pend[npend - 1]->pem);
 		free(pend[npend - 1]);
