@@ -770,7 +770,7 @@ struct signer {
 	size_t	stored;			/* store jobs done (under out.mu) */
 	pthread_cond_t stored_cv;
 	/* the writer's, read by main after the join */
-	struct sbuf sums;		/* SHA256SUMS lines for the PEMs */
+	struct media_out *sums;		/* OUT/SHA256SUMS, streamed: the writer's until joined */
 	int	werr;
 	char	wmsg[1024];
 	size_t	reused;			/* outputs already there, identical */
@@ -783,6 +783,7 @@ reader_main(void *arg)
 	struct job *jb;
 	size_t i;
 
+	pthread_setname_np(pthread_self(), "airca-reader");
 	for (i = 0; i < s->b->n; i++) {
 		if ((jb = malloc(sizeof(*jb))) == NULL) {
 			/* main sees a NULL job before the end: out of memory */
@@ -831,11 +832,11 @@ write_cert(struct signer *s, struct outjob *oj)
 	} else if (r != 0)
 		goto out;
 	sha256_hex(all, len, hex);
-	sb_str(&s->sums, hex);
-	sb_str(&s->sums, "  ");
-	sb_str(&s->sums, oj->name);
-	sb_str(&s->sums, "\n");
-	r = s->sums.oom ? AIRCA_ERR_NOMEM : 0;
+	if ((r = media_out_write(s->sums, hex, SHA256_HEX_LEN)) != 0 ||
+	    (r = media_out_write(s->sums, "  ", 2)) != 0 ||
+	    (r = media_out_write(s->sums, oj->name, strlen(oj->name))) != 0 ||
+	    (r = media_out_write(s->sums, "\n", 1)) != 0)
+		goto out;
  out:
 	free(all);
 	free(old);
@@ -849,6 +850,7 @@ writer_main(void *arg)
 	struct outjob *oj;
 	int r;
 
+	pthread_setname_np(pthread_self(), "airca-writer");
 	while ((oj = queue_get(&s->out)) != &end_job) {
 		r = 0;
 		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
@@ -953,14 +955,12 @@ summary_cert(struct sbuf *sb, const struct batch_item *it, bool first)
 	    "\", \"status\": \"signed\"}");
 }
 
-/* Write a report file of OUT; one left by an earlier run is replaced. */
+/* Start a report file of OUT, streamed; one left by an earlier run is replaced. */
 static int
-write_report(struct signer *s, const char *name, const char *data,
-    size_t len, int flags, struct sbuf *sums)
+open_report(struct signer *s, const char *name, int flags,
+    struct media_out **op)
 {
 	struct stat st;
-	char hex[SHA256_HEX_LEN + 1];
-	int r;
 
 	if (fstatat(s->outfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISREG(st.st_mode))
@@ -970,16 +970,39 @@ write_report(struct signer *s, const char *name, const char *data,
 		    "batch", s->outdir, name);
 		flags |= MEDIA_REPLACE;
 	}
-	if ((r = media_write_at(s->outfd, name, data, len, flags)) != 0)
+	return media_out_open(s->outfd, name, flags, op);
+}
+
+/* Finish a report and list it in SHA256SUMS. */
+static int
+close_report(struct signer *s, struct media_out **op, const char *name)
+{
+	unsigned char sha[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	int r;
+
+	r = media_out_commit(*op, sha);
+	*op = NULL;
+	if (r != 0)
 		return r;
-	if (sums != NULL) {
-		sha256_hex(data, len, hex);
-		sb_str(sums, hex);
-		sb_str(sums, "  ");
-		sb_str(sums, name);
-		sb_str(sums, "\n");
-	}
-	return 0;
+	hex_encode(sha, SHA256_LEN, hex);
+	if ((r = media_out_write(s->sums, hex, SHA256_HEX_LEN)) != 0 ||
+	    (r = media_out_write(s->sums, "  ", 2)) != 0 ||
+	    (r = media_out_write(s->sums, name, strlen(name))) != 0)
+		return r;
+	return media_out_write(s->sums, "\n", 1);
+}
+
+static int
+sb_flush(struct media_out *o, struct sbuf *sb)
+{
+	int r;
+
+	if (sb->oom)
+		return AIRCA_ERR_NOMEM;
+	r = media_out_write(o, sb->p != NULL ? sb->p : "", sb->len);
+	sb->len = 0;
+	return r;
 }
 
 int
@@ -993,7 +1016,9 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	const struct reg_entry *prev;
 	struct job *jb = NULL;
 	struct outjob *oj = NULL, *sj = NULL, *pend[BATCH_GROUP];
-	struct sbuf rej = { 0 }, sum = { 0 };
+	struct sbuf lb = { 0 };
+	struct media_out *rej = NULL, *sum = NULL;
+	unsigned char outsha[SHA256_LEN];
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *tc = NULL;
 	X509 *cert = NULL;
@@ -1065,6 +1090,18 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
+	/* the reports, streamed to temp files: none appears before the end */
+	if ((r = open_report(&s, "rejected.txt", MEDIA_NOSYNC, &rej)) != 0 ||
+	    (r = open_report(&s, "summary.json", MEDIA_NOSYNC, &sum)) != 0 ||
+	    (r = open_report(&s, "SHA256SUMS", 0, &s.sums)) != 0)
+		goto out;
+	sb_str(&lb, "{\n  \"ca\": \"");
+	sb_str(&lb, b->caserial);
+	sb_str(&lb, "\",\n  \"label\": ");
+	sb_json(&lb, b->calabel);
+	sb_str(&lb, ",\n  \"certificates\": [");
+	if ((r = sb_flush(sum, &lb)) != 0)
+		goto out;
 	if ((tc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(tc, EVP_sha256(), NULL) != 1) {
 		r = AIRCA_ERR_NOMEM;
@@ -1097,7 +1134,6 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	}
 	writer = true;
 	m.start = m.last = mono();
-	sb_str(&sum, "");
 	for (i = 0; i < b->n; i++) {
 		if ((jb = queue_get(&s.in)) == NULL) {
 			r = airca_errf(AIRCA_ERR_NOMEM, "reading the batch");
@@ -1145,10 +1181,13 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			ndefer++;
 			snprintf(line, sizeof(line), "%s: %s\n", jb->it.file,
 			    jb->it.reason);
-			sb_str(&rej, line);
+			if ((r = media_out_write(rej, line, strlen(line))) != 0)
+				goto out;
 		} else {
-			summary_cert(&sum, &jb->it, first);
+			summary_cert(&lb, &jb->it, first);
 			first = false;
+			if ((r = sb_flush(sum, &lb)) != 0)
+				goto out;
 			if ((oj = calloc(1, sizeof(*oj))) == NULL) {
 				r = AIRCA_ERR_NOMEM;
 				goto out;
@@ -1232,32 +1271,15 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		goto out;
 	}
 	{
-		struct sbuf top = { 0 };
 		char num[320];
 
-		snprintf(num, sizeof(num), "{\n  \"ca\": \"%s\",\n  \"label\": ",
-		    b->caserial);
-		sb_str(&top, num);
-		sb_json(&top, b->calabel);
-		snprintf(num, sizeof(num), ",\n  \"in-tree-sha256\": \"%s\",\n"
+		snprintf(num, sizeof(num), "%s\n  \"in-tree-sha256\": \"%s\",\n"
 		    "  \"total\": %zu,\n  \"signed\": %zu,\n  \"skipped\": %zu,\n"
-		    "  \"rejected\": %zu,\n  \"certificates\": [", tree, c.total,
-		    c.accepted, c.skipped, c.rejected);
-		sb_str(&top, num);
-		sb_add(&top, sum.p, sum.len);
-		sb_str(&top, first ? "]\n}\n" : "\n  ]\n}\n");
-		if (top.oom || rej.oom || s.sums.oom) {
-			free(top.p);
-			r = AIRCA_ERR_NOMEM;
-			goto out;
-		}
-		r = write_report(&s, "rejected.txt", rej.p != NULL ? rej.p : "",
-		    rej.len, MEDIA_NOSYNC, &s.sums);
-		if (r == 0)
-			r = write_report(&s, "summary.json", top.p, top.len,
-			    MEDIA_NOSYNC, &s.sums);
-		free(top.p);
-		if (r != 0)
+		    "  \"rejected\": %zu\n}\n", first ? "]," : "\n  ],", tree,
+		    c.total, c.accepted, c.skipped, c.rejected);
+		if ((r = media_out_write(sum, num, strlen(num))) != 0 ||
+		    (r = close_report(&s, &rej, "rejected.txt")) != 0 ||
+		    (r = close_report(&s, &sum, "summary.json")) != 0)
 			goto out;
 	}
 	/* one sync of the output file system (and of the home's, for certs/) */
@@ -1271,15 +1293,11 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	if (fstat(s.outfd, &ost) == 0 && fstat(homefd, &hst) == 0 &&
 	    hst.st_dev != ost.st_dev && (r = media_syncfs(homefd)) != 0)
 		goto out;
-	if (s.sums.oom) {
-		r = AIRCA_ERR_NOMEM;
+	r = media_out_commit(s.sums, outsha);
+	s.sums = NULL;
+	if (r != 0 || (r = media_check_sums(outdir)) != 0)
 		goto out;
-	}
-	if ((r = write_report(&s, "SHA256SUMS", s.sums.p, s.sums.len, 0,
-	    NULL)) != 0 ||
-	    (r = media_check_sums(outdir)) != 0)
-		goto out;
-	sha256_hex(s.sums.p, s.sums.len, outtree);
+	hex_encode(outsha, SHA256_LEN, outtree);
 	if ((d = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I}", "batch",
 	    (json_int_t)startseq, "in-tree-sha256", tree, "out-tree-sha256",
 	    outtree, "total", (json_int_t)c.total, "signed",
@@ -1352,9 +1370,10 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	EVP_MD_CTX_free(tc);
 	json_decref(d);
 	json_decref(extra);
-	free(rej.p);
-	free(sum.p);
-	free(s.sums.p);
+	media_out_abort(rej);
+	media_out_abort(sum);
+	media_out_abort(s.sums);
+	free(lb.p);
 	free(s.capem);
 	X509_free(s.issuer);
 	if (s.outfd != -1)

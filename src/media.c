@@ -591,6 +591,183 @@ write_common(int dirfd, const char *name, const char *label,
 	return r;
 }
 
+/* ---- streaming writes: for files too big to build in memory first ---- */
+
+struct media_out {
+	int	dirfd;			/* borrowed */
+	int	fd;
+	int	flags;
+	char	name[NAME_MAX + 1];
+	char	tmp[NAME_MAX + 1];
+	EVP_MD_CTX *md;
+	char	buf[HASH_CHUNK];
+	size_t	buflen;
+};
+
+void
+media_out_abort(struct media_out *o)
+{
+	if (o == NULL)
+		return;
+	if (o->fd != -1) {
+		close(o->fd);
+		unlinkat(o->dirfd, o->tmp, 0);
+	}
+	EVP_MD_CTX_free(o->md);
+	free(o);
+}
+
+int
+media_out_open(int dirfd, const char *name, int flags, struct media_out **op)
+{
+	struct media_out *o = NULL;
+	struct stat st;
+	mode_t mode = (flags & MEDIA_PRIVATE) ? 0600 : 0644;
+	int r;
+
+	if ((r = check_name(name)) != 0)
+		return r;
+	if (strlen(name) + TMP_EXTRA > NAME_MAX)
+		return airca_errf(AIRCA_ERR_UNSAFE, "%s: the file name is too "
+		    "long to write safely", name);
+	if (!(flags & MEDIA_REPLACE)) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return exists_error(name);
+		if (errno != ENOENT)
+			return open_error(name, errno);
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->md = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(o->md, EVP_sha256(), NULL)) {
+		if (o != NULL)
+			EVP_MD_CTX_free(o->md);
+		free(o);
+		return airca_errf(AIRCA_ERR_NOMEM, "writing %s", name);
+	}
+	o->dirfd = dirfd;
+	o->fd = -1;
+	o->flags = flags;
+	memcpy(o->name, name, strlen(name) + 1);
+	if ((r = make_temp(dirfd, name, name, mode, o->tmp, &o->fd)) != 0) {
+		o->fd = -1;
+		media_out_abort(o);
+		return r;
+	}
+	if (fchmod(o->fd, mode) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "cannot set the mode of %s: %s",
+		    name, strerror(errno));
+		media_out_abort(o);
+		return r;
+	}
+	*op = o;
+	return 0;
+}
+
+static int
+out_flush(struct media_out *o)
+{
+	int r;
+
+	if (o->buflen == 0)
+		return 0;
+	if ((r = write_all(o->fd, o->buf, o->buflen, o->name)) != 0)
+		return r;
+	o->buflen = 0;
+	return 0;
+}
+
+int
+media_out_write(struct media_out *o, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t n;
+	int r;
+
+	if (!EVP_DigestUpdate(o->md, data, len))
+		return airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+	while (len > 0) {
+		if (o->buflen == sizeof(o->buf) && (r = out_flush(o)) != 0)
+			return r;
+		n = sizeof(o->buf) - o->buflen;
+		if (n > len)
+			n = len;
+		memcpy(o->buf + o->buflen, p, n);
+		o->buflen += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+media_out_commit(struct media_out *o, unsigned char *sha)
+{
+	unsigned char want[SHA256_LEN], got[SHA256_LEN];
+	unsigned int mdlen = SHA256_LEN;
+	bool have_final = false;
+	int r;
+
+	if ((r = out_flush(o)) != 0)
+		goto out;
+	if (!EVP_DigestFinal_ex(o->md, want, &mdlen)) {
+		r = airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+		goto out;
+	}
+	if (!(o->flags & MEDIA_NOSYNC)) {
+		if (fsync(o->fd) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "syncing %s to the media "
+			    "failed: %s; check the media", o->name,
+			    strerror(errno));
+			goto out;
+		}
+		(void)posix_fadvise(o->fd, 0, 0, POSIX_FADV_DONTNEED);
+	}
+	r = close(o->fd);
+	o->fd = -1;
+	if (r == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "writing %s failed on close: %s; "
+		    "check the media", o->name, strerror(errno));
+		unlinkat(o->dirfd, o->tmp, 0);
+		goto out;
+	}
+	if (o->flags & MEDIA_REPLACE) {
+		if (renameat(o->dirfd, o->tmp, o->dirfd, o->name) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "cannot move the new %s "
+			    "into place: %s", o->name, strerror(errno));
+			unlinkat(o->dirfd, o->tmp, 0);
+			goto out;
+		}
+	} else if ((r = rename_noreplace(o->dirfd, o->tmp, o->name,
+	    o->name)) != 0) {
+		unlinkat(o->dirfd, o->tmp, 0);
+		goto out;
+	}
+	have_final = true;
+	if (!(o->flags & MEDIA_NOSYNC) &&
+	    (r = fsync_dirfd(o->dirfd, o->name)) != 0)
+		goto out;
+	/* read back in chunks: the file may be larger than memory should hold */
+	if ((r = hash_at(o->dirfd, o->name, o->name, got)) != 0) {
+		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
+		goto out;
+	}
+	if (memcmp(want, got, sizeof(want)) != 0) {
+		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
+		    "what was written: the media may be failing; use another",
+		    o->name);
+		goto out;
+	}
+	if (sha != NULL)
+		memcpy(sha, want, SHA256_LEN);
+	have_final = false;
+	r = 0;
+ out:
+	if (have_final && !(o->flags & MEDIA_REPLACE))
+		unlinkat(o->dirfd, o->name, 0);
+	media_out_abort(o);
+	return r;
+}
+
 int
 media_write_at(int dirfd, const char *name, const void *data, size_t len,
     int flags)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/pem.h>
@@ -433,45 +434,44 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 	return 0;
 }
 
+/* Streamed: a registry of 100,000 certificates is never built in memory as text. */
 int
 registry_save(struct registry *reg)
 {
-	char path[PATH_MAX], *line;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, l, i;
-	json_t *o;
-	int r = AIRCA_ERR_NOMEM;
+	struct media_out *o = NULL;
+	char *line = NULL;
+	size_t i;
+	json_t *ent;
+	int dirfd, r;
 
-	if ((r = path_join(path, sizeof(path), reg->home, REGISTRY_FILE)) != 0)
+	if ((dirfd = media_opendir(reg->home)) < 0)
+		return dirfd;
+	if ((r = media_out_open(dirfd, REGISTRY_FILE, MEDIA_REPLACE, &o)) != 0)
 		goto out;
-	r = AIRCA_ERR_NOMEM;
 	for (i = 0; i < reg->n; i++) {
-		if ((o = entry_to_json(&reg->e[i])) == NULL)
+		if ((ent = entry_to_json(&reg->e[i])) == NULL) {
+			r = AIRCA_ERR_NOMEM;
 			goto out;
-		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-		    JSON_ENSURE_ASCII);
-		json_decref(o);
-		if (line == NULL)
-			goto out;
-		l = strlen(line);
-		if (len + l + 2 > cap) {
-			char *nb;
-
-			cap = (len + l + 2) * 2;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				free(line);
-				goto out;
-			}
-			buf = nb;
 		}
-		memcpy(buf + len, line, l);
-		buf[len + l] = '\n';
-		len += l + 1;
+		line = json_dumps(ent, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		    JSON_ENSURE_ASCII);
+		json_decref(ent);
+		if (line == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = media_out_write(o, line, strlen(line))) != 0 ||
+		    (r = media_out_write(o, "\n", 1)) != 0)
+			goto out;
 		free(line);
+		line = NULL;
 	}
-	r = media_write(path, buf != NULL ? buf : "", len, MEDIA_REPLACE);
+	r = media_out_commit(o, NULL);
+	o = NULL;
  out:
-	free(buf);
+	free(line);
+	media_out_abort(o);
+	close(dirfd);
 	return r;
 }
 
