@@ -19,7 +19,7 @@
 #include "util.h"
 
 #define SUMS_NAME	"SHA256SUMS"
-#define MEDIA_MAX_SUMS	(16 * 1024 * 1024)	/* ~150,000 lines */
+#define MEDIA_MAX_SUMS	(256 * 1024 * 1024)	/* ~2,500,000 lines, read in windows */
 #define TMP_SUFFIX_LEN	6
 #define TMP_EXTRA	(sizeof(".") - 1 + sizeof(".tmp.") - 1 + TMP_SUFFIX_LEN)
 #define TMP_TRIES	100
@@ -973,22 +973,51 @@ media_check_sums(const char *dir)
 	char name[NAME_MAX + 1];
 	unsigned char *buf = NULL, want[SHA256_LEN], got[SHA256_LEN];
 	const unsigned char *p, *end, *eol;
-	size_t len = 0, dlen, nlen, lineno = 0;
-	int dirfd = -1, r;
+	size_t len = 0, dlen, nlen, lineno = 0, win = HASH_CHUNK + NAME_MAX + 80;
+	struct stat st;
+	ssize_t n;
+	bool eof = false;
+	int dirfd = -1, fd = -1, r;
 
 	if ((dirfd = media_opendir(dir)) < 0) {
 		r = dirfd;
 		goto out;
 	}
 	snprintf(label, sizeof(label), "%s/%s", dir, SUMS_NAME);
-	if ((r = read_common(dirfd, SUMS_NAME, label, MEDIA_MAX_SUMS, &buf,
-	    &len)) != 0)
-		goto out;
 	show(label, ssh);
+	/* read in windows: a batch's SHA256SUMS has 100,000 lines and more */
+	if ((r = open_regular(dirfd, SUMS_NAME, label, &fd, &st)) != 0)
+		goto out;
+	if (st.st_size < 0 || (uintmax_t)st.st_size > MEDIA_MAX_SUMS) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "%s is %jd bytes, more than "
+		    "the %d bytes airca reads", ssh, (intmax_t)st.st_size,
+		    MEDIA_MAX_SUMS);
+		goto out;
+	}
+	if ((buf = malloc(win)) == NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "reading %s", ssh);
+		goto out;
+	}
+	for (;;) {
+	if (!eof) {
+		if ((n = read(fd, buf + len, win - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = airca_errf(AIRCA_ERR_IO, "reading %s failed: %s; "
+			    "check the media", ssh, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			eof = true;
+		len += (size_t)n;
+	}
 	for (p = buf, end = buf + len; p < end; p = eol + 1) {
-		lineno++;
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			if (!eof)
+				break;
 			eol = end;
+		}
+		lineno++;
 		if ((size_t)(eol - p) < SHA256_HEX_LEN + 3 ||
 		    p[SHA256_HEX_LEN] != ' ' ||
 		    (p[SHA256_HEX_LEN + 1] != ' ' &&
@@ -1035,12 +1064,24 @@ media_check_sums(const char *dir)
 			goto out;
 		}
 	}
+	len = (size_t)(end - (p < end ? p : end));
+	memmove(buf, p < end ? p : end, len);
+	if (eof)
+		break;
+	if (len == win) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is too long: the "
+		    "file is damaged", ssh, lineno + 1);
+		goto out;
+	}
+	}
 	if (lineno == 0) {
 		r = airca_errf(AIRCA_ERR_INPUT, "%s lists no files", ssh);
 		goto out;
 	}
 	r = 0;
  out:
+	if (fd != -1)
+		close(fd);
 	if (dirfd >= 0)
 		close(dirfd);
 	free(buf);

@@ -424,6 +424,34 @@ test_stream(void)
 	CHECK(ntmp == 0);
 	close(dfd);
 	free(big);
+
+	/* a SHA256SUMS longer than the window media_check_sums() reads in */
+	{
+		static char names[1500][32];
+		const char *np[1500];
+		char buf[64];
+		FILE *f;
+
+		CHECK(media_mkdir(path("many")) == 0);
+		CHECK((dfd = media_opendir(path("many"))) >= 0);
+		for (i = 0; i < 1500; i++) {
+			snprintf(names[i], sizeof(names[i]),
+			    "file-with-a-longish-name-%04zu", i);
+			snprintf(buf, sizeof(buf), "content %zu\n", i);
+			CHECK(media_write_at(dfd, names[i], buf, strlen(buf),
+			    MEDIA_NOSYNC) == 0);
+			np[i] = names[i];
+		}
+		close(dfd);
+		CHECK(media_write_sums(path("many"), np, 1500) == 0);
+		CHECK(media_check_sums(path("many")) == 0);
+		CHECK((f = fopen(path("many/file-with-a-longish-name-1499"),
+		    "a")) != NULL);
+		fputs("x", f);
+		fclose(f);
+		CHECK_ERR(media_check_sums(path("many")), AIRCA_ERR_IO,
+		    "file-with-a-longish-name-1499 does not match");
+	}
 }
 
 int
