@@ -741,11 +741,20 @@ queue_stop(struct queue *q)
 }
 
 /* A certificate to write: OUT/<CN>.pem = leaf + device CA. */
+/*
+ * Work for the writer thread: store HOME/certs/SERIAL.pem (before the
+ * journal entry of the certificate is written), or write OUT/<CN>.pem
+ * (after).  A store job borrows the PEM of the write job that follows it.
+ */
 struct outjob {
-	X509	*cert;			/* owned */
+	bool	store;
+	X509	*cert;			/* store jobs: the certificate to check; owned */
+	char	*pem;			/* the certificate's PEM; owned by write jobs */
+	size_t	pemlen;
+	char	serial[SERIAL_HEX_MAX];
 	char	name[BATCH_CN_MAX + 8];
-	bool	end;			/* no more */
 };
+static struct outjob end_job;		/* no more */
 
 struct signer {
 	struct batch *b;
@@ -755,8 +764,13 @@ struct signer {
 	size_t	capemlen;
 	struct queue in;		/* reader -> main: struct job * */
 	struct queue out;		/* main -> writer: struct outjob * */
+	const char *home;
+	const struct profile *prof;
+	X509	*issuer;		/* the writer's own copy of the device CA */
+	size_t	stored;			/* store jobs done (under out.mu) */
+	pthread_cond_t stored_cv;
 	/* the writer's, read by main after the join */
-	struct sbuf sums;		/* SHA256SUMS lines for the PEMs */
+	struct media_out *sums;		/* OUT/SHA256SUMS, streamed: the writer's until joined */
 	int	werr;
 	char	wmsg[1024];
 	size_t	reused;			/* outputs already there, identical */
@@ -769,6 +783,7 @@ reader_main(void *arg)
 	struct job *jb;
 	size_t i;
 
+	pthread_setname_np(pthread_self(), "airca-reader");
 	for (i = 0; i < s->b->n; i++) {
 		if ((jb = malloc(sizeof(*jb))) == NULL) {
 			/* main sees a NULL job before the end: out of memory */
@@ -789,18 +804,16 @@ reader_main(void *arg)
 static int
 write_cert(struct signer *s, struct outjob *oj)
 {
-	char *pem = NULL, *all = NULL, hex[SHA256_HEX_LEN + 1];
+	char *all = NULL, hex[SHA256_HEX_LEN + 1];
 	unsigned char *old = NULL;
-	size_t len, oldlen;
+	size_t len = oj->pemlen, oldlen;
 	int r;
 
-	if ((r = cert_pem(oj->cert, &pem, &len)) != 0)
-		goto out;
 	if ((all = malloc(len + s->capemlen)) == NULL) {
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(all, pem, len);
+	memcpy(all, oj->pem, len);
 	memcpy(all + len, s->capem, s->capemlen);
 	len += s->capemlen;
 	r = media_write_at(s->outfd, oj->name, all, len, MEDIA_NOSYNC);
@@ -819,13 +832,12 @@ write_cert(struct signer *s, struct outjob *oj)
 	} else if (r != 0)
 		goto out;
 	sha256_hex(all, len, hex);
-	sb_str(&s->sums, hex);
-	sb_str(&s->sums, "  ");
-	sb_str(&s->sums, oj->name);
-	sb_str(&s->sums, "\n");
-	r = s->sums.oom ? AIRCA_ERR_NOMEM : 0;
+	if ((r = media_out_write(s->sums, hex, SHA256_HEX_LEN)) != 0 ||
+	    (r = media_out_write(s->sums, "  ", 2)) != 0 ||
+	    (r = media_out_write(s->sums, oj->name, strlen(oj->name))) != 0 ||
+	    (r = media_out_write(s->sums, "\n", 1)) != 0)
+		goto out;
  out:
-	free(pem);
 	free(all);
 	free(old);
 	return r;
@@ -838,16 +850,31 @@ writer_main(void *arg)
 	struct outjob *oj;
 	int r;
 
-	for (;;) {
-		oj = queue_get(&s->out);
-		if (oj->end) {
-			free(oj);
-			break;
-		}
-		if (s->werr == 0 && (r = write_cert(s, oj)) != 0) {
+	pthread_setname_np(pthread_self(), "airca-writer");
+	while ((oj = queue_get(&s->out)) != &end_job) {
+		r = 0;
+		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
+			r = 0;
+		else if (oj->store) {
+			/* checked and stored before its journal entry is written */
+			if ((r = issue_check(oj->cert, s->prof, s->issuer)) != 0)
+				airca_errctx(r, "certificate %s", oj->serial);
+			else
+				r = registry_store_pem(s->home, oj->serial,
+				    oj->pem, oj->pemlen, MEDIA_NOSYNC);
+		} else
+			r = write_cert(s, oj);
+		if (r != 0) {
 			snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
 			__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
 		}
+		pthread_mutex_lock(&s->out.mu);
+		if (oj->store)
+			s->stored++;
+		pthread_cond_signal(&s->stored_cv);
+		pthread_mutex_unlock(&s->out.mu);
+		if (!oj->store)
+			free(oj->pem);
 		X509_free(oj->cert);
 		free(oj);
 	}
@@ -928,14 +955,12 @@ summary_cert(struct sbuf *sb, const struct batch_item *it, bool first)
 	    "\", \"status\": \"signed\"}");
 }
 
-/* Write a report file of OUT; one left by an earlier run is replaced. */
+/* Start a report file of OUT, streamed; one left by an earlier run is replaced. */
 static int
-write_report(struct signer *s, const char *name, const char *data,
-    size_t len, int flags, struct sbuf *sums)
+open_report(struct signer *s, const char *name, int flags,
+    struct media_out **op)
 {
 	struct stat st;
-	char hex[SHA256_HEX_LEN + 1];
-	int r;
 
 	if (fstatat(s->outfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISREG(st.st_mode))
@@ -945,16 +970,39 @@ write_report(struct signer *s, const char *name, const char *data,
 		    "batch", s->outdir, name);
 		flags |= MEDIA_REPLACE;
 	}
-	if ((r = media_write_at(s->outfd, name, data, len, flags)) != 0)
+	return media_out_open(s->outfd, name, flags, op);
+}
+
+/* Finish a report and list it in SHA256SUMS. */
+static int
+close_report(struct signer *s, struct media_out **op, const char *name)
+{
+	unsigned char sha[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	int r;
+
+	r = media_out_commit(*op, sha);
+	*op = NULL;
+	if (r != 0)
 		return r;
-	if (sums != NULL) {
-		sha256_hex(data, len, hex);
-		sb_str(sums, hex);
-		sb_str(sums, "  ");
-		sb_str(sums, name);
-		sb_str(sums, "\n");
-	}
-	return 0;
+	hex_encode(sha, SHA256_LEN, hex);
+	if ((r = media_out_write(s->sums, hex, SHA256_HEX_LEN)) != 0 ||
+	    (r = media_out_write(s->sums, "  ", 2)) != 0 ||
+	    (r = media_out_write(s->sums, name, strlen(name))) != 0)
+		return r;
+	return media_out_write(s->sums, "\n", 1);
+}
+
+static int
+sb_flush(struct media_out *o, struct sbuf *sb)
+{
+	int r;
+
+	if (sb->oom)
+		return AIRCA_ERR_NOMEM;
+	r = media_out_write(o, sb->p != NULL ? sb->p : "", sb->len);
+	sb->len = 0;
+	return r;
 }
 
 int
@@ -967,8 +1015,10 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	struct meter m;
 	const struct reg_entry *prev;
 	struct job *jb = NULL;
-	struct outjob *oj = NULL, *pend[BATCH_GROUP];
-	struct sbuf rej = { 0 }, sum = { 0 };
+	struct outjob *oj = NULL, *sj = NULL, *pend[BATCH_GROUP];
+	struct sbuf lb = { 0 };
+	struct media_out *rej = NULL, *sum = NULL;
+	unsigned char outsha[SHA256_LEN];
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *tc = NULL;
 	X509 *cert = NULL;
@@ -978,7 +1028,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
-	size_t i, k, npend = 0, caught, ndefer = 0;
+	size_t i, k, npend = 0, caught, ndefer = 0, nstore = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -991,6 +1041,9 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	s.outfd = -1;
 	queue_init(&s.in);
 	queue_init(&s.out);
+	pthread_cond_init(&s.stored_cv, NULL);
+	s.home = ca->home;
+	s.prof = b->prof;
 	c.total = b->n;
 	m.hooks = hooks;
 	if (ca->j == NULL || ca->tok == NULL) {
@@ -1025,7 +1078,29 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		s.outfd = -1;
 		goto out;
 	}
+	if (fstat(s.outfd, &ost) == 0 && fstat(b->dirfd, &hst) == 0 &&
+	    ost.st_dev == hst.st_dev && ost.st_ino == hst.st_ino) {
+		r = airca_errf(AIRCA_ERR_USAGE, "--out is the input directory: "
+		    "write the certificates to another directory");
+		goto out;
+	}
 	if ((r = cert_pem(b->cacert, &s.capem, &s.capemlen)) != 0)
+		goto out;
+	if ((s.issuer = X509_dup(b->cacert)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	/* the reports, streamed to temp files: none appears before the end */
+	if ((r = open_report(&s, "rejected.txt", MEDIA_NOSYNC, &rej)) != 0 ||
+	    (r = open_report(&s, "summary.json", MEDIA_NOSYNC, &sum)) != 0 ||
+	    (r = open_report(&s, "SHA256SUMS", 0, &s.sums)) != 0)
+		goto out;
+	sb_str(&lb, "{\n  \"ca\": \"");
+	sb_str(&lb, b->caserial);
+	sb_str(&lb, "\",\n  \"label\": ");
+	sb_json(&lb, b->calabel);
+	sb_str(&lb, ",\n  \"certificates\": [");
+	if ((r = sb_flush(sum, &lb)) != 0)
 		goto out;
 	if ((tc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(tc, EVP_sha256(), NULL) != 1) {
@@ -1059,7 +1134,6 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	}
 	writer = true;
 	m.start = m.last = mono();
-	sb_str(&sum, "");
 	for (i = 0; i < b->n; i++) {
 		if ((jb = queue_get(&s.in)) == NULL) {
 			r = airca_errf(AIRCA_ERR_NOMEM, "reading the batch");
@@ -1075,7 +1149,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 				goto out;
 			}
 			r = ca_sign_csr(ca, b->prof, jb->c, b->cacert, key, 0,
-			    extra, fl, &cert);
+			    extra, fl | CA_ISSUE_DEFERRED, &cert);
 			json_decref(extra);
 			extra = NULL;
 			if (r == AIRCA_ERR_POLICY)
@@ -1107,18 +1181,40 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			ndefer++;
 			snprintf(line, sizeof(line), "%s: %s\n", jb->it.file,
 			    jb->it.reason);
-			sb_str(&rej, line);
+			if ((r = media_out_write(rej, line, strlen(line))) != 0)
+				goto out;
 		} else {
-			summary_cert(&sum, &jb->it, first);
+			summary_cert(&lb, &jb->it, first);
 			first = false;
+			if ((r = sb_flush(sum, &lb)) != 0)
+				goto out;
 			if ((oj = calloc(1, sizeof(*oj))) == NULL) {
 				r = AIRCA_ERR_NOMEM;
 				goto out;
 			}
-			oj->cert = cert;
-			cert = NULL;
+			if ((r = cert_pem(cert, &oj->pem, &oj->pemlen)) != 0)
+				goto out;
 			snprintf(oj->name, sizeof(oj->name), "%s.pem", jb->it.cn);
 			pend[npend++] = oj;
+			if (jb->it.verdict == BATCH_ACCEPT) {
+				/* HOME/certs/SERIAL.pem, off this thread, before its journal entry */
+				if ((sj = calloc(1, sizeof(*sj))) == NULL) {
+					r = AIRCA_ERR_NOMEM;
+					oj = NULL;
+					goto out;
+				}
+				sj->store = true;
+				sj->cert = cert;	/* the writer checks it */
+				cert = NULL;
+				sj->pem = oj->pem;
+				sj->pemlen = oj->pemlen;
+				memcpy(sj->serial, jb->it.serial, sizeof(sj->serial));
+				queue_put(&s.out, sj);
+				sj = NULL;
+				nstore++;
+			}
+			X509_free(cert);
+			cert = NULL;
 			oj = NULL;
 		}
 		tree_add(tc, &jb->it);
@@ -1133,6 +1229,15 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		/* sign what was journaled, then let its files be written */
 		if (ndefer >= BATCH_GROUP || npend == BATCH_GROUP ||
 		    i + 1 == b->n) {
+			pthread_mutex_lock(&s.out.mu);
+			while (s.stored < nstore &&
+			    __atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) == 0)
+				pthread_cond_wait(&s.stored_cv, &s.out.mu);
+			pthread_mutex_unlock(&s.out.mu);
+			if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
+				r = airca_errf(s.werr, "%s", s.wmsg);
+				goto out;
+			}
 			if ((r = journal_checkpoint_flags(ca->j, ca->audit_key,
 			    ca->audit, JOURNAL_NOSYNC)) != 0)
 				goto out;
@@ -1148,13 +1253,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		meter_tick(&m, &c, false);
 	}
 	/* the writer finishes, then the reports, one sync, SHA256SUMS, read back */
-	if ((oj = calloc(1, sizeof(*oj))) == NULL) {
-		r = AIRCA_ERR_NOMEM;
-		goto out;
-	}
-	oj->end = true;
-	queue_put(&s.out, oj);
-	oj = NULL;
+	queue_put(&s.out, &end_job);
 	pthread_join(wt, NULL);
 	writer = false;
 	pthread_join(rt, NULL);
@@ -1172,32 +1271,15 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		goto out;
 	}
 	{
-		struct sbuf top = { 0 };
 		char num[320];
 
-		snprintf(num, sizeof(num), "{\n  \"ca\": \"%s\",\n  \"label\": ",
-		    b->caserial);
-		sb_str(&top, num);
-		sb_json(&top, b->calabel);
-		snprintf(num, sizeof(num), ",\n  \"in-tree-sha256\": \"%s\",\n"
+		snprintf(num, sizeof(num), "%s\n  \"in-tree-sha256\": \"%s\",\n"
 		    "  \"total\": %zu,\n  \"signed\": %zu,\n  \"skipped\": %zu,\n"
-		    "  \"rejected\": %zu,\n  \"certificates\": [", tree, c.total,
-		    c.accepted, c.skipped, c.rejected);
-		sb_str(&top, num);
-		sb_add(&top, sum.p, sum.len);
-		sb_str(&top, first ? "]\n}\n" : "\n  ]\n}\n");
-		if (top.oom || rej.oom || s.sums.oom) {
-			free(top.p);
-			r = AIRCA_ERR_NOMEM;
-			goto out;
-		}
-		r = write_report(&s, "rejected.txt", rej.p != NULL ? rej.p : "",
-		    rej.len, MEDIA_NOSYNC, &s.sums);
-		if (r == 0)
-			r = write_report(&s, "summary.json", top.p, top.len,
-			    MEDIA_NOSYNC, &s.sums);
-		free(top.p);
-		if (r != 0)
+		    "  \"rejected\": %zu\n}\n", first ? "]," : "\n  ],", tree,
+		    c.total, c.accepted, c.skipped, c.rejected);
+		if ((r = media_out_write(sum, num, strlen(num))) != 0 ||
+		    (r = close_report(&s, &rej, "rejected.txt")) != 0 ||
+		    (r = close_report(&s, &sum, "summary.json")) != 0)
 			goto out;
 	}
 	/* one sync of the output file system (and of the home's, for certs/) */
@@ -1211,15 +1293,11 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	if (fstat(s.outfd, &ost) == 0 && fstat(homefd, &hst) == 0 &&
 	    hst.st_dev != ost.st_dev && (r = media_syncfs(homefd)) != 0)
 		goto out;
-	if (s.sums.oom) {
-		r = AIRCA_ERR_NOMEM;
+	r = media_out_commit(s.sums, outsha);
+	s.sums = NULL;
+	if (r != 0 || (r = media_check_sums(outdir)) != 0)
 		goto out;
-	}
-	if ((r = write_report(&s, "SHA256SUMS", s.sums.p, s.sums.len, 0,
-	    NULL)) != 0 ||
-	    (r = media_check_sums(outdir)) != 0)
-		goto out;
-	sha256_hex(s.sums.p, s.sums.len, outtree);
+	hex_encode(outsha, SHA256_LEN, outtree);
 	if ((d = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I}", "batch",
 	    (json_int_t)startseq, "in-tree-sha256", tree, "out-tree-sha256",
 	    outtree, "total", (json_int_t)c.total, "signed",
@@ -1255,39 +1333,55 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		}
 	}
 	if (writer) {
-		for (; npend > 0; npend--) {
-			X509_free(pend[npend - 1]->cert);
-			free(pend[npend - 1]);
-		}
-		if ((oj = calloc(1, sizeof(*oj))) != NULL) {
-			oj->end = true;
-			queue_put(&s.out, oj);
-			oj = NULL;
-		}
+		/* let it finish what it has (store jobs borrow pend's PEMs) */
+		queue_put(&s.out, &end_job);
 		pthread_join(wt, NULL);
 	}
+	if (r != 0 && r != AIRCA_ERR_PARTIAL && ca->j != NULL &&
+	    journal_discard_deferred(ca->j) > 0) {
+		/*
+		 * The group in flight may hold certificates that were not
+		 * checked or stored: none of it is journaled (as if killed),
+		 * and the registry in memory, which has them, is not saved;
+		 * the next run catches up from the journal.
+		 */
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", airca_errmsg());
+		registry_free(ca->reg);
+		ca->reg = NULL;
+		ca->reg_dirty = false;
+		if (registry_open(ca->home, &ca->reg) != 0)
+			ca->reg = NULL;
+		airca_errf(r, "%s", msg);
+	}
 	for (; npend > 0; npend--) {
-		X509_free(pend[npend - 1]->cert);
+		free(pend[npend - 1]->pem);
 		free(pend[npend - 1]);
 	}
 	if (jb != NULL)
 		csr_free(jb->c);
 	free(jb);
+	if (oj != NULL)
+		free(oj->pem);
 	free(oj);
 	X509_free(cert);
 	EVP_PKEY_free(key);
 	EVP_MD_CTX_free(tc);
 	json_decref(d);
 	json_decref(extra);
-	free(rej.p);
-	free(sum.p);
-	free(s.sums.p);
+	media_out_abort(rej);
+	media_out_abort(sum);
+	media_out_abort(s.sums);
+	free(lb.p);
 	free(s.capem);
+	X509_free(s.issuer);
 	if (s.outfd != -1)
 		close(s.outfd);
 	if (homefd != -1)
 		close(homefd);
 	queue_destroy(&s.in);
 	queue_destroy(&s.out);
+	pthread_cond_destroy(&s.stored_cv);
 	return r;
 }

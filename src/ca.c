@@ -358,6 +358,8 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 		ca->pub_of = ci->issuer_key;
 	}
 	ip.sign_pub = ca->pub;
+	ip.deferred_check = (ci->journal_flags & CA_ISSUE_DEFERRED) != 0 &&
+	    (ci->journal_flags & JOURNAL_DEFER) != 0;
 	ip.not_before = now();
 	ip.days = ci->days;
 	if ((r = token_random(ca->tok, ip.serial, sizeof(ip.serial))) != 0 ||
@@ -370,9 +372,12 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 	}
 	if (ci->extra != NULL)
 		json_object_update(ev, ci->extra);
-	if ((r = registry_store_cert(ca->home, cert,
-	    (ci->journal_flags & JOURNAL_NOSYNC) ? MEDIA_NOSYNC : 0)) != 0 ||
-	    (r = ca_journal(ca, "cert-issued", ev, ci->journal_flags)) != 0 ||
+	if ((!ip.deferred_check &&
+	    (r = registry_store_cert(ca->home, cert,
+	    (ci->journal_flags & (JOURNAL_NOSYNC | JOURNAL_DEFER)) ?
+	    MEDIA_NOSYNC : 0)) != 0) ||
+	    (r = ca_journal(ca, "cert-issued", ev,
+	    ci->journal_flags & ~CA_ISSUE_DEFERRED)) != 0 ||
 	    (r = registry_apply(ca->reg, "cert-issued", ev)) != 0)
 		goto out;
 	ca->reg_dirty = true;

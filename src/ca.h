@@ -103,6 +103,14 @@ struct ca_issue {
 int	ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp);
 
 /*
+ * In journal_flags of ca_issue/ca_sign_csr, with JOURNAL_DEFER: do not run
+ * issue_check() nor store HOME/certs/SERIAL.pem; the caller does both
+ * (issue_check, registry_store_pem) before the deferred journal entry is
+ * written, i.e. before the next checkpoint, and stops if the check fails.
+ */
+#define CA_ISSUE_DEFERRED	0x100
+
+/*
  * Generate a CA key pair on the token (token_generate checks its
  * attributes), journal "key-generated" with the attributes read back, and
  * hand out the public key and the signing key.

@@ -29,6 +29,11 @@ struct journal {
 	bool	dirty;			/* NOSYNC appends not yet synced */
 	char	*pend;			/* JOURNAL_DEFER lines, written with the next signed entry */
 	size_t	pendlen, pendcap;
+	/* the state before the first deferred line, for journal_discard_deferred() */
+	unsigned long pend_seq;
+	char	pend_head[SHA256_HEX_LEN + 1];
+	char	pend_last_event[32];
+	size_t	pend_nunsigned;
 };
 
 void
@@ -378,6 +383,13 @@ journal_write_line(struct journal *j, const char *event, char *line, int flags)
 		    JOURNAL_MAX_LINE);
 	line[len] = '\n';
 	if (flags & JOURNAL_DEFER) {
+		if (j->pendlen == 0) {
+			j->pend_seq = j->seq;
+			memcpy(j->pend_head, j->head, sizeof(j->pend_head));
+			memcpy(j->pend_last_event, j->last_event,
+			    sizeof(j->pend_last_event));
+			j->pend_nunsigned = j->nunsigned;
+		}
 		need = j->pendlen + len + 1;
 		if (need > j->pendcap) {
 			if ((nb = realloc(j->pend, need * 2)) == NULL) {
@@ -422,6 +434,22 @@ journal_append(struct journal *j, const char *event, json_t *data, int flags,
  out:
 	free(line);
 	return r;
+}
+
+size_t
+journal_discard_deferred(struct journal *j)
+{
+	size_t n;
+
+	if (j->pendlen == 0)
+		return 0;
+	n = j->seq - j->pend_seq;
+	j->seq = j->pend_seq;
+	memcpy(j->head, j->pend_head, sizeof(j->head));
+	memcpy(j->last_event, j->pend_last_event, sizeof(j->last_event));
+	j->nunsigned = j->pend_nunsigned;
+	j->pendlen = 0;
+	return n;
 }
 
 int

@@ -59,6 +59,13 @@ int	journal_append(struct journal *j, const char *event, json_t *data,
 int	journal_sync(struct journal *j);
 
 /*
+ * Drop the deferred entries not written yet, as if they had never been
+ * appended (seq and head go back): for a batch that stops before the work
+ * they record was finished.  Returns how many were dropped.
+ */
+size_t	journal_discard_deferred(struct journal *j);
+
+/*
  * Sign every entry since the last checkpoint: append a "checkpoint" entry
  * whose signature covers the SHA-256 of the entry before it (and so, by
  * the chain, every entry before).  Nothing to cover is a no-op.  key is the

@@ -155,6 +155,7 @@ grep -q "\"in-tree-sha256\": \"$want\"" "$T/out2/summary.json" || fail "input tr
 expect_fail 2 "usage" airca batch sign --ca dca1 --in "$T/in2"
 expect_fail 1 "no CA labelled" airca batch sign --ca nosuch --in "$T/in2" --out "$T/out3"
 expect_fail 2 "root" airca batch sign --ca airca-root --in "$T/in2" --out "$T/out3"
+expect_fail 2 "input directory" airca batch sign --ca dca1 --in "$T/in2" --out "$T/in2/."
 ln -s "$T/in2" "$T/inlink"
 expect_fail 1 "symbolic link|not a directory" airca batch sign --ca dca1 --in "$T/inlink" --out "$T/out3"
 
@@ -168,4 +169,10 @@ expect_fail 1 "exists and is not this certificate" airca batch sign --ca dca1 --
 [ "$(cat "$T/out4/$cn.pem")" = "something else" ] || fail "existing output overwritten"
 [ -e "$T/out4/SHA256SUMS" ] && fail "SHA256SUMS written for a failed batch"
 airca journal verify >/dev/null || fail "journal after a failed batch"
+# moved away, the re-run finishes: what the failed run journaled is skipped, not signed again
+mv "$T/out4/$cn.pem" "$T/moved.pem"
+airca batch sign --ca dca1 --in "$T/in4" --out "$T/out4" >"$T/b4.out" || fail "re-run after a failed batch"
+grep -q "0 signed, 3 skipped" "$T/b4.out" || { cat "$T/b4.out"; fail "re-run after a failure signed again"; }
+airca registry rebuild >"$T/rb.out" 2>&1 || fail "registry rebuild"
+grep -q "identical to the registry it replaced" "$T/rb.out" || { cat "$T/rb.out"; fail "registry and journal disagree"; }
 echo "batch ok"
