@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,22 +162,31 @@ hline_at(int y)
 static void
 title_bar(struct tui *t)
 {
-	char buf[64];
+	char buf[64], clock[16];
+	time_t now_t;
+	struct tm tm;
 	int x = 0, i;
 
 	attron(A_REVERSE);
 	mvhline(0, 0, ' ', COLS);
 	attroff(A_REVERSE);
 	x += (int)put(0, 0, COLS, A_REVERSE | A_BOLD, " airca ");
+	static const char *const tabs[SCR_N] = { "Home", "Token", "Certs",
+	    "Journal", "Ceremony", "Batch" };
+
 	for (i = 0; i < SCR_N && x < COLS; i++) {
 		snprintf(buf, sizeof(buf), i == (int)t->screen ? "[%d %s]" :
-		    " %d %s ", i + 1, tui_screen_name((enum tui_screen)i));
+		    " %d %s ", i + 1, tabs[i]);
 		put(0, x, COLS - x, i == (int)t->screen ? A_BOLD : A_REVERSE,
 		    buf);
 		x += (int)strlen(buf);
 	}
-	if (t->cer_open && x + 16 < COLS)
-		put(0, COLS - 15, 15, A_REVERSE | A_BOLD, "CEREMONY OPEN");
+	/* the clock the witness compares with the reference clock, live */
+	now_t = time(NULL);
+	gmtime_r(&now_t, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S UTC", &tm);
+	if (x + 14 < COLS)
+		put(0, COLS - 13, 13, A_REVERSE, clock);
 }
 
 static void
@@ -826,15 +836,19 @@ tui_draw(struct tui *t)
 int
 tui_draw_key(void)
 {
-	static int errs;
+	struct pollfd pfd;
 	int ch;
 
-	ch = getch();
-	if (ch == ERR) {
-		/* a closed terminal answers ERR for ever */
-		return ++errs > 50 ? TK_EOF : TK_NONE;
+	/* a second without a key: TK_NONE, and the clock is redrawn */
+	if ((ch = getch()) == ERR) {
+		pfd.fd = fileno(scr_in);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 1 &&
+		    (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
+			return TK_EOF;	/* the terminal has gone */
+		return TK_NONE;
 	}
-	errs = 0;
 	switch (ch) {
 	case KEY_RESIZE:
 		return TK_RESIZE;
@@ -910,6 +924,7 @@ tui_draw_init(struct tui *t)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	timeout(1000);
 	colour = (nc == NULL || *nc == '\0') && has_colors();
 	if (colour) {
 		start_color();

@@ -25,6 +25,15 @@ echo "$s" | grep -qE "Journal +$n entries, head:" || fail "journal entries"
 echo "$s" | grep -qF "$(g "$head_hex")" || fail "journal head hash $head_hex"
 echo "$s" | grep -qE "Last seal +seq $n at " || fail "last seal"
 
+# the title bar's UTC clock runs on its own (the witness compares it)
+c1=$(screen | head -n 1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2} UTC$') || fail "no clock in the title bar"
+for ((i = 0; i < 50; i++)); do
+	c2=$(screen | head -n 1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2} UTC$')
+	[ "$c2" != "$c1" ] && break
+	sleep 0.1
+done
+[ "$c2" != "$c1" ] || fail "the clock did not move without a key"
+
 # help for this screen; any key closes it
 keys '?'
 tui_wait 'Help: Home'
