@@ -85,15 +85,15 @@ batch_review(struct tui *t)
 	tui_batch_free(t);
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return;
+	t->batch = b;		/* owned by t from here on */
 	if (tui_prompt(t, "Device CA token label (its LABEL on screen 3, e.g. "
 	    "airca-dca-USERID):", false, true, b->calabel,
 	    sizeof(b->calabel)) != 0 ||
 	    tui_prompt(t, "Directory of device CSRs (on the removable media):",
 	    false, true, b->indir, sizeof(b->indir)) != 0) {
-		free(b);
+		tui_batch_free(t);
 		return;
 	}
-	t->batch = b;
 	tui_status(t, TC_NORMAL, "reading and judging %s ...", b->indir);
 	tui_draw(t);
 	memset(&hooks, 0, sizeof(hooks));

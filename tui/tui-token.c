@@ -93,6 +93,7 @@ tui_token_login(struct tui *t)
 	}
 	ti = token_info(t->tok);
 	snprintf(what, sizeof(what), "User PIN for token '%s'", ti->label);
+	/* calloc'd, not on the stack: wiped and freed on every path below */
 	if ((pin = calloc(1, PIN_MAX)) == NULL)
 		return;
 	airca_errclear();

@@ -54,6 +54,11 @@ tui_wait 'needs 80x24 \(now 60x20\)'
 tm resize-window -x 80 -y 24
 tui_wait 'Factory +acme'
 
+# with colour allowed, the journal's signed entries are coloured (an aid only)
+keys 4
+tui_wait 'Journal: [0-9]+ entries'
+tm capture-pane -p -e | grep -qE $'\e\\[(3[0-7]|9[0-7]|38;)' || fail "no colour without NO_COLOR"
+
 # q quits at once: no ceremony open
 keys q
 tui_exited 0
@@ -61,8 +66,8 @@ tm kill-server
 
 # NO_COLOR: no colour escapes at all (reverse and bold stay)
 tui_start NO_COLOR=1
-keys 3
-tui_wait 'Certificates: 3'
+keys 4
+tui_wait 'Journal: [0-9]+ entries'
 tm capture-pane -p -e | grep -qE $'\e\\[(3[0-7]|9[0-7]|38;)' && fail "colour drawn under NO_COLOR"
 keys q
 tui_exited 0
