@@ -134,3 +134,11 @@ $(BUILD)/tests/test-ceremony: tests/unit/test-ceremony.c tests/unit/check.h \
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) $(TUI_OBJS) \
 		$(BUILD)/libairca.a $(LIBS) $(TUI_LIBS)
+
+# test-tui-input checks the TUI's input room alone (no curses, no core).
+$(BUILD)/tests/test-tui-input: tests/unit/test-tui-input.c tests/unit/check.h \
+		$(BUILD)/tui/tui-input.o $(BUILD)/libairca.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Itests/unit -Itui -o $@ $< $(BUILD)/tui/tui-input.o \
+		$(BUILD)/libairca.a $(LIBS)
