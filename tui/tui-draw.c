@@ -883,6 +883,8 @@ tui_draw_key(void)
 		return TK_BACKSPACE;
 	case KEY_F(1):
 		return TK_F1;
+	case 3:
+		return TK_CTRL_C;
 	default:
 		if (ch >= KEY_MIN)
 			return TK_NONE;
@@ -920,7 +922,8 @@ tui_draw_init(struct tui *t)
 	}
 	set_term(scr);
 	set_escdelay(25);
-	cbreak();
+	/* raw: Ctrl-C is a key (quit, asked first in a ceremony), not a kill */
+	raw();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);

@@ -61,7 +61,10 @@ struct tui_act
 tui_input(const struct tui *t, int key)
 {
 	if (t->question != NULL)
-		return question_key(key);
+		return question_key(key == TK_CTRL_C ? TK_ESC : key);
+	/* Ctrl-C is q from anywhere: it asks first while a ceremony is open */
+	if (key == TK_CTRL_C)
+		return act(ACT_QUIT, 0);
 	if (qr_pane(t) && !t->help && (key == TK_LEFT || key == TK_RIGHT))
 		return act(key == TK_LEFT ? ACT_QR_PREV : ACT_QR_NEXT, 0);
 	if (t->field != NULL && t->field_focus && !t->help)

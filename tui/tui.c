@@ -77,6 +77,10 @@ tui_prompt(struct tui *t, const char *prompt, bool secret, bool esc_cancels,
 	explicit_bzero(&f, sizeof(f));
 	t->field = saved;
 	t->field_focus = saved_focus;
+	/* the core works on now (a login, a batch): show that the field is gone */
+	if (r == 0 && secret)
+		tui_status(t, TC_NORMAL, "PIN entered: the token is at work ...");
+	tui_draw(t);
 	return r;
 }
 
@@ -103,6 +107,7 @@ tui_ask(struct tui *t, const char *question)
 	yes = t->answer == 1;
 	t->question = saved;
 	t->answer = -1;
+	tui_draw(t);
 	return yes;
 }
 

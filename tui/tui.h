@@ -43,6 +43,7 @@ enum tui_key {
 	TK_UP = 0x110000,
 	TK_DOWN, TK_LEFT, TK_RIGHT, TK_PGUP, TK_PGDN, TK_HOME, TK_END,
 	TK_ENTER, TK_ESC, TK_TAB, TK_BACKSPACE, TK_RESIZE, TK_F1, TK_EOF,
+	TK_CTRL_C,		/* raw mode: a key, not a signal */
 };
 
 enum tui_action {

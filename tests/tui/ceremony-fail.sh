@@ -50,7 +50,11 @@ keys Escape q
 tui_wait 'A ceremony is open. Abort it'
 keys n
 tui_gone 'A ceremony is open. Abort it'
-keys Enter
+# Ctrl-C is a key, not a kill: it asks the same, even from inside the field
+keys Enter C-c
+tui_wait 'A ceremony is open. Abort it'
+keys n
+tui_gone 'A ceremony is open. Abort it'
 type_text Alice; keys Enter
 tui_wait 'Name of officer 2 of 2:'
 keys Escape 1

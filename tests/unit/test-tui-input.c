@@ -77,11 +77,15 @@ main(int argc, char **argv)
 	t.field_focus = true;
 	CHECK(a(TK_LEFT) == ACT_QR_PREV);
 
+	/* Ctrl-C quits from a field too (asked first in a ceremony) */
+	CHECK(a(TK_CTRL_C) == ACT_QUIT);
+
 	/* a question: only y/n/Esc */
 	t.question = "Abort?";
 	CHECK(a('y') == ACT_YES && a('Y') == ACT_YES);
 	CHECK(a('n') == ACT_NO && a(TK_ESC) == ACT_NO);
 	CHECK(a('q') == ACT_NONE && a(TK_ENTER) == ACT_NONE);
+	CHECK(a(TK_CTRL_C) == ACT_NO);
 
 	CHECK_DONE();
 }
