@@ -434,6 +434,8 @@ draw_cert_detail(struct tui *t)
 		snprintf(buf, sizeof(buf), "token key %s", e->label);
 		put(y++, 1, w - 1, A_NORMAL, buf);
 	}
+	snprintf(buf, sizeof(buf), "subject hash %s", t->detail_hash);
+	put(y++, 1, w - 1, A_NORMAL, buf);
 	put(y++, 1, w - 1, A_BOLD, "serial");
 	y += put_wrapped(y, 2, w - 2, 2, A_NORMAL, e->serial);
 	if (e->issuer[0] != '\0') {
@@ -452,6 +454,9 @@ draw_cert_detail(struct tui *t)
 		snprintf(buf, sizeof(buf), "%.19s", groups + i * 20);
 		put(y++, 2, w - 2, A_NORMAL, buf);
 	}
+	if (y < LINES - 1)
+		put_wrapped(y, 1, w - 1, LINES - 1 - y, cls_attr(t->detail_cls),
+		    t->detail_check);
 	for (i = 0; (size_t)i < t->qr_cert.n && i < LINES - 1; i++)
 		put(i, COLS - QR_COLS, QR_COLS, A_NORMAL, t->qr_cert.lines[i]);
 }

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
 #include "ca.h"
 #include "error.h"
 #include "hsm.h"
@@ -670,6 +673,55 @@ search(struct tui *t)
 	    t->nrows_all, *q ? " match '" : "", q, *q ? "'" : "");
 }
 
+/*
+ * The stored certificate behind a registry entry: its subject hash (what
+ * 'airca list' shows, and c_rehash names files by) and whether its DER
+ * still has the fingerprint the registry recorded.
+ */
+static void
+cert_check(struct tui *t, const struct reg_entry *e)
+{
+	unsigned char *der = NULL;
+	char fp[SHA256_HEX_LEN + 1];
+	unsigned long h;
+	X509 *x = NULL;
+	int len, ok = 0;
+
+	snprintf(t->detail_hash, sizeof(t->detail_hash), "--------");
+	t->detail_check[0] = '\0';
+	airca_errclear();
+	if (t->ctx->home == NULL ||
+	    registry_load_cert(t->ctx->home, e->serial, &x) != 0) {
+		snprintf(t->detail_check, sizeof(t->detail_check), "stored "
+		    "certificate unreadable: %.200s", airca_errmsg());
+		t->detail_cls = TC_ERR;
+		goto out;
+	}
+	h = X509_NAME_hash_ex(X509_get_subject_name(x), NULL, NULL, &ok);
+	if (ok == 1)
+		snprintf(t->detail_hash, sizeof(t->detail_hash), "%08lx", h);
+	if ((len = i2d_X509(x, &der)) <= 0) {
+		snprintf(t->detail_check, sizeof(t->detail_check), "stored "
+		    "certificate does not encode");
+		t->detail_cls = TC_ERR;
+		goto out;
+	}
+	sha256_hex(der, (size_t)len, fp);
+	if (strcmp(fp, e->fingerprint) == 0) {
+		snprintf(t->detail_check, sizeof(t->detail_check), "stored "
+		    "file matches the registry");
+		t->detail_cls = TC_OK;
+	} else {
+		snprintf(t->detail_check, sizeof(t->detail_check), "stored "
+		    "file DIFFERS from the registry's fingerprint");
+		t->detail_cls = TC_ERR;
+	}
+ out:
+	OPENSSL_free(der);
+	X509_free(x);
+	airca_errclear();
+}
+
 static void
 cert_open(struct tui *t)
 {
@@ -679,6 +731,7 @@ cert_open(struct tui *t)
 	if (t->nshown == 0)
 		return;
 	e = t->rows_all[t->shown[t->sel[SCR_CERTS]]].e;
+	cert_check(t, e);
 	snprintf(label, sizeof(label), "SHA-256 fingerprint of %.60s",
 	    short_name(e));
 	if (tui_qr_set(&t->qr_cert, label, e->fingerprint) != 0)

@@ -189,6 +189,9 @@ struct tui {
 	char	search[TUI_FIELD_MAX];
 	bool	detail;
 	struct tui_qr qr_cert;
+	char	detail_hash[9];		/* subject hash of the stored certificate */
+	char	detail_check[256];	/* does the stored file match the registry? */
+	enum tui_class detail_cls;
 
 	/* journal */
 	struct tui_text jlines;

@@ -40,7 +40,16 @@ for i in 0 1 2 3; do
 	echo "$s" | grep -qF "  $grp" || fail "fingerprint line $i ($grp)"
 done
 [ "$(echo "$s" | grep -c '█ ▄▄▄▄▄ █')" -ge 2 ] || fail "no QR finder patterns"
+echo "$s" | grep -q "subject hash $(openssl x509 -in "$T/gw.pem" -noout -subject_hash)" || fail "subject hash"
+echo "$s" | grep -q 'stored file matches the registry' || fail "stored file check"
 [ "$(echo "$s" | grep -c '█████████████')" -ge 3 ] || fail "no QR quiet zone"
+keys Escape
+tui_wait 'Certificates: 5, sorted'
+# a stored certificate swapped for another: the details say so
+serial=$(openssl x509 -in "$T/gw.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)
+cp "$AIRCA_HOME/root.pem" "$AIRCA_HOME/certs/$serial.pem"
+keys g Enter
+tui_wait 'stored file DIFFERS from the'
 keys Escape
 tui_wait 'Certificates: 5, sorted'
 
