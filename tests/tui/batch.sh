@@ -10,6 +10,8 @@ mkdir -p "$IN"
 "$TOP/$AIRCA_BUILD/tests/gen-csrs" "$IN" 12 acme dev- || fail "gen-csrs"
 make_csr evil "/CN=12345678-1111-4222-8333-000000000001/OU=evil"
 cp "$T/evil.csr" "$IN/zz-evil.csr"
+# a hostile file name: reaches the screen escaped, never as a terminal control
+cp "$T/evil.csr" "$IN/$(printf 'zz-\033[31m.csr')"
 cn0=$(openssl req -in "$IN/dev-0000000.csr" -noout -subject | sed 's/.*CN *= *\([^,]*\).*/\1/')
 
 tui_start
@@ -20,13 +22,15 @@ tui_wait 'Device CA token label'
 type_text dca1; keys Enter
 tui_wait 'Directory of device CSRs'
 type_text "$IN"; keys Enter
-tui_wait "13 requests: 12 to sign, 0 signed before, 1 rejected"
+tui_wait "14 requests: 12 to sign, 0 signed before, 2 rejected"
 s=$(screen)
 echo "$s"
 echo "$s" | grep -qE "^ \[ \] dev-0000000.csr +$cn0 EC P-256 accept" || fail "first request row"
 keys G
 tui_wait "zz-evil.csr: reject: OU is 'evil' but the policy requires 'acme'"
 screen | grep -qE '^ \[-\] zz-evil.csr +- +EC P-256 reject' || fail "rejected row"
+screen | grep -qF 'zz-\x1b[31m.csr' || { screen; fail "hostile file name not shown escaped"; }
+screen | grep -q 'zz-\.csr' && fail "a file name's escape reached the terminal"
 
 # one approved is not the batch: refused
 keys g ' '
@@ -44,8 +48,8 @@ tui_wait 'Sign 12 requests with dca1 into'
 keys y
 tui_wait "user PIN for token 'airca'"
 type_text "$TEST_PIN"; keys Enter
-tui_wait 'signed 12, skipped 0, rejected 1 of 13 in'
-screen | grep -qE '^ \[#+\] 13/13 +[0-9]+/s' || { screen; fail "progress bar"; }
+tui_wait 'signed 12, skipped 0, rejected 2 of 14 in'
+screen | grep -qE '^ \[#+\] 14/14 +[0-9]+/s' || { screen; fail "progress bar"; }
 no_secret "$TEST_PIN"
 keys q
 tui_exited 0
