@@ -39,16 +39,14 @@
 struct dupset {
 	unsigned char (*key)[KEYLEN];
 	uint32_t *idx;			/* item index + 1; 0: empty */
-	size_t	cap;			/* power of two, at least twice the items */
+	size_t	cap;			/* 1.5 times the items: never more than 2/3 full */
 };
 
 static int
 dupset_init(struct dupset *s, size_t n)
 {
-	size_t cap = 64;
+	size_t cap = n + n / 2 + 64;
 
-	while (cap < 2 * n + 2)
-		cap *= 2;
 	s->cap = cap;
 	s->key = calloc(cap, KEYLEN);
 	s->idx = calloc(cap, sizeof(*s->idx));
@@ -78,7 +76,7 @@ dupset_put(struct dupset *s, const unsigned char *key, size_t idx,
 	size_t i;
 
 	memcpy(&h, key, sizeof(h));
-	for (i = h & (s->cap - 1); s->idx[i] != 0; i = (i + 1) & (s->cap - 1)) {
+	for (i = h % s->cap; s->idx[i] != 0; i = (i + 1) % s->cap) {
 		if (memcmp(s->key[i], key, KEYLEN) == 0) {
 			*firstp = s->idx[i] - 1;
 			return true;

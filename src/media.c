@@ -999,80 +999,80 @@ media_check_sums(const char *dir)
 		goto out;
 	}
 	for (;;) {
-	if (!eof) {
-		if ((n = read(fd, buf + len, win - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = airca_errf(AIRCA_ERR_IO, "reading %s failed: %s; "
-			    "check the media", ssh, strerror(errno));
+		if (!eof) {
+			if ((n = read(fd, buf + len, win - len)) == -1) {
+				if (errno == EINTR)
+					continue;
+				r = airca_errf(AIRCA_ERR_IO, "reading %s failed: %s; "
+				    "check the media", ssh, strerror(errno));
+				goto out;
+			}
+			if (n == 0)
+				eof = true;
+			len += (size_t)n;
+		}
+		for (p = buf, end = buf + len; p < end; p = eol + 1) {
+			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+				if (!eof)
+					break;
+				eol = end;
+			}
+			lineno++;
+			if ((size_t)(eol - p) < SHA256_HEX_LEN + 3 ||
+			    p[SHA256_HEX_LEN] != ' ' ||
+			    (p[SHA256_HEX_LEN + 1] != ' ' &&
+			    p[SHA256_HEX_LEN + 1] != '*')) {
+				r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is not "
+				    "\"SHA256  NAME\": the file is damaged", ssh, lineno);
+				goto out;
+			}
+			memcpy(hex, p, SHA256_HEX_LEN);
+			hex[SHA256_HEX_LEN] = '\0';
+			if (hex_decode(hex, want, sizeof(want), &dlen) != 0 ||
+			    dlen != sizeof(want)) {
+				r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu: the "
+				    "SHA-256 is not 64 hex digits: the file is damaged",
+				    ssh, lineno);
+				goto out;
+			}
+			nlen = (size_t)(eol - p) - SHA256_HEX_LEN - 2;
+			if (nlen > NAME_MAX ||
+			    memchr(p + SHA256_HEX_LEN + 2, '\0', nlen) != NULL) {
+				r = airca_errf(AIRCA_ERR_UNSAFE, "%s line %zu: the file "
+				    "name is too long or holds a NUL byte", ssh, lineno);
+				goto out;
+			}
+			memcpy(name, p + SHA256_HEX_LEN + 2, nlen);
+			name[nlen] = '\0';
+			if ((r = check_sums_name(name)) != 0) {
+				r = airca_errctx(r, "%s line %zu", ssh, lineno);
+				goto out;
+			}
+			snprintf(label, sizeof(label), "%s/%s", dir, name);
+			if ((r = hash_at(dirfd, name, label, got)) != 0) {
+				if (r == AIRCA_ERR_NOTFOUND)
+					r = airca_errf(AIRCA_ERR_IO, "%s is listed in "
+					    SUMS_NAME " but missing: do not use this "
+					    "media", show(label, sh));
+				goto out;
+			}
+			if (memcmp(want, got, sizeof(want)) != 0) {
+				r = airca_errf(AIRCA_ERR_IO, "%s does not match its "
+				    "SHA-256 in " SUMS_NAME ": it changed after it was "
+				    "written; do not use this media",
+				    show(label, sh));
+				goto out;
+			}
+		}
+		len = (size_t)(end - (p < end ? p : end));
+		memmove(buf, p < end ? p : end, len);
+		if (eof)
+			break;
+		if (len == win) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is too long: the "
+			    "file is damaged", ssh, lineno + 1);
 			goto out;
 		}
-		if (n == 0)
-			eof = true;
-		len += (size_t)n;
-	}
-	for (p = buf, end = buf + len; p < end; p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL) {
-			if (!eof)
-				break;
-			eol = end;
-		}
-		lineno++;
-		if ((size_t)(eol - p) < SHA256_HEX_LEN + 3 ||
-		    p[SHA256_HEX_LEN] != ' ' ||
-		    (p[SHA256_HEX_LEN + 1] != ' ' &&
-		    p[SHA256_HEX_LEN + 1] != '*')) {
-			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is not "
-			    "\"SHA256  NAME\": the file is damaged", ssh, lineno);
-			goto out;
-		}
-		memcpy(hex, p, SHA256_HEX_LEN);
-		hex[SHA256_HEX_LEN] = '\0';
-		if (hex_decode(hex, want, sizeof(want), &dlen) != 0 ||
-		    dlen != sizeof(want)) {
-			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu: the "
-			    "SHA-256 is not 64 hex digits: the file is damaged",
-			    ssh, lineno);
-			goto out;
-		}
-		nlen = (size_t)(eol - p) - SHA256_HEX_LEN - 2;
-		if (nlen > NAME_MAX ||
-		    memchr(p + SHA256_HEX_LEN + 2, '\0', nlen) != NULL) {
-			r = airca_errf(AIRCA_ERR_UNSAFE, "%s line %zu: the file "
-			    "name is too long or holds a NUL byte", ssh, lineno);
-			goto out;
-		}
-		memcpy(name, p + SHA256_HEX_LEN + 2, nlen);
-		name[nlen] = '\0';
-		if ((r = check_sums_name(name)) != 0) {
-			r = airca_errctx(r, "%s line %zu", ssh, lineno);
-			goto out;
-		}
-		snprintf(label, sizeof(label), "%s/%s", dir, name);
-		if ((r = hash_at(dirfd, name, label, got)) != 0) {
-			if (r == AIRCA_ERR_NOTFOUND)
-				r = airca_errf(AIRCA_ERR_IO, "%s is listed in "
-				    SUMS_NAME " but missing: do not use this "
-				    "media", show(label, sh));
-			goto out;
-		}
-		if (memcmp(want, got, sizeof(want)) != 0) {
-			r = airca_errf(AIRCA_ERR_IO, "%s does not match its "
-			    "SHA-256 in " SUMS_NAME ": it changed after it was "
-			    "written; do not use this media",
-			    show(label, sh));
-			goto out;
-		}
-	}
-	len = (size_t)(end - (p < end ? p : end));
-	memmove(buf, p < end ? p : end, len);
-	if (eof)
-		break;
-	if (len == win) {
-		r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is too long: the "
-		    "file is damaged", ssh, lineno + 1);
-		goto out;
-	}
 	}
 	if (lineno == 0) {
 		r = airca_errf(AIRCA_ERR_INPUT, "%s lists no files", ssh);

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "issue.h"
+#include "journal.h"
 #include "media.h"
 #include "registry.h"
 
@@ -23,6 +24,7 @@ enum map_kind { MAP_SERIAL, MAP_CN, MAP_SPKI, MAP_LABEL, MAP_NKINDS };
 struct map {
 	size_t	*slots;
 	size_t	cap;			/* power of two */
+	size_t	used;			/* keys in it (the label map stays small) */
 };
 
 /* Interned strings: open addressing of owned copies. */
@@ -116,7 +118,7 @@ map_put(struct registry *reg, enum map_kind k, size_t idx)
 
 	if (!entry_key(&reg->e[idx], k, &a, &b))
 		return 0;
-	if (m->cap == 0 || reg->n * 2 > m->cap) {
+	if (m->cap == 0 || (m->used + 1) * 2 > m->cap) {
 		old = m->slots;
 		oldcap = m->cap;
 		m->cap = oldcap == 0 ? 1024 : oldcap * 2;
@@ -142,6 +144,8 @@ map_put(struct registry *reg, enum map_kind k, size_t idx)
 		    key_eq(a, b, ea, eb))
 			break;
 	}
+	if (m->slots[i] == 0)
+		m->used++;
 	m->slots[i] = idx + 1;
 	return 0;
 }
@@ -335,25 +339,30 @@ registry_add(struct registry *reg, struct reg_entry *e)
 	return 0;
 }
 
+/*
+ * Line by line (the journal's bounded line reader): a registry of 100,000
+ * certificates is ~45 MB of text that need not be in memory at once.
+ */
 int
 registry_open(const char *home, struct registry **regp)
 {
 	struct registry *reg;
+	struct journal_reader *rd = NULL;
 	struct reg_entry e;
-	char path[PATH_MAX];
-	unsigned char *buf = NULL;
-	char *line, *next;
-	size_t len, lineno = 0;
+	char path[PATH_MAX], *line;
+	size_t len;
+	unsigned long lineno;
+	bool complete;
 	json_t *o;
 	json_error_t jerr;
-	int r;
+	int r, got;
 
 	if ((reg = calloc(1, sizeof(*reg))) == NULL)
 		return AIRCA_ERR_NOMEM;
 	snprintf(reg->home, sizeof(reg->home), "%s", home);
 	if ((r = path_join(path, sizeof(path), home, REGISTRY_FILE)) != 0)
 		goto out;
-	r = media_read(path, (size_t)1 << 30, &buf, &len);
+	r = journal_reader_open(path, &rd);
 	if (r == AIRCA_ERR_NOTFOUND) {
 		airca_errclear();
 		r = 0;
@@ -361,17 +370,16 @@ registry_open(const char *home, struct registry **regp)
 	}
 	if (r != 0)
 		goto out;
-	for (line = (char *)buf; line < (char *)buf + len; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) == NULL) {
-			r = airca_errf(AIRCA_ERR_STATE, "%s:%zu: incomplete "
+	while ((got = journal_reader_next(rd, &line, &len, &complete)) == 1) {
+		lineno = journal_reader_lineno(rd);
+		if (!complete) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu: incomplete "
 			    "line; rebuild with 'airca registry rebuild'",
 			    path, lineno);
 			goto out;
 		}
-		*next++ = '\0';
-		if ((o = json_loads(line, 0, &jerr)) == NULL) {
-			r = airca_errf(AIRCA_ERR_STATE, "%s:%zu: %s; rebuild "
+		if ((o = json_loadb(line, len, 0, &jerr)) == NULL) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu: %s; rebuild "
 			    "with 'airca registry rebuild'", path, lineno,
 			    jerr.text);
 			goto out;
@@ -381,15 +389,21 @@ registry_open(const char *home, struct registry **regp)
 		if (r != 0 || (r = registry_add(reg, &e)) != 0) {
 			free(e.subject);
 			free(e.cn);
-			airca_errctx(r, "%s:%zu", path, lineno);
+			airca_errctx(r, "%s:%lu", path, lineno);
 			goto out;
 		}
+	}
+	if ((r = got) != 0) {
+		airca_errctx(AIRCA_ERR_STATE, "%s: rebuild with 'airca registry "
+		    "rebuild'", path);
+		r = AIRCA_ERR_STATE;
+		goto out;
 	}
  done:
 	*regp = reg;
 	reg = NULL;
  out:
-	free(buf);
+	journal_reader_close(rd);
 	registry_free(reg);
 	return r;
 }
