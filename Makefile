@@ -49,7 +49,7 @@ CFLAGS += $(BASE_CFLAGS) $(OPT)
 
 all: check-deps $(BUILD)/airca
 
-bins: $(BUILD)/airca $(UNIT_BINS)
+bins: $(BUILD)/airca $(UNIT_BINS) $(BUILD)/tests/gen-csrs
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h tui/*.h)
 	@mkdir -p $(dir $@)
@@ -70,6 +70,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libairca.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libairca.a $(LIBS)
+
+# Device requests in bulk, for the batch tests and bench (not a unit test).
+$(BUILD)/tests/gen-csrs: tests/bench/gen-csrs.c
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< -lcrypto
 
 # Install missing Debian packages (as root, or through sudo).
 deps:
@@ -111,17 +117,27 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/airca $(DESTDIR)$(PREFIX)/bin/airca
 	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles/
+	install -m 644 ceremony-scripts/*.ceremony $(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	rm -rf build
 
 # test-ceremony checks the shipped scripts against the real command table,
-# so it links the command objects (all but main.o) as well.
+# so it links the command objects (all but main.o) as well, and the TUI's
+# (the table lists 'tui').
 CMD_NOMAIN_OBJS = $(filter-out $(BUILD)/src/main.o, $(CMD_OBJS))
 $(BUILD)/tests/test-ceremony: tests/unit/test-ceremony.c tests/unit/check.h \
-		$(CMD_NOMAIN_OBJS) $(BUILD)/libairca.a
+		$(CMD_NOMAIN_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) \
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) $(TUI_OBJS) \
 		$(BUILD)/libairca.a $(LIBS) $(TUI_LIBS)
+
+# test-tui-input checks the TUI's input room alone (no curses, no core).
+$(BUILD)/tests/test-tui-input: tests/unit/test-tui-input.c tests/unit/check.h \
+		$(BUILD)/tui/tui-input.o $(BUILD)/libairca.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Itests/unit -Itui -o $@ $< $(BUILD)/tui/tui-input.o \
+		$(BUILD)/libairca.a $(LIBS)

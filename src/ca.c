@@ -211,7 +211,7 @@ ca_token_login(struct ca *ca)
 			d = json_pack("{s:s,s:s}", "interfaces", rep.summary,
 			    "policy", ca->hsm.network == NET_WARN ? "warn" :
 			    "allow");
-			r = ca_journal(ca, "airgap-warning", d, 0);
+			r = ca_journal(ca, "airgap-warning", d, JOURNAL_DEFER);
 			json_decref(d);
 			if (r != 0)
 				return r;
@@ -284,7 +284,13 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		    "host", ca->host.hostname, "kernel", ca->host.kernel,
 		    "airca", ca->host.airca_version,
 		    "binary-sha256", ca->host.binary_sha256);
-		if ((r = ca_journal(ca, "command", d, 0)) != 0)
+		/*
+		 * Deferred (as the air-gap warning): written with the
+		 * command's first real entry or its checkpoint, so that a
+		 * command killed during the token login leaves no unsigned
+		 * tail behind.
+		 */
+		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0)
 			goto out;
 	}
 	if (flags & CA_TOKEN) {
@@ -342,6 +348,18 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 	ip.ndns = ci->ndns;
 	ip.issuer = ci->issuer;
 	ip.sign_key = ci->issuer_key;
+	if (ca->pub_of != ci->issuer_key) {
+		EVP_PKEY_free(ca->pub_of);
+		EVP_PKEY_free(ca->pub);
+		ca->pub_of = ca->pub = NULL;
+		if ((r = issue_signer_pub(ci->issuer_key, &ca->pub)) != 0)
+			goto out;
+		EVP_PKEY_up_ref(ci->issuer_key);	/* so the pointer stays this key's */
+		ca->pub_of = ci->issuer_key;
+	}
+	ip.sign_pub = ca->pub;
+	ip.deferred_check = (ci->journal_flags & CA_ISSUE_DEFERRED) != 0 &&
+	    (ci->journal_flags & JOURNAL_DEFER) != 0;
 	ip.not_before = now();
 	ip.days = ci->days;
 	if ((r = token_random(ca->tok, ip.serial, sizeof(ip.serial))) != 0 ||
@@ -354,9 +372,12 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 	}
 	if (ci->extra != NULL)
 		json_object_update(ev, ci->extra);
-	if ((r = registry_store_cert(ca->home, cert,
-	    (ci->journal_flags & JOURNAL_NOSYNC) ? MEDIA_NOSYNC : 0)) != 0 ||
-	    (r = ca_journal(ca, "cert-issued", ev, ci->journal_flags)) != 0 ||
+	if ((!ip.deferred_check &&
+	    (r = registry_store_cert(ca->home, cert,
+	    (ci->journal_flags & (JOURNAL_NOSYNC | JOURNAL_DEFER)) ?
+	    MEDIA_NOSYNC : 0)) != 0) ||
+	    (r = ca_journal(ca, "cert-issued", ev,
+	    ci->journal_flags & ~CA_ISSUE_DEFERRED)) != 0 ||
 	    (r = registry_apply(ca->reg, "cert-issued", ev)) != 0)
 		goto out;
 	ca->reg_dirty = true;
@@ -416,6 +437,9 @@ ca_close(struct ca *ca, int r)
 	EVP_PKEY_free(ca->root_key);
 	EVP_PKEY_free(ca->audit_key);
 	ca->root_key = ca->audit_key = NULL;
+	EVP_PKEY_free(ca->pub_of);
+	EVP_PKEY_free(ca->pub);
+	ca->pub_of = ca->pub = NULL;
 	token_close(ca->tok);
 	ca->tok = NULL;
 	X509_free(ca->root);

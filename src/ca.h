@@ -47,6 +47,7 @@ struct ca {
 	bool	reg_dirty;
 	X509	*root, *audit;		/* certificates */
 	EVP_PKEY *root_key, *audit_key;	/* token keys (CA_TOKEN) */
+	EVP_PKEY *pub_of, *pub;		/* ca_issue's cache: pub is the public half of pub_of */
 	struct host_info host;
 	char	session[96];		/* ceremony id or a fresh session id */
 };
@@ -100,6 +101,14 @@ struct ca_issue {
 	int	journal_flags;
 };
 int	ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp);
+
+/*
+ * In journal_flags of ca_issue/ca_sign_csr, with JOURNAL_DEFER: do not run
+ * issue_check() nor store HOME/certs/SERIAL.pem; the caller does both
+ * (issue_check, registry_store_pem) before the deferred journal entry is
+ * written, i.e. before the next checkpoint, and stops if the check fails.
+ */
+#define CA_ISSUE_DEFERRED	0x100
 
 /*
  * Generate a CA key pair on the token (token_generate checks its

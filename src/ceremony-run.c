@@ -235,7 +235,8 @@ get_confirmation(struct runner *rn, const struct ceremony_step *s,
 }
 
 static void
-show_sha(struct runner *rn, const char *indent, const char *hex)
+show_sha(struct runner *rn, const char *indent, const char *what,
+    const char *hex)
 {
 	char groups[SHA256_HEX_LEN * 5 / 4 + 1];
 
@@ -243,16 +244,21 @@ show_sha(struct runner *rn, const char *indent, const char *hex)
 	/* 16 groups: two lines of 8, to read aloud */
 	show(rn, "%s%.39s", indent, groups);
 	show(rn, "%s%s", indent, groups + 40);
+	if (rn->ui->sha256 != NULL)
+		rn->ui->sha256(rn->ui->arg, what, hex);
 }
 
-/* A hash's QR code, for a phone to compare with the online machine's. */
+/*
+ * A hash's QR code, for a phone to compare with the online machine's.  A
+ * front end with a sha256 hook draws its own (the TUI, in a pane).
+ */
 static void
 show_qr(struct runner *rn, const char *indent, const char *hex)
 {
 	char **qr = NULL;
 	size_t nqr = 0, i;
 
-	if (qr_lines(hex, 0, &qr, &nqr) != 0)
+	if (rn->ui->sha256 != NULL || qr_lines(hex, 0, &qr, &nqr) != 0)
 		return;		/* the hex is shown; the QR is an aid */
 	for (i = 0; i < nqr; i++)
 		show(rn, "%s%s", indent, qr[i]);
@@ -420,7 +426,7 @@ step_fingerprint(struct runner *rn, const struct ceremony_step *s,
 		    "");
 		if (nfiles != 1)
 			show(rn, "    %zu files", nfiles);
-		show_sha(rn, "    ", hex);
+		show_sha(rn, "    ", path, hex);
 		show_qr(rn, "    ", hex);
 		json_array_append_new(files, json_pack("{s:s,s:s,s:I}", "path",
 		    path, "sha256", hex, "files", (json_int_t)nfiles));
@@ -482,7 +488,7 @@ step_inputs(struct runner *rn, char **argv, int argc, json_t *detail)
 		    "SHA-256 of its sha256sum listing)" : "");
 		if (nfiles != 1)
 			show(rn, "    %zu files", nfiles);
-		show_sha(rn, "    ", hex);
+		show_sha(rn, "    ", path, hex);
 		if (json_array_append_new(inputs, json_pack("{s:s,s:s,s:I}",
 		    "path", path, "sha256", hex, "files", (json_int_t)nfiles)))
 			return AIRCA_ERR_NOMEM;
@@ -610,7 +616,7 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		break;
 	case CEREMONY_CONFIRM_SCRIPT:
 		show(rn, "  script %s, SHA-256:", rn->c->file);
-		show_sha(rn, "    ", rn->c->sha256);
+		show_sha(rn, "    ", rn->c->file, rn->c->sha256);
 		json_object_set_new(detail, "sha256",
 		    json_string(rn->c->sha256));
 		break;

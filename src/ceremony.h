@@ -162,6 +162,12 @@ struct ceremony_ui {
 	 */
 	int	(*confirm)(void *arg, const struct ceremony_step *s,
 		    const char *role, char *name, size_t size);
+	/*
+	 * Optional (NULL: not called): a SHA-256 (hex) the runner has just
+	 * shown in word groups, and what it is of, for a front end that can
+	 * draw it as a QR code too.
+	 */
+	void	(*sha256)(void *arg, const char *what, const char *hex);
 };
 
 /*

@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_api_sign_entry,
 	&cmd_api_device_cas_entry,
 	&cmd_sign_entry,
+	&cmd_batch_sign_entry,
 	&cmd_list_entry,
 	&cmd_export_entry,
 	&cmd_renew_entry,
@@ -33,6 +34,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_ceremony_print_entry,
 	&cmd_ceremony_check_entry,
 	&cmd_ceremony_report_entry,
+	&cmd_tui_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,
 	NULL

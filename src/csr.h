@@ -20,7 +20,8 @@ enum csr_key {
 
 struct csr {
 	X509_REQ *req;			/* owned */
-	EVP_PKEY *pub;			/* borrowed from req */
+	EVP_PKEY *pub;			/* the request's key, checked; owned (pub_owned) */
+	EVP_PKEY *pub_owned;
 	enum csr_key key;
 	int	key_bits;		/* 256, 384, or the RSA modulus size */
 	unsigned char spki_sha256[SHA256_LEN];	/* SHA-256 of the SubjectPublicKeyInfo DER */

@@ -6,7 +6,8 @@
 
 #include "error.h"
 
-static char errbuf[2048];
+/* Per thread: the batch reader and writer threads judge and write on their own. */
+static _Thread_local char errbuf[2048];
 
 const char *
 airca_strerror(int code)

@@ -62,7 +62,7 @@ int airca_errctx(int code, const char *fmt, ...)
 int airca_errssl(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The current detail message, or "" if none.  Owned by the error module. */
+/* The current detail message of this thread, or "" if none.  Owned by the error module. */
 const char *airca_errmsg(void);
 void airca_errclear(void);
 

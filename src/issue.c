@@ -141,6 +141,45 @@ pubkey_of(EVP_PKEY *key, EVP_PKEY **pubp)
 	return r;
 }
 
+int
+issue_check(X509 *cert, const struct profile *prof, X509 *issuer)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	X509 *done = NULL;
+	EVP_PKEY *pub;
+	int len, r = AIRCA_ERR_INTERNAL;
+
+	if ((len = i2d_X509(cert, &der)) <= 0) {
+		r = airca_errssl(AIRCA_ERR_NOMEM, "cannot encode the %s "
+		    "certificate", prof->name);
+		goto out;
+	}
+	p = der;
+	if ((done = d2i_X509(NULL, &p, len)) == NULL || p != der + len) {
+		r = airca_errssl(AIRCA_ERR_CRYPTO, "the signed certificate does "
+		    "not parse back");
+		goto out;
+	}
+	pub = X509_get0_pubkey(issuer != NULL ? issuer : done);
+	if (pub == NULL || X509_verify(done, pub) != 1) {
+		r = airca_errssl(AIRCA_ERR_CRYPTO, "the new %s certificate does "
+		    "not verify with the issuer's public key", prof->name);
+		goto out;
+	}
+	r = issue_lint(done, prof, issuer);
+ out:
+	X509_free(done);
+	OPENSSL_free(der);
+	return r;
+}
+
+int
+issue_signer_pub(EVP_PKEY *sign_key, EVP_PKEY **pubp)
+{
+	return pubkey_of(sign_key, pubp);
+}
+
 /* subjectKeyIdentifier method 1: SHA-1 of the subjectPublicKey BIT STRING. */
 static int
 key_id(const X509 *x, unsigned char out[SHA1_LEN])
@@ -373,7 +412,11 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 		    "public key");
 		goto out;
 	}
-	if ((r = pubkey_of(ip->sign_key, &signer_pub)) != 0)
+	if (ip->sign_pub != NULL) {
+		if (EVP_PKEY_up_ref(ip->sign_pub) != 1)
+			goto nomem;
+		signer_pub = ip->sign_pub;
+	} else if ((r = pubkey_of(ip->sign_key, &signer_pub)) != 0)
 		goto out;
 	if (EVP_PKEY_eq(issuer_pub, signer_pub) != 1) {
 		ERR_clear_error();
@@ -448,18 +491,25 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 	/* what leaves this function is the DER that was checked */
 	if ((derlen = i2d_X509(x, &der)) <= 0)
 		goto nomem;
-	p = der;
-	if ((done = d2i_X509(NULL, &p, derlen)) == NULL || p != der + derlen) {
-		r = airca_errssl(AIRCA_ERR_CRYPTO, "the signed certificate does "
-		    "not parse back");
-		goto out;
-	}
 	if ((r = der_tbs(der, derlen, &signed_tbs, &signed_tbslen)) != 0)
 		goto out;
 	if (signed_tbslen != tbslen ||
 	    memcmp(signed_tbs, tbs, (size_t)tbslen) != 0) {
 		r = airca_errf(AIRCA_ERR_CRYPTO, "the signed certificate is not "
 		    "the one linted: its TBS differs");
+		goto out;
+	}
+	if (ip->deferred_check) {
+		/* the caller runs issue_check() before anything uses it */
+		*certp = x;
+		x = NULL;
+		r = 0;
+		goto out;
+	}
+	p = der;
+	if ((done = d2i_X509(NULL, &p, derlen)) == NULL || p != der + derlen) {
+		r = airca_errssl(AIRCA_ERR_CRYPTO, "the signed certificate does "
+		    "not parse back");
 		goto out;
 	}
 	if (X509_verify(done, issuer_pub) != 1) {
@@ -1065,6 +1115,20 @@ pubkey_spki_sha256(EVP_PKEY *pkey, char out[65])
 	if ((len = i2d_PUBKEY(pkey, &der)) <= 0)
 		return airca_errssl(AIRCA_ERR_CRYPTO, "cannot encode the public "
 		    "key");
+	sha256_hex(der, (size_t)len, out);
+	OPENSSL_free(der);
+	return 0;
+}
+
+int
+cert_spki_sha256(X509 *cert, char out[65])
+{
+	unsigned char *der = NULL;
+	int len;
+
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der)) <= 0)
+		return airca_errssl(AIRCA_ERR_CRYPTO, "cannot encode the "
+		    "certificate's public key");
 	sha256_hex(der, (size_t)len, out);
 	OPENSSL_free(der);
 	return 0;

@@ -2,6 +2,7 @@
 #ifndef AIRCA_ISSUE_H
 #define AIRCA_ISSUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -19,9 +20,11 @@ struct issue_params {
 	size_t	ndns;
 	X509	*issuer;		/* issuer certificate; NULL: self-signed (root) */
 	EVP_PKEY *sign_key;		/* issuer's private key (token) */
+	EVP_PKEY *sign_pub;		/* its public half from issue_signer_pub(); NULL: derived here */
 	unsigned char serial[SERIAL_LEN];	/* random bytes; issue makes them a positive 16-byte INTEGER */
 	time_t	not_before;		/* usually now() */
 	unsigned days;			/* 0: the profile's days */
+	bool	deferred_check;		/* skip the checks after signing: see issue_check() */
 };
 
 /*
@@ -37,6 +40,23 @@ struct issue_params {
  */
 int	issue_cert(const struct issue_params *ip, X509 **certp);
 
+/*
+ * The checks issue_cert() runs after signing, for a certificate made with
+ * deferred_check (batch signing runs them on its writer thread, before the
+ * certificate is journaled or written): its DER parses back whole, its
+ * signature verifies with the issuer certificate's key (self-signed: its
+ * own), and it passes the lint.  The TBS comparison stays in issue_cert().
+ */
+int	issue_check(X509 *cert, const struct profile *prof, X509 *issuer);
+
+/*
+ * The public half of a signing key (a token key), as a key of the default
+ * provider, for issue_params.sign_pub: deriving it is a good part of the
+ * cost of one certificate, so batch signing does it once.  *pubp owned by
+ * the caller.
+ */
+int	issue_signer_pub(EVP_PKEY *sign_key, EVP_PKEY **pubp);
+
 /* Lint an already-built certificate against a profile and issuer (NULL: self). */
 int	issue_lint(X509 *cert, const struct profile *prof, X509 *issuer);
 
@@ -44,8 +64,9 @@ int	issue_lint(X509 *cert, const struct profile *prof, X509 *issuer);
 void	cert_serial_hex(const X509 *cert, char *out, size_t outlen);
 void	cert_fingerprint(const X509 *cert, char out[65]);
 
-/* SHA-256 of the SubjectPublicKeyInfo DER, hex. */
+/* SHA-256 of the SubjectPublicKeyInfo DER, hex: of a key, and as a certificate holds it. */
 int	pubkey_spki_sha256(EVP_PKEY *pkey, char out[65]);
+int	cert_spki_sha256(X509 *cert, char out[65]);
 
 /* Subject as a one-line RFC 2253 string (malloc'd), and the CN (malloc'd or NULL). */
 char	*name_oneline(const X509_NAME *name);

@@ -27,6 +27,13 @@ struct journal {
 	char	last_event[32];
 	size_t	nunsigned;		/* entries since the last checkpoint/seal */
 	bool	dirty;			/* NOSYNC appends not yet synced */
+	char	*pend;			/* JOURNAL_DEFER lines, written with the next signed entry */
+	size_t	pendlen, pendcap;
+	/* the state before the first deferred line, for journal_discard_deferred() */
+	unsigned long pend_seq;
+	char	pend_head[SHA256_HEX_LEN + 1];
+	char	pend_last_event[32];
+	size_t	pend_nunsigned;
 };
 
 void
@@ -316,25 +323,91 @@ journal_format(struct journal *j, const char *event, json_t *data,
 	return r;
 }
 
+/* write() all of buf, across short writes. */
+static int
+journal_write_all(struct journal *j, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(j->fd, buf, len)) <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return airca_errf(AIRCA_ERR_JOURNAL, "%s: append failed "
+			    "(%s); the last line may be incomplete: stop and "
+			    "run 'airca journal verify'", j->path, n < 0 ?
+			    strerror(errno) : "short write");
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write the deferred lines, if any, then line (NULL: none) in one write(). */
+static int
+journal_flush(struct journal *j, const char *line, size_t len)
+{
+	size_t need;
+	char *nb;
+	int r;
+
+	if (j->pendlen == 0)
+		return line != NULL ? journal_write_all(j, line, len) : 0;
+	if (line != NULL) {
+		need = j->pendlen + len;
+		if (need > j->pendcap) {
+			if ((nb = realloc(j->pend, need)) == NULL)
+				return AIRCA_ERR_NOMEM;
+			j->pend = nb;
+			j->pendcap = need;
+		}
+		memcpy(j->pend + j->pendlen, line, len);
+		j->pendlen = need;
+	}
+	r = journal_write_all(j, j->pend, j->pendlen);
+	j->pendlen = 0;
+	return r;
+}
+
 static int
 journal_write_line(struct journal *j, const char *event, char *line, int flags)
 {
-	size_t len = strlen(line);
-	ssize_t n;
+	size_t len = strlen(line), need;
+	char *nb;
+	int r;
 
 	if (len >= JOURNAL_MAX_LINE)
 		return airca_errf(AIRCA_ERR_JOURNAL, "journal entry '%s' is "
 		    "%zu bytes, more than the %d a line may have", event, len,
 		    JOURNAL_MAX_LINE);
 	line[len] = '\n';
-	n = write(j->fd, line, len + 1);
+	if (flags & JOURNAL_DEFER) {
+		if (j->pendlen == 0) {
+			j->pend_seq = j->seq;
+			memcpy(j->pend_head, j->head, sizeof(j->pend_head));
+			memcpy(j->pend_last_event, j->last_event,
+			    sizeof(j->pend_last_event));
+			j->pend_nunsigned = j->nunsigned;
+		}
+		need = j->pendlen + len + 1;
+		if (need > j->pendcap) {
+			if ((nb = realloc(j->pend, need * 2)) == NULL) {
+				line[len] = '\0';
+				return AIRCA_ERR_NOMEM;
+			}
+			j->pend = nb;
+			j->pendcap = need * 2;
+		}
+		memcpy(j->pend + j->pendlen, line, len + 1);
+		j->pendlen = need;
+		r = 0;
+	} else
+		r = journal_flush(j, line, len + 1);
 	line[len] = '\0';
-	if (n != (ssize_t)(len + 1))
-		return airca_errf(AIRCA_ERR_JOURNAL, "%s: append failed (%s); "
-		    "the last line may be incomplete: stop and run 'airca "
-		    "journal verify'", j->path, n < 0 ? strerror(errno) :
-		    "short write");
-	if (flags & JOURNAL_NOSYNC)
+	if (r != 0)
+		return r;
+	if (flags & (JOURNAL_NOSYNC | JOURNAL_DEFER))
 		j->dirty = true;
 	else if (fdatasync(j->fd) == -1)
 		return airca_errf(AIRCA_ERR_JOURNAL, "%s: fsync failed: %s",
@@ -363,9 +436,29 @@ journal_append(struct journal *j, const char *event, json_t *data, int flags,
 	return r;
 }
 
+size_t
+journal_discard_deferred(struct journal *j)
+{
+	size_t n;
+
+	if (j->pendlen == 0)
+		return 0;
+	n = j->seq - j->pend_seq;
+	j->seq = j->pend_seq;
+	memcpy(j->head, j->pend_head, sizeof(j->head));
+	memcpy(j->last_event, j->pend_last_event, sizeof(j->last_event));
+	j->nunsigned = j->pend_nunsigned;
+	j->pendlen = 0;
+	return n;
+}
+
 int
 journal_sync(struct journal *j)
 {
+	int r;
+
+	if ((r = journal_flush(j, NULL, 0)) != 0)
+		return r;
 	if (j->dirty && fdatasync(j->fd) == -1)
 		return airca_errf(AIRCA_ERR_JOURNAL, "%s: fsync failed: %s",
 		    j->path, strerror(errno));
@@ -473,7 +566,7 @@ journal_sign(EVP_PKEY *key, X509 *cert, unsigned long seq, const char *head,
 
 static int
 journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
-    X509 *cert, json_t *extra, char *hexout)
+    X509 *cert, json_t *extra, char *hexout, int flags)
 {
 	json_t *d = NULL;
 	unsigned char der_md[SHA256_LEN];
@@ -487,7 +580,8 @@ journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
 		    "audit key and certificate", event);
 		goto out;
 	}
-	if ((r = journal_sync(j)) != 0)
+	if (!(flags & JOURNAL_NOSYNC) && j->pendlen == 0 &&
+	    (r = journal_sync(j)) != 0)
 		goto out;
 	r = AIRCA_ERR_NOMEM;
 	X509_digest(cert, EVP_sha256(), der_md, &mdlen);
@@ -510,7 +604,8 @@ journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
 		goto out;
 	if ((r = journal_sign(key, cert, j->seq, j->head, d)) != 0 ||
 	    (r = journal_format(j, event, d, &line)) != 0 ||
-	    (r = journal_write_line(j, event, line, 0)) != 0)
+	    (r = journal_write_line(j, event, line,
+	    flags & JOURNAL_NOSYNC)) != 0)
 		goto out;
 	j->nunsigned = 0;
 	if (hexout != NULL)
@@ -524,16 +619,24 @@ journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
 int
 journal_checkpoint(struct journal *j, EVP_PKEY *key, X509 *cert)
 {
+	return journal_checkpoint_flags(j, key, cert, 0);
+}
+
+int
+journal_checkpoint_flags(struct journal *j, EVP_PKEY *key, X509 *cert,
+    int flags)
+{
 	if (j->nunsigned == 0)
 		return 0;
-	return journal_signed_entry(j, "checkpoint", key, cert, NULL, NULL);
+	return journal_signed_entry(j, "checkpoint", key, cert, NULL, NULL,
+	    flags);
 }
 
 int
 journal_seal(struct journal *j, EVP_PKEY *key, X509 *cert, json_t *data,
     char hex_out[SHA256_HEX_LEN + 1])
 {
-	return journal_signed_entry(j, "seal", key, cert, data, hex_out);
+	return journal_signed_entry(j, "seal", key, cert, data, hex_out, 0);
 }
 
 size_t
@@ -569,6 +672,7 @@ journal_close(struct journal *j)
 		journal_sync(j);
 		close(j->fd);
 	}
+	free(j->pend);
 	free(j);
 }
 

@@ -46,9 +46,24 @@ int	journal_open(const char *home, const char *ceremony, const char *actor,
  * gets the seq.
  */
 #define JOURNAL_NOSYNC	0x01
+/*
+ * JOURNAL_DEFER: the entry is chained (seq, head) but held in memory and
+ * written in one write() together with the next signed entry, so that a
+ * process killed in between leaves none of them, rather than an unsigned
+ * tail.  Any later append without the flag, journal_sync() and
+ * journal_close() write what is held.  Implies JOURNAL_NOSYNC.
+ */
+#define JOURNAL_DEFER	0x02
 int	journal_append(struct journal *j, const char *event, json_t *data,
 	    int flags, unsigned long *seqp);
 int	journal_sync(struct journal *j);
+
+/*
+ * Drop the deferred entries not written yet, as if they had never been
+ * appended (seq and head go back): for a batch that stops before the work
+ * they record was finished.  Returns how many were dropped.
+ */
+size_t	journal_discard_deferred(struct journal *j);
 
 /*
  * Sign every entry since the last checkpoint: append a "checkpoint" entry
@@ -57,6 +72,9 @@ int	journal_sync(struct journal *j);
  * audit key (token), cert its certificate.
  */
 int	journal_checkpoint(struct journal *j, EVP_PKEY *key, X509 *cert);
+/* With JOURNAL_NOSYNC: no fdatasync (a later signed entry or journal_sync() does it). */
+int	journal_checkpoint_flags(struct journal *j, EVP_PKEY *key, X509 *cert,
+	    int flags);
 
 /*
  * Seal the ceremony: a signed "seal" entry.  hex_out (65 bytes) gets the

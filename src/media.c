@@ -19,7 +19,7 @@
 #include "util.h"
 
 #define SUMS_NAME	"SHA256SUMS"
-#define MEDIA_MAX_SUMS	(16 * 1024 * 1024)	/* ~150,000 lines */
+#define MEDIA_MAX_SUMS	(256 * 1024 * 1024)	/* ~2,500,000 lines, read in windows */
 #define TMP_SUFFIX_LEN	6
 #define TMP_EXTRA	(sizeof(".") - 1 + sizeof(".tmp.") - 1 + TMP_SUFFIX_LEN)
 #define TMP_TRIES	100
@@ -591,6 +591,183 @@ write_common(int dirfd, const char *name, const char *label,
 	return r;
 }
 
+/* ---- streaming writes: for files too big to build in memory first ---- */
+
+struct media_out {
+	int	dirfd;			/* borrowed */
+	int	fd;
+	int	flags;
+	char	name[NAME_MAX + 1];
+	char	tmp[NAME_MAX + 1];
+	EVP_MD_CTX *md;
+	char	buf[HASH_CHUNK];
+	size_t	buflen;
+};
+
+void
+media_out_abort(struct media_out *o)
+{
+	if (o == NULL)
+		return;
+	if (o->fd != -1) {
+		close(o->fd);
+		unlinkat(o->dirfd, o->tmp, 0);
+	}
+	EVP_MD_CTX_free(o->md);
+	free(o);
+}
+
+int
+media_out_open(int dirfd, const char *name, int flags, struct media_out **op)
+{
+	struct media_out *o = NULL;
+	struct stat st;
+	mode_t mode = (flags & MEDIA_PRIVATE) ? 0600 : 0644;
+	int r;
+
+	if ((r = check_name(name)) != 0)
+		return r;
+	if (strlen(name) + TMP_EXTRA > NAME_MAX)
+		return airca_errf(AIRCA_ERR_UNSAFE, "%s: the file name is too "
+		    "long to write safely", name);
+	if (!(flags & MEDIA_REPLACE)) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return exists_error(name);
+		if (errno != ENOENT)
+			return open_error(name, errno);
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->md = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(o->md, EVP_sha256(), NULL)) {
+		if (o != NULL)
+			EVP_MD_CTX_free(o->md);
+		free(o);
+		return airca_errf(AIRCA_ERR_NOMEM, "writing %s", name);
+	}
+	o->dirfd = dirfd;
+	o->fd = -1;
+	o->flags = flags;
+	memcpy(o->name, name, strlen(name) + 1);
+	if ((r = make_temp(dirfd, name, name, mode, o->tmp, &o->fd)) != 0) {
+		o->fd = -1;
+		media_out_abort(o);
+		return r;
+	}
+	if (fchmod(o->fd, mode) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "cannot set the mode of %s: %s",
+		    name, strerror(errno));
+		media_out_abort(o);
+		return r;
+	}
+	*op = o;
+	return 0;
+}
+
+static int
+out_flush(struct media_out *o)
+{
+	int r;
+
+	if (o->buflen == 0)
+		return 0;
+	if ((r = write_all(o->fd, o->buf, o->buflen, o->name)) != 0)
+		return r;
+	o->buflen = 0;
+	return 0;
+}
+
+int
+media_out_write(struct media_out *o, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t n;
+	int r;
+
+	if (!EVP_DigestUpdate(o->md, data, len))
+		return airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+	while (len > 0) {
+		if (o->buflen == sizeof(o->buf) && (r = out_flush(o)) != 0)
+			return r;
+		n = sizeof(o->buf) - o->buflen;
+		if (n > len)
+			n = len;
+		memcpy(o->buf + o->buflen, p, n);
+		o->buflen += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+media_out_commit(struct media_out *o, unsigned char *sha)
+{
+	unsigned char want[SHA256_LEN], got[SHA256_LEN];
+	unsigned int mdlen = SHA256_LEN;
+	bool have_final = false;
+	int r;
+
+	if ((r = out_flush(o)) != 0)
+		goto out;
+	if (!EVP_DigestFinal_ex(o->md, want, &mdlen)) {
+		r = airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+		goto out;
+	}
+	if (!(o->flags & MEDIA_NOSYNC)) {
+		if (fsync(o->fd) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "syncing %s to the media "
+			    "failed: %s; check the media", o->name,
+			    strerror(errno));
+			goto out;
+		}
+		(void)posix_fadvise(o->fd, 0, 0, POSIX_FADV_DONTNEED);
+	}
+	r = close(o->fd);
+	o->fd = -1;
+	if (r == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "writing %s failed on close: %s; "
+		    "check the media", o->name, strerror(errno));
+		unlinkat(o->dirfd, o->tmp, 0);
+		goto out;
+	}
+	if (o->flags & MEDIA_REPLACE) {
+		if (renameat(o->dirfd, o->tmp, o->dirfd, o->name) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "cannot move the new %s "
+			    "into place: %s", o->name, strerror(errno));
+			unlinkat(o->dirfd, o->tmp, 0);
+			goto out;
+		}
+	} else if ((r = rename_noreplace(o->dirfd, o->tmp, o->name,
+	    o->name)) != 0) {
+		unlinkat(o->dirfd, o->tmp, 0);
+		goto out;
+	}
+	have_final = true;
+	if (!(o->flags & MEDIA_NOSYNC) &&
+	    (r = fsync_dirfd(o->dirfd, o->name)) != 0)
+		goto out;
+	/* read back in chunks: the file may be larger than memory should hold */
+	if ((r = hash_at(o->dirfd, o->name, o->name, got)) != 0) {
+		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
+		goto out;
+	}
+	if (memcmp(want, got, sizeof(want)) != 0) {
+		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
+		    "what was written: the media may be failing; use another",
+		    o->name);
+		goto out;
+	}
+	if (sha != NULL)
+		memcpy(sha, want, SHA256_LEN);
+	have_final = false;
+	r = 0;
+ out:
+	if (have_final && !(o->flags & MEDIA_REPLACE))
+		unlinkat(o->dirfd, o->name, 0);
+	media_out_abort(o);
+	return r;
+}
+
 int
 media_write_at(int dirfd, const char *name, const void *data, size_t len,
     int flags)
@@ -796,65 +973,104 @@ media_check_sums(const char *dir)
 	char name[NAME_MAX + 1];
 	unsigned char *buf = NULL, want[SHA256_LEN], got[SHA256_LEN];
 	const unsigned char *p, *end, *eol;
-	size_t len = 0, dlen, nlen, lineno = 0;
-	int dirfd = -1, r;
+	size_t len = 0, dlen, nlen, lineno = 0, win = HASH_CHUNK + NAME_MAX + 80;
+	struct stat st;
+	ssize_t n;
+	bool eof = false;
+	int dirfd = -1, fd = -1, r;
 
 	if ((dirfd = media_opendir(dir)) < 0) {
 		r = dirfd;
 		goto out;
 	}
 	snprintf(label, sizeof(label), "%s/%s", dir, SUMS_NAME);
-	if ((r = read_common(dirfd, SUMS_NAME, label, MEDIA_MAX_SUMS, &buf,
-	    &len)) != 0)
-		goto out;
 	show(label, ssh);
-	for (p = buf, end = buf + len; p < end; p = eol + 1) {
-		lineno++;
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if ((size_t)(eol - p) < SHA256_HEX_LEN + 3 ||
-		    p[SHA256_HEX_LEN] != ' ' ||
-		    (p[SHA256_HEX_LEN + 1] != ' ' &&
-		    p[SHA256_HEX_LEN + 1] != '*')) {
-			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is not "
-			    "\"SHA256  NAME\": the file is damaged", ssh, lineno);
-			goto out;
+	/* read in windows: a batch's SHA256SUMS has 100,000 lines and more */
+	if ((r = open_regular(dirfd, SUMS_NAME, label, &fd, &st)) != 0)
+		goto out;
+	if (st.st_size < 0 || (uintmax_t)st.st_size > MEDIA_MAX_SUMS) {
+		r = airca_errf(AIRCA_ERR_UNSAFE, "%s is %jd bytes, more than "
+		    "the %d bytes airca reads", ssh, (intmax_t)st.st_size,
+		    MEDIA_MAX_SUMS);
+		goto out;
+	}
+	if ((buf = malloc(win)) == NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "reading %s", ssh);
+		goto out;
+	}
+	for (;;) {
+		if (!eof) {
+			if ((n = read(fd, buf + len, win - len)) == -1) {
+				if (errno == EINTR)
+					continue;
+				r = airca_errf(AIRCA_ERR_IO, "reading %s failed: %s; "
+				    "check the media", ssh, strerror(errno));
+				goto out;
+			}
+			if (n == 0)
+				eof = true;
+			len += (size_t)n;
 		}
-		memcpy(hex, p, SHA256_HEX_LEN);
-		hex[SHA256_HEX_LEN] = '\0';
-		if (hex_decode(hex, want, sizeof(want), &dlen) != 0 ||
-		    dlen != sizeof(want)) {
-			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu: the "
-			    "SHA-256 is not 64 hex digits: the file is damaged",
-			    ssh, lineno);
-			goto out;
+		for (p = buf, end = buf + len; p < end; p = eol + 1) {
+			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+				if (!eof)
+					break;
+				eol = end;
+			}
+			lineno++;
+			if ((size_t)(eol - p) < SHA256_HEX_LEN + 3 ||
+			    p[SHA256_HEX_LEN] != ' ' ||
+			    (p[SHA256_HEX_LEN + 1] != ' ' &&
+			    p[SHA256_HEX_LEN + 1] != '*')) {
+				r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is not "
+				    "\"SHA256  NAME\": the file is damaged", ssh, lineno);
+				goto out;
+			}
+			memcpy(hex, p, SHA256_HEX_LEN);
+			hex[SHA256_HEX_LEN] = '\0';
+			if (hex_decode(hex, want, sizeof(want), &dlen) != 0 ||
+			    dlen != sizeof(want)) {
+				r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu: the "
+				    "SHA-256 is not 64 hex digits: the file is damaged",
+				    ssh, lineno);
+				goto out;
+			}
+			nlen = (size_t)(eol - p) - SHA256_HEX_LEN - 2;
+			if (nlen > NAME_MAX ||
+			    memchr(p + SHA256_HEX_LEN + 2, '\0', nlen) != NULL) {
+				r = airca_errf(AIRCA_ERR_UNSAFE, "%s line %zu: the file "
+				    "name is too long or holds a NUL byte", ssh, lineno);
+				goto out;
+			}
+			memcpy(name, p + SHA256_HEX_LEN + 2, nlen);
+			name[nlen] = '\0';
+			if ((r = check_sums_name(name)) != 0) {
+				r = airca_errctx(r, "%s line %zu", ssh, lineno);
+				goto out;
+			}
+			snprintf(label, sizeof(label), "%s/%s", dir, name);
+			if ((r = hash_at(dirfd, name, label, got)) != 0) {
+				if (r == AIRCA_ERR_NOTFOUND)
+					r = airca_errf(AIRCA_ERR_IO, "%s is listed in "
+					    SUMS_NAME " but missing: do not use this "
+					    "media", show(label, sh));
+				goto out;
+			}
+			if (memcmp(want, got, sizeof(want)) != 0) {
+				r = airca_errf(AIRCA_ERR_IO, "%s does not match its "
+				    "SHA-256 in " SUMS_NAME ": it changed after it was "
+				    "written; do not use this media",
+				    show(label, sh));
+				goto out;
+			}
 		}
-		nlen = (size_t)(eol - p) - SHA256_HEX_LEN - 2;
-		if (nlen > NAME_MAX ||
-		    memchr(p + SHA256_HEX_LEN + 2, '\0', nlen) != NULL) {
-			r = airca_errf(AIRCA_ERR_UNSAFE, "%s line %zu: the file "
-			    "name is too long or holds a NUL byte", ssh, lineno);
-			goto out;
-		}
-		memcpy(name, p + SHA256_HEX_LEN + 2, nlen);
-		name[nlen] = '\0';
-		if ((r = check_sums_name(name)) != 0) {
-			r = airca_errctx(r, "%s line %zu", ssh, lineno);
-			goto out;
-		}
-		snprintf(label, sizeof(label), "%s/%s", dir, name);
-		if ((r = hash_at(dirfd, name, label, got)) != 0) {
-			if (r == AIRCA_ERR_NOTFOUND)
-				r = airca_errf(AIRCA_ERR_IO, "%s is listed in "
-				    SUMS_NAME " but missing: do not use this "
-				    "media", show(label, sh));
-			goto out;
-		}
-		if (memcmp(want, got, sizeof(want)) != 0) {
-			r = airca_errf(AIRCA_ERR_IO, "%s does not match its "
-			    "SHA-256 in " SUMS_NAME ": it changed after it was "
-			    "written; do not use this media",
-			    show(label, sh));
+		len = (size_t)(end - (p < end ? p : end));
+		memmove(buf, p < end ? p : end, len);
+		if (eof)
+			break;
+		if (len == win) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s line %zu is too long: the "
+			    "file is damaged", ssh, lineno + 1);
 			goto out;
 		}
 	}
@@ -864,6 +1080,8 @@ media_check_sums(const char *dir)
 	}
 	r = 0;
  out:
+	if (fd != -1)
+		close(fd);
 	if (dirfd >= 0)
 		close(dirfd);
 	free(buf);

@@ -44,6 +44,24 @@ int	media_write_at(int dirfd, const char *name, const void *data, size_t len,
 	    int flags);
 
 /*
+ * Streaming write, for a file too big to build in memory (a registry of
+ * 100,000 certificates, a batch's summary): media_out_open() makes the
+ * O_EXCL temp file next to name in dirfd (dirfd borrowed; name must not
+ * exist unless MEDIA_REPLACE), media_out_write() appends, media_out_commit()
+ * does what media_write() does after writing: fsync unless MEDIA_NOSYNC,
+ * rename (without replacing unless MEDIA_REPLACE), fsync the directory,
+ * read back in chunks and compare SHA-256 (*sha gets it; may be NULL).
+ * commit and abort free o; on any failure nothing is left under the temp
+ * name (nor under name, unless it was being replaced).
+ */
+struct media_out;
+int	media_out_open(int dirfd, const char *name, int flags,
+	    struct media_out **op);
+int	media_out_write(struct media_out *o, const void *data, size_t len);
+int	media_out_commit(struct media_out *o, unsigned char *sha);
+void	media_out_abort(struct media_out *o);
+
+/*
  * Create the output directory if missing (mode 0755); an existing one must
  * be a real directory, not a symlink.  Returns 0.
  */

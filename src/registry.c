@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/pem.h>
 
 #include "error.h"
 #include "issue.h"
+#include "journal.h"
 #include "media.h"
 #include "registry.h"
 
@@ -22,6 +24,13 @@ enum map_kind { MAP_SERIAL, MAP_CN, MAP_SPKI, MAP_LABEL, MAP_NKINDS };
 struct map {
 	size_t	*slots;
 	size_t	cap;			/* power of two */
+	size_t	used;			/* keys in it (the label map stays small) */
+};
+
+/* Interned strings: open addressing of owned copies. */
+struct pool {
+	char	**s;
+	size_t	n, cap;			/* cap a power of two, or 0 */
 };
 
 struct registry {
@@ -29,6 +38,7 @@ struct registry {
 	struct reg_entry *e;
 	size_t	n, cap;
 	struct map maps[MAP_NKINDS];
+	struct pool pool;
 };
 
 static uint64_t
@@ -108,7 +118,7 @@ map_put(struct registry *reg, enum map_kind k, size_t idx)
 
 	if (!entry_key(&reg->e[idx], k, &a, &b))
 		return 0;
-	if (m->cap == 0 || reg->n * 2 > m->cap) {
+	if (m->cap == 0 || (m->used + 1) * 2 > m->cap) {
 		old = m->slots;
 		oldcap = m->cap;
 		m->cap = oldcap == 0 ? 1024 : oldcap * 2;
@@ -134,6 +144,8 @@ map_put(struct registry *reg, enum map_kind k, size_t idx)
 		    key_eq(a, b, ea, eb))
 			break;
 	}
+	if (m->slots[i] == 0)
+		m->used++;
 	m->slots[i] = idx + 1;
 	return 0;
 }
@@ -174,6 +186,44 @@ jstr(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* s interned in reg's pool (s shorter than max), or NULL: too long or no memory. */
+static const char *
+intern(struct registry *reg, const char *s, size_t max)
+{
+	struct pool *p = &reg->pool;
+	char **ns;
+	size_t i, j, ncap;
+
+	if (strlen(s) >= max)
+		return NULL;
+	if (s[0] == '\0')
+		return "";
+	if (p->cap == 0 || p->n * 2 >= p->cap) {
+		ncap = p->cap == 0 ? 64 : p->cap * 2;
+		if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
+			return NULL;
+		for (j = 0; j < p->cap; j++) {
+			if (p->s[j] == NULL)
+				continue;
+			for (i = hash_str2(p->s[j], NULL) & (ncap - 1);
+			    ns[i] != NULL; i = (i + 1) & (ncap - 1))
+				;
+			ns[i] = p->s[j];
+		}
+		free(p->s);
+		p->s = ns;
+		p->cap = ncap;
+	}
+	for (i = hash_str2(s, NULL) & (p->cap - 1); p->s[i] != NULL;
+	    i = (i + 1) & (p->cap - 1))
+		if (strcmp(p->s[i], s) == 0)
+			return p->s[i];
+	if ((p->s[i] = xstrdup(s)) == NULL)
+		return NULL;
+	p->n++;
+	return p->s[i];
+}
+
 static bool
 copy_field(char *dst, size_t size, const char *src)
 {
@@ -184,14 +234,16 @@ copy_field(char *dst, size_t size, const char *src)
 }
 
 static int
-entry_from_json(json_t *d, struct reg_entry *e)
+entry_from_json(struct registry *reg, json_t *d, struct reg_entry *e)
 {
 	const char *s;
 	json_t *v;
 
 	memset(e, 0, sizeof(*e));
+	e->profile = e->issuer = e->label = e->superseded_by = "";
 	if (!copy_field(e->serial, sizeof(e->serial), jstr(d, "serial")) ||
-	    !copy_field(e->profile, sizeof(e->profile), jstr(d, "profile")) ||
+	    (s = jstr(d, "profile")) == NULL ||
+	    (e->profile = intern(reg, s, 16)) == NULL ||
 	    !copy_field(e->fingerprint, sizeof(e->fingerprint),
 	    jstr(d, "fingerprint")) ||
 	    !copy_field(e->spki, sizeof(e->spki), jstr(d, "spki")) ||
@@ -201,10 +253,10 @@ entry_from_json(json_t *d, struct reg_entry *e)
 		return airca_errf(AIRCA_ERR_INPUT, "certificate record lacks "
 		    "serial, profile, fingerprint, spki, subject or validity");
 	if ((s = jstr(d, "issuer")) != NULL &&
-	    !copy_field(e->issuer, sizeof(e->issuer), s))
+	    (e->issuer = intern(reg, s, SERIAL_HEX_MAX)) == NULL)
 		return airca_errf(AIRCA_ERR_INPUT, "bad issuer serial");
 	if ((s = jstr(d, "label")) != NULL &&
-	    !copy_field(e->label, sizeof(e->label), s))
+	    (e->label = intern(reg, s, 65)) == NULL)
 		return airca_errf(AIRCA_ERR_INPUT, "bad label");
 	e->not_before = (time_t)json_integer_value(json_object_get(d, "not-before"));
 	e->not_after = (time_t)json_integer_value(json_object_get(d, "not-after"));
@@ -214,8 +266,9 @@ entry_from_json(json_t *d, struct reg_entry *e)
 		e->reason = (int)json_integer_value(v);
 	if (json_is_integer(v = json_object_get(d, "status-time")))
 		e->status_time = (time_t)json_integer_value(v);
-	if ((s = jstr(d, "superseded-by")) != NULL)
-		copy_field(e->superseded_by, sizeof(e->superseded_by), s);
+	if ((s = jstr(d, "superseded-by")) != NULL &&
+	    (e->superseded_by = intern(reg, s, SERIAL_HEX_MAX)) == NULL)
+		e->superseded_by = "";
 	if (json_is_integer(v = json_object_get(d, "crl-number")) &&
 	    json_integer_value(v) > 0)
 		e->crl_number = (unsigned long long)json_integer_value(v);
@@ -286,25 +339,30 @@ registry_add(struct registry *reg, struct reg_entry *e)
 	return 0;
 }
 
+/*
+ * Line by line (the journal's bounded line reader): a registry of 100,000
+ * certificates is ~45 MB of text that need not be in memory at once.
+ */
 int
 registry_open(const char *home, struct registry **regp)
 {
 	struct registry *reg;
+	struct journal_reader *rd = NULL;
 	struct reg_entry e;
-	char path[PATH_MAX];
-	unsigned char *buf = NULL;
-	char *line, *next;
-	size_t len, lineno = 0;
+	char path[PATH_MAX], *line;
+	size_t len;
+	unsigned long lineno;
+	bool complete;
 	json_t *o;
 	json_error_t jerr;
-	int r;
+	int r, got;
 
 	if ((reg = calloc(1, sizeof(*reg))) == NULL)
 		return AIRCA_ERR_NOMEM;
 	snprintf(reg->home, sizeof(reg->home), "%s", home);
 	if ((r = path_join(path, sizeof(path), home, REGISTRY_FILE)) != 0)
 		goto out;
-	r = media_read(path, (size_t)1 << 30, &buf, &len);
+	r = journal_reader_open(path, &rd);
 	if (r == AIRCA_ERR_NOTFOUND) {
 		airca_errclear();
 		r = 0;
@@ -312,35 +370,40 @@ registry_open(const char *home, struct registry **regp)
 	}
 	if (r != 0)
 		goto out;
-	for (line = (char *)buf; line < (char *)buf + len; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) == NULL) {
-			r = airca_errf(AIRCA_ERR_STATE, "%s:%zu: incomplete "
+	while ((got = journal_reader_next(rd, &line, &len, &complete)) == 1) {
+		lineno = journal_reader_lineno(rd);
+		if (!complete) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu: incomplete "
 			    "line; rebuild with 'airca registry rebuild'",
 			    path, lineno);
 			goto out;
 		}
-		*next++ = '\0';
-		if ((o = json_loads(line, 0, &jerr)) == NULL) {
-			r = airca_errf(AIRCA_ERR_STATE, "%s:%zu: %s; rebuild "
+		if ((o = json_loadb(line, len, 0, &jerr)) == NULL) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu: %s; rebuild "
 			    "with 'airca registry rebuild'", path, lineno,
 			    jerr.text);
 			goto out;
 		}
-		r = entry_from_json(o, &e);
+		r = entry_from_json(reg, o, &e);
 		json_decref(o);
 		if (r != 0 || (r = registry_add(reg, &e)) != 0) {
 			free(e.subject);
 			free(e.cn);
-			airca_errctx(r, "%s:%zu", path, lineno);
+			airca_errctx(r, "%s:%lu", path, lineno);
 			goto out;
 		}
+	}
+	if ((r = got) != 0) {
+		airca_errctx(AIRCA_ERR_STATE, "%s: rebuild with 'airca registry "
+		    "rebuild'", path);
+		r = AIRCA_ERR_STATE;
+		goto out;
 	}
  done:
 	*regp = reg;
 	reg = NULL;
  out:
-	free(buf);
+	journal_reader_close(rd);
 	registry_free(reg);
 	return r;
 }
@@ -375,6 +438,9 @@ registry_free(struct registry *reg)
 	}
 	for (k = 0; k < MAP_NKINDS; k++)
 		free(reg->maps[k].slots);
+	for (i = 0; i < reg->pool.cap; i++)
+		free(reg->pool.s[i]);
+	free(reg->pool.s);
 	free(reg->e);
 	free(reg);
 }
@@ -388,7 +454,7 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 	int r;
 
 	if (strcmp(event, "cert-issued") == 0) {
-		if ((r = entry_from_json(data, &e)) != 0)
+		if ((r = entry_from_json(reg, data, &e)) != 0)
 			return r;
 		if ((r = registry_add(reg, &e)) != 0) {
 			free(e.subject);
@@ -409,9 +475,9 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 		    "reason"));
 		cur->status_time = (time_t)json_integer_value(
 		    json_object_get(data, "status-time"));
-		if ((s = jstr(data, "superseded-by")) != NULL)
-			copy_field(cur->superseded_by,
-			    sizeof(cur->superseded_by), s);
+		if ((s = jstr(data, "superseded-by")) != NULL &&
+		    (s = intern(reg, s, SERIAL_HEX_MAX)) != NULL)
+			cur->superseded_by = s;
 		return 0;
 	}
 	if (strcmp(event, "crl-issued") == 0) {
@@ -433,45 +499,44 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 	return 0;
 }
 
+/* Streamed: a registry of 100,000 certificates is never built in memory as text. */
 int
 registry_save(struct registry *reg)
 {
-	char path[PATH_MAX], *line;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, l, i;
-	json_t *o;
-	int r = AIRCA_ERR_NOMEM;
+	struct media_out *o = NULL;
+	char *line = NULL;
+	size_t i;
+	json_t *ent;
+	int dirfd, r;
 
-	if ((r = path_join(path, sizeof(path), reg->home, REGISTRY_FILE)) != 0)
+	if ((dirfd = media_opendir(reg->home)) < 0)
+		return dirfd;
+	if ((r = media_out_open(dirfd, REGISTRY_FILE, MEDIA_REPLACE, &o)) != 0)
 		goto out;
-	r = AIRCA_ERR_NOMEM;
 	for (i = 0; i < reg->n; i++) {
-		if ((o = entry_to_json(&reg->e[i])) == NULL)
+		if ((ent = entry_to_json(&reg->e[i])) == NULL) {
+			r = AIRCA_ERR_NOMEM;
 			goto out;
-		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-		    JSON_ENSURE_ASCII);
-		json_decref(o);
-		if (line == NULL)
-			goto out;
-		l = strlen(line);
-		if (len + l + 2 > cap) {
-			char *nb;
-
-			cap = (len + l + 2) * 2;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				free(line);
-				goto out;
-			}
-			buf = nb;
 		}
-		memcpy(buf + len, line, l);
-		buf[len + l] = '\n';
-		len += l + 1;
+		line = json_dumps(ent, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		    JSON_ENSURE_ASCII);
+		json_decref(ent);
+		if (line == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = media_out_write(o, line, strlen(line))) != 0 ||
+		    (r = media_out_write(o, "\n", 1)) != 0)
+			goto out;
 		free(line);
+		line = NULL;
 	}
-	r = media_write(path, buf != NULL ? buf : "", len, MEDIA_REPLACE);
+	r = media_out_commit(o, NULL);
+	o = NULL;
  out:
-	free(buf);
+	free(line);
+	media_out_abort(o);
+	close(dirfd);
 	return r;
 }
 
@@ -523,23 +588,33 @@ registry_by_label(const struct registry *reg, const char *label)
 int
 registry_store_cert(const char *home, X509 *cert, int media_flags)
 {
-	char dir[PATH_MAX], path[PATH_MAX], serial[SERIAL_HEX_MAX + 4];
-	char *pem = NULL;
+	char serial[SERIAL_HEX_MAX], *pem = NULL;
 	size_t len;
 	int r;
 
 	cert_serial_hex(cert, serial, sizeof(serial));
-	if ((r = path_join(dir, sizeof(dir), home, "certs")) != 0 ||
-	    (r = media_mkdir(dir)) != 0)
-		return r;
-	strcat(serial, ".pem");
-	if ((r = path_join(path, sizeof(path), dir, serial)) != 0)
-		return r;
 	if ((r = cert_pem(cert, &pem, &len)) != 0)
 		return r;
-	r = media_write(path, pem, len, media_flags);
+	r = registry_store_pem(home, serial, pem, len, media_flags);
 	free(pem);
 	return r;
+}
+
+int
+registry_store_pem(const char *home, const char *serial, const char *pem,
+    size_t len, int media_flags)
+{
+	char dir[PATH_MAX], path[PATH_MAX], name[SERIAL_HEX_MAX + 4];
+	int r;
+
+	if (!name_safe(serial, SERIAL_HEX_MAX - 1))
+		return airca_errf(AIRCA_ERR_INTERNAL, "bad serial");
+	snprintf(name, sizeof(name), "%s.pem", serial);
+	if ((r = path_join(dir, sizeof(dir), home, "certs")) != 0 ||
+	    (r = media_mkdir(dir)) != 0 ||
+	    (r = path_join(path, sizeof(path), dir, name)) != 0)
+		return r;
+	return media_write(path, pem, len, media_flags);
 }
 
 int
@@ -595,7 +670,7 @@ registry_cert_event(X509 *cert, const char *profile, X509 *issuer,
 
 	cert_serial_hex(cert, serial, sizeof(serial));
 	cert_fingerprint(cert, fp);
-	if (pubkey_spki_sha256(X509_get0_pubkey(cert), spki) != 0 ||
+	if (cert_spki_sha256(cert, spki) != 0 ||
 	    (subject = name_oneline(X509_get_subject_name(cert))) == NULL ||
 	    (o = json_object()) == NULL)
 		goto out;

@@ -34,7 +34,7 @@ for src in src/*.c; do
 done
 
 # An archive, so a harness links only the objects it needs (cmd.c names
-# every command entry, which live in the CLI's cmd-*.c files).
+# every command entry, which live in the CLI's cmd-*.c files and tui/).
 rm -f "$OUT/libcore.a"
 ar rcs "$OUT/libcore.a" "${objs[@]}"
 

@@ -11,6 +11,16 @@ grep -q "device CA 'dca-demo'" "$T/demo.out" || fail "device CA not made"
 [ -f "$d/usb/upload/upload.json" ] || fail "no upload.json"
 (cd "$d/usb/upload" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS"
 openssl verify -CAfile "$d/home/root.pem" "$d/usb/upload/tls.pem" >/dev/null || fail "tls chain"
+# the batch step: 19 device certificates, the bad request rejected (exit 3 does not stop the demo)
+B=$d/usb/device-certs
+[ "$(ls "$B"/*.pem | wc -l)" -eq 19 ] || fail "batch: want 19 device certificates"
+grep -q "^dev-07.csr: OU is 'other-factory'" "$B/rejected.txt" || fail "batch: dev-07 not rejected for its OU"
+(cd "$B" && sha256sum -c --quiet SHA256SUMS) || fail "batch SHA256SUMS"
+for f in "$B"/*.pem; do
+	openssl verify -CAfile "$d/home/root.pem" -untrusted "$f" "$f" >/dev/null || fail "$f: chain"
+done
+grep -q '"event":"batch-end"' "$d/home/journal.jsonl" || fail "batch not journaled"
+grep -q "Everything issued" "$T/demo.out" || fail "demo stopped after the batch"
 # the demo's random PIN is never recorded: no "pin" field in journal, state or registry
 pin_leak=$(grep -il '"[a-z-]*pin[a-z-]*"' "$d/home/journal.jsonl" "$d/home/airca.json" "$d/home/registry.jsonl" || true)
 [ -z "$pin_leak" ] || fail "a PIN field in $pin_leak"

@@ -877,6 +877,62 @@ test_helpers(void)
 	EVP_PKEY_free(k);
 }
 
+/*
+ * deferred_check: issue_cert() returns the signed certificate unchecked,
+ * issue_check() passes a good one and refuses a changed signature, a
+ * wrong issuer, and one the lint refuses.
+ */
+static void
+test_deferred_check(void)
+{
+	struct issue_params ip;
+	EVP_PKEY *rk = keygen("P-256"), *dk = keygen("P-256"),
+	    *leaf = keygen("P-256");
+	X509 *root, *dca, *x = NULL, *bad;
+	X509_NAME *subj = NULL, *req = mkname("0b6e2c1a-3f4d-4e5f-8a9b-0c1d2e3f4a5b", "acme");
+	ASN1_BIT_STRING *sig;
+	const ASN1_BIT_STRING *csig;
+	const X509_ALGOR *alg;
+
+	root = issue("root", NULL, NULL, rk, NULL, rk, NULL, 0, 0, t0, 1);
+	dca = issue("device-ca", "fio-u1", NULL, dk, root, rk, NULL, 0, 0, t0, 2);
+	CHECK(root != NULL && dca != NULL);
+	CHECK(policy_subject(prof("device"), req, X509_get_subject_name(dca),
+	    &subj) == 0);
+	memset(&ip, 0, sizeof(ip));
+	ip.prof = prof("device");
+	ip.subject = subj;
+	ip.pubkey = leaf;
+	ip.issuer = dca;
+	ip.sign_key = dk;
+	ip.not_before = t0;
+	ip.deferred_check = true;
+	memset(ip.serial, 7, sizeof(ip.serial));
+	CHECK(issue_cert(&ip, &x) == 0);
+	CHECK(issue_check(x, prof("device"), dca) == 0);
+	/* the wrong issuer: the signature does not verify */
+	CHECK_ERR(issue_check(x, prof("device"), root), AIRCA_ERR_CRYPTO,
+	    "does not verify");
+	/* the lint of another profile refuses it */
+	CHECK_ERR(issue_check(x, prof("tls"), dca), AIRCA_ERR_LINT, "lint");
+	/* a flipped signature bit */
+	CHECK((bad = X509_dup(x)) != NULL);
+	X509_get0_signature(&csig, &alg, bad);
+	sig = (ASN1_BIT_STRING *)csig;
+	sig->data[sig->length / 2] ^= 0x01;
+	CHECK_ERR(issue_check(bad, prof("device"), dca), AIRCA_ERR_CRYPTO,
+	    "does not verify");
+	X509_free(bad);
+	X509_free(x);
+	X509_free(root);
+	X509_free(dca);
+	X509_NAME_free(subj);
+	X509_NAME_free(req);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(dk);
+	EVP_PKEY_free(leaf);
+}
+
 int
 main(void)
 {
@@ -893,6 +949,7 @@ main(void)
 	test_lint();
 	test_csr();
 	test_helpers();
+	test_deferred_check();
 	policy_free(&pol);
 	CHECK_DONE();
 }

@@ -459,6 +459,63 @@ test_repair(void)
 	keys_free(&k);
 }
 
+/*
+ * JOURNAL_DEFER: deferred entries reach the file only with the next
+ * signed entry, in one piece; a process that dies before leaves a journal
+ * that verifies; journal_discard_deferred() takes them back.
+ */
+static void
+test_defer(void)
+{
+	struct keys k;
+	struct journal *j = NULL;
+	struct journal_report rep;
+	struct stat st0, st1;
+	char home[200], path[256], head[SHA256_HEX_LEN + 1];
+	unsigned long seq;
+
+	json_t *d;
+	int i;
+
+	CHECK(keys_make(&k, "ec-p256"));
+	snprintf(home, sizeof(home), "%s/defer", tmpdir);
+	mkdir(home, 0700);
+	snprintf(path, sizeof(path), "%s/journal.jsonl", home);
+	d = json_pack("{s:s}", "factory", "ACME");
+	CHECK(journal_create(home, "cer-1", "alice", d, &j) == 0);
+	json_decref(d);
+	CHECK(journal_checkpoint(j, k.audit_key, k.audit) == 0);
+	CHECK(stat(path, &st0) == 0);
+	snprintf(head, sizeof(head), "%s", journal_head(j));
+	for (i = 0; i < 5; i++) {
+		d = cert_event(i);
+		CHECK(journal_append(j, "cert-issued", d, JOURNAL_DEFER |
+		    JOURNAL_NOSYNC, NULL) == 0);
+		json_decref(d);
+	}
+	/* nothing written yet: the file verifies as it is */
+	CHECK(stat(path, &st1) == 0 && st1.st_size == st0.st_size);
+	CHECK(journal_verify(path, k.root, k.audit, NULL, &rep) == 0);
+	CHECK(journal_unsigned(j) == 5 && journal_seq(j) == 7);
+	/* taken back: seq and head as before */
+	seq = journal_seq(j);
+	CHECK(journal_discard_deferred(j) == 5);
+	CHECK(journal_seq(j) == seq - 5 && journal_unsigned(j) == 0);
+	CHECK(strcmp(journal_head(j), head) == 0);
+	for (i = 5; i < 8; i++) {
+		d = cert_event(i);
+		CHECK(journal_append(j, "cert-issued", d, JOURNAL_DEFER, NULL) ==
+		    0);
+		json_decref(d);
+	}
+	CHECK(journal_checkpoint_flags(j, k.audit_key, k.audit,
+	    JOURNAL_NOSYNC) == 0);
+	CHECK(journal_verify(path, k.root, k.audit, NULL, &rep) == 0);
+	CHECK(rep.entries == 6 && rep.checkpoints == 2);
+	journal_close(j);
+	keys_free(&k);
+}
+
 static void
 test_reader(void)
 {
@@ -527,6 +584,7 @@ main(int argc, char **argv)
 	test_key_type("ec-p384");
 	test_key_type("rsa-2048");
 	test_repair();
+	test_defer();
 	test_reader();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

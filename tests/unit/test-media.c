@@ -376,6 +376,84 @@ rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(p);
 }
 
+/* Streamed writes: big files, no overwrite, replace, abort leaves nothing. */
+static void
+test_stream(void)
+{
+	struct media_out *o = NULL;
+	unsigned char sha[SHA256_LEN], want[SHA256_LEN], *back = NULL;
+	char *big;
+	size_t len, n = 300000, i;
+	DIR *d;
+	struct dirent *de;
+	int dfd, ntmp = 0;
+
+	CHECK(media_mkdir(path("st")) == 0);
+	CHECK((dfd = media_opendir(path("st"))) >= 0);
+	CHECK((big = malloc(n)) != NULL);
+	for (i = 0; i < n; i++)
+		big[i] = (char)('a' + i % 23);
+	sha256(big, n, want);
+	CHECK(media_out_open(dfd, "big.txt", 0, &o) == 0);
+	for (i = 0; i < n; i += 7000)	/* uneven pieces across the buffer */
+		CHECK(media_out_write(o, big + i, n - i < 7000 ? n - i : 7000) == 0);
+	CHECK(!media_exists(path("st/big.txt")));	/* nothing before commit */
+	CHECK(media_out_commit(o, sha) == 0);
+	CHECK(memcmp(sha, want, SHA256_LEN) == 0);
+	CHECK(media_read(path("st/big.txt"), n, &back, &len) == 0 && len == n &&
+	    memcmp(back, big, n) == 0);
+	free(back);
+	CHECK_ERR(media_out_open(dfd, "big.txt", 0, &o), AIRCA_ERR_EXISTS,
+	    "exists");
+	CHECK(media_out_open(dfd, "big.txt", MEDIA_REPLACE | MEDIA_NOSYNC,
+	    &o) == 0);
+	CHECK(media_out_write(o, "new\n", 4) == 0);
+	CHECK(media_out_commit(o, NULL) == 0);
+	CHECK(media_read(path("st/big.txt"), n, &back, &len) == 0 && len == 4);
+	free(back);
+	CHECK(media_out_open(dfd, "gone.txt", 0, &o) == 0);
+	CHECK(media_out_write(o, "x", 1) == 0);
+	media_out_abort(o);
+	CHECK(!media_exists(path("st/gone.txt")));
+	CHECK_ERR(media_out_open(dfd, "../x", 0, &o), AIRCA_ERR_UNSAFE, "");
+	CHECK((d = opendir(path("st"))) != NULL);
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, ".tmp.") != NULL)
+			ntmp++;
+	closedir(d);
+	CHECK(ntmp == 0);
+	close(dfd);
+	free(big);
+
+	/* a SHA256SUMS longer than the window media_check_sums() reads in */
+	{
+		static char names[1500][32];
+		const char *np[1500];
+		char buf[64];
+		FILE *f;
+
+		CHECK(media_mkdir(path("many")) == 0);
+		CHECK((dfd = media_opendir(path("many"))) >= 0);
+		for (i = 0; i < 1500; i++) {
+			snprintf(names[i], sizeof(names[i]),
+			    "file-with-a-longish-name-%04zu", i);
+			snprintf(buf, sizeof(buf), "content %zu\n", i);
+			CHECK(media_write_at(dfd, names[i], buf, strlen(buf),
+			    MEDIA_NOSYNC) == 0);
+			np[i] = names[i];
+		}
+		close(dfd);
+		CHECK(media_write_sums(path("many"), np, 1500) == 0);
+		CHECK(media_check_sums(path("many")) == 0);
+		CHECK((f = fopen(path("many/file-with-a-longish-name-1499"),
+		    "a")) != NULL);
+		fputs("x", f);
+		fclose(f);
+		CHECK_ERR(media_check_sums(path("many")), AIRCA_ERR_IO,
+		    "file-with-a-longish-name-1499 does not match");
+	}
+}
+
 int
 main(void)
 {
@@ -389,6 +467,7 @@ main(void)
 	test_write();
 	test_dirs();
 	test_sums();
+	test_stream();
 	nftw(top, rm, 16, FTW_DEPTH | FTW_PHYS);
 	CHECK_DONE();
 }

@@ -1,0 +1,1385 @@
+/* batch.c: judging and signing a directory of device requests, with reading and writing overlapped with token signing. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "batch.h"
+#include "ca.h"
+#include "csr.h"
+#include "error.h"
+#include "issue.h"
+#include "journal.h"
+#include "media.h"
+#include "policy.h"
+#include "registry.h"
+#include "token.h"
+#include "util.h"
+
+#define BATCH_NAME_MAX	200	/* longest input file name taken (bytes) */
+#define BATCH_GROUP	128	/* journal entries per signed checkpoint while signing */
+#define BATCH_QUEUE	64	/* requests read ahead, certificates waiting to be written */
+#define KEYLEN		16	/* bytes of SHA-256 kept per CN or key in the duplicate sets */
+
+/* ---- a compact set: 16 bytes of a SHA-256 -> the item that had it ---- */
+
+struct dupset {
+	unsigned char (*key)[KEYLEN];
+	uint32_t *idx;			/* item index + 1; 0: empty */
+	size_t	cap;			/* 1.5 times the items: never more than 2/3 full */
+};
+
+static int
+dupset_init(struct dupset *s, size_t n)
+{
+	size_t cap = n + n / 2 + 64;
+
+	s->cap = cap;
+	s->key = calloc(cap, KEYLEN);
+	s->idx = calloc(cap, sizeof(*s->idx));
+	return s->key != NULL && s->idx != NULL ? 0 : AIRCA_ERR_NOMEM;
+}
+
+static void
+dupset_free(struct dupset *s)
+{
+	free(s->key);
+	free(s->idx);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+dupset_clear(struct dupset *s)
+{
+	memset(s->idx, 0, s->cap * sizeof(*s->idx));
+}
+
+/* The index of the item that put key in (and true), or insert idx (false). */
+static bool
+dupset_put(struct dupset *s, const unsigned char *key, size_t idx,
+    size_t *firstp)
+{
+	uint64_t h;
+	size_t i;
+
+	memcpy(&h, key, sizeof(h));
+	for (i = h % s->cap; s->idx[i] != 0; i = (i + 1) % s->cap) {
+		if (memcmp(s->key[i], key, KEYLEN) == 0) {
+			*firstp = s->idx[i] - 1;
+			return true;
+		}
+	}
+	memcpy(s->key[i], key, KEYLEN);
+	s->idx[i] = (uint32_t)idx + 1;
+	return false;
+}
+
+/* ---- a growing text buffer ---- */
+
+struct sbuf {
+	char	*p;
+	size_t	len, cap;
+	bool	oom;
+};
+
+static void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	size_t ncap;
+	char *np;
+
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		ncap = b->cap == 0 ? 4096 : b->cap;
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		if ((np = realloc(b->p, ncap)) == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* s as a JSON string (quotes included); s is already printable. */
+static void
+sb_json(struct sbuf *b, const char *s)
+{
+	char esc[8];
+
+	sb_add(b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = *s;
+			sb_add(b, esc, 2);
+		} else if ((unsigned char)*s < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s);
+			sb_add(b, esc, 6);
+		} else
+			sb_add(b, s, 1);
+	}
+	sb_add(b, "\"", 1);
+}
+
+/* ---- the batch ---- */
+
+struct batch {
+	struct ca *ca;
+	const struct profile *prof;
+	char	calabel[65];
+	char	caserial[SERIAL_HEX_MAX];
+	X509	*cacert;
+	X509_NAME *casubj;		/* a copy for the reader thread */
+	char	indir[PATH_MAX];
+	int	dirfd;
+	char	*names;			/* NUL-separated entry names */
+	size_t	*off;			/* offset of each name in names, sorted */
+	size_t	n;
+	struct dupset cns, keys;
+};
+
+const char *
+batch_verdict_name(enum batch_verdict v)
+{
+	switch (v) {
+	case BATCH_ACCEPT:	return "accept";
+	case BATCH_SKIP:	return "skip";
+	case BATCH_REJECT:	return "reject";
+	}
+	return "unknown";
+}
+
+size_t
+batch_total(const struct batch *b)
+{
+	return b->n;
+}
+
+static const char *
+batch_name(const struct batch *b, size_t i)
+{
+	return b->names + b->off[i];
+}
+
+static int
+cmp_off(const void *a, const void *b, void *arg)
+{
+	const char *names = arg;
+
+	return strcmp(names + *(const size_t *)a, names + *(const size_t *)b);
+}
+
+/*
+ * A file name for display: printable UTF-8 kept, anything else (control
+ * bytes, invalid UTF-8, backslash) as \xNN; cut with "..." when long.
+ * Returns true when the name needed no escaping.
+ */
+static bool
+escape_name(const char *s, char *out, size_t outlen)
+{
+	size_t i, o = 0, n = strlen(s), k;
+	unsigned char c;
+	bool clean = true;
+
+	for (i = 0; i < n; ) {
+		c = (unsigned char)s[i];
+		k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ?
+		    3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (o + 8 >= outlen) {
+			if (outlen >= 4)
+				memcpy(out + (o < outlen - 4 ? o : outlen - 4),
+				    "...", 4);
+			return false;
+		}
+		if (k == 0 || i + k > n || c == '\\' ||
+		    !text_printable(s + i, k)) {
+			snprintf(out + o, outlen - o, "\\x%02x", c);
+			o += 4;
+			i++;
+			clean = false;
+			continue;
+		}
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return clean;
+}
+
+/* The same for a reason (from a parser or the policy: may quote the request). */
+static void
+escape_text(const char *s, char *out, size_t outlen)
+{
+	escape_name(s, out, outlen);
+}
+
+int
+batch_open(struct ca *ca, const char *calabel, const char *indir,
+    struct batch **bp)
+{
+	struct batch *b = NULL;
+	const struct reg_entry *e;
+	DIR *d = NULL;
+	struct dirent *de;
+	size_t len = 0, cap = 0, n = 0, ocap = 0, l;
+	char *nn;
+	size_t *no;
+	int fd = -1, r;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return AIRCA_ERR_NOMEM;
+	b->ca = ca;
+	b->dirfd = -1;
+	if (strlen(calabel) >= sizeof(b->calabel)) {
+		r = airca_errf(AIRCA_ERR_USAGE, "--ca: a label is at most %zu "
+		    "bytes", sizeof(b->calabel) - 1);
+		goto out;
+	}
+	snprintf(b->calabel, sizeof(b->calabel), "%s", calabel);
+	if ((b->prof = policy_profile(&ca->pol, "device")) == NULL) {
+		r = airca_errf(AIRCA_ERR_STATE, "the policy has no device "
+		    "profile");
+		goto out;
+	}
+	if ((r = ca_find_ca(ca, calabel, &e, &b->cacert)) != 0)
+		goto out;
+	if (strcmp(e->profile, "device-ca") != 0) {
+		r = airca_errf(AIRCA_ERR_USAGE, "--ca %s is the root: device "
+		    "certificates are signed by a local device CA (airca "
+		    "device-ca create)", calabel);
+		goto out;
+	}
+	if (e->status != CERT_VALID) {
+		r = airca_errf(AIRCA_ERR_STATE, "device CA '%s' (serial %s) is "
+		    "%s: it signs nothing", calabel, e->serial,
+		    cert_status_name(e->status));
+		goto out;
+	}
+	snprintf(b->caserial, sizeof(b->caserial), "%s", e->serial);
+	if ((b->casubj = X509_NAME_dup(X509_get_subject_name(b->cacert))) ==
+	    NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = path_join(b->indir, sizeof(b->indir), indir, NULL)) != 0)
+		goto out;
+	if ((b->dirfd = media_opendir(indir)) < 0) {
+		r = b->dirfd;
+		b->dirfd = -1;
+		goto out;
+	}
+	if ((fd = dup(b->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		r = airca_errf(AIRCA_ERR_IO, "%s: %s", indir, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == BATCH_MAX_FILES) {
+			r = airca_errf(AIRCA_ERR_UNSAFE, "%s holds more than %d "
+			    "entries: split the batch", indir, BATCH_MAX_FILES);
+			goto out;
+		}
+		l = strlen(de->d_name) + 1;
+		if (len + l > cap) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			if ((nn = realloc(b->names, cap)) == NULL) {
+				r = AIRCA_ERR_NOMEM;
+				goto out;
+			}
+			b->names = nn;
+		}
+		if (n == ocap) {
+			ocap = ocap == 0 ? 1024 : ocap * 2;
+			if ((no = reallocarray(b->off, ocap, sizeof(*no))) ==
+			    NULL) {
+				r = AIRCA_ERR_NOMEM;
+				goto out;
+			}
+			b->off = no;
+		}
+		memcpy(b->names + len, de->d_name, l);
+		b->off[n++] = len;
+		len += l;
+	}
+	if (errno != 0) {
+		r = airca_errf(AIRCA_ERR_IO, "%s: reading the directory: %s",
+		    indir, strerror(errno));
+		goto out;
+	}
+	b->n = n;
+	if (n > 0)
+		qsort_r(b->off, n, sizeof(*b->off), cmp_off, b->names);
+	if ((r = dupset_init(&b->cns, n)) != 0 ||
+	    (r = dupset_init(&b->keys, n)) != 0)
+		goto out;
+	*bp = b;
+	b = NULL;
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	if (d != NULL)
+		closedir(d);
+	batch_free(b);
+	return r;
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->dirfd != -1)
+		close(b->dirfd);
+	X509_free(b->cacert);
+	X509_NAME_free(b->casubj);
+	free(b->names);
+	free(b->off);
+	dupset_free(&b->cns);
+	dupset_free(&b->keys);
+	free(b);
+}
+
+/* ---- judging ---- */
+
+/* A request read and judged on its own (any thread): what the reader hands on. */
+struct job {
+	struct batch_item it;
+	struct csr *c;			/* NULL when rejected */
+	unsigned char cnkey[SHA256_LEN];	/* SHA-256 of the CN */
+};
+
+static void
+job_reject(struct job *jb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+job_reject(struct job *jb, const char *fmt, ...)
+{
+	char tmp[BATCH_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	escape_text(tmp, jb->it.reason, sizeof(jb->it.reason));
+	jb->it.verdict = BATCH_REJECT;
+	csr_free(jb->c);
+	jb->c = NULL;
+}
+
+/*
+ * Everything about request i that does not depend on the others or on the
+ * registry: the name, the file, the request, the key, the subject rules.
+ * Thread-safe: reads only the batch's immutable parts.
+ */
+static void
+judge_file(struct batch *b, size_t i, struct job *jb)
+{
+	const struct profile *prof = b->prof;
+	const char *name = batch_name(b, i);
+	unsigned char *buf = NULL;
+	X509_NAME *subj = NULL;
+	char *cn = NULL;
+	size_t len;
+	bool clean;
+	int r;
+
+	memset(jb, 0, sizeof(*jb));
+	jb->it.index = i;
+	jb->it.verdict = BATCH_ACCEPT;
+	clean = escape_name(name, jb->it.file, sizeof(jb->it.file));
+	if (!clean || !text_printable(name, strlen(name))) {
+		job_reject(jb, "the file name holds control characters, "
+		    "backslashes or bytes that are not UTF-8: not read; rename "
+		    "it");
+		goto out;
+	}
+	if (name[0] == '.') {
+		job_reject(jb, "hidden file (the name starts with '.'): not "
+		    "read; remove it from the media or rename it");
+		goto out;
+	}
+	if (strlen(name) > BATCH_NAME_MAX) {
+		job_reject(jb, "the file name is longer than %d bytes: not "
+		    "read; rename it", BATCH_NAME_MAX);
+		goto out;
+	}
+	airca_errclear();
+	if ((r = media_read_at(b->dirfd, name, MEDIA_MAX_CSR, &buf,
+	    &len)) != 0) {
+		job_reject(jb, "%s", airca_errmsg()[0] != '\0' ? airca_errmsg() :
+		    airca_strerror(r));
+		goto out;
+	}
+	sha256(buf, len, jb->it.sha256);
+	jb->it.have_sha = true;
+	if (len == 0) {
+		job_reject(jb, "empty file: no request in it");
+		goto out;
+	}
+	if ((r = csr_parse(buf, len, &jb->c)) != 0) {
+		job_reject(jb, "%s", airca_errmsg());
+		goto out;
+	}
+	csr_key_name(jb->c, jb->it.key, sizeof(jb->it.key));
+	if ((jb->c->key == CSR_KEY_RSA && (!prof->allow_rsa ||
+	    jb->c->key_bits < (int)prof->min_rsa_bits)) ||
+	    (jb->c->key == CSR_KEY_EC_P384 && !prof->allow_p384)) {
+		job_reject(jb, "key %s is not allowed by profile device",
+		    jb->it.key);
+		goto out;
+	}
+	if ((r = policy_subject(prof, X509_REQ_get_subject_name(jb->c->req),
+	    b->casubj, &subj)) != 0) {
+		job_reject(jb, "%s", airca_errmsg());
+		goto out;
+	}
+	if ((cn = name_cn(subj)) == NULL) {
+		job_reject(jb, "no CN: a device request needs CN = the device "
+		    "id");
+		goto out;
+	}
+	if (strlen(cn) >= sizeof(jb->it.cn) || !name_safe(cn, BATCH_CN_MAX - 1) ||
+	    strlen(cn) + sizeof(".pem") > BATCH_NAME_MAX) {
+		job_reject(jb, "the CN cannot name an output file (it holds "
+		    "'/', starts with '.', or is too long): tighten the CN "
+		    "pattern in the policy");
+		goto out;
+	}
+	memcpy(jb->it.cn, cn, strlen(cn) + 1);	/* fits: checked above */
+	sha256(cn, strlen(cn), jb->cnkey);
+	if (jb->c->asks_ca || jb->c->nexts > 0 || jb->c->has_other_san)
+		snprintf(jb->it.reason, sizeof(jb->it.reason), "the request "
+		    "asks for %d extension%s%s: ignored, the certificate gets "
+		    "the device profile only", jb->c->nexts,
+		    jb->c->nexts == 1 ? "" : "s", jb->c->asks_ca ?
+		    " (CA:TRUE among them)" : "");
+ out:
+	free(cn);
+	X509_NAME_free(subj);
+	free(buf);
+}
+
+/*
+ * What depends on the order and on the registry (main thread only):
+ * duplicates in the batch, and requests this CA signed before (SKIP) or
+ * that repeat an issued CN or key.  Sets *prevp for SKIP.
+ */
+static void
+judge_dups(struct batch *b, struct job *jb, const struct reg_entry **prevp)
+{
+	const struct reg_entry *e;
+	char spki[SHA256_HEX_LEN + 1], other[BATCH_FILE_MAX];
+	size_t first;
+
+	*prevp = NULL;
+	if (jb->it.verdict == BATCH_REJECT)
+		return;
+	if (dupset_put(&b->cns, jb->cnkey, jb->it.index, &first)) {
+		escape_name(batch_name(b, first), other, sizeof(other));
+		job_reject(jb, "duplicate in this batch: CN %s is requested by "
+		    "%s too (the first one is taken)", jb->it.cn, other);
+		return;
+	}
+	if (dupset_put(&b->keys, jb->c->spki_sha256, jb->it.index, &first)) {
+		escape_name(batch_name(b, first), other, sizeof(other));
+		job_reject(jb, "duplicate in this batch: the same public key as "
+		    "%s (the first one is taken)", other);
+		return;
+	}
+	hex_encode(jb->c->spki_sha256, SHA256_LEN, spki);
+	e = registry_by_spki(b->ca->reg, b->prof->name, spki);
+	if (e != NULL && e->cn != NULL && strcmp(e->cn, jb->it.cn) == 0 &&
+	    strcmp(e->issuer, b->caserial) == 0 && e->status == CERT_VALID) {
+		jb->it.verdict = BATCH_SKIP;
+		snprintf(jb->it.reason, sizeof(jb->it.reason), "signed before "
+		    "(serial %s): re-exported", e->serial);
+		snprintf(jb->it.serial, sizeof(jb->it.serial), "%s", e->serial);
+		snprintf(jb->it.fingerprint, sizeof(jb->it.fingerprint), "%s",
+		    e->fingerprint);
+		*prevp = e;
+		return;
+	}
+	if (b->ca->pol.allow_renewal)
+		return;
+	if (e != NULL) {
+		job_reject(jb, "duplicate: this public key was certified before "
+		    "(serial %s, CN %s)", e->serial, e->cn != NULL ? e->cn : "-");
+		return;
+	}
+	if ((e = registry_by_cn(b->ca->reg, b->prof->name, jb->it.cn)) != NULL)
+		job_reject(jb, "duplicate: CN %s was issued before (serial %s) "
+		    "and the policy does not allow renewal", jb->it.cn,
+		    e->serial);
+}
+
+/* ---- time and progress ---- */
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct meter {
+	const struct batch_hooks *hooks;
+	struct batch_progress p;
+	double	start, last;
+};
+
+static void
+meter_tick(struct meter *m, const struct batch_counts *c, bool final)
+{
+	double t;
+
+	if (m->hooks == NULL || m->hooks->progress == NULL)
+		return;
+	t = mono();
+	if (!final && t - m->last < 0.1)
+		return;
+	m->last = t;
+	m->p.counts = *c;
+	m->p.done = c->accepted + c->skipped + c->rejected;
+	m->p.elapsed = t - m->start;
+	m->p.rate = m->p.elapsed > 0 ? (double)m->p.done / m->p.elapsed : 0;
+	m->p.eta = m->p.rate > 0 && m->p.done >= 16 ?
+	    (double)(c->total - m->p.done) / m->p.rate : -1;
+	m->hooks->progress(m->hooks->arg, &m->p);
+}
+
+static void
+count(struct batch_counts *c, enum batch_verdict v)
+{
+	if (v == BATCH_ACCEPT)
+		c->accepted++;
+	else if (v == BATCH_SKIP)
+		c->skipped++;
+	else
+		c->rejected++;
+}
+
+/* Tree hash line for an item: "HEX  NAME\n", HEX 64 '-' when not read. */
+static void
+tree_add(EVP_MD_CTX *tree, const struct batch_item *it)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	if (it->have_sha)
+		hex_encode(it->sha256, SHA256_LEN, hex);
+	else {
+		memset(hex, '-', SHA256_HEX_LEN);
+		hex[SHA256_HEX_LEN] = '\0';
+	}
+	EVP_DigestUpdate(tree, hex, SHA256_HEX_LEN);
+	EVP_DigestUpdate(tree, "  ", 2);
+	EVP_DigestUpdate(tree, it->file, strlen(it->file));
+	EVP_DigestUpdate(tree, "\n", 1);
+}
+
+static void
+tree_final(EVP_MD_CTX *tree, char out[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[SHA256_LEN];
+	unsigned int mdlen = sizeof(md);
+
+	EVP_DigestFinal_ex(tree, md, &mdlen);
+	hex_encode(md, sizeof(md), out);
+}
+
+int
+batch_scan(struct batch *b, const struct batch_hooks *hooks,
+    struct batch_counts *counts, char tree[SHA256_HEX_LEN + 1])
+{
+	struct batch_counts c;
+	struct meter m;
+	const struct reg_entry *prev;
+	struct job *jb = NULL;
+	EVP_MD_CTX *tc = NULL;
+	size_t i;
+	int r = 0;
+
+	memset(&c, 0, sizeof(c));
+	memset(&m, 0, sizeof(m));
+	c.total = b->n;
+	m.hooks = hooks;
+	m.start = m.last = mono();
+	dupset_clear(&b->cns);
+	dupset_clear(&b->keys);
+	if ((jb = malloc(sizeof(*jb))) == NULL ||
+	    (tc = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(tc, EVP_sha256(), NULL) != 1) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < b->n; i++) {
+		judge_file(b, i, jb);
+		judge_dups(b, jb, &prev);
+		csr_free(jb->c);
+		jb->c = NULL;
+		tree_add(tc, &jb->it);
+		count(&c, jb->it.verdict);
+		if (hooks != NULL && hooks->item != NULL &&
+		    (r = hooks->item(hooks->arg, &jb->it)) != 0)
+			goto out;
+		meter_tick(&m, &c, false);
+	}
+	meter_tick(&m, &c, true);
+	if (counts != NULL)
+		*counts = c;
+	if (tree != NULL)
+		tree_final(tc, tree);
+ out:
+	free(jb);
+	EVP_MD_CTX_free(tc);
+	return r;
+}
+
+/* ---- signing: a reader thread, the signing loop, a writer thread ---- */
+
+/* A bounded queue of pointers between two threads; NULL ends it. */
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t	nonempty, nonfull;
+	void	*v[BATCH_QUEUE];
+	size_t	head, n;
+	bool	stop;			/* the consumer gave up: producers stop */
+};
+
+static void
+queue_init(struct queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->nonempty, NULL);
+	pthread_cond_init(&q->nonfull, NULL);
+}
+
+static void
+queue_destroy(struct queue *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->nonfull);
+}
+
+/* false when the consumer stopped (p is then still the caller's). */
+static bool
+queue_put(struct queue *q, void *p)
+{
+	bool ok;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->n == BATCH_QUEUE && !q->stop)
+		pthread_cond_wait(&q->nonfull, &q->mu);
+	if ((ok = !q->stop)) {
+		q->v[(q->head + q->n) % BATCH_QUEUE] = p;
+		q->n++;
+		pthread_cond_signal(&q->nonempty);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return ok;
+}
+
+static void *
+queue_get(struct queue *q)
+{
+	void *p;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->n == 0)
+		pthread_cond_wait(&q->nonempty, &q->mu);
+	p = q->v[q->head];
+	q->head = (q->head + 1) % BATCH_QUEUE;
+	q->n--;
+	pthread_cond_signal(&q->nonfull);
+	pthread_mutex_unlock(&q->mu);
+	return p;
+}
+
+/* Consumer side: stop the producer and drop what it queued (free_fn each). */
+static void
+queue_stop(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->stop = true;
+	pthread_cond_broadcast(&q->nonfull);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* A certificate to write: OUT/<CN>.pem = leaf + device CA. */
+/*
+ * Work for the writer thread: store HOME/certs/SERIAL.pem (before the
+ * journal entry of the certificate is written), or write OUT/<CN>.pem
+ * (after).  A store job borrows the PEM of the write job that follows it.
+ */
+struct outjob {
+	bool	store;
+	X509	*cert;			/* store jobs: the certificate to check; owned */
+	char	*pem;			/* the certificate's PEM; owned by write jobs */
+	size_t	pemlen;
+	char	serial[SERIAL_HEX_MAX];
+	char	name[BATCH_CN_MAX + 8];
+};
+static struct outjob end_job;		/* no more */
+
+struct signer {
+	struct batch *b;
+	int	outfd;
+	char	outdir[PATH_MAX];
+	char	*capem;			/* the device CA's PEM */
+	size_t	capemlen;
+	struct queue in;		/* reader -> main: struct job * */
+	struct queue out;		/* main -> writer: struct outjob * */
+	const char *home;
+	const struct profile *prof;
+	X509	*issuer;		/* the writer's own copy of the device CA */
+	size_t	stored;			/* store jobs done (under out.mu) */
+	pthread_cond_t stored_cv;
+	/* the writer's, read by main after the join */
+	struct media_out *sums;		/* OUT/SHA256SUMS, streamed: the writer's until joined */
+	int	werr;
+	char	wmsg[1024];
+	size_t	reused;			/* outputs already there, identical */
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct signer *s = arg;
+	struct job *jb;
+	size_t i;
+
+	pthread_setname_np(pthread_self(), "airca-reader");
+	for (i = 0; i < s->b->n; i++) {
+		if ((jb = malloc(sizeof(*jb))) == NULL) {
+			/* main sees a NULL job before the end: out of memory */
+			queue_put(&s->in, NULL);
+			return NULL;
+		}
+		judge_file(s->b, i, jb);
+		if (!queue_put(&s->in, jb)) {
+			csr_free(jb->c);
+			free(jb);
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Write one certificate file; an identical file from an earlier run is fine. */
+static int
+write_cert(struct signer *s, struct outjob *oj)
+{
+	char *all = NULL, hex[SHA256_HEX_LEN + 1];
+	unsigned char *old = NULL;
+	size_t len = oj->pemlen, oldlen;
+	int r;
+
+	if ((all = malloc(len + s->capemlen)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(all, oj->pem, len);
+	memcpy(all + len, s->capem, s->capemlen);
+	len += s->capemlen;
+	r = media_write_at(s->outfd, oj->name, all, len, MEDIA_NOSYNC);
+	if (r == AIRCA_ERR_EXISTS) {
+		if ((r = media_read_at(s->outfd, oj->name, MEDIA_MAX_CERT, &old,
+		    &oldlen)) != 0)
+			goto out;
+		if (oldlen != len || memcmp(old, all, len) != 0) {
+			r = airca_errf(AIRCA_ERR_EXISTS, "%s/%s exists and is "
+			    "not this certificate: it is not from this batch; "
+			    "move it away or choose another --out", s->outdir,
+			    oj->name);
+			goto out;
+		}
+		s->reused++;
+	} else if (r != 0)
+		goto out;
+	sha256_hex(all, len, hex);
+	if ((r = media_out_write(s->sums, hex, SHA256_HEX_LEN)) != 0 ||
+	    (r = media_out_write(s->sums, "  ", 2)) != 0 ||
+	    (r = media_out_write(s->sums, oj->name, strlen(oj->name))) != 0 ||
+	    (r = media_out_write(s->sums, "\n", 1)) != 0)
+		goto out;
+ out:
+	free(all);
+	free(old);
+	return r;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct signer *s = arg;
+	struct outjob *oj;
+	int r;
+
+	pthread_setname_np(pthread_self(), "airca-writer");
+	while ((oj = queue_get(&s->out)) != &end_job) {
+		r = 0;
+		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
+			r = 0;
+		else if (oj->store) {
+			/* checked and stored before its journal entry is written */
+			if ((r = issue_check(oj->cert, s->prof, s->issuer)) != 0)
+				airca_errctx(r, "certificate %s", oj->serial);
+			else
+				r = registry_store_pem(s->home, oj->serial,
+				    oj->pem, oj->pemlen, MEDIA_NOSYNC);
+		} else
+			r = write_cert(s, oj);
+		if (r != 0) {
+			snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
+			__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_lock(&s->out.mu);
+		if (oj->store)
+			s->stored++;
+		pthread_cond_signal(&s->stored_cv);
+		pthread_mutex_unlock(&s->out.mu);
+		if (!oj->store)
+			free(oj->pem);
+		X509_free(oj->cert);
+		free(oj);
+	}
+	return NULL;
+}
+
+/*
+ * The registry is saved when a command ends; a command killed before that
+ * leaves certificates in the journal that the registry lacks.  Add them,
+ * so that a re-run skips what was signed.  Returns the number added.
+ */
+static int
+registry_catch_up(struct ca *ca, size_t *addedp)
+{
+	struct journal_reader *rd = NULL;
+	char path[PATH_MAX], serial[SERIAL_HEX_MAX], *line, *p;
+	size_t len, k;
+	bool complete;
+	json_t *e = NULL;
+	int got, r;
+
+	*addedp = 0;
+	if ((r = path_join(path, sizeof(path), ca->home, JOURNAL_FILE)) != 0 ||
+	    (r = journal_reader_open(path, &rd)) != 0)
+		goto out;
+	while ((got = journal_reader_next(rd, &line, &len, &complete)) == 1) {
+		if (!complete || strstr(line, "\"event\":\"cert-issued\"") ==
+		    NULL || (p = strstr(line, "\"serial\":\"")) == NULL)
+			continue;
+		p += strlen("\"serial\":\"");
+		for (k = 0; k < sizeof(serial) - 1 && p[k] != '"' &&
+		    p[k] != '\0'; k++)
+			serial[k] = p[k];
+		serial[k] = '\0';
+		if (registry_by_serial(ca->reg, serial) != NULL)
+			continue;
+		if ((e = json_loadb(line, len, 0, NULL)) == NULL) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu does not parse: "
+			    "run 'airca journal verify'", path,
+			    journal_reader_lineno(rd));
+			goto out;
+		}
+		if ((r = registry_apply(ca->reg, "cert-issued",
+		    json_object_get(e, "data"))) != 0) {
+			airca_errctx(r, "%s:%lu", path, journal_reader_lineno(rd));
+			goto out;
+		}
+		json_decref(e);
+		e = NULL;
+		ca->reg_dirty = true;
+		(*addedp)++;
+	}
+	r = got;
+ out:
+	json_decref(e);
+	journal_reader_close(rd);
+	return r;
+}
+
+/* summary.json's entry for a certificate. */
+static void
+summary_cert(struct sbuf *sb, const struct batch_item *it, bool first)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	hex_encode(it->sha256, SHA256_LEN, hex);
+	sb_str(sb, first ? "\n    {\"file\": " : ",\n    {\"file\": ");
+	sb_json(sb, it->file);
+	sb_str(sb, ", \"sha256\": \"");
+	sb_str(sb, hex);
+	sb_str(sb, "\", \"cn\": ");
+	sb_json(sb, it->cn);
+	sb_str(sb, ", \"serial\": \"");
+	sb_str(sb, it->serial);
+	sb_str(sb, "\", \"fingerprint\": \"");
+	sb_str(sb, it->fingerprint);
+	sb_str(sb, it->verdict == BATCH_SKIP ? "\", \"status\": \"skipped\"}" :
+	    "\", \"status\": \"signed\"}");
+}
+
+/* Start a report file of OUT, streamed; one left by an earlier run is replaced. */
+static int
+open_report(struct signer *s, const char *name, int flags,
+    struct media_out **op)
+{
+	struct stat st;
+
+	if (fstatat(s->outfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return airca_errf(AIRCA_ERR_UNSAFE, "%s/%s exists and is "
+			    "not a regular file: move it away", s->outdir, name);
+		ca_warn(s->b->ca, "replacing %s/%s from an earlier run of this "
+		    "batch", s->outdir, name);
+		flags |= MEDIA_REPLACE;
+	}
+	return media_out_open(s->outfd, name, flags, op);
+}
+
+/* Finish a report and list it in SHA256SUMS. */
+static int
+close_report(struct signer *s, struct media_out **op, const char *name)
+{
+	unsigned char sha[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	int r;
+
+	r = media_out_commit(*op, sha);
+	*op = NULL;
+	if (r != 0)
+		return r;
+	hex_encode(sha, SHA256_LEN, hex);
+	if ((r = media_out_write(s->sums, hex, SHA256_HEX_LEN)) != 0 ||
+	    (r = media_out_write(s->sums, "  ", 2)) != 0 ||
+	    (r = media_out_write(s->sums, name, strlen(name))) != 0)
+		return r;
+	return media_out_write(s->sums, "\n", 1);
+}
+
+static int
+sb_flush(struct media_out *o, struct sbuf *sb)
+{
+	int r;
+
+	if (sb->oom)
+		return AIRCA_ERR_NOMEM;
+	r = media_out_write(o, sb->p != NULL ? sb->p : "", sb->len);
+	sb->len = 0;
+	return r;
+}
+
+int
+batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
+    const struct batch_hooks *hooks, struct batch_result *res)
+{
+	struct ca *ca = b->ca;
+	struct signer s;
+	struct batch_counts c;
+	struct meter m;
+	const struct reg_entry *prev;
+	struct job *jb = NULL;
+	struct outjob *oj = NULL, *sj = NULL, *pend[BATCH_GROUP];
+	struct sbuf lb = { 0 };
+	struct media_out *rej = NULL, *sum = NULL;
+	unsigned char outsha[SHA256_LEN];
+	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *tc = NULL;
+	X509 *cert = NULL;
+	json_t *d = NULL, *extra = NULL;
+	pthread_t rt, wt;
+	bool reader = false, writer = false, first = true;
+	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
+	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
+	unsigned long startseq = 0;
+	size_t i, k, npend = 0, caught, ndefer = 0, nstore = 0;
+	int homefd = -1;
+	double t0 = mono();
+	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
+	struct stat hst, ost;
+
+	memset(&s, 0, sizeof(s));
+	memset(&c, 0, sizeof(c));
+	memset(&m, 0, sizeof(m));
+	s.b = b;
+	s.outfd = -1;
+	queue_init(&s.in);
+	queue_init(&s.out);
+	pthread_cond_init(&s.stored_cv, NULL);
+	s.home = ca->home;
+	s.prof = b->prof;
+	c.total = b->n;
+	m.hooks = hooks;
+	if (ca->j == NULL || ca->tok == NULL) {
+		r = airca_errf(AIRCA_ERR_INTERNAL, "batch_sign: the CA is not "
+		    "open for writing with the token");
+		goto out;
+	}
+	if ((r = path_join(s.outdir, sizeof(s.outdir), outdir, NULL)) != 0 ||
+	    (r = token_signing_key(ca->tok, b->calabel, &key)) != 0 ||
+	    (r = registry_catch_up(ca, &caught)) != 0)
+		goto out;
+	if (caught > 0)
+		ca_warn(ca, "%zu certificate%s of an interrupted command added "
+		    "to the registry from the journal", caught,
+		    caught == 1 ? "" : "s");
+	/* The input as it is now, judged as the scan would. */
+	if (expect_tree != NULL) {
+		if ((r = batch_scan(b, NULL, NULL, tree)) != 0)
+			goto out;
+		if (strcmp(tree, expect_tree) != 0) {
+			r = airca_errf(AIRCA_ERR_STATE, "%s changed since it was "
+			    "reviewed (tree hash %s, reviewed %s): review it "
+			    "again; nothing was signed", b->indir, tree,
+			    expect_tree);
+			goto out;
+		}
+	}
+	if ((r = media_mkdir(outdir)) != 0)
+		goto out;
+	if ((s.outfd = media_opendir(outdir)) < 0) {
+		r = s.outfd;
+		s.outfd = -1;
+		goto out;
+	}
+	if (fstat(s.outfd, &ost) == 0 && fstat(b->dirfd, &hst) == 0 &&
+	    ost.st_dev == hst.st_dev && ost.st_ino == hst.st_ino) {
+		r = airca_errf(AIRCA_ERR_USAGE, "--out is the input directory: "
+		    "write the certificates to another directory");
+		goto out;
+	}
+	if ((r = cert_pem(b->cacert, &s.capem, &s.capemlen)) != 0)
+		goto out;
+	if ((s.issuer = X509_dup(b->cacert)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	/* the reports, streamed to temp files: none appears before the end */
+	if ((r = open_report(&s, "rejected.txt", MEDIA_NOSYNC, &rej)) != 0 ||
+	    (r = open_report(&s, "summary.json", MEDIA_NOSYNC, &sum)) != 0 ||
+	    (r = open_report(&s, "SHA256SUMS", 0, &s.sums)) != 0)
+		goto out;
+	sb_str(&lb, "{\n  \"ca\": \"");
+	sb_str(&lb, b->caserial);
+	sb_str(&lb, "\",\n  \"label\": ");
+	sb_json(&lb, b->calabel);
+	sb_str(&lb, ",\n  \"certificates\": [");
+	if ((r = sb_flush(sum, &lb)) != 0)
+		goto out;
+	if ((tc = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(tc, EVP_sha256(), NULL) != 1) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	dupset_clear(&b->cns);
+	dupset_clear(&b->keys);
+
+	/* batch-start, signed at once: a kill from here on leaves a journal that verifies */
+	if ((d = json_pack("{s:s,s:s,s:s,s:s,s:I}", "ca", b->caserial,
+	    "label", b->calabel, "in", b->indir, "out", s.outdir, "files",
+	    (json_int_t)b->n)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = journal_append(ca->j, "batch-start", d, 0, &startseq)) != 0 ||
+	    (r = journal_checkpoint(ca->j, ca->audit_key, ca->audit)) != 0)
+		goto out;
+	json_decref(d);
+	d = NULL;
+
+	if (pthread_create(&rt, NULL, reader_main, &s) != 0) {
+		r = airca_errf(AIRCA_ERR_INTERNAL, "cannot start the reader");
+		goto out;
+	}
+	reader = true;
+	if (pthread_create(&wt, NULL, writer_main, &s) != 0) {
+		r = airca_errf(AIRCA_ERR_INTERNAL, "cannot start the writer");
+		goto out;
+	}
+	writer = true;
+	m.start = m.last = mono();
+	for (i = 0; i < b->n; i++) {
+		if ((jb = queue_get(&s.in)) == NULL) {
+			r = airca_errf(AIRCA_ERR_NOMEM, "reading the batch");
+			goto out;
+		}
+		judge_dups(b, jb, &prev);
+		if (jb->it.verdict == BATCH_ACCEPT) {
+			hex_encode(jb->it.sha256, SHA256_LEN, hex);
+			if ((extra = json_pack("{s:s,s:s,s:I}", "input",
+			    jb->it.file, "input-sha256", hex, "batch",
+			    (json_int_t)startseq)) == NULL) {
+				r = AIRCA_ERR_NOMEM;
+				goto out;
+			}
+			r = ca_sign_csr(ca, b->prof, jb->c, b->cacert, key, 0,
+			    extra, fl | CA_ISSUE_DEFERRED, &cert);
+			json_decref(extra);
+			extra = NULL;
+			if (r == AIRCA_ERR_POLICY)
+				job_reject(jb, "%s", airca_errmsg());
+			else if (r != 0)
+				goto out;
+			else {
+				cert_serial_hex(cert, jb->it.serial,
+				    sizeof(jb->it.serial));
+				cert_fingerprint(cert, jb->it.fingerprint);
+				ndefer++;
+			}
+		} else if (jb->it.verdict == BATCH_SKIP) {
+			if ((r = registry_load_cert(ca->home, prev->serial,
+			    &cert)) != 0)
+				goto out;
+			cert_fingerprint(cert, hex);
+			if (strcmp(hex, prev->fingerprint) != 0) {
+				r = airca_errf(AIRCA_ERR_STATE, "certs/%s.pem is "
+				    "not the certificate the registry lists: "
+				    "run 'airca registry rebuild'", prev->serial);
+				goto out;
+			}
+		}
+		if (jb->it.verdict == BATCH_REJECT) {
+			if ((r = ca_reject(ca, jb->it.file, jb->it.have_sha ?
+			    jb->it.sha256 : NULL, jb->it.reason, fl)) != 0)
+				goto out;
+			ndefer++;
+			snprintf(line, sizeof(line), "%s: %s\n", jb->it.file,
+			    jb->it.reason);
+			if ((r = media_out_write(rej, line, strlen(line))) != 0)
+				goto out;
+		} else {
+			summary_cert(&lb, &jb->it, first);
+			first = false;
+			if ((r = sb_flush(sum, &lb)) != 0)
+				goto out;
+			if ((oj = calloc(1, sizeof(*oj))) == NULL) {
+				r = AIRCA_ERR_NOMEM;
+				goto out;
+			}
+			if ((r = cert_pem(cert, &oj->pem, &oj->pemlen)) != 0)
+				goto out;
+			snprintf(oj->name, sizeof(oj->name), "%s.pem", jb->it.cn);
+			pend[npend++] = oj;
+			if (jb->it.verdict == BATCH_ACCEPT) {
+				/* HOME/certs/SERIAL.pem, off this thread, before its journal entry */
+				if ((sj = calloc(1, sizeof(*sj))) == NULL) {
+					r = AIRCA_ERR_NOMEM;
+					oj = NULL;
+					goto out;
+				}
+				sj->store = true;
+				sj->cert = cert;	/* the writer checks it */
+				cert = NULL;
+				sj->pem = oj->pem;
+				sj->pemlen = oj->pemlen;
+				memcpy(sj->serial, jb->it.serial, sizeof(sj->serial));
+				queue_put(&s.out, sj);
+				sj = NULL;
+				nstore++;
+			}
+			X509_free(cert);
+			cert = NULL;
+			oj = NULL;
+		}
+		tree_add(tc, &jb->it);
+		count(&c, jb->it.verdict);
+		csr_free(jb->c);
+		jb->c = NULL;
+		if (hooks != NULL && hooks->item != NULL &&
+		    (r = hooks->item(hooks->arg, &jb->it)) != 0)
+			goto out;
+		free(jb);
+		jb = NULL;
+		/* sign what was journaled, then let its files be written */
+		if (ndefer >= BATCH_GROUP || npend == BATCH_GROUP ||
+		    i + 1 == b->n) {
+			pthread_mutex_lock(&s.out.mu);
+			while (s.stored < nstore &&
+			    __atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) == 0)
+				pthread_cond_wait(&s.stored_cv, &s.out.mu);
+			pthread_mutex_unlock(&s.out.mu);
+			if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
+				r = airca_errf(s.werr, "%s", s.wmsg);
+				goto out;
+			}
+			if ((r = journal_checkpoint_flags(ca->j, ca->audit_key,
+			    ca->audit, JOURNAL_NOSYNC)) != 0)
+				goto out;
+			ndefer = 0;
+			for (k = 0; k < npend; k++)
+				queue_put(&s.out, pend[k]);	/* the writer never stops early */
+			npend = 0;
+		}
+		if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
+			r = airca_errf(s.werr, "%s", s.wmsg);
+			goto out;
+		}
+		meter_tick(&m, &c, false);
+	}
+	/* the writer finishes, then the reports, one sync, SHA256SUMS, read back */
+	queue_put(&s.out, &end_job);
+	pthread_join(wt, NULL);
+	writer = false;
+	pthread_join(rt, NULL);
+	reader = false;
+	if (s.werr != 0) {
+		r = airca_errf(s.werr, "%s", s.wmsg);
+		goto out;
+	}
+	tree_final(tc, tree);
+	if (expect_tree != NULL && strcmp(tree, expect_tree) != 0) {
+		r = airca_errf(AIRCA_ERR_STATE, "%s changed while it was being "
+		    "signed (tree hash %s, reviewed %s): what was signed is "
+		    "journaled; review and run again", b->indir, tree,
+		    expect_tree);
+		goto out;
+	}
+	{
+		char num[320];
+
+		snprintf(num, sizeof(num), "%s\n  \"in-tree-sha256\": \"%s\",\n"
+		    "  \"total\": %zu,\n  \"signed\": %zu,\n  \"skipped\": %zu,\n"
+		    "  \"rejected\": %zu\n}\n", first ? "]," : "\n  ],", tree,
+		    c.total, c.accepted, c.skipped, c.rejected);
+		if ((r = media_out_write(sum, num, strlen(num))) != 0 ||
+		    (r = close_report(&s, &rej, "rejected.txt")) != 0 ||
+		    (r = close_report(&s, &sum, "summary.json")) != 0)
+			goto out;
+	}
+	/* one sync of the output file system (and of the home's, for certs/) */
+	if ((r = media_syncfs(s.outfd)) != 0)
+		goto out;
+	if ((homefd = media_opendir(ca->home)) < 0) {
+		r = homefd;
+		homefd = -1;
+		goto out;
+	}
+	if (fstat(s.outfd, &ost) == 0 && fstat(homefd, &hst) == 0 &&
+	    hst.st_dev != ost.st_dev && (r = media_syncfs(homefd)) != 0)
+		goto out;
+	r = media_out_commit(s.sums, outsha);
+	s.sums = NULL;
+	if (r != 0 || (r = media_check_sums(outdir)) != 0)
+		goto out;
+	hex_encode(outsha, SHA256_LEN, outtree);
+	if ((d = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I}", "batch",
+	    (json_int_t)startseq, "in-tree-sha256", tree, "out-tree-sha256",
+	    outtree, "total", (json_int_t)c.total, "signed",
+	    (json_int_t)c.accepted, "skipped", (json_int_t)c.skipped,
+	    "rejected", (json_int_t)c.rejected)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = journal_append(ca->j, "batch-end", d, 0, NULL)) != 0 ||
+	    (r = journal_checkpoint(ca->j, ca->audit_key, ca->audit)) != 0)
+		goto out;
+	meter_tick(&m, &c, true);
+	if (res != NULL) {
+		res->counts = c;
+		memcpy(res->in_tree, tree, sizeof(res->in_tree));
+		memcpy(res->out_tree, outtree, sizeof(res->out_tree));
+		res->seconds = mono() - t0;
+	}
+	r = c.rejected > 0 ? airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu "
+	    "requests rejected (see %s/rejected.txt); the rest are signed",
+	    c.rejected, c.total, s.outdir) : 0;
+ out:
+	if (reader) {
+		queue_stop(&s.in);
+		/* drain so the reader can finish its last put */
+		pthread_join(rt, NULL);
+		while (s.in.n > 0) {
+			struct job *x = queue_get(&s.in);
+
+			if (x != NULL)
+				csr_free(x->c);
+			free(x);
+		}
+	}
+	if (writer) {
+		/* let it finish what it has (store jobs borrow pend's PEMs) */
+		queue_put(&s.out, &end_job);
+		pthread_join(wt, NULL);
+	}
+	if (r != 0 && r != AIRCA_ERR_PARTIAL && ca->j != NULL &&
+	    journal_discard_deferred(ca->j) > 0) {
+		/*
+		 * The group in flight may hold certificates that were not
+		 * checked or stored: none of it is journaled (as if killed),
+		 * and the registry in memory, which has them, is not saved;
+		 * the next run catches up from the journal.
+		 */
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", airca_errmsg());
+		registry_free(ca->reg);
+		ca->reg = NULL;
+		ca->reg_dirty = false;
+		if (registry_open(ca->home, &ca->reg) != 0)
+			ca->reg = NULL;
+		airca_errf(r, "%s", msg);
+	}
+	for (; npend > 0; npend--) {
+		free(pend[npend - 1]->pem);
+		free(pend[npend - 1]);
+	}
+	if (jb != NULL)
+		csr_free(jb->c);
+	free(jb);
+	if (oj != NULL)
+		free(oj->pem);
+	free(oj);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	EVP_MD_CTX_free(tc);
+	json_decref(d);
+	json_decref(extra);
+	media_out_abort(rej);
+	media_out_abort(sum);
+	media_out_abort(s.sums);
+	free(lb.p);
+	free(s.capem);
+	X509_free(s.issuer);
+	if (s.outfd != -1)
+		close(s.outfd);
+	if (homefd != -1)
+		close(homefd);
+	queue_destroy(&s.in);
+	queue_destroy(&s.out);
+	pthread_cond_destroy(&s.stored_cv);
+	return r;
+}

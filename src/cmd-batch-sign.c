@@ -1,0 +1,118 @@
+/* cmd-batch-sign.c: airca batch sign: every device request in a directory, signed by a local device CA. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "ca.h"
+#include "cmd.h"
+#include "error.h"
+#include "media.h"
+#include "util.h"
+
+/* Progress on a terminal: one line, rewritten. */
+static void
+show_progress(void *arg, const struct batch_progress *p)
+{
+	(void)arg;
+	fprintf(stderr, "\r  %zu/%zu  (%zu signed, %zu skipped, %zu rejected)"
+	    "  %.0f/s", p->done, p->counts.total, p->counts.accepted,
+	    p->counts.skipped, p->counts.rejected, p->rate);
+	if (p->eta >= 0 && p->done < p->counts.total)
+		fprintf(stderr, "  ETA %.0fs   ", p->eta);
+	else
+		fprintf(stderr, "            ");
+	if (p->done == p->counts.total)
+		fputc('\n', stderr);
+}
+
+static void
+print_result(struct cmd_ctx *ctx, const char *out, const struct batch_result *res)
+{
+	json_t *o;
+
+	if (ctx->json) {
+		o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:f}", "out", out,
+		    "total", (json_int_t)res->counts.total,
+		    "signed", (json_int_t)res->counts.accepted,
+		    "skipped", (json_int_t)res->counts.skipped,
+		    "rejected", (json_int_t)res->counts.rejected,
+		    "in-tree-sha256", res->in_tree,
+		    "out-tree-sha256", res->out_tree, "seconds", res->seconds);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+		return;
+	}
+	printf("%s: %zu signed, %zu skipped (signed before), %zu rejected, of "
+	    "%zu requests in %.1fs\n", out, res->counts.accepted,
+	    res->counts.skipped, res->counts.rejected, res->counts.total,
+	    res->seconds);
+	printf("  input tree  SHA-256 %s\n  SHA256SUMS  SHA-256 %s\n",
+	    res->in_tree, res->out_tree);
+	if (res->counts.rejected > 0)
+		printf("  reasons in %s/rejected.txt\n", out);
+}
+
+static int
+cmd_batch_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ca",		required_argument, NULL, 'c' },
+		{ "in",		required_argument, NULL, 'i' },
+		{ "out",	required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ca ca;
+	struct batch *b = NULL;
+	struct batch_hooks hooks;
+	struct batch_result res;
+	const char *calabel = NULL, *in = NULL, *out = NULL;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			calabel = optarg;
+			break;
+		case 'i':
+			in = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return cmd_usage(&cmd_batch_sign_entry);
+		}
+	}
+	if (optind != argc || calabel == NULL || in == NULL || out == NULL)
+		return cmd_usage(&cmd_batch_sign_entry);
+	memset(&hooks, 0, sizeof(hooks));
+	memset(&res, 0, sizeof(res));
+	if (isatty(STDERR_FILENO) && !ctx->quiet && !ctx->json)
+		hooks.progress = show_progress;
+	if ((r = ca_open(&ca, ctx, "batch sign", CA_HOME | CA_WRITE |
+	    CA_TOKEN)) == 0 &&
+	    (r = batch_open(&ca, calabel, in, &b)) == 0)
+		r = batch_sign(b, out, NULL, &hooks, &res);
+	batch_free(b);
+	if (r == 0 || r == AIRCA_ERR_PARTIAL)
+		print_result(ctx, out, &res);
+	/* a partial batch is a finished command, not a failed one */
+	if (r == AIRCA_ERR_PARTIAL) {
+		if ((r = ca_close(&ca, 0)) == 0)
+			r = airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu requests "
+			    "rejected (see %s/rejected.txt); the rest are signed",
+			    res.counts.rejected, res.counts.total, out);
+		return r;
+	}
+	return ca_close(&ca, r);
+}
+
+const struct cmd_entry cmd_batch_sign_entry = {
+	.name = "batch sign",
+	.usage = "--ca LABEL --in DIR --out DIR",
+	.summary = "sign every device request in a directory",
+	.exec = cmd_batch_sign_exec,
+};
