@@ -51,10 +51,17 @@ all: check-deps $(BUILD)/airca
 
 bins: $(BUILD)/airca $(UNIT_BINS) $(BUILD)/tests/gen-csrs
 
-$(BUILD)/%.o: %.c $(wildcard src/*.h tui/*.h)
+# src/ is compiled without tui/ on its include path, so a core file that
+# included a TUI header would not build; only tui/ sees tui/ and curses.
+$(BUILD)/%.o: %.c $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -Itui -c $< -o $@
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tui/%.o: tui/%.c $(wildcard src/*.h tui/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -Itui $(shell pkg-config --cflags $(TUI_PKGS) 2>/dev/null) -c $< -o $@
 
 $(BUILD)/libairca.a: $(CORE_OBJS)
 	@rm -f $@
