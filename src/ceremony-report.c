@@ -622,8 +622,8 @@ render_step(struct out *o, json_t *step, long long total)
 	    total, safe(jstr(d, "kind"), a, sizeof(a)),
 	    safe(jstr(d, "role"), b, sizeof(b)),
 	    strcmp(res, "ok") == 0 ? "ok" : strcmp(res, "confirmed") == 0 ?
-	    "confirmed" : strcmp(res, "declined") == 0 ? "DECLINED" :
-	    "FAILED");
+	    "confirmed" : strcmp(res, "partial") == 0 ? "done, SOME INPUTS "
+	    "REFUSED" : strcmp(res, "declined") == 0 ? "DECLINED" : "FAILED");
 	if (jstr(d, "confirmed-by") != NULL)
 		emit(o, 2, "confirmed by %s%s; journaled %s (seq %lld)",
 		    safe(jstr(d, "confirmed-by"), a, sizeof(a)),

@@ -39,6 +39,7 @@ struct runner {
 	struct ca ca;
 	bool	home_open;
 	bool	have_journal;		/* false until 'run init' made it */
+	unsigned npartial;		/* run steps that were done with inputs refused by policy */
 	json_t	*pending;		/* entries waiting for that journal */
 	struct ceremony_participant parts[MAX_PARTICIPANTS];
 	size_t	nparts;
@@ -594,6 +595,7 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 	json_t *detail = NULL, *d = NULL;
 	size_t i, o;
 	int argc = 0, r, r2;
+	bool partial = false;
 
 	if ((detail = json_object()) == NULL)
 		return AIRCA_ERR_NOMEM;
@@ -659,6 +661,22 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 		break;
 	case CEREMONY_RUN:
 		r = step_run(rn, s, who, argv, argc, detail);
+		/*
+		 * Some inputs refused by policy, the rest done (a batch with
+		 * rejected requests): the command finished and journaled the
+		 * refusals, so the ceremony goes on to its seal; the step is
+		 * journaled "partial" and the run ends with exit status 3.
+		 */
+		if (r == AIRCA_ERR_PARTIAL) {
+			show(rn, "  done, but some inputs were refused by policy "
+			    "(listed with their reasons in the command's "
+			    "output); the ceremony goes on");
+			json_object_set_new(detail, "refused",
+			    json_string(airca_errmsg()));
+			rn->npartial++;
+			partial = true;
+			r = 0;
+		}
 		/* init made the home: from now on the runner journals there */
 		if ((r == 0 || rn->have_journal ||
 		    strcmp(s->cmd->name, "init") != 0) &&
@@ -687,8 +705,8 @@ run_step(struct runner *rn, const struct ceremony_step *s)
 	d = json_pack("{s:I,s:s,s:s,s:s?,s:s}", "step", (json_int_t)s->n,
 	    "kind", ceremony_kind_name(s->kind), "role", role,
 	    "confirmed-by", who != NULL ? who->name : NULL,
-	    "result", r == 0 ? "ok" : r == AIRCA_ERR_CANCELLED ? "declined" :
-	    "failed");
+	    "result", r == 0 ? (partial ? "partial" : "ok") :
+	    r == AIRCA_ERR_CANCELLED ? "declined" : "failed");
 	if (d != NULL && r != 0)
 		json_object_set_new(d, "reason", json_string(airca_errmsg()));
 	if (d != NULL && !rn->ui->interactive)	/* every step says so */
@@ -773,6 +791,11 @@ ceremony_run(struct ceremony *c, struct cmd_ctx *ctx,
 	if (r == 0) {
 		show(rn, "%s", "");
 		show(rn, "Ceremony %s sealed.", rn->id);
+		if (rn->npartial > 0)
+			r = airca_errf(AIRCA_ERR_PARTIAL, "ceremony %s sealed; "
+			    "%u step%s had inputs refused by policy (see the "
+			    "step output and 'airca ceremony report')", rn->id,
+			    rn->npartial, rn->npartial == 1 ? "" : "s");
 		goto out;
 	}
  abort:

@@ -172,8 +172,11 @@ struct ceremony_ui {
 
 /*
  * Run c (its parameters set) under ctx, through ui.  Returns 0 when the
- * ceremony is sealed, otherwise the error of the step that failed (after
- * journaling "ceremony-aborted" when a journal exists).  id (size bytes)
+ * ceremony is sealed; AIRCA_ERR_PARTIAL when it is sealed but a run step
+ * ended with some inputs refused by policy (the step is journaled with
+ * result "partial" and the ceremony goes on); otherwise the error of the
+ * step that failed (after journaling "ceremony-aborted" when a journal
+ * exists).  id (size bytes)
  * gets the ceremony id.
  */
 int	ceremony_run(struct ceremony *c, struct cmd_ctx *ctx,

@@ -278,7 +278,7 @@ tui_ceremony_start(struct tui *t)
 	t->cer_open = false;
 	t->cer_step[0] = '\0';
 	tui_reload(t);
-	if (r == 0) {
+	if (r == 0 || r == AIRCA_ERR_PARTIAL) {
 		hex_groups(t->seal_hex, groups, sizeof(groups));
 		tui_text_add(&t->log, TC_OK, "Seal SHA-256 (journal seq %lu):",
 		    t->seal_seq);
@@ -289,8 +289,10 @@ tui_ceremony_start(struct tui *t)
 		snprintf(label, sizeof(label), "seal of %s", id);
 		tui_qr_push(t, label, t->seal_hex);
 		snprintf(t->cer_result, sizeof(t->cer_result), "Ceremony %s "
-		    "sealed.", id);
-		t->cer_result_cls = TC_OK;
+		    "sealed.%s", id, r == AIRCA_ERR_PARTIAL ? " Some inputs "
+		    "were refused by policy: see the log and the ceremony "
+		    "report." : "");
+		t->cer_result_cls = r == 0 ? TC_OK : TC_WARN;
 	} else {
 		snprintf(t->cer_result, sizeof(t->cer_result), "CEREMONY "
 		    "ABORTED (journal intact; Esc: back): %s%s%.400s",
