@@ -461,6 +461,15 @@ step_run(struct runner *rn, const struct ceremony_step *s,
 
 	r = exec_command(rn, s->cmd, argc, argv, who->name);
 	json_object_set_new(detail, "exit", json_integer(airca_exit_code(r)));
+	/*
+	 * Exit 3 (a batch with rejected requests) is a finished step: the
+	 * rest is done, the reasons are in its output; the ceremony goes on.
+	 */
+	if (r == AIRCA_ERR_PARTIAL) {
+		json_object_set_new(detail, "partial",
+		    json_string(airca_errmsg()));
+		r = 0;
+	}
 	return r;
 }
 
