@@ -58,6 +58,7 @@ done
 grep '"event":"ceremony-step"' "$AIRCA_HOME/journal.jsonl" | grep '"step":6,' >"$T/step6"
 grep -q '"result":"partial"' "$T/step6" || fail "step 6 not journaled as partial: $(cat "$T/step6")"
 grep -q '"refused":' "$T/step6" || fail "step 6 does not say what was refused"
+grep -q '"exit":3' "$T/step6" || fail "step 6 does not record exit 3"
 grep -q '"event":"ceremony-aborted"' "$AIRCA_HOME/journal.jsonl" && fail "ceremony journaled as aborted"
 tail -1 "$AIRCA_HOME/journal.jsonl" | grep -q '"event":"seal"' || fail "journal does not end on the seal"
 
