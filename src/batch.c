@@ -161,6 +161,8 @@ struct batch {
 	size_t	*off;			/* offset of each name in names, sorted */
 	size_t	n;
 	struct dupset cns, keys;
+	unsigned char *left_out;	/* bitmap of n bits: batch_leave_out(); NULL: none */
+	size_t	nleft_out;
 };
 
 const char *
@@ -178,6 +180,28 @@ size_t
 batch_total(const struct batch *b)
 {
 	return b->n;
+}
+
+int
+batch_leave_out(struct batch *b, size_t index)
+{
+	if (index >= b->n)
+		return airca_errf(AIRCA_ERR_INTERNAL, "batch: no request %zu "
+		    "(the batch has %zu)", index, b->n);
+	if (b->left_out == NULL &&
+	    (b->left_out = calloc((b->n + 7) / 8, 1)) == NULL)
+		return AIRCA_ERR_NOMEM;
+	if ((b->left_out[index / 8] & (1u << (index % 8))) == 0)
+		b->nleft_out++;
+	b->left_out[index / 8] |= (unsigned char)(1u << (index % 8));
+	return 0;
+}
+
+static bool
+is_left_out(const struct batch *b, size_t index)
+{
+	return b->left_out != NULL &&
+	    (b->left_out[index / 8] & (1u << (index % 8))) != 0;
 }
 
 static const char *
@@ -363,6 +387,7 @@ batch_free(struct batch *b)
 	X509_NAME_free(b->casubj);
 	free(b->names);
 	free(b->off);
+	free(b->left_out);
 	dupset_free(&b->cns);
 	dupset_free(&b->keys);
 	free(b);
@@ -1137,6 +1162,11 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			r = airca_errf(AIRCA_ERR_NOMEM, "reading the batch");
 			goto out;
 		}
+		/* before the duplicate check: a request left out claims no CN or key */
+		if (jb->it.verdict != BATCH_REJECT && is_left_out(b, i))
+			job_reject(jb, "not approved at review: left out by "
+			    "the officers; bring it in another batch if it "
+			    "should be signed");
 		judge_dups(b, jb, &prev);
 		if (jb->it.verdict == BATCH_ACCEPT) {
 			hex_encode(jb->it.sha256, SHA256_LEN, hex);

@@ -8,6 +8,7 @@
  *	batch_open()	find the device CA, list the input directory
  *	batch_scan()	read and judge every request, sign nothing, journal
  *			nothing: what the officers review
+ *	batch_leave_out() what the officers did not approve (optional)
  *	batch_sign()	judge again, sign the accepted requests, write OUT,
  *			journal the batch; progress through a callback
  *
@@ -125,6 +126,15 @@ size_t	batch_total(const struct batch *b);
  */
 int	batch_scan(struct batch *b, const struct batch_hooks *hooks,
 	    struct batch_counts *counts, char tree[SHA256_HEX_LEN + 1]);
+
+/*
+ * Leave request index (0-based, name order, as batch_scan() gave it) out of
+ * the coming batch_sign(): the officers did not approve it at review.  It
+ * is then rejected, journaled and listed in rejected.txt like any refusal
+ * ("not approved at review"), and claims no CN or key in the duplicate
+ * check.  Returns 0, or AIRCA_ERR_INTERNAL for an index past the batch.
+ */
+int	batch_leave_out(struct batch *b, size_t index);
 
 /*
  * Sign the batch into the directory outdir (created if missing; files of

@@ -146,23 +146,28 @@ batch_sign_now(struct tui *t)
 		return;
 	}
 	/*
-	 * batch_sign() signs every request the policy accepts: the batch on
-	 * the media is the unit of review.  A request not approved has to
-	 * leave the input directory (and the batch be reviewed again).
+	 * Requests the policy accepts but the officers did not approve are
+	 * left out (batch_leave_out): rejected "not approved at review",
+	 * journaled, listed in rejected.txt.  A review that did not hold every
+	 * request cannot say which ones were seen, so it signs nothing.
 	 */
-	if (unapproved > 0 || b->counts.total > b->nitems) {
-		tui_status(t, TC_WARN, "%zu accepted requests are not approved: "
-		    "approve them (a), or take them off the media and review "
-		    "again (Enter); a batch is signed whole", unapproved > 0 ?
-		    unapproved : b->counts.total - b->nitems);
+	if (b->counts.total > b->nitems) {
+		tui_status(t, TC_WARN, "the review holds %zu of %zu requests: "
+		    "split the batch", b->nitems, b->counts.total);
 		return;
 	}
 	if (tui_prompt(t, "Output directory for the certificates (on the "
 	    "media; must not exist yet or hold this batch):", false, true,
 	    b->outdir, sizeof(b->outdir)) != 0)
 		return;
-	snprintf(q, sizeof(q), "Sign %zu requests with %s into %.200s? The "
-	    "token's PIN is asked next. [y/N]", approved, b->calabel, b->outdir);
+	if (unapproved > 0)
+		snprintf(q, sizeof(q), "Sign %zu requests with %s into %.200s, "
+		    "leaving out %zu not approved? The token's PIN is asked "
+		    "next. [y/N]", approved, b->calabel, b->outdir, unapproved);
+	else
+		snprintf(q, sizeof(q), "Sign %zu requests with %s into %.200s? "
+		    "The token's PIN is asked next. [y/N]", approved, b->calabel,
+		    b->outdir);
 	if (!tui_ask(t, q))
 		return;
 	tui_token_close(t);	/* one token session per process */
@@ -175,8 +180,14 @@ batch_sign_now(struct tui *t)
 	airca_errclear();
 	if ((r = ca_open(&ca, t->ctx, "batch sign", CA_HOME | CA_WRITE |
 	    CA_TOKEN)) == 0 &&
-	    (r = batch_open(&ca, b->calabel, b->indir, &bt)) == 0)
-		r = batch_sign(bt, b->outdir, b->tree, &hooks, &res);
+	    (r = batch_open(&ca, b->calabel, b->indir, &bt)) == 0) {
+		for (i = 0; r == 0 && i < b->nitems; i++)
+			if (b->items[i].verdict == BATCH_ACCEPT &&
+			    !b->approved[i])
+				r = batch_leave_out(bt, b->items[i].index);
+		if (r == 0)
+			r = batch_sign(bt, b->outdir, b->tree, &hooks, &res);
+	}
 	batch_free(bt);
 	b->signing = false;
 	if (r == 0 || r == AIRCA_ERR_PARTIAL) {

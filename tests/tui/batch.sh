@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TUI batch review: every request with CN, key type and rule result (a wrong OU rejected with its reason); signing refused while an accepted request is unapproved; approve all, sign with the PIN typed, progress bar with count and rate; the certificates chain with openssl and the journal verifies.
+# TUI batch review: every request with CN, key type and rule result (a wrong OU rejected with its reason); nothing approved signs nothing; a selection is signed and the request left out is rejected 'not approved at review' (journaled, in rejected.txt); sign with the PIN typed, progress bar with count and rate; the certificates chain with openssl and the journal verifies.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.bash"
 
@@ -32,31 +32,37 @@ screen | grep -qE '^ \[-\] zz-evil.csr +- +EC P-256 reject' || fail "rejected ro
 screen | grep -qF 'zz-\x1b[31m.csr' || { screen; fail "hostile file name not shown escaped"; }
 screen | grep -q 'zz-\.csr' && fail "a file name's escape reached the terminal"
 
-# one approved is not the batch: refused
-keys g ' '
-tui_wait '1 of 12 approved'
+# nothing approved: nothing signed
 keys s
-tui_wait '11 accepted requests are not approved'
+tui_wait 'nothing approved'
 [ -e "$OUT" ] && fail "something was written"
 
+# approve all, then take the first one back: 11 of 12 are signed
 keys a
 tui_wait '12 of 12 approved'
+keys g ' '
+tui_wait '11 of 12 approved'
 keys s
 tui_wait 'Output directory for the certificates'
 type_text "$OUT"; keys Enter
-tui_wait 'Sign 12 requests with dca1 into'
+tui_wait 'Sign 11 requests with dca1 into'
+screen | grep -q 'leaving out 1 not approved' || fail "the question does not say one is left out"
 keys y
 tui_wait "user PIN for token 'airca'"
 type_text "$TEST_PIN"; keys Enter
-tui_wait 'signed 12, skipped 0, rejected 2 of 14 in'
+tui_wait 'signed 11, skipped 0, rejected 3 of 14 in'
 screen | grep -qE '^ \[#+\] 14/14 +[0-9]+/s' || { screen; fail "progress bar"; }
 no_secret "$TEST_PIN"
 keys q
 tui_exited 0
 
 # what was signed, checked with openssl
-[ "$(ls "$OUT"/*.pem | wc -l)" -eq 12 ] || fail "want 12 certificates"
+[ "$(ls "$OUT"/*.pem | wc -l)" -eq 11 ] || fail "want 11 certificates"
+[ -e "$OUT/$cn0.pem" ] && fail "the request left out was signed"
 grep -q 'zz-evil.csr: ' "$OUT/rejected.txt" || fail "rejected.txt"
+grep -q '^dev-0000000.csr: not approved at review' "$OUT/rejected.txt" || fail "rejected.txt lacks the request left out"
+grep '"event":"csr-rejected"' "$AIRCA_HOME/journal.jsonl" | grep -q 'not approved at review' || fail "leaving out not journaled"
+cn0=$(openssl req -in "$IN/dev-0000001.csr" -noout -subject | sed 's/.*CN *= *\([^,]*\).*/\1/')
 (cd "$OUT" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS"
 openssl x509 -in "$OUT/$cn0.pem" -noout -subject | grep -q "CN *= *$cn0" || fail "cert subject"
 openssl verify -CAfile "$AIRCA_HOME/root.pem" -untrusted "$OUT/$cn0.pem" "$OUT/$cn0.pem" >/dev/null || fail "chain"
