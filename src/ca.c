@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,40 @@ ca_home_path(struct cmd_ctx *ctx, char *out, size_t len)
 		return airca_errf(AIRCA_ERR_USAGE, "no CA home: pass --home DIR "
 		    "or set AIRCA_HOME");
 	return path_join(out, len, ctx->home, NULL);
+}
+
+int
+ca_evidence_load(struct cmd_ctx *ctx, const char *journal, const char *auditf,
+    const char *rootf, char *jpath, char *rpath, X509 **rootp, X509 **auditp)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX], apath[PATH_MAX];
+	X509 *root = NULL, *audit = NULL;
+	int r;
+
+	/* defaults next to a journal named (an auditor's copy), else the home */
+	if (journal != NULL) {
+		if ((r = path_join(tmp, sizeof(tmp), journal, NULL)) != 0 ||
+		    (r = path_join(dir, sizeof(dir), dirname(tmp), NULL)) != 0 ||
+		    (r = path_join(jpath, PATH_MAX, journal, NULL)) != 0)
+			goto out;
+	} else if ((r = ca_home_path(ctx, dir, sizeof(dir))) != 0 ||
+	    (r = path_join(jpath, PATH_MAX, dir, JOURNAL_FILE)) != 0)
+		goto out;
+	if ((r = path_join(apath, sizeof(apath), auditf != NULL ? auditf :
+	    dir, auditf != NULL ? NULL : "audit.pem")) != 0 ||
+	    (r = path_join(rpath, PATH_MAX, rootf != NULL ? rootf : dir,
+	    rootf != NULL ? NULL : "root.pem")) != 0 ||
+	    (r = journal_load_cert(rpath, &root)) != 0 ||
+	    (r = journal_load_cert(apath, &audit)) != 0)
+		goto out;
+	*rootp = root;
+	*auditp = audit;
+	root = audit = NULL;
+	r = 0;
+ out:
+	X509_free(root);
+	X509_free(audit);
+	return r;
 }
 
 static int

@@ -55,6 +55,18 @@ struct ca {
 /* Resolve --home / AIRCA_HOME (required) into ca->home. */
 int	ca_home_path(struct cmd_ctx *ctx, char *out, size_t len);
 
+/*
+ * What an auditor verifies with, for 'journal verify' and 'ceremony
+ * report': the journal (journal, else HOME/journal.jsonl) and the root and
+ * audit certificates (rootf / auditf, else root.pem and audit.pem next to
+ * the journal named, else in HOME), loaded.  Needs no token and no lock.
+ * jpath and rpath (PATH_MAX bytes each) get the paths used; *rootp and
+ * *auditp are owned by the caller, set only on success.
+ */
+int	ca_evidence_load(struct cmd_ctx *ctx, const char *journal,
+	    const char *auditf, const char *rootf, char *jpath, char *rpath,
+	    X509 **rootp, X509 **auditp);
+
 /* Set up an empty ca for command (session id, no files opened). */
 void	ca_begin(struct ca *ca, struct cmd_ctx *ctx, const char *command);
 

@@ -1,7 +1,6 @@
 /* cmd-ceremony-report.c: airca ceremony report: a finished ceremony's transcript, from a verified journal. */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,18 +18,6 @@ print_line(void *arg, const char *line)
 	fprintf(arg, "%s\n", line);
 }
 
-/* The directory of file (root.pem and audit.pem are looked for there). */
-static int
-dir_of(const char *file, char *out, size_t len)
-{
-	char tmp[PATH_MAX];
-	int r;
-
-	if ((r = path_join(tmp, sizeof(tmp), file, NULL)) != 0)
-		return r;
-	return path_join(out, len, dirname(tmp), NULL);
-}
-
 static int
 cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -44,7 +31,7 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct ceremony_report *rep = NULL;
 	struct journal_report jrep;
 	const char *id = NULL, *journal = NULL, *auditf = NULL, *rootf = NULL;
-	char dir[PATH_MAX], jpath[PATH_MAX], apath[PATH_MAX], rpath[PATH_MAX];
+	char jpath[PATH_MAX], rpath[PATH_MAX];
 	X509 *root = NULL, *audit = NULL;
 	json_t *o;
 	int ch, r;
@@ -70,20 +57,8 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage(&cmd_ceremony_report_entry);
-	/* Defaults as for 'journal verify': next to the journal, else the home. */
-	if (journal != NULL)
-		r = dir_of(journal, dir, sizeof(dir));
-	else
-		r = ca_home_path(ctx, dir, sizeof(dir));
-	if (r != 0 ||
-	    (r = path_join(jpath, sizeof(jpath), journal != NULL ? journal :
-	    dir, journal != NULL ? NULL : JOURNAL_FILE)) != 0 ||
-	    (r = path_join(apath, sizeof(apath), auditf != NULL ? auditf :
-	    dir, auditf != NULL ? NULL : "audit.pem")) != 0 ||
-	    (r = path_join(rpath, sizeof(rpath), rootf != NULL ? rootf :
-	    dir, rootf != NULL ? NULL : "root.pem")) != 0 ||
-	    (r = journal_load_cert(rpath, &root)) != 0 ||
-	    (r = journal_load_cert(apath, &audit)) != 0)
+	if ((r = ca_evidence_load(ctx, journal, auditf, rootf, jpath, rpath,
+	    &root, &audit)) != 0)
 		goto out;
 	r = ceremony_report_load(jpath, root, audit, id, &rep, &jrep);
 	if (r == AIRCA_ERR_VERIFY) {

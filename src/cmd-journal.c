@@ -1,7 +1,6 @@
 /* cmd-journal.c: airca journal show, verify, seal and repair. */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,18 +178,6 @@ cmd_journal_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
-/* DIR of FILE, for defaults next to a journal copied elsewhere. */
-static int
-dir_of(const char *file, char *out, size_t len)
-{
-	char tmp[PATH_MAX];
-	int r;
-
-	if ((r = path_join(tmp, sizeof(tmp), file, NULL)) != 0)
-		return r;
-	return path_join(out, len, dirname(tmp), NULL);
-}
-
 static int
 cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -203,8 +190,7 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	struct journal_report rep;
 	const char *journal = NULL, *auditf = NULL, *rootf = NULL, *seal = NULL;
-	char dir[PATH_MAX], jpath[PATH_MAX], apath[PATH_MAX], rpath[PATH_MAX];
-	char groups[96];
+	char jpath[PATH_MAX], rpath[PATH_MAX], groups[96];
 	X509 *root = NULL, *audit = NULL;
 	json_t *o;
 	int ch, r;
@@ -229,19 +215,8 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage(&cmd_journal_verify_entry);
-	/* Defaults: the journal's own directory, else the home. */
-	if (journal != NULL)
-		r = dir_of(journal, dir, sizeof(dir));
-	else
-		r = ca_home_path(ctx, dir, sizeof(dir));
-	if (r != 0 ||
-	    (r = journal_path(ctx, journal, jpath, sizeof(jpath))) != 0 ||
-	    (r = path_join(apath, sizeof(apath), auditf != NULL ? auditf :
-	    dir, auditf != NULL ? NULL : "audit.pem")) != 0 ||
-	    (r = path_join(rpath, sizeof(rpath), rootf != NULL ? rootf :
-	    dir, rootf != NULL ? NULL : "root.pem")) != 0 ||
-	    (r = journal_load_cert(rpath, &root)) != 0 ||
-	    (r = journal_load_cert(apath, &audit)) != 0)
+	if ((r = ca_evidence_load(ctx, journal, auditf, rootf, jpath, rpath,
+	    &root, &audit)) != 0)
 		goto out;
 	r = journal_verify(jpath, root, audit, seal, &rep);
 	if (ctx->json && (r == 0 || r == AIRCA_ERR_VERIFY)) {
