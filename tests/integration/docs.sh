@@ -31,6 +31,13 @@ while IFS= read -r name; do
 			missing="$missing\n  '$name $opt' is in the usage text but not in the man page"
 	done
 done <<<"$names"
+# and the other way: every command the man page documents exists
+while IFS= read -r line; do
+	words=$(printf '%s\n' "$line" | sed 's/^\.It Cm //' | awk '{
+		n = ""; for (i = 1; i <= NF; i++) { if ($i !~ /^[a-z][a-z-]*$/) break; n = n (n ? " " : "") $i } print n }')
+	printf '%s\n' "$names" | grep -qxF -- "$words" ||
+		missing="$missing\n  the man page documents '$words', which is not a command"
+done < <(grep '^\.It Cm [a-z]' "$MAN" | sed -n '/./p')
 [ -z "$missing" ] || fail "docs/man/airca.1 drifted from the command table:$(printf '%b' "$missing")"
 
 # and the README keeps the two commands
