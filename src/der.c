@@ -39,6 +39,22 @@ keyless_init(void)
 	ERR_clear_error();	/* der_x509() then parses as d2i_X509() does */
 }
 
+/*
+ * P-256 and P-384, built once: d2i_EC_PUBKEY() builds the curve's group
+ * for every key (its Montgomery contexts and all), a third of the cost of
+ * decoding it.  EC_KEY_set_group() copies them; they are never changed.
+ */
+static EC_GROUP *curve_p256, *curve_p384;
+static pthread_once_t curves_once = PTHREAD_ONCE_INIT;
+
+static void
+curves_init(void)
+{
+	curve_p256 = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	curve_p384 = EC_GROUP_new_by_curve_name(NID_secp384r1);
+	ERR_clear_error();	/* a NULL curve: d2i_EC_PUBKEY() builds its own */
+}
+
 static OSSL_LIB_CTX *
 keyless_ctx(void)
 {
@@ -68,9 +84,9 @@ der_x509_req(const unsigned char **pp, long len)
 	    ASN1_ITEM_rptr(X509_REQ), ctx, NULL);
 }
 
-/* EC on P-256 or P-384 by name (no explicit parameters), or rsaEncryption. */
+/* EC on P-256 or P-384 by name (no explicit parameters; *curvep), or rsaEncryption. */
 static int
-spki_kind(const X509_PUBKEY *spki)
+spki_kind(const X509_PUBKEY *spki, int *curvep)
 {
 	ASN1_OBJECT *alg;
 	X509_ALGOR *palg;
@@ -87,6 +103,7 @@ spki_kind(const X509_PUBKEY *spki)
 		curve = OBJ_obj2nid(pval);
 		if (curve != NID_X9_62_prime256v1 && curve != NID_secp384r1)
 			return NID_undef;
+		*curvep = curve;
 		return EVP_PKEY_EC;
 	case NID_rsaEncryption:
 		return EVP_PKEY_RSA;
@@ -99,20 +116,34 @@ der_pubkey(const X509_PUBKEY *spki, EVP_PKEY **pkeyp, bool *legacyp)
 {
 	unsigned char *der = NULL;
 	const unsigned char *p;
+	const unsigned char *pk;
 	EVP_PKEY *pkey = NULL;
+	const EC_GROUP *group;
 	EC_KEY *ec = NULL;
 	RSA *rsa = NULL;
-	int kind, len, r = AIRCA_ERR_INTERNAL;
+	int kind, curve = NID_undef, pklen, len, r = AIRCA_ERR_INTERNAL;
 
+	pthread_once(&curves_once, curves_init);
 	if ((len = i2d_X509_PUBKEY(spki, &der)) <= 0)
 		goto bad;
 	p = der;
-	/* d2i_EC_PUBKEY() and d2i_RSA_PUBKEY() decode by the legacy method */
-	switch ((kind = spki_kind(spki))) {
+	/* legacy methods: EC_KEY_oct2key() (as o2i_ECPublicKey), d2i_RSA_PUBKEY() */
+	switch ((kind = spki_kind(spki, &curve))) {
 	case EVP_PKEY_EC:
-		if ((pkey = EVP_PKEY_new()) == NULL ||
-		    (ec = d2i_EC_PUBKEY(NULL, &p, len)) == NULL ||
-		    p != der + len || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1)
+		group = curve == NID_secp384r1 ? curve_p384 : curve_p256;
+		if ((pkey = EVP_PKEY_new()) == NULL)
+			goto bad;
+		if (group == NULL)
+			ec = d2i_EC_PUBKEY(NULL, &p, len);
+		else if (!X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL,
+		    spki) || (ec = EC_KEY_new()) == NULL ||
+		    EC_KEY_set_group(ec, group) != 1 ||
+		    EC_KEY_oct2key(ec, pk, (size_t)pklen, NULL) != 1)
+			goto bad;
+		else
+			p = der + len;
+		if (ec == NULL || p != der + len ||
+		    EVP_PKEY_assign_EC_KEY(pkey, ec) != 1)
 			goto bad;
 		ec = NULL;
 		break;
