@@ -32,6 +32,7 @@
 #define BATCH_NAME_MAX	200	/* longest input file name taken (bytes) */
 #define BATCH_GROUP	128	/* journal entries per signed checkpoint while signing */
 #define BATCH_QUEUE	64	/* requests read ahead, certificates waiting to be written */
+#define BATCH_WAKE	16	/* a sleeping thread is woken for this many items at once */
 #define KEYLEN		16	/* bytes of SHA-256 kept per CN or key in the duplicate sets */
 
 /* ---- a compact set: 16 bytes of a SHA-256 -> the item that had it ---- */
@@ -693,12 +694,21 @@ batch_scan(struct batch *b, const struct batch_hooks *hooks,
 
 /* ---- signing: a reader thread, the signing loop, a writer thread ---- */
 
-/* A bounded queue of pointers between two threads; NULL ends it. */
+/*
+ * A bounded queue of pointers between two threads; NULL ends it.  A
+ * consumer that found it empty sleeps until BATCH_WAKE items are there (or
+ * the producer made it eager: it is about to wait for the consumer, or has
+ * finished), a producer that found it full until BATCH_WAKE slots are
+ * free: one wake-up for a run of items, not one for each (the threads
+ * share two cores, and a wake-up for every certificate cost more context
+ * switches than there were certificates).
+ */
 struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t	nonempty, nonfull;
 	void	*v[BATCH_QUEUE];
 	size_t	head, n;
+	bool	eager;			/* the producer waits or is done: take any item */
 	bool	stop;			/* the consumer gave up: producers stop */
 };
 
@@ -726,12 +736,14 @@ queue_put(struct queue *q, void *p)
 	bool ok;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->n == BATCH_QUEUE && !q->stop)
-		pthread_cond_wait(&q->nonfull, &q->mu);
+	if (q->n == BATCH_QUEUE)
+		while (q->n > BATCH_QUEUE - BATCH_WAKE && !q->stop)
+			pthread_cond_wait(&q->nonfull, &q->mu);
 	if ((ok = !q->stop)) {
 		q->v[(q->head + q->n) % BATCH_QUEUE] = p;
 		q->n++;
-		pthread_cond_signal(&q->nonempty);
+		if (q->n >= BATCH_WAKE || q->eager)
+			pthread_cond_signal(&q->nonempty);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return ok;
@@ -743,14 +755,33 @@ queue_get(struct queue *q)
 	void *p;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->n == 0)
-		pthread_cond_wait(&q->nonempty, &q->mu);
+	if (q->n == 0)
+		while (q->n == 0 || (q->n < BATCH_WAKE && !q->eager))
+			pthread_cond_wait(&q->nonempty, &q->mu);
 	p = q->v[q->head];
 	q->head = (q->head + 1) % BATCH_QUEUE;
 	q->n--;
-	pthread_cond_signal(&q->nonfull);
+	if (q->n <= BATCH_QUEUE - BATCH_WAKE)
+		pthread_cond_signal(&q->nonfull);
 	pthread_mutex_unlock(&q->mu);
 	return p;
+}
+
+/* Producer side: the consumer takes items as they come (on), or in runs. */
+static void
+queue_eager_locked(struct queue *q, bool on)
+{
+	q->eager = on;
+	if (on)
+		pthread_cond_signal(&q->nonempty);
+}
+
+static void
+queue_eager(struct queue *q, bool on)
+{
+	pthread_mutex_lock(&q->mu);
+	queue_eager_locked(q, on);
+	pthread_mutex_unlock(&q->mu);
 }
 
 /* Consumer side: stop the producer and drop what it queued (free_fn each). */
@@ -799,27 +830,35 @@ struct signer {
 	size_t	reused;			/* outputs already there, identical */
 };
 
-static void *
-reader_main(void *arg)
+static void
+reader_run(struct signer *s)
 {
-	struct signer *s = arg;
 	struct job *jb;
 	size_t i;
 
-	pthread_setname_np(pthread_self(), "airca-reader");
 	for (i = 0; i < s->b->n; i++) {
 		if ((jb = malloc(sizeof(*jb))) == NULL) {
 			/* main sees a NULL job before the end: out of memory */
 			queue_put(&s->in, NULL);
-			return NULL;
+			return;
 		}
 		judge_file(s->b, i, jb);
 		if (!queue_put(&s->in, jb)) {
 			csr_free(jb->c);
 			free(jb);
-			return NULL;
+			return;
 		}
 	}
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct signer *s = arg;
+
+	pthread_setname_np(pthread_self(), "airca-reader");
+	reader_run(s);
+	queue_eager(&s->in, true);	/* what is queued is all there is */
 	return NULL;
 }
 
@@ -1258,6 +1297,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		if (ndefer >= BATCH_GROUP || npend == BATCH_GROUP ||
 		    i + 1 == b->n) {
 			pthread_mutex_lock(&s.out.mu);
+			queue_eager_locked(&s.out, true);
 			while (s.stored < nstore &&
 			    __atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) == 0)
 				pthread_cond_wait(&s.stored_cv, &s.out.mu);
@@ -1273,6 +1313,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			for (k = 0; k < npend; k++)
 				queue_put(&s.out, pend[k]);	/* the writer never stops early */
 			npend = 0;
+			queue_eager(&s.out, false);
 		}
 		if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
 			r = airca_errf(s.werr, "%s", s.wmsg);
@@ -1281,6 +1322,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		meter_tick(&m, &c, false);
 	}
 	/* the writer finishes, then the reports, one sync, SHA256SUMS, read back */
+	queue_eager(&s.out, true);
 	queue_put(&s.out, &end_job);
 	pthread_join(wt, NULL);
 	writer = false;
@@ -1362,6 +1404,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	}
 	if (writer) {
 		/* let it finish what it has (store jobs borrow pend's PEMs) */
+		queue_eager(&s.out, true);
 		queue_put(&s.out, &end_job);
 		pthread_join(wt, NULL);
 	}
