@@ -749,6 +749,26 @@ queue_put(struct queue *q, void *p)
 	return ok;
 }
 
+/* An item is there for a consumer that may take it now (see struct queue). */
+static bool
+queue_ready_locked(const struct queue *q)
+{
+	return q->n > 0 && (q->n >= BATCH_WAKE || q->eager);
+}
+
+static void *
+queue_pop_locked(struct queue *q)
+{
+	void *p;
+
+	p = q->v[q->head];
+	q->head = (q->head + 1) % BATCH_QUEUE;
+	q->n--;
+	if (q->n <= BATCH_QUEUE - BATCH_WAKE)
+		pthread_cond_signal(&q->nonfull);
+	return p;
+}
+
 static void *
 queue_get(struct queue *q)
 {
@@ -794,11 +814,12 @@ queue_stop(struct queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
-/* A certificate to write: OUT/<CN>.pem = leaf + device CA. */
 /*
- * Work for the writer thread: store HOME/certs/SERIAL.pem (before the
- * journal entry of the certificate is written), or write OUT/<CN>.pem
- * (after).  A store job borrows the PEM of the write job that follows it.
+ * Work for the writer thread: check and store HOME/certs/SERIAL.pem
+ * (before the journal entry of the certificate is written; the signing
+ * loop takes its share before a checkpoint), or write OUT/<CN>.pem =
+ * leaf + device CA (after).  A store job borrows the PEM of the write job
+ * that follows it.
  */
 struct outjob {
 	bool	store;
@@ -821,6 +842,14 @@ struct signer {
 	const char *home;
 	const struct profile *prof;
 	X509	*issuer;		/* the writer's own copy of the device CA */
+	/*
+	 * Store jobs of the group being signed, under out.mu: the writer
+	 * takes them before write jobs, and the signing loop, rather than
+	 * sleep until they are done before a checkpoint, takes the ones
+	 * not yet started and does them itself.
+	 */
+	struct outjob *st[BATCH_GROUP];
+	size_t	st_taken, st_n;
 	size_t	stored;			/* store jobs done (under out.mu) */
 	pthread_cond_t stored_cv;
 	/* the writer's, read by main after the join */
@@ -905,39 +934,108 @@ write_cert(struct signer *s, struct outjob *oj)
 	return r;
 }
 
+/* An error of the writer or of a store job, kept for the signing loop (the first one). */
+static void
+writer_fail(struct signer *s, int r)
+{
+	pthread_mutex_lock(&s->out.mu);
+	if (s->werr == 0) {
+		snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
+		__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
+	}
+	pthread_cond_signal(&s->stored_cv);
+	pthread_mutex_unlock(&s->out.mu);
+}
+
+/*
+ * A store job, on the writer or the signing loop (each with its own copy
+ * of the issuer): checked and stored before its journal entry is written.
+ */
+static void
+store_one(struct signer *s, struct outjob *sj, X509 *issuer)
+{
+	int r = 0;
+
+	if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
+		r = 0;
+	else if ((r = issue_check(sj->cert, s->prof, issuer)) != 0)
+		airca_errctx(r, "certificate %s", sj->serial);
+	else
+		r = registry_store_pem(s->home, sj->serial, sj->pem, sj->pemlen,
+		    MEDIA_NOSYNC);
+	if (r != 0)
+		writer_fail(s, r);
+	pthread_mutex_lock(&s->out.mu);
+	s->stored++;
+	pthread_cond_signal(&s->stored_cv);
+	pthread_mutex_unlock(&s->out.mu);
+	X509_free(sj->cert);
+	free(sj);
+}
+
+/* The signing loop hands a store job over. */
+static void
+store_put(struct signer *s, struct outjob *sj)
+{
+	pthread_mutex_lock(&s->out.mu);
+	s->st[s->st_n++] = sj;
+	if (s->st_n - s->st_taken >= BATCH_WAKE || s->out.eager)
+		pthread_cond_signal(&s->out.nonempty);
+	pthread_mutex_unlock(&s->out.mu);
+}
+
+/*
+ * Before a checkpoint: every store job of the group done, the ones the
+ * writer has not started done here.  Then the list is empty again.
+ */
+static void
+store_wait(struct signer *s, X509 *issuer)
+{
+	struct outjob *sj;
+
+	pthread_mutex_lock(&s->out.mu);
+	queue_eager_locked(&s->out, true);
+	while (s->stored < s->st_n) {
+		if (s->st_taken < s->st_n) {
+			sj = s->st[s->st_taken++];
+			pthread_mutex_unlock(&s->out.mu);
+			store_one(s, sj, issuer);
+			pthread_mutex_lock(&s->out.mu);
+		} else
+			pthread_cond_wait(&s->stored_cv, &s->out.mu);
+	}
+	s->st_taken = s->st_n = s->stored = 0;
+	pthread_mutex_unlock(&s->out.mu);
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct signer *s = arg;
-	struct outjob *oj;
+	struct outjob *oj, *sj;
 	int r;
 
 	pthread_setname_np(pthread_self(), "airca-writer");
-	while ((oj = queue_get(&s->out)) != &end_job) {
-		r = 0;
-		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
-			r = 0;
-		else if (oj->store) {
-			/* checked and stored before its journal entry is written */
-			if ((r = issue_check(oj->cert, s->prof, s->issuer)) != 0)
-				airca_errctx(r, "certificate %s", oj->serial);
-			else
-				r = registry_store_pem(s->home, oj->serial,
-				    oj->pem, oj->pemlen, MEDIA_NOSYNC);
-		} else
-			r = write_cert(s, oj);
-		if (r != 0) {
-			snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
-			__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
-		}
+	for (;;) {
+		sj = oj = NULL;
 		pthread_mutex_lock(&s->out.mu);
-		if (oj->store)
-			s->stored++;
-		pthread_cond_signal(&s->stored_cv);
+		while (s->st_taken == s->st_n && !queue_ready_locked(&s->out))
+			pthread_cond_wait(&s->out.nonempty, &s->out.mu);
+		if (s->st_taken < s->st_n)
+			sj = s->st[s->st_taken++];
+		else
+			oj = queue_pop_locked(&s->out);
 		pthread_mutex_unlock(&s->out.mu);
-		if (!oj->store)
-			free(oj->pem);
-		X509_free(oj->cert);
+		if (sj != NULL) {
+			store_one(s, sj, s->issuer);
+			continue;
+		}
+		if (oj == &end_job)
+			break;
+		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) == 0 &&
+		    (r = write_cert(s, oj)) != 0)
+			writer_fail(s, r);
+		free(oj->pem);
 		free(oj);
 	}
 	return NULL;
@@ -1090,7 +1188,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
-	size_t i, k, npend = 0, caught, ndefer = 0, nstore = 0;
+	size_t i, k, npend = 0, caught, ndefer = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -1271,14 +1369,13 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 					goto out;
 				}
 				sj->store = true;
-				sj->cert = cert;	/* the writer checks it */
+				sj->cert = cert;	/* checked by store_one() */
 				cert = NULL;
 				sj->pem = oj->pem;
 				sj->pemlen = oj->pemlen;
 				memcpy(sj->serial, jb->it.serial, sizeof(sj->serial));
-				queue_put(&s.out, sj);
+				store_put(&s, sj);
 				sj = NULL;
-				nstore++;
 			}
 			X509_free(cert);
 			cert = NULL;
@@ -1296,12 +1393,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		/* sign what was journaled, then let its files be written */
 		if (ndefer >= BATCH_GROUP || npend == BATCH_GROUP ||
 		    i + 1 == b->n) {
-			pthread_mutex_lock(&s.out.mu);
-			queue_eager_locked(&s.out, true);
-			while (s.stored < nstore &&
-			    __atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) == 0)
-				pthread_cond_wait(&s.stored_cv, &s.out.mu);
-			pthread_mutex_unlock(&s.out.mu);
+			store_wait(&s, b->cacert);
 			if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
 				r = airca_errf(s.werr, "%s", s.wmsg);
 				goto out;
@@ -1407,6 +1499,10 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		queue_eager(&s.out, true);
 		queue_put(&s.out, &end_job);
 		pthread_join(wt, NULL);
+	}
+	while (s.st_taken < s.st_n) {		/* none: the writer takes them first */
+		X509_free(s.st[s.st_taken]->cert);
+		free(s.st[s.st_taken++]);
 	}
 	if (r != 0 && r != AIRCA_ERR_PARTIAL && ca->j != NULL &&
 	    journal_discard_deferred(ca->j) > 0) {
