@@ -32,6 +32,7 @@
 #define BATCH_NAME_MAX	200	/* longest input file name taken (bytes) */
 #define BATCH_GROUP	128	/* journal entries per signed checkpoint while signing */
 #define BATCH_QUEUE	64	/* requests read ahead, certificates waiting to be written */
+#define BATCH_WAKE	16	/* a sleeping thread is woken for this many items at once */
 #define KEYLEN		16	/* bytes of SHA-256 kept per CN or key in the duplicate sets */
 
 /* ---- a compact set: 16 bytes of a SHA-256 -> the item that had it ---- */
@@ -693,12 +694,21 @@ batch_scan(struct batch *b, const struct batch_hooks *hooks,
 
 /* ---- signing: a reader thread, the signing loop, a writer thread ---- */
 
-/* A bounded queue of pointers between two threads; NULL ends it. */
+/*
+ * A bounded queue of pointers between two threads; NULL ends it.  A
+ * consumer that found it empty sleeps until BATCH_WAKE items are there (or
+ * the producer made it eager: it is about to wait for the consumer, or has
+ * finished), a producer that found it full until BATCH_WAKE slots are
+ * free: one wake-up for a run of items, not one for each (the threads
+ * share two cores, and a wake-up for every certificate cost more context
+ * switches than there were certificates).
+ */
 struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t	nonempty, nonfull;
 	void	*v[BATCH_QUEUE];
 	size_t	head, n;
+	bool	eager;			/* the producer waits or is done: take any item */
 	bool	stop;			/* the consumer gave up: producers stop */
 };
 
@@ -726,15 +736,37 @@ queue_put(struct queue *q, void *p)
 	bool ok;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->n == BATCH_QUEUE && !q->stop)
-		pthread_cond_wait(&q->nonfull, &q->mu);
+	if (q->n == BATCH_QUEUE)
+		while (q->n > BATCH_QUEUE - BATCH_WAKE && !q->stop)
+			pthread_cond_wait(&q->nonfull, &q->mu);
 	if ((ok = !q->stop)) {
 		q->v[(q->head + q->n) % BATCH_QUEUE] = p;
 		q->n++;
-		pthread_cond_signal(&q->nonempty);
+		if (q->n >= BATCH_WAKE || q->eager)
+			pthread_cond_signal(&q->nonempty);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return ok;
+}
+
+/* An item is there for a consumer that may take it now (see struct queue). */
+static bool
+queue_ready_locked(const struct queue *q)
+{
+	return q->n > 0 && (q->n >= BATCH_WAKE || q->eager);
+}
+
+static void *
+queue_pop_locked(struct queue *q)
+{
+	void *p;
+
+	p = q->v[q->head];
+	q->head = (q->head + 1) % BATCH_QUEUE;
+	q->n--;
+	if (q->n <= BATCH_QUEUE - BATCH_WAKE)
+		pthread_cond_signal(&q->nonfull);
+	return p;
 }
 
 static void *
@@ -743,14 +775,33 @@ queue_get(struct queue *q)
 	void *p;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->n == 0)
-		pthread_cond_wait(&q->nonempty, &q->mu);
+	if (q->n == 0)
+		while (q->n == 0 || (q->n < BATCH_WAKE && !q->eager))
+			pthread_cond_wait(&q->nonempty, &q->mu);
 	p = q->v[q->head];
 	q->head = (q->head + 1) % BATCH_QUEUE;
 	q->n--;
-	pthread_cond_signal(&q->nonfull);
+	if (q->n <= BATCH_QUEUE - BATCH_WAKE)
+		pthread_cond_signal(&q->nonfull);
 	pthread_mutex_unlock(&q->mu);
 	return p;
+}
+
+/* Producer side: the consumer takes items as they come (on), or in runs. */
+static void
+queue_eager_locked(struct queue *q, bool on)
+{
+	q->eager = on;
+	if (on)
+		pthread_cond_signal(&q->nonempty);
+}
+
+static void
+queue_eager(struct queue *q, bool on)
+{
+	pthread_mutex_lock(&q->mu);
+	queue_eager_locked(q, on);
+	pthread_mutex_unlock(&q->mu);
 }
 
 /* Consumer side: stop the producer and drop what it queued (free_fn each). */
@@ -763,11 +814,12 @@ queue_stop(struct queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
-/* A certificate to write: OUT/<CN>.pem = leaf + device CA. */
 /*
- * Work for the writer thread: store HOME/certs/SERIAL.pem (before the
- * journal entry of the certificate is written), or write OUT/<CN>.pem
- * (after).  A store job borrows the PEM of the write job that follows it.
+ * Work for the writer thread: check and store HOME/certs/SERIAL.pem
+ * (before the journal entry of the certificate is written; the signing
+ * loop takes its share before a checkpoint), or write OUT/<CN>.pem =
+ * leaf + device CA (after).  A store job borrows the PEM of the write job
+ * that follows it.
  */
 struct outjob {
 	bool	store;
@@ -790,6 +842,14 @@ struct signer {
 	const char *home;
 	const struct profile *prof;
 	X509	*issuer;		/* the writer's own copy of the device CA */
+	/*
+	 * Store jobs of the group being signed, under out.mu: the writer
+	 * takes them before write jobs, and the signing loop, rather than
+	 * sleep until they are done before a checkpoint, takes the ones
+	 * not yet started and does them itself.
+	 */
+	struct outjob *st[BATCH_GROUP];
+	size_t	st_taken, st_n;
 	size_t	stored;			/* store jobs done (under out.mu) */
 	pthread_cond_t stored_cv;
 	/* the writer's, read by main after the join */
@@ -799,27 +859,35 @@ struct signer {
 	size_t	reused;			/* outputs already there, identical */
 };
 
-static void *
-reader_main(void *arg)
+static void
+reader_run(struct signer *s)
 {
-	struct signer *s = arg;
 	struct job *jb;
 	size_t i;
 
-	pthread_setname_np(pthread_self(), "airca-reader");
 	for (i = 0; i < s->b->n; i++) {
 		if ((jb = malloc(sizeof(*jb))) == NULL) {
 			/* main sees a NULL job before the end: out of memory */
 			queue_put(&s->in, NULL);
-			return NULL;
+			return;
 		}
 		judge_file(s->b, i, jb);
 		if (!queue_put(&s->in, jb)) {
 			csr_free(jb->c);
 			free(jb);
-			return NULL;
+			return;
 		}
 	}
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct signer *s = arg;
+
+	pthread_setname_np(pthread_self(), "airca-reader");
+	reader_run(s);
+	queue_eager(&s->in, true);	/* what is queued is all there is */
 	return NULL;
 }
 
@@ -866,39 +934,108 @@ write_cert(struct signer *s, struct outjob *oj)
 	return r;
 }
 
+/* An error of the writer or of a store job, kept for the signing loop (the first one). */
+static void
+writer_fail(struct signer *s, int r)
+{
+	pthread_mutex_lock(&s->out.mu);
+	if (s->werr == 0) {
+		snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
+		__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
+	}
+	pthread_cond_signal(&s->stored_cv);
+	pthread_mutex_unlock(&s->out.mu);
+}
+
+/*
+ * A store job, on the writer or the signing loop (each with its own copy
+ * of the issuer): checked and stored before its journal entry is written.
+ */
+static void
+store_one(struct signer *s, struct outjob *sj, X509 *issuer)
+{
+	int r = 0;
+
+	if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
+		r = 0;
+	else if ((r = issue_check(sj->cert, s->prof, issuer)) != 0)
+		airca_errctx(r, "certificate %s", sj->serial);
+	else
+		r = registry_store_pem(s->home, sj->serial, sj->pem, sj->pemlen,
+		    MEDIA_NOSYNC);
+	if (r != 0)
+		writer_fail(s, r);
+	pthread_mutex_lock(&s->out.mu);
+	s->stored++;
+	pthread_cond_signal(&s->stored_cv);
+	pthread_mutex_unlock(&s->out.mu);
+	X509_free(sj->cert);
+	free(sj);
+}
+
+/* The signing loop hands a store job over. */
+static void
+store_put(struct signer *s, struct outjob *sj)
+{
+	pthread_mutex_lock(&s->out.mu);
+	s->st[s->st_n++] = sj;
+	if (s->st_n - s->st_taken >= BATCH_WAKE || s->out.eager)
+		pthread_cond_signal(&s->out.nonempty);
+	pthread_mutex_unlock(&s->out.mu);
+}
+
+/*
+ * Before a checkpoint: every store job of the group done, the ones the
+ * writer has not started done here.  Then the list is empty again.
+ */
+static void
+store_wait(struct signer *s, X509 *issuer)
+{
+	struct outjob *sj;
+
+	pthread_mutex_lock(&s->out.mu);
+	queue_eager_locked(&s->out, true);
+	while (s->stored < s->st_n) {
+		if (s->st_taken < s->st_n) {
+			sj = s->st[s->st_taken++];
+			pthread_mutex_unlock(&s->out.mu);
+			store_one(s, sj, issuer);
+			pthread_mutex_lock(&s->out.mu);
+		} else
+			pthread_cond_wait(&s->stored_cv, &s->out.mu);
+	}
+	s->st_taken = s->st_n = s->stored = 0;
+	pthread_mutex_unlock(&s->out.mu);
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct signer *s = arg;
-	struct outjob *oj;
+	struct outjob *oj, *sj;
 	int r;
 
 	pthread_setname_np(pthread_self(), "airca-writer");
-	while ((oj = queue_get(&s->out)) != &end_job) {
-		r = 0;
-		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) != 0)
-			r = 0;
-		else if (oj->store) {
-			/* checked and stored before its journal entry is written */
-			if ((r = issue_check(oj->cert, s->prof, s->issuer)) != 0)
-				airca_errctx(r, "certificate %s", oj->serial);
-			else
-				r = registry_store_pem(s->home, oj->serial,
-				    oj->pem, oj->pemlen, MEDIA_NOSYNC);
-		} else
-			r = write_cert(s, oj);
-		if (r != 0) {
-			snprintf(s->wmsg, sizeof(s->wmsg), "%s", airca_errmsg());
-			__atomic_store_n(&s->werr, r, __ATOMIC_RELEASE);
-		}
+	for (;;) {
+		sj = oj = NULL;
 		pthread_mutex_lock(&s->out.mu);
-		if (oj->store)
-			s->stored++;
-		pthread_cond_signal(&s->stored_cv);
+		while (s->st_taken == s->st_n && !queue_ready_locked(&s->out))
+			pthread_cond_wait(&s->out.nonempty, &s->out.mu);
+		if (s->st_taken < s->st_n)
+			sj = s->st[s->st_taken++];
+		else
+			oj = queue_pop_locked(&s->out);
 		pthread_mutex_unlock(&s->out.mu);
-		if (!oj->store)
-			free(oj->pem);
-		X509_free(oj->cert);
+		if (sj != NULL) {
+			store_one(s, sj, s->issuer);
+			continue;
+		}
+		if (oj == &end_job)
+			break;
+		if (__atomic_load_n(&s->werr, __ATOMIC_ACQUIRE) == 0 &&
+		    (r = write_cert(s, oj)) != 0)
+			writer_fail(s, r);
+		free(oj->pem);
 		free(oj);
 	}
 	return NULL;
@@ -1051,7 +1188,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
-	size_t i, k, npend = 0, caught, ndefer = 0, nstore = 0;
+	size_t i, k, npend = 0, caught, ndefer = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -1232,14 +1369,13 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 					goto out;
 				}
 				sj->store = true;
-				sj->cert = cert;	/* the writer checks it */
+				sj->cert = cert;	/* checked by store_one() */
 				cert = NULL;
 				sj->pem = oj->pem;
 				sj->pemlen = oj->pemlen;
 				memcpy(sj->serial, jb->it.serial, sizeof(sj->serial));
-				queue_put(&s.out, sj);
+				store_put(&s, sj);
 				sj = NULL;
-				nstore++;
 			}
 			X509_free(cert);
 			cert = NULL;
@@ -1257,11 +1393,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		/* sign what was journaled, then let its files be written */
 		if (ndefer >= BATCH_GROUP || npend == BATCH_GROUP ||
 		    i + 1 == b->n) {
-			pthread_mutex_lock(&s.out.mu);
-			while (s.stored < nstore &&
-			    __atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) == 0)
-				pthread_cond_wait(&s.stored_cv, &s.out.mu);
-			pthread_mutex_unlock(&s.out.mu);
+			store_wait(&s, b->cacert);
 			if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
 				r = airca_errf(s.werr, "%s", s.wmsg);
 				goto out;
@@ -1273,6 +1405,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			for (k = 0; k < npend; k++)
 				queue_put(&s.out, pend[k]);	/* the writer never stops early */
 			npend = 0;
+			queue_eager(&s.out, false);
 		}
 		if (__atomic_load_n(&s.werr, __ATOMIC_ACQUIRE) != 0) {
 			r = airca_errf(s.werr, "%s", s.wmsg);
@@ -1281,6 +1414,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		meter_tick(&m, &c, false);
 	}
 	/* the writer finishes, then the reports, one sync, SHA256SUMS, read back */
+	queue_eager(&s.out, true);
 	queue_put(&s.out, &end_job);
 	pthread_join(wt, NULL);
 	writer = false;
@@ -1362,8 +1496,13 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	}
 	if (writer) {
 		/* let it finish what it has (store jobs borrow pend's PEMs) */
+		queue_eager(&s.out, true);
 		queue_put(&s.out, &end_job);
 		pthread_join(wt, NULL);
+	}
+	while (s.st_taken < s.st_n) {		/* none: the writer takes them first */
+		X509_free(s.st[s.st_taken]->cert);
+		free(s.st[s.st_taken++]);
 	}
 	if (r != 0 && r != AIRCA_ERR_PARTIAL && ca->j != NULL &&
 	    journal_discard_deferred(ca->j) > 0) {

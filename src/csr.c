@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "csr.h"
+#include "der.h"
 #include "error.h"
 #include "util.h"
 
@@ -163,7 +164,7 @@ parse_pem(const unsigned char *p, size_t len, X509_REQ **reqp)
 		goto out;
 	}
 	q = der;
-	if ((req = d2i_X509_REQ(NULL, &q, derlen)) == NULL) {
+	if ((req = der_x509_req(&q, derlen)) == NULL) {
 		r = airca_errf(AIRCA_ERR_INPUT, "the PEM block is labelled a "
 		    "request but does not decode as one");
 		goto out;
@@ -261,7 +262,7 @@ parse_der(const unsigned char *p, size_t len, X509_REQ **reqp)
 	if ((r = der_outer_len(p, len, &total)) != 0)
 		goto out;
 	q = p;
-	if ((req = d2i_X509_REQ(NULL, &q, (long)total)) == NULL) {
+	if ((req = der_x509_req(&q, (long)total)) == NULL) {
 		r = der_not_req(p, total);
 		goto out;
 	}
@@ -273,7 +274,7 @@ parse_der(const unsigned char *p, size_t len, X509_REQ **reqp)
 	if (total < len) {
 		q = p + total;
 		if (der_outer_len(q, len - total, &total2) == 0 &&
-		    (next = d2i_X509_REQ(NULL, &q, (long)total2)) != NULL)
+		    (next = der_x509_req(&q, (long)total2)) != NULL)
 			r = airca_errf(AIRCA_ERR_INPUT, "the file holds "
 			    "several requests: put one request per file");
 		else
@@ -314,6 +315,23 @@ check_rsa_exponent(const EVP_PKEY *pub)
 	return r;
 }
 
+/*
+ * The request's key, into c->pub (owned, as c->pub_owned): EC P-256 and
+ * P-384 on a named curve and RSA as legacy keys (*legacyp true), anything
+ * else as OpenSSL's decoders give it, to be named or judged by
+ * check_key().
+ */
+static int
+decode_key(struct csr *c, bool *legacyp)
+{
+	if (der_pubkey(X509_REQ_get_X509_PUBKEY(c->req), &c->pub_owned,
+	    legacyp) != 0)
+		return airca_errf(AIRCA_ERR_INPUT, "the request's public key "
+		    "cannot be decoded");
+	c->pub = c->pub_owned;
+	return 0;
+}
+
 /* The key: EC P-256 or P-384, RSA 2048..8192; anything else refused by name. */
 static int
 check_key(struct csr *c)
@@ -323,9 +341,6 @@ check_key(struct csr *c)
 	size_t glen = 0;
 	int nid, bits;
 
-	if ((c->pub = X509_REQ_get0_pubkey(c->req)) == NULL)
-		return airca_errf(AIRCA_ERR_INPUT, "the request's public key "
-		    "cannot be decoded");
 	switch (EVP_PKEY_get_base_id(c->pub)) {
 	case EVP_PKEY_EC:
 		if (!EVP_PKEY_get_group_name(c->pub, group, sizeof(group),
@@ -578,6 +593,7 @@ own_legacy_key(struct csr *c)
 		return airca_errssl(AIRCA_ERR_INPUT, "the request's public key "
 		    "cannot be read");
 	}
+	EVP_PKEY_free(c->pub_owned);
 	c->pub_owned = leg;
 	c->pub = leg;
 	return 0;
@@ -604,6 +620,7 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 	X509_REQ *req = NULL;
 	size_t i = 0;
 	long version;
+	bool legacy;
 	int r;
 
 	ERR_set_mark();
@@ -649,10 +666,11 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 		    "only version 1 (0) exists", version);
 		goto out;
 	}
-	if ((r = check_key(c)) != 0 ||
+	if ((r = decode_key(c, &legacy)) != 0 ||
+	    (r = check_key(c)) != 0 ||
 	    (r = check_signature(c)) != 0 ||
 	    (r = read_extensions(c)) != 0 ||
-	    (r = own_legacy_key(c)) != 0 ||
+	    (!legacy && (r = own_legacy_key(c)) != 0) ||
 	    (r = hash_spki(c)) != 0)
 		goto out;
 	sha256(data, len, c->file_sha256);

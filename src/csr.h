@@ -19,7 +19,8 @@ enum csr_key {
 };
 
 struct csr {
-	X509_REQ *req;			/* owned */
+	X509_REQ *req;			/* owned; parsed with der_x509_req(): its own
+					   X509_REQ_get0_pubkey() is NULL, use pub */
 	EVP_PKEY *pub;			/* the request's key, checked; owned (pub_owned) */
 	EVP_PKEY *pub_owned;
 	enum csr_key key;

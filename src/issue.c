@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "csr.h"
+#include "der.h"
 #include "error.h"
 #include "issue.h"
 #include "policy.h"
@@ -47,6 +48,8 @@ static const struct {
 	{ KU_DECIPHER_ONLY,	"decipherOnly" },
 };
 #define NKU_BITS	(sizeof(ku_bits) / sizeof(ku_bits[0]))
+
+static int	lint_cert(X509 *, EVP_PKEY *, const struct profile *, X509 *);
 
 /* What kind of key this is: P-256, P-384, RSA (any size), or none we use. */
 static enum key_kind
@@ -147,7 +150,8 @@ issue_check(X509 *cert, const struct profile *prof, X509 *issuer)
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	X509 *done = NULL;
-	EVP_PKEY *pub;
+	EVP_PKEY *key = NULL, *pub;
+	bool legacy;
 	int len, r = AIRCA_ERR_INTERNAL;
 
 	if ((len = i2d_X509(cert, &der)) <= 0) {
@@ -155,21 +159,24 @@ issue_check(X509 *cert, const struct profile *prof, X509 *issuer)
 		    "certificate", prof->name);
 		goto out;
 	}
+	/* parsed with its key left to der_pubkey(): see der.h */
 	p = der;
-	if ((done = d2i_X509(NULL, &p, len)) == NULL || p != der + len) {
+	if ((done = der_x509(&p, len)) == NULL || p != der + len ||
+	    der_pubkey(X509_get_X509_PUBKEY(done), &key, &legacy) != 0) {
 		r = airca_errssl(AIRCA_ERR_CRYPTO, "the signed certificate does "
 		    "not parse back");
 		goto out;
 	}
-	pub = X509_get0_pubkey(issuer != NULL ? issuer : done);
+	pub = issuer != NULL ? X509_get0_pubkey(issuer) : key;
 	if (pub == NULL || X509_verify(done, pub) != 1) {
 		r = airca_errssl(AIRCA_ERR_CRYPTO, "the new %s certificate does "
 		    "not verify with the issuer's public key", prof->name);
 		goto out;
 	}
-	r = issue_lint(done, prof, issuer);
+	r = lint_cert(done, key, prof, issuer);
  out:
 	X509_free(done);
+	EVP_PKEY_free(key);
 	OPENSSL_free(der);
 	return r;
 }
@@ -966,17 +973,18 @@ lint_issuer(X509 *cert, const struct profile *prof, X509 *issuer)
 }
 
 static int
-lint_keys(X509 *cert, const struct profile *prof, X509 *issuer)
+lint_keys(X509 *cert, EVP_PKEY *pub, const struct profile *prof,
+    X509 *issuer)
 {
 	const X509_ALGOR *inner = X509_get0_tbs_sigalg(cert), *outer;
 	const ASN1_BIT_STRING *sig;
 	const ASN1_OBJECT *obj;
 	const void *pval;
 	const EVP_MD *md;
-	EVP_PKEY *pub, *ipub;
+	EVP_PKEY *ipub;
 	int bits, ptype, want, nid;
 
-	if ((pub = X509_get0_pubkey(cert)) == NULL) {
+	if (pub == NULL) {
 		ERR_clear_error();
 		return airca_errf(AIRCA_ERR_LINT, "lint: public key: cannot be "
 		    "read");
@@ -1041,8 +1049,10 @@ lint_ext_list(X509 *cert, const struct profile *prof)
 	return 0;
 }
 
-int
-issue_lint(X509 *cert, const struct profile *prof, X509 *issuer)
+/* The lint, with the certificate's public key given (issue_lint: its own). */
+static int
+lint_cert(X509 *cert, EVP_PKEY *pub, const struct profile *prof,
+    X509 *issuer)
 {
 	const ASN1_BIT_STRING *iuid, *suid;
 	int r;
@@ -1063,9 +1073,19 @@ issue_lint(X509 *cert, const struct profile *prof, X509 *issuer)
 	    (r = lint_usage(cert, prof)) != 0 ||
 	    (r = lint_san(cert, prof)) != 0 ||
 	    (r = lint_keyids(cert, issuer)) != 0 ||
-	    (r = lint_keys(cert, prof, issuer)) != 0)
+	    (r = lint_keys(cert, pub, prof, issuer)) != 0)
 		return r;
 	return 0;
+}
+
+int
+issue_lint(X509 *cert, const struct profile *prof, X509 *issuer)
+{
+	EVP_PKEY *pub = NULL;
+
+	if (cert != NULL && (pub = X509_get0_pubkey(cert)) == NULL)
+		ERR_clear_error();
+	return lint_cert(cert, pub, prof, issuer);
 }
 
 /* ---- helpers ---- */

@@ -87,11 +87,13 @@ main(int argc, char **argv)
 	struct issue_params ip;
 	const struct profile *prof;
 	X509 *issuer = NULL, *cert;
-	EVP_PKEY *key = NULL, *spub = NULL;
+	EVP_PKEY *key = NULL, *spub = NULL, *ppub = NULL;
 	X509_NAME *subj = NULL;
 	struct csr *c = NULL;
-	unsigned char *buf;
+	unsigned char *buf, *spki = NULL;
+	const unsigned char *p;
 	size_t len;
+	int spkilen;
 	double t0, t1, t2, tp;
 	long n, i;
 	int r;
@@ -119,8 +121,15 @@ main(int argc, char **argv)
 		    airca_errmsg());
 		return 1;
 	}
+	/* the request's key as d2i_X509_REQ() decodes it: a provider key */
+	if ((spkilen = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(c->req),
+	    &spki)) <= 0 || (p = spki, ppub = d2i_PUBKEY(NULL, &p, spkilen)) ==
+	    NULL || EVP_PKEY_get0_provider(ppub) == NULL) {
+		fprintf(stderr, "raw-sign: cannot decode the request's key\n");
+		return 1;
+	}
 	tp = seconds();
-	if (bare(issuer, key, subj, X509_REQ_get0_pubkey(c->req), n) != 0)
+	if (bare(issuer, key, subj, ppub, n) != 0)
 		return 1;
 	t0 = seconds();
 	if (bare(issuer, key, subj, c->pub, n) != 0)
@@ -151,6 +160,8 @@ main(int argc, char **argv)
 	X509_free(issuer);
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(spub);
+	EVP_PKEY_free(ppub);
+	OPENSSL_free(spki);
 	free(buf);
 	return ca_close(&ca, 0) != 0;
 }

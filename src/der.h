@@ -1,0 +1,41 @@
+/*
+ * der.h: certificates and requests decoded from DER without the public
+ * key, and EC/RSA public keys decoded by their legacy methods.
+ *
+ * OpenSSL 3.0 decodes the key inside every d2i_X509() and d2i_X509_REQ()
+ * through its provider decoders, and sets up a decoder context for each
+ * one: some 1.2 million instructions (~80 us) for a P-256 key, more than
+ * the ECDSA verification of the same object.  Batch signing parses one
+ * request and one certificate per device, so it parses through here.
+ */
+#ifndef AIRCA_DER_H
+#define AIRCA_DER_H
+
+#include <stdbool.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/*
+ * As d2i_X509() and d2i_X509_REQ() (advance *pp; NULL if the DER does not
+ * decode), except that the public key is left undecoded:
+ * X509_get0_pubkey() and X509_REQ_get0_pubkey() of the result are NULL
+ * (or, if OpenSSL cannot set up the context this needs, the key as d2i
+ * gives it); der_pubkey() gives the key.  Everything else (names, extensions, signature, re-encoding,
+ * X509_verify() with a given key) is as d2i gives it.  The caller owns the
+ * result.
+ */
+X509	*der_x509(const unsigned char **pp, long len);
+X509_REQ *der_x509_req(const unsigned char **pp, long len);
+
+/*
+ * The key of a SubjectPublicKeyInfo.  EC on the named curve P-256 or
+ * P-384 (the point checked on the curve) and rsaEncryption keys are
+ * decoded by their legacy methods, into a legacy EVP_PKEY (*legacyp
+ * true); any other key through OpenSSL's decoders (*legacyp false), so
+ * that the caller can name or judge it.  Returns 0 and sets *pkeyp (owned
+ * by the caller), or AIRCA_ERR_INPUT when the key does not decode.
+ */
+int	der_pubkey(const X509_PUBKEY *spki, EVP_PKEY **pkeyp, bool *legacyp);
+
+#endif
