@@ -332,6 +332,21 @@ decode_key(struct csr *c, bool *legacyp)
 	return 0;
 }
 
+/* Do the EC key's algorithm parameters name a curve (an OID), not spell it out? */
+static bool
+spki_named_curve(const X509_PUBKEY *spki)
+{
+	X509_ALGOR *palg;
+	const void *pval;
+	int ptype;
+
+	if (spki == NULL || !X509_PUBKEY_get0_param(NULL, NULL, NULL, &palg,
+	    spki))
+		return false;
+	X509_ALGOR_get0(NULL, &ptype, &pval, palg);
+	return ptype == V_ASN1_OBJECT;
+}
+
 /* The key: EC P-256 or P-384, RSA 2048..8192; anything else refused by name. */
 static int
 check_key(struct csr *c)
@@ -343,7 +358,13 @@ check_key(struct csr *c)
 
 	switch (EVP_PKEY_get_base_id(c->pub)) {
 	case EVP_PKEY_EC:
-		if (!EVP_PKEY_get_group_name(c->pub, group, sizeof(group),
+		/*
+		 * The SubjectPublicKeyInfo must name its curve (RFC 5480
+		 * 2.1.1): OpenSSL maps explicit parameters equal to P-256 to
+		 * "prime256v1", and the certificate would carry them.
+		 */
+		if (!spki_named_curve(X509_REQ_get_X509_PUBKEY(c->req)) ||
+		    !EVP_PKEY_get_group_name(c->pub, group, sizeof(group),
 		    &glen))
 			return airca_errf(AIRCA_ERR_INPUT, "the EC key has "
 			    "explicit curve parameters, not a named curve: "

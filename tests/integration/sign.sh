@@ -57,6 +57,13 @@ cp "$T/dev.pem" "$T/cert-not-csr.csr"
 expect_fail 1 "certificate, not a" airca sign --profile device --ca dca1 --in "$T/cert-not-csr.csr" --out "$T/x7.pem"
 : > "$T/empty.csr"
 expect_fail 1 "empty" airca sign --profile device --ca dca1 --in "$T/empty.csr" --out "$T/x8.pem"
+# explicit curve parameters equal to P-256: OpenSSL calls them prime256v1,
+# but the certificate would carry them (RFC 5480 wants a named curve)
+openssl ecparam -name prime256v1 -param_enc explicit -genkey -noout -out "$T/explicit.key"
+openssl req -new -key "$T/explicit.key" -subj "/CN=$u2/OU=acme" -out "$T/explicit.csr"
+openssl req -in "$T/explicit.csr" -noout -text | grep -q 'Field Type: prime-field' || fail "no explicit-parameter CSR made"
+expect_fail 1 "explicit curve parameters, not a named curve" airca sign --profile device --ca dca1 --in "$T/explicit.csr" --out "$T/x18.pem"
+[ ! -e "$T/x18.pem" ] || fail "explicit curve: output written"
 # a bad self-signature: flip a byte near the end of the DER
 make_csr sig "/CN=$u2/OU=acme"
 openssl req -in "$T/sig.csr" -outform DER -out "$T/sig.der"
