@@ -204,14 +204,50 @@ tty_signal(int sig)
 	raise(sig);
 }
 
+/*
+ * One line from the terminal fd into buf (size bytes, NUL-terminated,
+ * without its newline).  Bytes past the buffer are read and dropped, and
+ * *toolongp says so.  End of input is AIRCA_ERR_CANCELLED with eofmsg.
+ */
+static int
+tty_read_line(int fd, char *buf, size_t size, bool *toolongp,
+    const char *eofmsg)
+{
+	ssize_t got;
+	size_t len = 0;
+	char c;
+
+	*toolongp = false;
+	for (;;) {
+		if ((got = read(fd, &c, 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			buf[len] = '\0';
+			return airca_errf(AIRCA_ERR_IO, "/dev/tty: %s",
+			    strerror(errno));
+		}
+		if (got == 0) {
+			buf[len] = '\0';
+			return airca_errf(AIRCA_ERR_CANCELLED, "%s", eofmsg);
+		}
+		if (c == '\n' || c == '\r')
+			break;
+		if (len + 1 < size)
+			buf[len++] = c;
+		else
+			*toolongp = true;
+	}
+	c = '\0';
+	buf[len] = '\0';
+	return 0;
+}
+
 static int
 pin_from_tty(const char *what, char *buf, size_t size)
 {
 	struct sigaction sa, old[NSIGNALS];
 	struct termios noecho;
-	size_t len = 0, i;
-	ssize_t got;
-	char c;
+	size_t i;
 	bool saved = false, handlers = false, toolong = false;
 	int fd = -1, r = AIRCA_ERR_INTERNAL;
 
@@ -242,33 +278,14 @@ pin_from_tty(const char *what, char *buf, size_t size)
 	}
 	saved = true;
 	dprintf(fd, "%s: ", what);
-	for (;;) {
-		if ((got = read(fd, &c, 1)) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = airca_errf(AIRCA_ERR_IO, "/dev/tty: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (got == 0) {
-			r = airca_errf(AIRCA_ERR_CANCELLED, "no PIN entered");
-			goto out;
-		}
-		if (c == '\n' || c == '\r')
-			break;
-		if (len + 1 < size)
-			buf[len++] = c;
-		else
-			toolong = true;
-	}
-	c = '\0';
-	buf[len] = '\0';
+	if ((r = tty_read_line(fd, buf, size, &toolong, "no PIN entered")) != 0)
+		goto out;
 	if (toolong) {
 		r = airca_errf(AIRCA_ERR_INPUT, "the PIN is longer than %zu "
 		    "bytes", size - 1);
 		goto out;
 	}
-	if (len == 0) {
+	if (buf[0] == '\0') {
 		r = airca_errf(AIRCA_ERR_CANCELLED, "no PIN entered");
 		goto out;
 	}
@@ -351,10 +368,8 @@ prompt_pin_request(const struct pin_source *src,
 static int
 token_from_tty(const char *what)
 {
-	char answer[TOKEN_ANSWER_MAX];
-	ssize_t got;
-	size_t len = 0;
-	char c;
+	char answer[TOKEN_ANSWER_MAX], eofmsg[256];
+	bool toolong;
 	int fd, r;
 
 	if (!isatty(STDIN_FILENO) ||
@@ -362,25 +377,10 @@ token_from_tty(const char *what)
 		return AIRCA_ERR_NOTFOUND;
 	dprintf(fd, "%s, then press Enter (or type q and Enter to cancel): ",
 	    what);
-	for (;;) {
-		if ((got = read(fd, &c, 1)) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = airca_errf(AIRCA_ERR_IO, "/dev/tty: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (got == 0) {
-			r = airca_errf(AIRCA_ERR_CANCELLED, "%s: no answer (end "
-			    "of input)", what);
-			goto out;
-		}
-		if (c == '\n' || c == '\r')
-			break;
-		if (len + 1 < sizeof(answer))
-			answer[len++] = c;
-	}
-	answer[len] = '\0';
+	snprintf(eofmsg, sizeof(eofmsg), "%s: no answer (end of input)", what);
+	if ((r = tty_read_line(fd, answer, sizeof(answer), &toolong,
+	    eofmsg)) != 0)
+		goto out;
 	r = strcmp(answer, "q") == 0 ? airca_errf(AIRCA_ERR_CANCELLED,
 	    "%s: cancelled", what) : 0;
  out:
