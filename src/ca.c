@@ -295,6 +295,69 @@ ca_begin(struct ca *ca, struct cmd_ctx *ctx, const char *command)
 		journal_new_id("cli", ca->session, sizeof(ca->session));
 }
 
+/*
+ * A policy change is a state change: when HOME/policy.conf is not the
+ * file last recorded (airca.json "policy-sha256", written by init and by
+ * this), journal "policy-changed" with both hashes and the effective
+ * policy, then record the new hash.  Called once the token (and so the
+ * audit key) is open, so that the entry is signed when the command ends.  The policy has already been loaded,
+ * so it only tightens the defaults.  Killed in between, the next command
+ * journals the same change again (harmless: same hashes).
+ */
+static int
+ca_policy_check(struct ca *ca)
+{
+	char path[PATH_MAX], hex[SHA256_HEX_LEN + 1];
+	unsigned char *buf = NULL;
+	char *text = NULL, *state = NULL;
+	const char *prev;
+	json_t *d = NULL, *v;
+	size_t len;
+	int r;
+
+	if ((r = path_join(path, sizeof(path), ca->home, CA_POLICY_FILE)) != 0 ||
+	    (r = media_read(path, MEDIA_MAX_CONF, &buf, &len)) != 0)
+		goto out;
+	sha256_hex(buf, len, hex);
+	v = json_object_get(ca->state, "policy-sha256");
+	prev = json_is_string(v) ? json_string_value(v) : NULL;
+	if (prev != NULL && strcmp(prev, hex) == 0) {
+		r = 0;
+		goto out;
+	}
+	if ((r = policy_format(&ca->pol, &text)) != 0)
+		goto out;
+	if ((d = json_pack("{s:s,s:s,s:s?,s:s}", "file", CA_POLICY_FILE,
+	    "sha256", hex, "previous-sha256", prev, "effective",
+	    strlen(text) < JOURNAL_MAX_LINE / 2 ? text : "(too long to "
+	    "journal: see the file by its SHA-256)")) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = ca_journal(ca, "policy-changed", d, 0)) != 0)
+		goto out;
+	ca_warn(ca, "%s changed since it was last recorded (SHA-256 %s, was "
+	    "%s): the change is journaled", path, hex, prev != NULL ? prev :
+	    "not recorded");
+	if (json_object_set_new(ca->state, "policy-sha256",
+	    json_string(hex)) != 0 ||
+	    (state = json_dumps(ca->state, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = path_join(path, sizeof(path), ca->home, CA_STATE_FILE)) != 0 ||
+	    (r = media_write(path, state, strlen(state), MEDIA_REPLACE)) != 0)
+		goto out;
+	r = 0;
+ out:
+	json_decref(d);
+	free(text);
+	free(state);
+	free(buf);
+	return r;
+}
+
 int
 ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
     unsigned flags)
@@ -345,6 +408,14 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		    &ca->root_key)) != 0 ||
 		    (r = token_signing_key(ca->tok, CA_AUDIT_LABEL,
 		    &ca->audit_key)) != 0)
+			goto out;
+		/*
+		 * Every command that signs comes through here: a changed
+		 * policy is journaled before anything is signed under it, and
+		 * with the audit key at hand its entry is signed at the close.
+		 */
+		if ((flags & CA_HOME) && (flags & CA_WRITE) &&
+		    (r = ca_policy_check(ca)) != 0)
 			goto out;
 	}
  out:

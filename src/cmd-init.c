@@ -48,6 +48,7 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	X509 *root = NULL, *audit = NULL;
 	json_t *d = NULL, *state = NULL;
 	char path[PATH_MAX], *text = NULL, fp[SHA256_HEX_LEN + 1];
+	char polfp[SHA256_HEX_LEN + 1];
 	char rserial[SERIAL_HEX_MAX], aserial[SERIAL_HEX_MAX], ts[21];
 	char groups[96];
 	bool exists;
@@ -151,8 +152,8 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	    (r = media_write(path, text, strlen(text), 0)) != 0)
 		goto out;
 	json_decref(d);
-	sha256_hex(text, strlen(text), fp);
-	d = json_pack("{s:s,s:s}", "file", CA_POLICY_FILE, "sha256", fp);
+	sha256_hex(text, strlen(text), polfp);
+	d = json_pack("{s:s,s:s}", "file", CA_POLICY_FILE, "sha256", polfp);
 	if ((r = ca_journal(ca, "policy-written", d, 0)) != 0)
 		goto out;
 	cert_serial_hex(root, rserial, sizeof(rserial));
@@ -160,11 +161,11 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	cert_fingerprint(root, fp);
 	time_iso(now(), ts);
 	state = json_pack("{s:s,s:i,s:s,s:s,s:s,s:o,s:{s:s,s:s,s:s},"
-	    "s:{s:s,s:s}}", "format", "airca-home", "version", 1, "factory",
+	    "s:{s:s,s:s},s:s}", "format", "airca-home", "version", 1, "factory",
 	    factory, "created", ts, "hsm-profile", ca->hsm.name, "token",
 	    token_json(ti), "root", "label", CA_ROOT_LABEL, "serial", rserial,
 	    "fingerprint", fp, "audit", "label", CA_AUDIT_LABEL, "serial",
-	    aserial);
+	    aserial, "policy-sha256", polfp);
 	free(text);
 	text = NULL;
 	if (state == NULL || (text = json_dumps(state, JSON_INDENT(2) |
