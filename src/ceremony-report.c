@@ -551,6 +551,10 @@ render_output(struct out *o, const char *event, json_t *ent)
 		emit(o, 4, "policy written: %s, SHA-256:", safe(jstr(d, "file"),
 		    a, sizeof(a)));
 		sha_lines(o, 6, jstr(d, "sha256"));
+	} else if (strcmp(event, "policy-changed") == 0) {
+		emit(o, 4, "POLICY CHANGED since it was last recorded: %s, "
+		    "SHA-256:", safe(jstr(d, "file"), a, sizeof(a)));
+		sha_lines(o, 6, jstr(d, "sha256"));
 	} else if (strcmp(event, "airgap-warning") == 0) {
 		emit(o, 4, "WARNING network interfaces up: %s (HSM profile "
 		    "policy %s)", safe(jstr(d, "interfaces"), a, sizeof(a)),

@@ -7,6 +7,10 @@
 
 init_ca acme
 airca device-ca create --user-id u1 --label dca1 >/dev/null
+# the PKI engineer tightened the policy before the ceremony (a shorter device
+# validity): the batch step journals the change before it signs
+sed -i '/^\[profile device\]$/,/^days = /s/^days = 3650$/days = 1000/' "$AIRCA_HOME/policy.conf"
+grep -A1 '^\[profile device\]$' "$AIRCA_HOME/policy.conf" | grep -q '^days = 1000$' || fail "could not edit the policy"
 printf '%s\n' "$TEST_PIN" >"$T/pin"
 chmod 600 "$T/pin"
 mkdir -p "$T/usb/in"
@@ -65,6 +69,10 @@ tail -1 "$AIRCA_HOME/journal.jsonl" | grep -q '"event":"seal"' || fail "journal 
 # the transcript
 "$AIRCA_BIN" ceremony report >"$T/rep" || fail "report of a sealed ceremony exited non-zero"
 grep -q '^Step 6 of 8  run  (by the officer)  done, SOME INPUTS REFUSED' "$T/rep" || { cat "$T/rep"; fail "transcript step 6"; }
+sed -n '/^Step 6 of 8/,/^Step 7 of 8/p' "$T/rep" | grep -q 'POLICY CHANGED since it was last recorded: policy.conf' ||
+	{ cat "$T/rep"; fail "the policy change is not in step 6 of the transcript"; }
+f=$(ls "$T/usb/out"/*.pem | head -1)
+openssl x509 -in "$f" -noout -checkend $((1001 * 86400)) >/dev/null && fail "device certificate ignores the tightened days"
 
 # a step that really fails (no such device CA) still aborts: exit 1, not sealed
 rc=0
