@@ -489,7 +489,9 @@ sha_lines(struct out *o, int indent, const char *hex)
 {
 	char groups[SHA256_HEX_LEN * 5 / 4 + 1], b[SHA256_HEX_LEN + 1];
 
-	if (hex == NULL || strlen(hex) != SHA256_HEX_LEN) {
+	/* grouping splits bytes: only for what is really 64 hex digits */
+	if (hex == NULL || strlen(hex) != SHA256_HEX_LEN ||
+	    strspn(hex, "0123456789abcdefABCDEF") != SHA256_HEX_LEN) {
 		emit(o, indent, "%s", safe(hex, b, sizeof(b)));
 		return;
 	}

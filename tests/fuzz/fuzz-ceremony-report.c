@@ -54,13 +54,16 @@ check_line(void *arg, const char *line)
 	size_t len = strlen(line), cols = 0, i;
 
 	(void)arg;
-	if (!text_printable(line, len))
-		abort();
 	for (i = 0; i < len; i++)
 		if (((unsigned char)line[i] & 0xc0) != 0x80)
 			cols++;
-	if (cols > CEREMONY_REPORT_WIDTH)
+	if (!text_printable(line, len) || cols > CEREMONY_REPORT_WIDTH) {
+		fprintf(stderr, "bad transcript line (%zu columns):", cols);
+		for (i = 0; i < len; i++)
+			fprintf(stderr, " %02x", (unsigned char)line[i]);
+		fprintf(stderr, "\n");
 		abort();
+	}
 }
 
 int

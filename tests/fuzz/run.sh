@@ -3,6 +3,8 @@
 # against the core sources and run each for FUZZ_SECONDS (default 30) seconds.
 #
 #   FUZZ_SECONDS=60 tests/fuzz/run.sh [NAME...]     (NAME: csr, ...)
+#   FUZZ_SEEDS_ONLY=1 tests/fuzz/run.sh             (each seed once, no fuzzing:
+#                                                    the regression run of make test)
 #
 # Seeds come from tests/fuzz/corpus/NAME/ and are never modified; new inputs
 # go to build/fuzz/corpus/NAME/, crashes to build/fuzz/artifacts/.
@@ -11,7 +13,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP"
 : "${FUZZ_SECONDS:=30}"
 : "${CC_FUZZ:=clang}"
-OUT=build/fuzz
+OUT=${FUZZ_OUT:-build/fuzz}
 PKGS="libp11 jansson inih libqrencode p11-kit-1"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -D_GNU_SOURCE -DAIRCA_VERSION=\"fuzz\" -g -O1 -fno-omit-frame-pointer -Isrc $(pkg-config --cflags $PKGS)"
@@ -55,11 +57,16 @@ for n in "${names[@]}"; do
 		continue
 	fi
 	mkdir -p "$OUT/corpus/$n" "tests/fuzz/corpus/$n"
-	echo "fuzz: $n for ${FUZZ_SECONDS}s"
-	if "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=16384 -timeout=10 \
-	    -rss_limit_mb=2048 -print_final_stats=1 \
-	    -artifact_prefix="$OUT/artifacts/$n-" \
-	    "$OUT/corpus/$n" "tests/fuzz/corpus/$n" >"$OUT/$n.log" 2>&1; then
+	if [ -n "${FUZZ_SEEDS_ONLY:-}" ]; then
+		echo "fuzz: $n, every seed once"
+		set -- -runs=0 "tests/fuzz/corpus/$n"
+	else
+		echo "fuzz: $n for ${FUZZ_SECONDS}s"
+		set -- -max_total_time="$FUZZ_SECONDS" "$OUT/corpus/$n" "tests/fuzz/corpus/$n"
+	fi
+	if "$bin" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$n-" \
+	    "$@" >"$OUT/$n.log" 2>&1; then
 		echo "fuzz: ok   $n ($(grep -m1 '^stat::number_of_executed_units' "$OUT/$n.log" | awk '{print $2}') runs)"
 	else
 		echo "fuzz: FAIL $n (log: $OUT/$n.log; inputs: $OUT/artifacts/$n-*)"
