@@ -276,6 +276,14 @@ add_extensions(X509 *x, const struct issue_params *ip,
 		if ((prof->eku & EKU_CLIENT) &&
 		    !sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_client_auth)))
 			goto nomem;
+		if (prof->eku & EKU_DOCSIGN) {
+			ASN1_OBJECT *o = OBJ_txt2obj(EKU_DOCSIGN_OID, 1);
+
+			if (o == NULL || !sk_ASN1_OBJECT_push(eku, o)) {
+				ASN1_OBJECT_free(o);
+				goto nomem;
+			}
+		}
 		if ((r = add_ext(x, NID_ext_key_usage, eku, 0)) != 0)
 			goto out;
 	}
@@ -760,6 +768,7 @@ lint_usage(X509 *cert, const struct profile *prof)
 	EXTENDED_KEY_USAGE *eku = NULL;
 	unsigned mask, want, got;
 	size_t i;
+	char oid[80];
 	long pathlen;
 	bool extra;
 	int k, nid, r;
@@ -813,6 +822,19 @@ lint_usage(X509 *cert, const struct profile *prof)
 		nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, k));
 		want = nid == NID_server_auth ? EKU_SERVER :
 		    nid == NID_client_auth ? EKU_CLIENT : 0;
+		if (want == 0 && OBJ_obj2txt(oid, sizeof(oid),
+		    sk_ASN1_OBJECT_value(eku, k), 1) > 0 &&
+		    strcmp(oid, EKU_DOCSIGN_OID) == 0) {
+			/* the journal trusts this purpose: the audit profile's alone */
+			if (prof->id != PROFILE_AUDIT) {
+				r = airca_errf(AIRCA_ERR_LINT, "lint: "
+				    "extendedKeyUsage: documentSigning (%s) is "
+				    "the audit certificate's alone, not profile "
+				    "%s's", EKU_DOCSIGN_OID, prof->name);
+				goto out;
+			}
+			want = EKU_DOCSIGN;
+		}
 		if (want == 0 || (got & want)) {
 			r = airca_errf(AIRCA_ERR_LINT, "lint: extendedKeyUsage: "
 			    "%s is not the profile's, or given twice",

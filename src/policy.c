@@ -271,6 +271,7 @@ policy_default(const char *factory, struct policy *pol)
 	p = &pol->profiles[PROFILE_AUDIT];
 	rule_set(&p->rules[0], NID_commonName, RULE_SUPPLIED, "airca audit");
 	p->key_usage = KU_DIGITAL_SIGNATURE;
+	p->eku = EKU_DOCSIGN;
 	p->days = 7300;
 	return 0;
  fail:

@@ -51,6 +51,14 @@ enum san_mode {
 /* extendedKeyUsage bits */
 #define EKU_SERVER	0x01
 #define EKU_CLIENT	0x02
+/*
+ * id-kp-documentSigning (RFC 9336, 1.3.6.1.5.5.7.3.36): the audit
+ * certificate's alone.  The journal verifiers accept checkpoint signatures
+ * only from a certificate that carries it, and no policy file can give it
+ * to another profile (the lint refuses it anywhere else).
+ */
+#define EKU_DOCSIGN	0x04
+#define EKU_DOCSIGN_OID	"1.3.6.1.5.5.7.3.36"
 
 struct profile {
 	enum profile_id id;

@@ -59,6 +59,8 @@ test_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey,
 	    "critical,CA:FALSE") ||
 	    !test_ext(x, x, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" :
 	    "critical,digitalSignature") ||
+	    /* leaves are audit certificates: documentSigning (RFC 9336) */
+	    (!ca && !test_ext(x, x, NID_ext_key_usage, "1.3.6.1.5.5.7.3.36")) ||
 	    !test_ext(x, x, NID_subject_key_identifier, "hash") ||
 	    !test_ext(x, issuer != NULL ? issuer : x,
 	    NID_authority_key_identifier, "keyid:always") ||

@@ -163,7 +163,10 @@ check_profile(X509 *x, const struct profile *p, X509 *issuer, int signid)
 		nexts++;
 		CHECK(eku != NULL && crit == 0);
 		CHECK((int)((p->eku & EKU_SERVER) != 0) +
-		    ((p->eku & EKU_CLIENT) != 0) == sk_ASN1_OBJECT_num(eku));
+		    ((p->eku & EKU_CLIENT) != 0) + ((p->eku & EKU_DOCSIGN) !=
+		    0) == sk_ASN1_OBJECT_num(eku));
+		/* documentSigning: the audit profile's alone */
+		CHECK(((p->eku & EKU_DOCSIGN) != 0) == (p->id == PROFILE_AUDIT));
 		CHECK(((X509_get_extended_key_usage(x) & XKU_SSL_SERVER) != 0) ==
 		    ((p->eku & EKU_SERVER) != 0));
 		CHECK(((X509_get_extended_key_usage(x) & XKU_SSL_CLIENT) != 0) ==

@@ -154,7 +154,8 @@ test_defaults(void)
 	    p->rules[1].presence == RULE_SUPPLIED);
 
 	p = policy_profile(&pol, "audit");
-	CHECK(!p->ca && p->key_usage == KU_DIGITAL_SIGNATURE && p->eku == 0);
+	CHECK(!p->ca && p->key_usage == KU_DIGITAL_SIGNATURE &&
+	    p->eku == EKU_DOCSIGN);
 	CHECK(p->days == 7300);
 	CHECK_STR(p->rules[0].value, "airca audit");
 	for (int i = 0; i < PROFILE_COUNT; i++) {
