@@ -1041,59 +1041,6 @@ writer_main(void *arg)
 	return NULL;
 }
 
-/*
- * The registry is saved when a command ends; a command killed before that
- * leaves certificates in the journal that the registry lacks.  Add them,
- * so that a re-run skips what was signed.  Returns the number added.
- */
-static int
-registry_catch_up(struct ca *ca, size_t *addedp)
-{
-	struct journal_reader *rd = NULL;
-	char path[PATH_MAX], serial[SERIAL_HEX_MAX], *line, *p;
-	size_t len, k;
-	bool complete;
-	json_t *e = NULL;
-	int got, r;
-
-	*addedp = 0;
-	if ((r = path_join(path, sizeof(path), ca->home, JOURNAL_FILE)) != 0 ||
-	    (r = journal_reader_open(path, &rd)) != 0)
-		goto out;
-	while ((got = journal_reader_next(rd, &line, &len, &complete)) == 1) {
-		if (!complete || strstr(line, "\"event\":\"cert-issued\"") ==
-		    NULL || (p = strstr(line, "\"serial\":\"")) == NULL)
-			continue;
-		p += strlen("\"serial\":\"");
-		for (k = 0; k < sizeof(serial) - 1 && p[k] != '"' &&
-		    p[k] != '\0'; k++)
-			serial[k] = p[k];
-		serial[k] = '\0';
-		if (registry_by_serial(ca->reg, serial) != NULL)
-			continue;
-		if ((e = json_loadb(line, len, 0, NULL)) == NULL) {
-			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu does not parse: "
-			    "run 'airca journal verify'", path,
-			    journal_reader_lineno(rd));
-			goto out;
-		}
-		if ((r = registry_apply(ca->reg, "cert-issued",
-		    json_object_get(e, "data"))) != 0) {
-			airca_errctx(r, "%s:%lu", path, journal_reader_lineno(rd));
-			goto out;
-		}
-		json_decref(e);
-		e = NULL;
-		ca->reg_dirty = true;
-		(*addedp)++;
-	}
-	r = got;
- out:
-	json_decref(e);
-	journal_reader_close(rd);
-	return r;
-}
-
 /* summary.json's entry for a certificate. */
 static void
 summary_cert(struct sbuf *sb, const struct batch_item *it, bool first)
@@ -1188,7 +1135,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
-	size_t i, k, npend = 0, caught, ndefer = 0;
+	size_t i, k, npend = 0, ndefer = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -1212,13 +1159,8 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		goto out;
 	}
 	if ((r = path_join(s.outdir, sizeof(s.outdir), outdir, NULL)) != 0 ||
-	    (r = token_signing_key(ca->tok, b->calabel, &key)) != 0 ||
-	    (r = registry_catch_up(ca, &caught)) != 0)
+	    (r = token_signing_key(ca->tok, b->calabel, &key)) != 0)
 		goto out;
-	if (caught > 0)
-		ca_warn(ca, "%zu certificate%s of an interrupted command added "
-		    "to the registry from the journal", caught,
-		    caught == 1 ? "" : "s");
 	/* The input as it is now, judged as the scan would. */
 	if (expect_tree != NULL) {
 		if ((r = batch_scan(b, NULL, NULL, tree)) != 0)
@@ -1328,7 +1270,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 				ndefer++;
 			}
 		} else if (jb->it.verdict == BATCH_SKIP) {
-			if ((r = registry_load_cert(ca->home, prev->serial,
+			if ((r = registry_cert(ca->home, prev,
 			    &cert)) != 0)
 				goto out;
 			cert_fingerprint(cert, hex);
@@ -1518,8 +1460,6 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		registry_free(ca->reg);
 		ca->reg = NULL;
 		ca->reg_dirty = false;
-		if (registry_open(ca->home, &ca->reg) != 0)
-			ca->reg = NULL;
 		airca_errf(r, "%s", msg);
 	}
 	for (; npend > 0; npend--) {

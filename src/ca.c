@@ -19,6 +19,7 @@
 #include "issue.h"
 #include "media.h"
 #include "prompt.h"
+#include "replay.h"
 #include "util.h"
 
 #define CA_PIN_ATTEMPTS		3	/* PINs typed by officers, one login */
@@ -131,8 +132,7 @@ ca_load_home(struct ca *ca)
 		goto out;
 	ca->have_policy = true;
 	if ((r = load_pem_cert(ca->home, "root.pem", &ca->root)) != 0 ||
-	    (r = load_pem_cert(ca->home, "audit.pem", &ca->audit)) != 0 ||
-	    (r = registry_open(ca->home, &ca->reg)) != 0)
+	    (r = load_pem_cert(ca->home, "audit.pem", &ca->audit)) != 0)
 		goto out;
  out:
 	free(buf);
@@ -358,6 +358,60 @@ ca_policy_check(struct ca *ca)
 	return r;
 }
 
+/*
+ * The state: the registry replayed from the verified journal, never read
+ * from registry.jsonl.  A tail of entries that no signature covers and
+ * that this process did not write stops a command that writes (it would
+ * sign them); one that only reads leaves them out and warns.  A cache that
+ * does not say what the journal says is reported and, by a writing
+ * command, rewritten when it closes.
+ */
+static int
+ca_load_state(struct ca *ca, bool writing)
+{
+	struct replay_result res;
+	bool match, body;
+	int r;
+
+	if ((r = replay_journal(ca->home, ca->root, ca->audit, &ca->reg,
+	    &res)) != 0) {
+		if (r == AIRCA_ERR_VERIFY)
+			r = airca_errf(AIRCA_ERR_VERIFY, "%s; nothing is done "
+			    "on a journal that does not verify (see 'airca "
+			    "journal verify'; for an incomplete last line or an "
+			    "unsigned tail, 'airca journal repair')",
+			    airca_errmsg());
+		return r;
+	}
+	if (res.tail_n > 0 && !res.tail_applied) {
+		if (writing)
+			return airca_errf(AIRCA_ERR_JOURNAL, "%s/%s ends in %lu "
+			    "entr%s (seq %lu..%lu) that no signature covers and "
+			    "that this airca did not write: %s.  airca never "
+			    "signs what it did not write: an officer must look "
+			    "at them with 'airca journal repair' and adopt or "
+			    "discard them (journaled, signed)", ca->home,
+			    JOURNAL_FILE, res.tail_n, res.tail_n == 1 ? "y" :
+			    "ies", res.tail_from, res.tail_from + res.tail_n - 1,
+			    res.tail_list);
+		ca_warn(ca, "%s/%s ends in %lu unsigned entr%s (seq %lu..): "
+		    "left out of what is shown; see 'airca journal repair'",
+		    ca->home, JOURNAL_FILE, res.tail_n, res.tail_n == 1 ? "y" :
+		    "ies", res.tail_from);
+	}
+	if ((r = registry_cache_matches(ca->reg, &match, &body)) != 0)
+		return r;
+	if (!match && writing)
+		ca->reg_dirty = true;	/* rewritten when the command ends */
+	if (!body) {
+		ca_warn(ca, "%s/%s is not what the journal says (stale after "
+		    "an interrupted command, or edited): ignored%s; the "
+		    "journal is the source of truth", ca->home, REGISTRY_FILE,
+		    writing ? " and rewritten from the journal" : "");
+	}
+	return 0;
+}
+
 int
 ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
     unsigned flags)
@@ -391,6 +445,9 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0)
 			goto out;
 	}
+	if ((flags & CA_HOME) && !(flags & CA_NOSTATE) &&
+	    (r = ca_load_state(ca, (flags & CA_WRITE) != 0)) != 0)
+		goto out;
 	if (flags & CA_TOKEN) {
 		if ((r = ca_token_login(ca)) != 0)
 			goto out;
@@ -508,7 +565,7 @@ ca_find_ca(struct ca *ca, const char *label, const struct reg_entry **ep,
 		    "this home (see 'airca list --profile device-ca')", label);
 	if (ep != NULL)
 		*ep = e;
-	return registry_load_cert(ca->home, e->serial, certp);
+	return registry_cert(ca->home, e, certp);
 }
 
 int
@@ -517,14 +574,41 @@ ca_close(struct ca *ca, int r)
 	json_t *d;
 	int r2 = 0;
 
-	if (ca->j != NULL) {
+	/*
+	 * After a failed journal write nothing more is appended or signed
+	 * (the journal refuses it): the first cause stays the message.
+	 */
+	/*
+	 * Refused for a tail it did not write, or failed before it had the
+	 * audit key (a wrong PIN, no token): it adds nothing to the journal,
+	 * since what it would add could never be signed by it.  Its deferred
+	 * entries ("command", an air-gap warning) are dropped unwritten.
+	 */
+	if (ca->j != NULL && (journal_failed() ||
+	    journal_foreign(ca->j, NULL) > 0 ||
+	    (r != 0 && ca->audit_key == NULL))) {
+		size_t pending = journal_unsigned(ca->j);
+
+		if (journal_discard_deferred(ca->j) == pending ||
+		    journal_failed() || journal_foreign(ca->j, NULL) > 0) {
+			journal_close(ca->j);
+			ca->j = NULL;
+		}
+	}
+	if (ca->j != NULL && !journal_failed() &&
+	    journal_foreign(ca->j, NULL) == 0) {
 		if (r != 0) {
+			char msg[1024];
+
+			snprintf(msg, sizeof(msg), "%s", airca_errmsg());
 			d = json_pack("{s:s,s:s}", "error", airca_strerror(r),
-			    "reason", airca_errmsg());
+			    "reason", msg);
 			if (journal_append(ca->j, "command-failed", d, 0,
 			    NULL) != 0)
 				r2 = AIRCA_ERR_JOURNAL;
 			json_decref(d);
+			if (r2 == 0)
+				airca_errf(r, "%s", msg);
 		}
 		if (ca->audit_key != NULL && r2 == 0)
 			r2 = journal_checkpoint(ca->j, ca->audit_key, ca->audit);
@@ -533,9 +617,14 @@ ca_close(struct ca *ca, int r)
 			ca_warn(ca, "%zu journal entries wait for the next "
 			    "signed checkpoint (no token session)",
 			    journal_unsigned(ca->j));
+		/* the cache says which journal entry it reflects */
+		if (ca->reg != NULL && r2 == 0 && !journal_failed()) {
+			journal_sync(ca->j);
+			registry_set_head(ca->reg, journal_seq(ca->j),
+			    journal_head(ca->j));
+			r2 = registry_save(ca->reg);
+		}
 	}
-	if (ca->reg != NULL && ca->reg_dirty && r2 == 0)
-		r2 = registry_save(ca->reg);
 	journal_close(ca->j);
 	ca->j = NULL;
 	registry_free(ca->reg);

@@ -30,6 +30,7 @@
 #define CA_HOME		0x01	/* an initialised home: state, policy, root, audit, registry */
 #define CA_WRITE	0x02	/* lock the home and open the journal for appending */
 #define CA_TOKEN	0x04	/* open the token, check the air gap, log in, find root and audit keys */
+#define CA_NOSTATE	0x08	/* with CA_HOME: no registry (journal repair, which works on a journal that does not verify) */
 
 struct ca {
 	struct cmd_ctx *ctx;

@@ -557,15 +557,17 @@ sign_abort(struct runner *rn, int why)
 
 	home_close(rn);
 	if (why == AIRCA_ERR_LOGIN || why == AIRCA_ERR_TOKEN) {
-		show(rn, "  the abort is not signed (the token failed): the "
-		    "next command that uses the token signs it");
+		show(rn, "  the abort is not signed (the token failed): before "
+		    "the next command, an officer adopts it with 'airca "
+		    "journal repair --adopt --yes'");
 		return;
 	}
 	if (!rn->ui->interactive && rn->ctx.pin.env == NULL &&
 	    rn->ctx.pin.file == NULL) {
 		show(rn, "  the abort is not signed (no PIN source for a "
-		    "non-interactive run): the next command that uses the "
-		    "token signs it");
+		    "non-interactive run): before the next command, an "
+		    "officer adopts it with 'airca journal repair --adopt "
+		    "--yes'");
 		return;
 	}
 	show(rn, "  signing the abort with the audit key: the token's user "
@@ -578,8 +580,9 @@ sign_abort(struct runner *rn, int why)
 	if (r == 0)
 		show(rn, "  the abort is signed");
 	else
-		show(rn, "  the abort is not signed (%s%s%s): the next command "
-		    "that uses the token signs it", airca_strerror(r),
+		show(rn, "  the abort is not signed (%s%s%s): before the next "
+		    "command, an officer adopts it with 'airca journal repair "
+		    "--adopt --yes'", airca_strerror(r),
 		    *airca_errmsg() != '\0' ? ": " : "", airca_errmsg());
 }
 

@@ -54,7 +54,7 @@ device_cas_pem(struct ca *ca, char **pemp, size_t *lenp, size_t *np)
 		    strcmp(e->profile, "device-ca") != 0) ||
 		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED)
 			continue;
-		if ((r = registry_load_cert(ca->home, e->serial, &x)) != 0 ||
+		if ((r = registry_cert(ca->home, e, &x)) != 0 ||
 		    (r = pem_append(&buf, &len, x)) != 0)
 			goto out;
 		X509_free(x);

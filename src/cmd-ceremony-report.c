@@ -66,9 +66,11 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			r = airca_errf(r, "%s does not verify: its last %lu "
 			    "entr%s (from seq %lu) %s not signed yet.  A ceremony "
 			    "that stopped leaves its last entries unsigned when "
-			    "the token could not sign them; 'airca journal seal' "
-			    "signs them (it needs the token and the PIN), then "
-			    "report again", jpath, jrep.unsigned_tail,
+			    "the token could not sign them; airca signs nothing "
+			    "it did not write, so an officer looks at them with "
+			    "'airca journal repair' and adopts them ('--adopt "
+			    "--yes', with the token), then report again", jpath,
+			    jrep.unsigned_tail,
 			    jrep.unsigned_tail == 1 ? "y" : "ies",
 			    jrep.last_signed + 1, jrep.unsigned_tail == 1 ?
 			    "is" : "are");

@@ -70,7 +70,7 @@ export(struct ca *ca, const char *serial, bool chain, bool der,
 			    "than %d: registry damaged?", serial, MAX_CHAIN);
 			goto out;
 		}
-		if ((r = registry_load_cert(ca->home, e->serial, &x)) != 0)
+		if ((r = registry_cert(ca->home, e, &x)) != 0)
 			goto out;
 		if (der) {
 			if ((dlen = i2d_X509(x, &d)) <= 0) {

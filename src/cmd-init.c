@@ -99,7 +99,7 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	}
 	if ((r = journal_create(ca->home, ca->session, ca->ctx->actor, d,
 	    &ca->j)) != 0 ||
-	    (r = registry_open(ca->home, &ca->reg)) != 0)
+	    (r = registry_new(ca->home, &ca->reg)) != 0)
 		goto out;
 	json_decref(d);
 	d = json_pack("{s:s}", "command", "init");
@@ -142,6 +142,13 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 		goto out;
 	if ((r = token_store_cert(ca->tok, CA_ROOT_LABEL, root)) != 0 ||
 	    (r = token_store_cert(ca->tok, CA_AUDIT_LABEL, audit)) != 0)
+		goto out;
+	/*
+	 * The root pins the audit certificate: from here on, only its
+	 * signatures count in this journal (and this pin covers every entry
+	 * before it, the keys' generation included).
+	 */
+	if ((r = journal_pin(ca->j, ca->root_key, root, audit)) != 0)
 		goto out;
 
 	/* The home: certificates, policy, state. */

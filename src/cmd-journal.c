@@ -1,15 +1,18 @@
 /* cmd-journal.c: airca journal show, verify, seal and repair. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
 #include "journal.h"
+#include "media.h"
 #include "qr.h"
 #include "util.h"
 
@@ -186,9 +189,11 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "audit-cert",	required_argument, NULL, 'a' },
 		{ "root",	required_argument, NULL, 'r' },
 		{ "seal",	required_argument, NULL, 's' },
+		{ "allow-unpinned", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct journal_report rep;
+	bool allow_unpinned = false;
 	const char *journal = NULL, *auditf = NULL, *rootf = NULL, *seal = NULL;
 	char jpath[PATH_MAX], rpath[PATH_MAX], groups[96];
 	X509 *root = NULL, *audit = NULL;
@@ -209,6 +214,9 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case 's':
 			seal = optarg;
 			break;
+		case 'u':
+			allow_unpinned = true;
+			break;
 		default:
 			return cmd_usage(&cmd_journal_verify_entry);
 		}
@@ -219,6 +227,18 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    &root, &audit)) != 0)
 		goto out;
 	r = journal_verify(jpath, root, audit, seal, &rep);
+	/*
+	 * Format 1 trusted any certificate the root issued as the audit
+	 * certificate: never reported as pinned, and not OK unless asked.
+	 */
+	if (r == 0 && rep.pinned_seq == 0 && !allow_unpinned) {
+		snprintf(rep.what, sizeof(rep.what), "journal format %ld does "
+		    "not pin the audit certificate: any certificate the root "
+		    "issued would verify it, so it proves less; check it with "
+		    "--allow-unpinned, knowing that", rep.version);
+		rep.bad_seq = rep.bad_line = 1;
+		r = airca_errf(AIRCA_ERR_VERIFY, "%s", rep.what);
+	}
 	if (ctx->json && (r == 0 || r == AIRCA_ERR_VERIFY)) {
 		if (r == 0)
 			o = json_pack("{s:b,s:s,s:I,s:I,s:I,s:s,s:s}", "ok", 1,
@@ -230,6 +250,9 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			o = json_pack("{s:b,s:s,s:I,s:I,s:s}", "ok", 0,
 			    "journal", jpath, "seq", (json_int_t)rep.bad_seq,
 			    "line", (json_int_t)rep.bad_line, "what", rep.what);
+		if (o != NULL && r == 0)
+			json_object_set_new(o, "pinned-seq",
+			    json_integer((json_int_t)rep.pinned_seq));
 		if (o != NULL && r == 0 && seal != NULL)
 			json_object_set_new(o, "seal-seq",
 			    json_integer((json_int_t)rep.seal_seq));
@@ -248,6 +271,12 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	hex_groups(rep.audit_fp, groups, sizeof(groups));
 	printf("  audit cert   SHA-256 %s\n               chains to %s\n",
 	    groups, rpath);
+	if (rep.pinned_seq > 0)
+		printf("               pinned by the root at seq %lu\n",
+		    rep.pinned_seq);
+	else
+		printf("               NOT PINNED (format %ld): any certificate "
+		    "of the root would have verified\n", rep.version);
 	if (seal != NULL)
 		printf("  seal         found at seq %lu\n", rep.seal_seq);
 	printf("  head         %s\n", rep.head);
@@ -308,79 +337,216 @@ show_tail(const char *home, off_t off, const char *tail, size_t len,
 	putchar('\n');
 }
 
+/* Show the unsigned tail: each entry by seq, event, actor and line hash. */
+static void
+show_unsigned(const char *home, const struct journal_tail *t)
+{
+	json_t *e;
+	size_t i;
+
+	printf("%s/%s ends in %lu entr%s that no signature covers (seq "
+	    "%lu..%lu; written by a command that was killed or failed, or "
+	    "by someone else):\n", home, JOURNAL_FILE, t->n, t->n == 1 ? "y" :
+	    "ies", t->from, t->from + t->n - 1);
+	json_array_foreach(t->list, i, e) {
+		printf("  seq %-6lld %-20.32s by %-12.40s sha256 %s\n",
+		    (long long)json_integer_value(json_object_get(e, "seq")),
+		    json_string_value(json_object_get(e, "event")),
+		    json_string_value(json_object_get(e, "actor")),
+		    json_string_value(json_object_get(e, "sha256")));
+	}
+	printf("  ('airca journal show --since %lu' prints them whole)\n",
+	    t->from);
+}
+
+/*
+ * Discard: the tail's bytes are kept beside the journal for the auditor
+ * (HOME/journal-discarded-FROM-TO.jsonl, never overwritten), then cut.
+ */
+static int
+discard_tail(struct ca *ca, const struct journal_tail *t, char *saved,
+    size_t savedlen)
+{
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	ssize_t n;
+	off_t pos;
+	int fd = -1, r;
+
+	if ((r = path_join(path, sizeof(path), ca->home, JOURNAL_FILE)) != 0)
+		goto out;
+	if ((buf = malloc((size_t)(t->end - t->off) + 1)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (pos = t->off; pos < t->end; pos += n)
+		if ((n = pread(fd, buf + (pos - t->off), (size_t)(t->end - pos),
+		    pos)) <= 0) {
+			r = airca_errf(AIRCA_ERR_IO, "%s: read failed", path);
+			goto out;
+		}
+	snprintf(saved, savedlen, "journal-discarded-%lu-%lu.jsonl", t->from,
+	    t->from + t->n - 1);
+	if ((r = path_join(path, sizeof(path), ca->home, saved)) != 0 ||
+	    (r = media_write(path, buf, (size_t)(t->end - t->off), 0)) != 0 ||
+	    (r = journal_cut(ca->home, t)) != 0)
+		goto out;
+ out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return r;
+}
+
 static int
 cmd_journal_repair_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "yes",	no_argument, NULL, 'y' },
+		{ "adopt",	no_argument, NULL, 'a' },
+		{ "discard",	no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ca ca;
-	char *tail = NULL, hex[SHA256_HEX_LEN + 1];
+	struct journal_tail t;
+	char *tail = NULL, hex[SHA256_HEX_LEN + 1], saved[96];
 	unsigned char sha[SHA256_LEN];
 	size_t len = 0;
 	off_t off;
-	bool yes = false;
+	bool yes = false, adopt = false, discard = false;
 	json_t *d = NULL;
 	int ch, r;
 
+	memset(&t, 0, sizeof(t));
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'y')
+		switch (ch) {
+		case 'y':
+			yes = true;
+			break;
+		case 'a':
+			adopt = true;
+			break;
+		case 'd':
+			discard = true;
+			break;
+		default:
 			return cmd_usage(&cmd_journal_repair_entry);
-		yes = true;
+		}
 	}
-	if (optind != argc)
+	if (optind != argc || (adopt && discard))
 		return cmd_usage(&cmd_journal_repair_entry);
 	if (!yes) {
 		/* Look only: no lock, no token. */
 		ca_begin(&ca, ctx, "journal repair");
 		if ((r = ca_home_path(ctx, ca.home, sizeof(ca.home))) != 0 ||
-		    (r = journal_tail_check(ca.home, &off, &tail, &len)) != 0)
+		    (r = journal_tail_check(ca.home, &off, &tail, &len)) != 0 ||
+		    (r = journal_tail_unsigned(ca.home, &t)) != 0)
 			goto out;
-		if (len == 0) {
-			printf("%s/%s ends on a complete line: nothing to "
-			    "repair\n", ca.home, JOURNAL_FILE);
+		if (len == 0 && t.n == 0) {
+			printf("%s/%s ends on a complete, signed line: nothing "
+			    "to repair\n", ca.home, JOURNAL_FILE);
 			goto out;
 		}
-		sha256_hex(tail, len, hex);
-		show_tail(ca.home, off, tail, len, hex);
-		r = airca_errf(AIRCA_ERR_CANCELLED, "nothing removed: run "
-		    "'airca journal repair --yes' to truncate it; the repair is "
-		    "journaled and signed, so it needs the token");
+		if (len > 0) {
+			sha256_hex(tail, len, hex);
+			show_tail(ca.home, off, tail, len, hex);
+		}
+		if (t.n > 0)
+			show_unsigned(ca.home, &t);
+		r = airca_errf(AIRCA_ERR_CANCELLED, "nothing removed: %s%s; the "
+		    "repair is journaled and signed, so it needs the token",
+		    len > 0 ? "'airca journal repair --yes' removes the "
+		    "incomplete line" : "", t.n == 0 ? "" : len > 0 ?
+		    ", with --adopt or --discard it also settles the unsigned "
+		    "entries" : "the officers decide about the unsigned entries: "
+		    "'airca journal repair --adopt --yes' signs them as adopted, "
+		    "'--discard --yes' removes them (kept in a file beside the "
+		    "journal)");
 		goto out;
 	}
 	/* The token first: a repair that cannot be signed is not started. */
-	if ((r = ca_open(&ca, ctx, "journal repair", CA_HOME | CA_TOKEN)) != 0 ||
+	if ((r = ca_open(&ca, ctx, "journal repair", CA_HOME | CA_NOSTATE |
+	    CA_TOKEN)) != 0 ||
 	    (r = ca_lock(&ca)) != 0 ||
-	    (r = journal_tail_check(ca.home, &off, &tail, &len)) != 0)
+	    (r = journal_tail_check(ca.home, &off, &tail, &len)) != 0 ||
+	    (r = journal_tail_unsigned(ca.home, &t)) != 0)
 		goto done;
-	if (len == 0) {
-		printf("%s/%s ends on a complete line: nothing to repair\n",
-		    ca.home, JOURNAL_FILE);
-		goto done;
-	}
-	sha256(tail, len, sha);
-	hex_encode(sha, sizeof(sha), hex);
-	show_tail(ca.home, off, tail, len, hex);
-	if ((r = journal_truncate(ca.home, off, sha)) != 0 ||
-	    (r = journal_open(ca.home, ca.session, ctx->actor, &ca.j)) != 0)
-		goto done;
-	if ((d = json_pack("{s:s,s:I,s:I,s:s,s:I}", "command", "journal repair",
-	    "after-seq", (json_int_t)journal_seq(ca.j), "offset",
-	    (json_int_t)off, "removed-sha256", hex, "removed-bytes",
-	    (json_int_t)len)) == NULL) {
-		r = AIRCA_ERR_NOMEM;
+	if (len == 0 && t.n == 0) {
+		printf("%s/%s ends on a complete, signed line: nothing to "
+		    "repair\n", ca.home, JOURNAL_FILE);
 		goto done;
 	}
-	if ((r = ca_journal(&ca, "journal-repaired", d, 0)) != 0)
+	if (t.n > 0) {
+		show_unsigned(ca.home, &t);
+		if (!adopt && !discard) {
+			r = airca_errf(AIRCA_ERR_CANCELLED, "nothing removed: "
+			    "decide about the unsigned entries with --adopt "
+			    "(signed as they are) or --discard (removed, kept "
+			    "in a file beside the journal)");
+			goto done;
+		}
+	}
+	if (len > 0) {
+		sha256(tail, len, sha);
+		hex_encode(sha, sizeof(sha), hex);
+		show_tail(ca.home, off, tail, len, hex);
+		if ((r = journal_truncate(ca.home, off, sha)) != 0)
+			goto done;
+	}
+	if (t.n > 0 && discard && (r = discard_tail(&ca, &t, saved,
+	    sizeof(saved))) != 0)
 		goto done;
-	printf("removed; journaled as seq %lu (\"journal-repaired\"), signed "
-	    "at the checkpoint that follows\n", journal_seq(ca.j));
+	if ((r = journal_open_flags(ca.home, ca.session, ctx->actor,
+	    t.n > 0 && adopt ? JOURNAL_OPEN_ADOPT : 0, &ca.j)) != 0)
+		goto done;
+	if (len > 0) {
+		if ((d = json_pack("{s:s,s:I,s:I,s:s,s:I}", "command",
+		    "journal repair", "after-seq", (json_int_t)journal_seq(ca.j),
+		    "offset", (json_int_t)off, "removed-sha256", hex,
+		    "removed-bytes", (json_int_t)len)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto done;
+		}
+		if ((r = ca_journal(&ca, "journal-repaired", d, 0)) != 0)
+			goto done;
+		json_decref(d);
+		d = NULL;
+		printf("incomplete line removed; journaled as seq %lu "
+		    "(\"journal-repaired\")\n", journal_seq(ca.j));
+	}
+	if (t.n > 0 && (adopt || discard)) {
+		hex_encode(t.sha, sizeof(t.sha), hex);
+		if ((d = json_pack("{s:I,s:I,s:I,s:s,s:O}", "from",
+		    (json_int_t)t.from, "to", (json_int_t)(t.from + t.n - 1),
+		    "bytes", (json_int_t)(t.end - t.off), "sha256", hex,
+		    "entries", t.list)) == NULL ||
+		    (discard && json_object_set_new(d, "saved-as",
+		    json_string(saved)) != 0)) {
+			r = AIRCA_ERR_NOMEM;
+			goto done;
+		}
+		if ((r = ca_journal(&ca, adopt ? "journal-tail-adopted" :
+		    "journal-tail-discarded", d, 0)) != 0)
+			goto done;
+		printf("%lu unsigned entr%s %s; journaled as seq %lu (\"%s\"), "
+		    "signed now\n", t.n, t.n == 1 ? "y" : "ies", adopt ?
+		    "adopted" : "discarded", journal_seq(ca.j),
+		    adopt ? "journal-tail-adopted" : "journal-tail-discarded");
+		if (discard)
+			printf("  the discarded lines are kept in %s/%s\n",
+			    ca.home, saved);
+	}
  done:
 	json_decref(d);
+	json_decref(t.list);
 	free(tail);
 	return ca_close(&ca, r);
  out:
+	json_decref(t.list);
 	free(tail);
 	return r;
 }
@@ -394,7 +560,8 @@ const struct cmd_entry cmd_journal_show_entry = {
 
 const struct cmd_entry cmd_journal_verify_entry = {
 	.name = "journal verify",
-	.usage = "[--journal FILE] [--audit-cert F] [--root F] [--seal HEX]",
+	.usage = "[--journal FILE] [--audit-cert F] [--root F] [--seal HEX] "
+	    "[--allow-unpinned]",
 	.summary = "check the journal's chain and signatures (no token)",
 	.exec = cmd_journal_verify_exec,
 };
@@ -408,7 +575,8 @@ const struct cmd_entry cmd_journal_seal_entry = {
 
 const struct cmd_entry cmd_journal_repair_entry = {
 	.name = "journal repair",
-	.usage = "[--yes]",
-	.summary = "remove an incomplete last line (journaled, signed)",
+	.usage = "[--yes] [--adopt | --discard]",
+	.summary = "remove an incomplete last line; adopt or discard an "
+	    "unsigned tail (journaled, signed)",
 	.exec = cmd_journal_repair_exec,
 };

@@ -16,27 +16,8 @@
 #include "journal.h"
 #include "media.h"
 #include "registry.h"
+#include "replay.h"
 #include "util.h"
-
-struct replay {
-	struct registry *reg;
-	unsigned long events;
-};
-
-static int
-replay_entry(void *arg, unsigned long seq, const char *event, json_t *entry)
-{
-	struct replay *rp = arg;
-	int r;
-
-	if (strcmp(event, "cert-issued") != 0 && strcmp(event, "cert-status") != 0)
-		return 0;
-	if ((r = registry_apply(rp->reg, event, json_object_get(entry,
-	    "data"))) != 0)
-		return airca_errctx(r, "journal seq %lu (%s)", seq, event);
-	rp->events++;
-	return 0;
-}
 
 /* Every certificate file must be the one the journal names, and named by it. */
 static int
@@ -87,67 +68,69 @@ static int
 cmd_registry_rebuild_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct ca ca;
-	struct journal_report rep;
-	struct replay rp;
+	struct replay_result res;
+	struct registry *reg = NULL;
 	char path[PATH_MAX], old_hex[SHA256_HEX_LEN + 1] = "";
 	char new_hex[SHA256_HEX_LEN + 1];
 	unsigned char *old = NULL, *cur = NULL;
 	size_t oldlen = 0, curlen = 0;
 	X509 *root = NULL, *audit = NULL;
-	int fd = -1, r;
+	bool same, body;
+	int r;
 
 	(void)argv;
 	if (argc != 1)
 		return cmd_usage(&cmd_registry_rebuild_entry);
-	memset(&rp, 0, sizeof(rp));
 	ca_begin(&ca, ctx, "registry rebuild");
 	if ((r = ca_home_path(ctx, ca.home, sizeof(ca.home))) != 0 ||
 	    (r = ca_lock(&ca)) != 0 ||
 	    (r = path_join(path, sizeof(path), ca.home, "root.pem")) != 0 ||
 	    (r = journal_load_cert(path, &root)) != 0 ||
 	    (r = path_join(path, sizeof(path), ca.home, "audit.pem")) != 0 ||
-	    (r = journal_load_cert(path, &audit)) != 0 ||
-	    (r = registry_new(ca.home, &rp.reg)) != 0 ||
-	    (r = path_join(path, sizeof(path), ca.home, JOURNAL_FILE)) != 0)
+	    (r = journal_load_cert(path, &audit)) != 0)
 		goto out;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		r = airca_errf(AIRCA_ERR_STATE, "%s: %s", path, strerror(errno));
-		goto out;
-	}
 	/* The journal must verify before anything it says is written. */
-	if ((r = journal_verify_fd(fd, path, root, audit, NULL, replay_entry,
-	    &rp, &rep)) != 0) {
+	if ((r = replay_journal(ca.home, root, audit, &reg, &res)) != 0) {
 		airca_errctx(r, "the registry is rebuilt only from a journal "
 		    "that verifies");
 		goto out;
 	}
-	if ((r = check_certs(ca.home, rp.reg)) != 0 ||
+	if (res.tail_n > 0 && !res.tail_applied) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, "the journal ends in %lu "
+		    "unsigned entries (seq %lu..): %s; the registry is rebuilt "
+		    "only from signed entries: run 'airca journal repair' first",
+		    res.tail_n, res.tail_from, res.tail_list);
+		goto out;
+	}
+	if ((r = check_certs(ca.home, reg)) != 0 ||
 	    (r = path_join(path, sizeof(path), ca.home, REGISTRY_FILE)) != 0)
 		goto out;
 	if (media_read(path, (size_t)1 << 30, &old, &oldlen) == 0)
 		sha256_hex(old, oldlen, old_hex);
 	airca_errclear();
-	if ((r = registry_save(rp.reg)) != 0 ||
+	if ((r = registry_cache_matches(reg, &same, &body)) != 0 ||
+	    (r = registry_save(reg)) != 0 ||
 	    (r = media_read(path, (size_t)1 << 30, &cur, &curlen)) != 0)
 		goto out;
 	sha256_hex(cur, curlen, new_hex);
-	printf("%s rebuilt from %lu journal entries (%lu certificate events): "
-	    "%zu certificates\n  SHA-256 %s\n", path, rep.entries, rp.events,
-	    registry_count(rp.reg), new_hex);
+	printf("%s rebuilt from %lu journal entries (%lu state events): "
+	    "%zu certificates\n  SHA-256 %s\n", path, res.rep.entries,
+	    res.events, registry_count(reg), new_hex);
 	if (old == NULL)
 		printf("  there was no registry before\n");
 	else if (strcmp(old_hex, new_hex) == 0)
 		printf("  identical to the registry it replaced\n");
+	else if (body)
+		printf("  identical to the registry it replaced but for its "
+		    "header (now at journal seq %lu)\n", res.rep.entries);
 	else
 		printf("  the registry it replaced differed (SHA-256 %s)\n",
 		    old_hex);
 	r = 0;
  out:
-	if (fd != -1)
-		close(fd);
 	free(old);
 	free(cur);
-	registry_free(rp.reg);
+	registry_free(reg);
 	X509_free(root);
 	X509_free(audit);
 	return ca_close(&ca, r);

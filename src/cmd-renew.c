@@ -192,11 +192,11 @@ renew_one(struct ca *ca, const struct cand *c, const char *outdir,
 			goto out;
 		}
 		snprintf(path, sizeof(path), "%s", ie->label);
-		if ((r = registry_load_cert(ca->home, ie->serial, &issuer)) != 0 ||
+		if ((r = registry_cert(ca->home, ie, &issuer)) != 0 ||
 		    (r = token_signing_key(ca->tok, path, &ikey)) != 0)
 			goto out;
 	}
-	if ((r = registry_load_cert(ca->home, c->serial, &old)) != 0)
+	if ((r = registry_cert(ca->home, e, &old)) != 0)
 		goto out;
 	/* today's policy, applied to the subject and names on record */
 	if ((r = policy_subject(prof, X509_get_subject_name(old),

@@ -14,9 +14,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "error.h"
 #include "journal.h"
+#include "policy.h"
 #include "util.h"
 
 #define MAX_SIG_B64	1024	/* RSA-4096 is 684 characters */
@@ -30,9 +32,21 @@ static const char *const sig_keys[] = {
 	"from", "to", "head", "audit-cert", "alg", "sig"
 };
 
+/* Format 2: the keys of an audit-pin's data, exactly, in this order. */
+static const char *const pin_keys[] = {
+	"from", "to", "head", "audit-cert", "audit-spki", "audit-serial",
+	"root-cert", "alg", "sig"
+};
+
 struct verify {
 	struct journal_report *rep;
 	EVP_PKEY *pub;			/* the audit key (borrowed from the cert) */
+	EVP_PKEY *root_pub;		/* the root's key (borrowed) */
+	X509	*audit;			/* borrowed */
+	char	root_fp[SHA256_HEX_LEN + 1];
+	char	audit_spki[SHA256_HEX_LEN + 1];
+	const char *line_bytes;		/* the line being checked, for format 2 signatures */
+	size_t	line_len;
 	const char *seal;		/* normalised seal hex or NULL */
 	unsigned long line;		/* line being checked */
 	unsigned long prevseq;		/* seq of the line before */
@@ -43,7 +57,8 @@ struct verify {
 bool
 journal_event_signed(const char *event)
 {
-	return strcmp(event, "checkpoint") == 0 || strcmp(event, "seal") == 0;
+	return strcmp(event, "checkpoint") == 0 || strcmp(event, "seal") == 0 ||
+	    strcmp(event, "audit-pin") == 0;
 }
 
 /* Record the first bad entry and return AIRCA_ERR_VERIFY. */
@@ -146,6 +161,11 @@ check_open(struct verify *v, json_t *e)
 		    "data.format \"%s\"", JOURNAL_FORMAT);
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1)
 		return bad(v, 1, "line 1 lacks a format version");
+	if (json_object_size(d) > 0 && json_integer_value(ver) >= 2 &&
+	    (strcmp(json_object_iter_key(json_object_iter(d)), "format") != 0 ||
+	    strcmp(json_object_iter_key(json_object_iter_next(d,
+	    json_object_iter(d))), "version") != 0))
+		return bad(v, 1, "line 1's data must start with format, version");
 	v->rep->version = (long)json_integer_value(ver);
 	if (json_integer_value(ver) > JOURNAL_VERSION)
 		return bad(v, 1, "journal format version %lld is newer than "
@@ -281,6 +301,8 @@ check_signature(struct verify *v, json_t *e, unsigned long seq,
 	EVP_MD_CTX *mc = NULL;
 	int siglen, mlen, r;
 
+	if (strcmp(event, "audit-pin") == 0)
+		return bad(v, seq, "audit-pin in a format 1 journal");
 	if (nkeys < 6)
 		return bad(v, seq, "%s data lacks from, to, head, audit-cert, "
 		    "alg or sig", event);
@@ -353,6 +375,215 @@ check_signature(struct verify *v, json_t *e, unsigned long seq,
 	return 0;
 }
 
+/* The keys of d, exactly keys[0..n) in this order? */
+static bool
+keys_exactly(json_t *d, const char *const *keys, size_t n)
+{
+	void *it;
+	size_t i = 0;
+
+	for (it = json_object_iter(d); it != NULL;
+	    it = json_object_iter_next(d, it), i++)
+		if (i >= n || strcmp(json_object_iter_key(it), keys[i]) != 0)
+			return false;
+	return i == n;
+}
+
+static int
+verify_sig(EVP_PKEY *pub, const char *alg, const unsigned char *sig,
+    size_t siglen, const char *msg, size_t mlen)
+{
+	const EVP_MD *md = strcmp(alg, "sha384") == 0 ? EVP_sha384() :
+	    EVP_sha256();
+	EVP_MD_CTX *mc;
+	int ok;
+
+	if ((mc = EVP_MD_CTX_new()) == NULL)
+		return AIRCA_ERR_NOMEM;
+	ok = EVP_DigestVerifyInit(mc, NULL, md, NULL, pub) == 1 &&
+	    EVP_DigestVerify(mc, sig, siglen, (const unsigned char *)msg,
+	    mlen) == 1;
+	EVP_MD_CTX_free(mc);
+	ERR_clear_error();
+	return ok ? 1 : 0;
+}
+
+/* Does cert carry id-kp-documentSigning (the audit profile's purpose)? */
+static bool
+has_docsign(X509 *cert)
+{
+	EXTENDED_KEY_USAGE *eku;
+	char oid[80];
+	bool found = false;
+	int k;
+
+	if ((eku = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL)) ==
+	    NULL)
+		return false;
+	for (k = 0; k < sk_ASN1_OBJECT_num(eku); k++)
+		if (OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(eku, k),
+		    1) > 0 && strcmp(oid, EKU_DOCSIGN_OID) == 0)
+			found = true;
+	EXTENDED_KEY_USAGE_free(eku);
+	return found;
+}
+
+/*
+ * Format 2: checkpoints, seals and audit pins.  The signature covers the
+ * whole line with "sig":"" (journal_sig_message); checkpoint and seal
+ * signatures count only with the audit certificate pinned by the root,
+ * pins only with the root's key.
+ */
+static int
+check_signature_v2(struct verify *v, json_t *e, unsigned long seq,
+    const char *event)
+{
+	struct journal_report *rep = v->rep;
+	json_t *d = json_object_get(e, "data"), *val;
+	const char *head, *fp, *alg, *sig, *s;
+	bool pin = strcmp(event, "audit-pin") == 0;
+	size_t nkeys = json_object_size(d), i, skip, mlen, sigoff, sl;
+	unsigned long from, to, want_from;
+	unsigned char sigbin[MAX_SIG_B64];
+	char *msg = NULL;
+	void *it;
+	int siglen, r;
+
+	if (pin) {
+		if (!keys_exactly(d, pin_keys, sizeof(pin_keys) /
+		    sizeof(pin_keys[0])))
+			return bad(v, seq, "audit-pin data must be exactly from, "
+			    "to, head, audit-cert, audit-spki, audit-serial, "
+			    "root-cert, alg, sig in this order");
+	} else if (strcmp(event, "checkpoint") == 0) {
+		if (!keys_exactly(d, sig_keys, 6))
+			return bad(v, seq, "checkpoint data must be exactly "
+			    "from, to, head, audit-cert, alg, sig in this order");
+	} else {
+		if (nkeys < 6)
+			return bad(v, seq, "%s data lacks from, to, head, "
+			    "audit-cert, alg or sig", event);
+		skip = nkeys - 6;
+		for (i = 0, it = json_object_iter(d); it != NULL;
+		    it = json_object_iter_next(d, it), i++)
+			if (i >= skip && strcmp(json_object_iter_key(it),
+			    sig_keys[i - skip]) != 0)
+				return bad(v, seq, "%s data must end with from, "
+				    "to, head, audit-cert, alg, sig in this "
+				    "order", event);
+	}
+	if (!json_is_integer(val = json_object_get(d, "from")) ||
+	    json_integer_value(val) < 1 ||
+	    !json_is_integer(json_object_get(d, "to")) ||
+	    json_integer_value(json_object_get(d, "to")) < 1)
+		return bad(v, seq, "%s from and to must be seqs", event);
+	from = (unsigned long)json_integer_value(val);
+	to = (unsigned long)json_integer_value(json_object_get(d, "to"));
+	if (!json_is_string(val = json_object_get(d, "head")) ||
+	    !is_hex64(head = json_string_value(val)) ||
+	    !json_is_string(val = json_object_get(d, "audit-cert")) ||
+	    !is_hex64(fp = json_string_value(val)))
+		return bad(v, seq, "%s head and audit-cert must be SHA-256s "
+		    "in lower-case hex", event);
+	if (!json_is_string(val = json_object_get(d, "alg")) ||
+	    ((alg = json_string_value(val)), strcmp(alg, "sha256") != 0 &&
+	    strcmp(alg, "sha384") != 0))
+		return bad(v, seq, "%s alg is neither sha256 nor sha384", event);
+	if (!json_is_string(val = json_object_get(d, "sig")))
+		return bad(v, seq, "%s sig is not a string", event);
+	sig = json_string_value(val);
+	if (to != seq - 1)
+		return bad(v, seq, "%s covers up to seq %lu, but a signature "
+		    "covers the entry just before it (%lu)", event, to, seq - 1);
+	want_from = rep->last_signed + 1 <= to ? rep->last_signed + 1 : to;
+	if (from != want_from)
+		return bad(v, seq, "%s claims to cover from seq %lu, but the "
+		    "entries since the last signature start at %lu", event,
+		    from, want_from);
+	if (strcmp(head, v->prevhash) != 0)
+		return bad(v, seq, "%s head is not the SHA-256 of entry %lu",
+		    event, to);
+	if (pin) {
+		if (!json_is_string(val = json_object_get(d, "root-cert")) ||
+		    strcmp(json_string_value(val), v->root_fp) != 0)
+			return bad(v, seq, "audit-pin names another root "
+			    "certificate than the one given (SHA-256 %.16s...)",
+			    v->root_fp);
+		if (strcmp(fp, rep->audit_fp) != 0)
+			return bad(v, seq, "the root pinned audit certificate "
+			    "SHA-256 %.16s..., not the one given (%.16s...): "
+			    "the audit certificate was substituted, or give "
+			    "the one pinned", fp, rep->audit_fp);
+		if (!json_is_string(val = json_object_get(d, "audit-spki")) ||
+		    strcmp(json_string_value(val), v->audit_spki) != 0 ||
+		    !json_is_string(val = json_object_get(d, "audit-serial")) ||
+		    (s = json_string_value(val))[0] == '\0')
+			return bad(v, seq, "audit-pin: audit-spki is not the "
+			    "SHA-256 of the audit certificate's key, or "
+			    "audit-serial is missing");
+		if (!has_docsign(v->audit))
+			return bad(v, seq, "the pinned audit certificate lacks "
+			    "the documentSigning purpose (%s) that only the "
+			    "audit profile carries", EKU_DOCSIGN_OID);
+	} else {
+		if (rep->pinned_seq == 0)
+			return bad(v, seq, "%s before any audit-pin: a format 2 "
+			    "journal trusts only the audit certificate that the "
+			    "root pinned", event);
+		if (strcmp(fp, rep->audit_fp) != 0)
+			return bad(v, seq, "%s was made with another audit "
+			    "certificate (SHA-256 %.16s...), not the one pinned "
+			    "at seq %lu (%.16s...)", event, fp, rep->pinned_seq,
+			    rep->audit_fp);
+	}
+	if ((siglen = b64_decode(sig, sigbin, sizeof(sigbin))) <= 0)
+		return bad(v, seq, "%s sig is not base64", event);
+	if ((r = journal_sig_message(v->line_bytes, v->line_len, &msg, &mlen,
+	    &sigoff, &sl)) != 0) {
+		airca_errclear();
+		return bad(v, seq, "%s: the line must hold exactly one \"sig\" "
+		    "key", event);
+	}
+	r = verify_sig(pin ? v->root_pub : v->pub, alg, sigbin,
+	    (size_t)siglen, msg, mlen);
+	free(msg);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return bad(v, seq, "%s signature does not verify with the %s "
+		    "key", event, pin ? "root certificate's" :
+		    "pinned audit certificate's");
+	rep->last_signed = seq;
+	if (pin)
+		rep->pinned_seq = seq;
+	else if (strcmp(event, "seal") == 0) {
+		rep->seals++;
+		if (v->seal != NULL && strcmp(v->seal, v->hash) == 0)
+			rep->seal_seq = seq;
+	} else
+		rep->checkpoints++;
+	return 0;
+}
+
+/* Format 2 lines are canonical: exactly what the writer makes of their JSON. */
+static int
+check_canonical(struct verify *v, json_t *e, const char *line, size_t len)
+{
+	char *again;
+	bool same;
+
+	if ((again = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII)) == NULL)
+		return AIRCA_ERR_NOMEM;
+	same = strlen(again) == len && memcmp(again, line, len) == 0;
+	free(again);
+	if (!same)
+		return bad(v, claimed_seq(e), "the line is not in canonical form "
+		    "(compact JSON, keys in order, as airca writes it): it was "
+		    "rewritten by something else");
+	return 0;
+}
+
 static int
 check_line(struct verify *v, const char *line, size_t len, json_t **ep,
     unsigned long *seqp)
@@ -389,7 +620,14 @@ check_line(struct verify *v, const char *line, size_t len, json_t **ep,
 		    "entry: the journal was spliced");
 		goto out;
 	}
-	if (journal_event_signed(event) &&
+	if (v->rep->version >= 2 && (r = check_canonical(v, e, line, len)) != 0)
+		goto out;
+	if (v->rep->version >= 2 && journal_event_signed(event)) {
+		v->line_bytes = line;
+		v->line_len = len;
+		if ((r = check_signature_v2(v, e, seq, event)) != 0)
+			goto out;
+	} else if (journal_event_signed(event) &&
 	    (r = check_signature(v, e, seq, event)) != 0)
 		goto out;
 	*ep = e;
@@ -407,9 +645,9 @@ check_audit_cert(struct verify *v, X509 *root, X509 *audit)
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *xs = NULL;
-	unsigned char md[SHA256_LEN];
+	unsigned char md[SHA256_LEN], md2[SHA256_LEN], *der = NULL;
 	unsigned int mdlen = sizeof(md);
-	int r = AIRCA_ERR_NOMEM;
+	int derlen, r = AIRCA_ERR_NOMEM;
 
 	if (X509_digest(audit, EVP_sha256(), md, &mdlen) != 1)
 		goto out;
@@ -427,13 +665,26 @@ check_audit_cert(struct verify *v, X509 *root, X509 *audit)
 		    X509_STORE_CTX_get_error(xs)));
 		goto out;
 	}
-	if ((v->pub = X509_get0_pubkey(audit)) == NULL) {
-		r = bad(v, 0, "the audit certificate has no usable public key");
+	if ((v->pub = X509_get0_pubkey(audit)) == NULL ||
+	    (v->root_pub = X509_get0_pubkey(root)) == NULL) {
+		r = bad(v, 0, "the audit or root certificate has no usable "
+		    "public key");
 		goto out;
 	}
+	mdlen = sizeof(md);
+	if (X509_digest(root, EVP_sha256(), md, &mdlen) != 1 ||
+	    (derlen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(audit), &der)) <= 0) {
+		r = AIRCA_ERR_CRYPTO;
+		goto out;
+	}
+	sha256(der, (size_t)derlen, md2);
+	hex_encode(md, sizeof(md), v->root_fp);
+	hex_encode(md2, sizeof(md2), v->audit_spki);
+	v->audit = audit;
 	r = 0;
  out:
 	ERR_clear_error();
+	OPENSSL_free(der);
 	X509_STORE_CTX_free(xs);
 	X509_STORE_free(store);
 	return r;

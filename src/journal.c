@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -22,10 +23,14 @@ struct journal {
 	char	path[PATH_MAX];
 	char	ceremony[96];
 	char	actor[128];
+	off_t	size;			/* bytes in the file after the last good write */
+	off_t	synced;			/* of those, known to be on disk */
 	unsigned long seq;		/* last seq in the file */
 	char	head[SHA256_HEX_LEN + 1];	/* hash of the last line */
 	char	last_event[32];
 	size_t	nunsigned;		/* entries since the last checkpoint/seal */
+	unsigned long foreign;		/* of those, found at open and not written by this process */
+	unsigned long foreign_from;	/* the first of them */
 	bool	dirty;			/* NOSYNC appends not yet synced */
 	char	*pend;			/* JOURNAL_DEFER lines, written with the next signed entry */
 	size_t	pendlen, pendcap;
@@ -35,6 +40,40 @@ struct journal {
 	char	pend_last_event[32];
 	size_t	pend_nunsigned;
 };
+
+/*
+ * What this process wrote and no signature covers yet: entries own_from
+ * to own_seq of the journal file (own_dev, own_ino), the last with hash
+ * own_head.  A journal opened again in the same process (the ceremony
+ * runner and the commands it runs, the TUI) may sign those; any other
+ * unsigned entry it finds was written by someone else and is never signed
+ * (journal_foreign()).  Process-wide because handles come and go.
+ */
+static struct {
+	bool	valid;
+	dev_t	dev;
+	ino_t	ino;
+	unsigned long from, seq;
+	char	head[SHA256_HEX_LEN + 1];
+} own;
+
+/* The first failed write of this process: every later append is refused. */
+static int	failed_r;
+static char	failed_msg[512];
+
+bool
+journal_failed(void)
+{
+	return failed_r != 0;
+}
+
+static int
+journal_refuse_failed(const char *what)
+{
+	return airca_errf(AIRCA_ERR_JOURNAL, "journal: %s refused: an earlier "
+	    "append of this airca failed (%s); nothing more is written until "
+	    "it is restarted", what, failed_msg);
+}
 
 void
 journal_new_id(const char *prefix, char *out, size_t len)
@@ -233,9 +272,57 @@ journal_read_tail(struct journal *j)
 		goto out;
 	}
 	j->nunsigned = j->seq - sigseq;
+	j->size = j->synced = st.st_size;
+	if (j->nunsigned > 0 && !(own.valid && own.dev == st.st_dev &&
+	    own.ino == st.st_ino && own.from == sigseq + 1 &&
+	    own.seq == j->seq && strcmp(own.head, j->head) == 0)) {
+		j->foreign = j->nunsigned;
+		j->foreign_from = sigseq + 1;
+	}
 	r = 0;
  out:
 	json_decref(root);
+	free(buf);
+	return r;
+}
+
+/* Line 1 must be a journal-open of the version this airca writes. */
+static int
+journal_check_version(struct journal *j, int fd)
+{
+	char *buf = NULL, *nl;
+	ssize_t n;
+	json_t *e = NULL, *d;
+	int r = AIRCA_ERR_NOMEM;
+
+	if ((buf = malloc(JOURNAL_MAX_LINE + 1)) == NULL)
+		goto out;
+	if ((n = pread(fd, buf, JOURNAL_MAX_LINE, 0)) <= 0) {
+		r = airca_errf(AIRCA_ERR_IO, "%s: read failed", j->path);
+		goto out;
+	}
+	if ((nl = memchr(buf, '\n', (size_t)n)) == NULL ||
+	    (e = json_loadb(buf, (size_t)(nl - buf), 0, NULL)) == NULL ||
+	    !json_is_object(d = json_object_get(e, "data")) ||
+	    !json_is_integer(json_object_get(d, "version"))) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: line 1 is not a "
+		    "journal-open entry; run 'airca journal verify'", j->path);
+		goto out;
+	}
+	if (json_integer_value(json_object_get(d, "version")) !=
+	    JOURNAL_VERSION) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, "%s is journal format %lld; "
+		    "this airca writes format %d only (format 1 does not pin "
+		    "the audit certificate to the root): keep it as evidence, "
+		    "verify it with 'airca journal verify --allow-unpinned', "
+		    "and start a new home", j->path, (long long)
+		    json_integer_value(json_object_get(d, "version")),
+		    JOURNAL_VERSION);
+		goto out;
+	}
+	r = 0;
+ out:
+	json_decref(e);
 	free(buf);
 	return r;
 }
@@ -262,9 +349,18 @@ int
 journal_open(const char *home, const char *ceremony, const char *actor,
     struct journal **jp)
 {
+	return journal_open_flags(home, ceremony, actor, 0, jp);
+}
+
+int
+journal_open_flags(const char *home, const char *ceremony, const char *actor,
+    int flags, struct journal **jp)
+{
 	struct journal *j;
 	int r, rfd;
 
+	if (failed_r != 0)
+		return journal_refuse_failed("opening the journal");
 	if ((j = journal_alloc(home, ceremony, actor)) == NULL)
 		return AIRCA_ERR_NOMEM;
 	if ((r = journal_fd_open(j, 0)) != 0)
@@ -280,11 +376,15 @@ journal_open(const char *home, const char *ceremony, const char *actor,
 
 		j->fd = rfd;
 		r = journal_read_tail(j);
+		if (r == 0)
+			r = journal_check_version(j, rfd);
 		j->fd = wfd;
 		close(rfd);
 	}
 	if (r != 0)
 		goto out;
+	if (flags & JOURNAL_OPEN_ADOPT)
+		j->foreign = 0;		/* an officer adopts them: journaled by the caller */
 	*jp = j;
 	j = NULL;
  out:
@@ -292,16 +392,14 @@ journal_open(const char *home, const char *ceremony, const char *actor,
 	return r;
 }
 
-/* Build the line for an entry (without newline); *linep malloc'd. */
+/* Build the line for an entry (without newline) at time ts; *linep malloc'd. */
 static int
 journal_format(struct journal *j, const char *event, json_t *data,
-    char **linep)
+    const char *ts, char **linep)
 {
 	json_t *e = NULL;
-	char ts[21];
 	int r = AIRCA_ERR_NOMEM;
 
-	time_iso(now(), ts);
 	if ((e = json_object()) == NULL ||
 	    json_object_set_new(e, "seq", json_integer((json_int_t)j->seq + 1)) ||
 	    json_object_set_new(e, "time", json_string(ts)) ||
@@ -323,28 +421,109 @@ journal_format(struct journal *j, const char *event, json_t *data,
 	return r;
 }
 
-/* write() all of buf, across short writes. */
+/*
+ * The first failure of a write or sync: cut the file back to off (what
+ * is known good), so that no partial line is left, and refuse every later
+ * append of this process.  The message names the cause (ENOSPC, EIO).
+ */
+static int
+journal_fail(struct journal *j, const char *what, int err, off_t off)
+{
+	const char *cut;
+
+	if (ftruncate(j->fd, off) == 0 && fdatasync(j->fd) == 0) {
+		j->size = off;
+		cut = "the partial write was removed";
+	} else
+		cut = "removing the partial write failed too: the last line may "
+		    "be incomplete";
+	if (snprintf(failed_msg, sizeof(failed_msg), "%s: %s: %s", j->path,
+	    what, strerror(err)) >= (int)sizeof(failed_msg))
+		snprintf(failed_msg, sizeof(failed_msg), "%s: %s", what,
+		    strerror(err));
+	failed_r = AIRCA_ERR_JOURNAL;
+	own.valid = false;
+	return airca_errf(AIRCA_ERR_JOURNAL, "%s (%s); nothing more is "
+	    "written by this airca.  Fix the cause (free space, check the "
+	    "disk), then run 'airca journal repair': it shows this command's "
+	    "unsigned entries and journals what is done with them", failed_msg,
+	    cut);
+}
+
+/* write() all of buf at the end of the file, across short writes; cut back on failure. */
 static int
 journal_write_all(struct journal *j, const char *buf, size_t len)
 {
+	off_t start = j->size;
+	size_t left = len;
 	ssize_t n;
 
-	while (len > 0) {
-		if ((n = write(j->fd, buf, len)) <= 0) {
+	if (failed_r != 0)
+		return journal_refuse_failed("append");
+	while (left > 0) {
+		if ((n = write(j->fd, buf, left)) <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			return airca_errf(AIRCA_ERR_JOURNAL, "%s: append failed "
-			    "(%s); the last line may be incomplete: stop and "
-			    "run 'airca journal verify'", j->path, n < 0 ?
-			    strerror(errno) : "short write");
+			return journal_fail(j, "append failed", n < 0 ? errno :
+			    ENOSPC, start);
 		}
 		buf += n;
-		len -= (size_t)n;
+		left -= (size_t)n;
 	}
+	j->size = start + (off_t)len;
 	return 0;
 }
 
-/* Write the deferred lines, if any, then line (NULL: none) in one write(). */
+/* fdatasync; on failure cut back to what the last good sync left on disk. */
+static int
+journal_datasync(struct journal *j)
+{
+	if (fdatasync(j->fd) == -1)
+		return journal_fail(j, "fsync failed", errno, j->synced);
+	j->synced = j->size;
+	j->dirty = false;
+	return 0;
+}
+
+/* Record lines first..last (hash head) as this process's, unsigned unless signed. */
+static void
+journal_own(struct journal *j, unsigned long first, bool signed_)
+{
+	struct stat st;
+
+	if (signed_ || fstat(j->fd, &st) == -1) {
+		own.valid = false;
+		return;
+	}
+	if (!own.valid || own.dev != st.st_dev || own.ino != st.st_ino ||
+	    own.seq + 1 != first) {
+		own.valid = true;
+		own.dev = st.st_dev;
+		own.ino = st.st_ino;
+		own.from = first;
+	}
+	own.seq = j->seq;
+	memcpy(own.head, j->head, sizeof(own.head));
+}
+
+/* Go back to the state before the first deferred line. */
+static void
+journal_unpend(struct journal *j)
+{
+	if (j->pendlen == 0)
+		return;
+	j->seq = j->pend_seq;
+	memcpy(j->head, j->pend_head, sizeof(j->head));
+	memcpy(j->last_event, j->pend_last_event, sizeof(j->last_event));
+	j->nunsigned = j->pend_nunsigned;
+	j->pendlen = 0;
+}
+
+/*
+ * Write the deferred lines, if any, then line (NULL: none) in one
+ * write().  On failure the deferred lines are dropped and seq and head go
+ * back to what the file holds.
+ */
 static int
 journal_flush(struct journal *j, const char *line, size_t len)
 {
@@ -357,26 +536,34 @@ journal_flush(struct journal *j, const char *line, size_t len)
 	if (line != NULL) {
 		need = j->pendlen + len;
 		if (need > j->pendcap) {
-			if ((nb = realloc(j->pend, need)) == NULL)
+			if ((nb = realloc(j->pend, need)) == NULL) {
+				journal_unpend(j);
 				return AIRCA_ERR_NOMEM;
+			}
 			j->pend = nb;
 			j->pendcap = need;
 		}
 		memcpy(j->pend + j->pendlen, line, len);
 		j->pendlen = need;
 	}
-	r = journal_write_all(j, j->pend, j->pendlen);
+	if ((r = journal_write_all(j, j->pend, j->pendlen)) != 0) {
+		journal_unpend(j);
+		return r;
+	}
 	j->pendlen = 0;
-	return r;
+	return 0;
 }
 
 static int
 journal_write_line(struct journal *j, const char *event, char *line, int flags)
 {
 	size_t len = strlen(line), need;
+	unsigned long first = j->pendlen > 0 ? j->pend_seq + 1 : j->seq + 1;
 	char *nb;
 	int r;
 
+	if (failed_r != 0)
+		return journal_refuse_failed(event);
 	if (len >= JOURNAL_MAX_LINE)
 		return airca_errf(AIRCA_ERR_JOURNAL, "journal entry '%s' is "
 		    "%zu bytes, more than the %d a line may have", event, len,
@@ -407,14 +594,16 @@ journal_write_line(struct journal *j, const char *event, char *line, int flags)
 	line[len] = '\0';
 	if (r != 0)
 		return r;
-	if (flags & (JOURNAL_NOSYNC | JOURNAL_DEFER))
-		j->dirty = true;
-	else if (fdatasync(j->fd) == -1)
-		return airca_errf(AIRCA_ERR_JOURNAL, "%s: fsync failed: %s",
-		    j->path, strerror(errno));
 	j->seq++;
 	sha256_hex(line, len, j->head);
 	snprintf(j->last_event, sizeof(j->last_event), "%s", event);
+	if (flags & JOURNAL_DEFER)
+		return 0;
+	journal_own(j, first, journal_event_signed(event));
+	if (flags & JOURNAL_NOSYNC)
+		j->dirty = true;
+	else if ((r = journal_datasync(j)) != 0)
+		return r;
 	return 0;
 }
 
@@ -422,10 +611,11 @@ int
 journal_append(struct journal *j, const char *event, json_t *data, int flags,
     unsigned long *seqp)
 {
-	char *line = NULL;
+	char *line = NULL, ts[21];
 	int r;
 
-	if ((r = journal_format(j, event, data, &line)) != 0 ||
+	time_iso(now(), ts);
+	if ((r = journal_format(j, event, data, ts, &line)) != 0 ||
 	    (r = journal_write_line(j, event, line, flags)) != 0)
 		goto out;
 	j->nunsigned++;
@@ -444,25 +634,25 @@ journal_discard_deferred(struct journal *j)
 	if (j->pendlen == 0)
 		return 0;
 	n = j->seq - j->pend_seq;
-	j->seq = j->pend_seq;
-	memcpy(j->head, j->pend_head, sizeof(j->head));
-	memcpy(j->last_event, j->pend_last_event, sizeof(j->last_event));
-	j->nunsigned = j->pend_nunsigned;
-	j->pendlen = 0;
+	journal_unpend(j);
 	return n;
 }
 
 int
 journal_sync(struct journal *j)
 {
+	unsigned long first = j->pend_seq + 1;
+	bool had = j->pendlen > 0;
 	int r;
 
 	if ((r = journal_flush(j, NULL, 0)) != 0)
 		return r;
-	if (j->dirty && fdatasync(j->fd) == -1)
-		return airca_errf(AIRCA_ERR_JOURNAL, "%s: fsync failed: %s",
-		    j->path, strerror(errno));
-	j->dirty = false;
+	if (had) {
+		journal_own(j, first, false);
+		j->dirty = true;
+	}
+	if (j->dirty && (r = journal_datasync(j)) != 0)
+		return r;
 	return 0;
 }
 
@@ -502,6 +692,41 @@ journal_create(const char *home, const char *ceremony, const char *actor,
 	return r;
 }
 
+int
+journal_sig_message(const char *line, size_t len, char **msgp, size_t *msglenp,
+    size_t *sigoffp, size_t *siglenp)
+{
+	static const char key[] = "\"sig\":\"";
+	const char *p, *found = NULL, *end;
+	size_t klen = sizeof(key) - 1, plen = sizeof(JOURNAL_SIG_PREFIX) - 1;
+	char *msg;
+
+	for (p = line; (p = memmem(p, len - (size_t)(p - line), key, klen)) !=
+	    NULL; p += klen) {
+		if (found != NULL)
+			return airca_errf(AIRCA_ERR_VERIFY, "more than one "
+			    "\"sig\" key in a signed entry");
+		found = p;
+	}
+	if (found == NULL)
+		return airca_errf(AIRCA_ERR_VERIFY, "no \"sig\" in a signed entry");
+	found += klen;
+	if ((end = memchr(found, '"', len - (size_t)(found - line))) == NULL)
+		return airca_errf(AIRCA_ERR_VERIFY, "unterminated \"sig\"");
+	if ((msg = malloc(plen + len + 1)) == NULL)
+		return AIRCA_ERR_NOMEM;
+	memcpy(msg, JOURNAL_SIG_PREFIX, plen);
+	memcpy(msg + plen, line, (size_t)(found - line));
+	memcpy(msg + plen + (size_t)(found - line), end,
+	    len - (size_t)(end - line));
+	*msglenp = plen + len - (size_t)(end - found);
+	msg[*msglenp] = '\0';
+	*msgp = msg;
+	*sigoffp = (size_t)(found - line);
+	*siglenp = (size_t)(end - found);
+	return 0;
+}
+
 static const EVP_MD *
 sign_md(EVP_PKEY *key)
 {
@@ -511,37 +736,39 @@ sign_md(EVP_PKEY *key)
 	return EVP_sha256();
 }
 
-/* Sign "airca-journal-v1 SEQ HEAD\n" and check it with the certificate. */
+/*
+ * Sign msg with key, check the signature with cert's key, and set
+ * data.sig (base64).
+ */
 static int
-journal_sign(EVP_PKEY *key, X509 *cert, unsigned long seq, const char *head,
+journal_sign(EVP_PKEY *key, X509 *cert, const char *msg, size_t mlen,
     json_t *data)
 {
 	EVP_MD_CTX *mc = NULL;
 	const EVP_MD *md = sign_md(key);
 	unsigned char *sig = NULL;
-	char msg[160], *b64 = NULL;
+	char *b64 = NULL;
 	size_t siglen = 0;
-	int r = AIRCA_ERR_CRYPTO, n, mlen;
+	int r = AIRCA_ERR_CRYPTO, n;
 
-	if ((mlen = journal_signed_message(seq, head, msg, sizeof(msg))) < 0) {
-		r = mlen;
-		goto out;
-	}
 	if ((mc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(mc, NULL, md, NULL, key) != 1 ||
-	    EVP_DigestSign(mc, NULL, &siglen, (unsigned char *)msg, (size_t)mlen) != 1 ||
+	    EVP_DigestSign(mc, NULL, &siglen, (const unsigned char *)msg,
+	    mlen) != 1 ||
 	    (sig = malloc(siglen)) == NULL ||
-	    EVP_DigestSign(mc, sig, &siglen, (unsigned char *)msg, (size_t)mlen) != 1) {
-		r = airca_errssl(AIRCA_ERR_TOKEN, "the audit key did not sign "
-		    "the journal checkpoint");
+	    EVP_DigestSign(mc, sig, &siglen, (const unsigned char *)msg,
+	    mlen) != 1) {
+		r = airca_errssl(AIRCA_ERR_TOKEN, "the token did not sign the "
+		    "journal entry");
 		goto out;
 	}
 	EVP_MD_CTX_free(mc);
 	if ((mc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit(mc, NULL, md, NULL, X509_get0_pubkey(cert)) != 1 ||
-	    EVP_DigestVerify(mc, sig, siglen, (unsigned char *)msg, (size_t)mlen) != 1) {
-		r = airca_errssl(AIRCA_ERR_CRYPTO, "journal checkpoint "
-		    "signature does not verify with the audit certificate");
+	    EVP_DigestVerify(mc, sig, siglen, (const unsigned char *)msg,
+	    mlen) != 1) {
+		r = airca_errssl(AIRCA_ERR_CRYPTO, "the journal signature does "
+		    "not verify with the certificate it names");
 		goto out;
 	}
 	if ((b64 = malloc(4 * ((siglen + 2) / 3) + 1)) == NULL) {
@@ -550,9 +777,7 @@ journal_sign(EVP_PKEY *key, X509 *cert, unsigned long seq, const char *head,
 	}
 	n = EVP_EncodeBlock((unsigned char *)b64, sig, (int)siglen);
 	b64[n] = '\0';
-	if (json_object_set_new(data, "alg", json_string(md == EVP_sha384() ?
-	    "sha384" : "sha256")) ||
-	    json_object_set_new(data, "sig", json_string(b64))) {
+	if (json_object_set_new(data, "sig", json_string(b64))) {
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
@@ -564,14 +789,68 @@ journal_sign(EVP_PKEY *key, X509 *cert, unsigned long seq, const char *head,
 	return r;
 }
 
+static void
+cert_sha256(X509 *cert, char hex[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[SHA256_LEN];
+	unsigned int mdlen = sizeof(md);
+
+	X509_digest(cert, EVP_sha256(), md, &mdlen);
+	hex_encode(md, sizeof(md), hex);
+}
+
+/*
+ * Write a signed entry.  d (owned by the caller) is its data without
+ * "alg" and "sig"; they are added last.  The signature covers the whole
+ * line with "sig":"" (JOURNAL_SIG_PREFIX first): every byte but the
+ * signature's own, so the chain (prev) and every field of the entry.
+ */
+static int
+journal_signed_write(struct journal *j, const char *event, EVP_PKEY *key,
+    X509 *cert, json_t *d, int flags)
+{
+	char *line = NULL, *msg = NULL, ts[21];
+	size_t mlen, sigoff, siglen;
+	int r;
+
+	if (failed_r != 0)
+		return journal_refuse_failed(event);
+	if (j->foreign > 0)
+		return airca_errf(AIRCA_ERR_JOURNAL, "%s: entries %lu..%lu were "
+		    "not written by this airca and no signature covers them: "
+		    "they are never signed without an officer's decision; run "
+		    "'airca journal repair'", j->path, j->foreign_from,
+		    j->foreign_from + j->foreign - 1);
+	time_iso(now(), ts);
+	if (json_object_set_new(d, "alg", json_string(sign_md(key) ==
+	    EVP_sha384() ? "sha384" : "sha256")) ||
+	    json_object_set_new(d, "sig", json_string(""))) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = journal_format(j, event, d, ts, &line)) != 0 ||
+	    (r = journal_sig_message(line, strlen(line), &msg, &mlen, &sigoff,
+	    &siglen)) != 0 ||
+	    (r = journal_sign(key, cert, msg, mlen, d)) != 0)
+		goto out;
+	free(line);
+	line = NULL;
+	if ((r = journal_format(j, event, d, ts, &line)) != 0 ||
+	    (r = journal_write_line(j, event, line, flags & JOURNAL_NOSYNC)) != 0)
+		goto out;
+	j->nunsigned = 0;
+ out:
+	free(msg);
+	free(line);
+	return r;
+}
+
 static int
 journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
     X509 *cert, json_t *extra, char *hexout, int flags)
 {
 	json_t *d = NULL;
-	unsigned char der_md[SHA256_LEN];
-	char certfp[SHA256_HEX_LEN + 1], *line = NULL;
-	unsigned int mdlen = sizeof(der_md);
+	char certfp[SHA256_HEX_LEN + 1];
 	unsigned long first = j->seq - j->nunsigned + 1;
 	int r = AIRCA_ERR_NOMEM;
 
@@ -584,8 +863,7 @@ journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
 	    (r = journal_sync(j)) != 0)
 		goto out;
 	r = AIRCA_ERR_NOMEM;
-	X509_digest(cert, EVP_sha256(), der_md, &mdlen);
-	hex_encode(der_md, sizeof(der_md), certfp);
+	cert_sha256(cert, certfp);
 	/* The signature fields end data, in this order (docs/journal.md). */
 	if ((d = json_object()) == NULL ||
 	    (extra != NULL && json_object_update(d, extra)))
@@ -602,16 +880,52 @@ journal_signed_entry(struct journal *j, const char *event, EVP_PKEY *key,
 	    json_object_set_new(d, "head", json_string(j->head)) ||
 	    json_object_set_new(d, "audit-cert", json_string(certfp)))
 		goto out;
-	if ((r = journal_sign(key, cert, j->seq, j->head, d)) != 0 ||
-	    (r = journal_format(j, event, d, &line)) != 0 ||
-	    (r = journal_write_line(j, event, line,
-	    flags & JOURNAL_NOSYNC)) != 0)
+	if ((r = journal_signed_write(j, event, key, cert, d, flags)) != 0)
 		goto out;
-	j->nunsigned = 0;
 	if (hexout != NULL)
 		snprintf(hexout, SHA256_HEX_LEN + 1, "%s", j->head);
  out:
-	free(line);
+	json_decref(d);
+	return r;
+}
+
+int
+journal_pin(struct journal *j, EVP_PKEY *root_key, X509 *root, X509 *audit)
+{
+	json_t *d = NULL;
+	unsigned char spki[SHA256_LEN];
+	char afp[SHA256_HEX_LEN + 1], rfp[SHA256_HEX_LEN + 1];
+	char spkihex[SHA256_HEX_LEN + 1], serial[80];
+	unsigned char *der = NULL;
+	BIGNUM *bn = NULL;
+	char *bnhex = NULL;
+	int len, r = AIRCA_ERR_NOMEM;
+
+	if ((r = journal_sync(j)) != 0)
+		goto out;
+	r = AIRCA_ERR_NOMEM;
+	cert_sha256(audit, afp);
+	cert_sha256(root, rfp);
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(audit), &der)) <= 0)
+		goto out;
+	sha256(der, (size_t)len, spki);
+	hex_encode(spki, sizeof(spki), spkihex);
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(audit), NULL)) ==
+	    NULL || (bnhex = BN_bn2hex(bn)) == NULL)
+		goto out;
+	snprintf(serial, sizeof(serial), "%s", bnhex);
+	if ((d = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "from",
+	    (json_int_t)(j->nunsigned > 0 ? j->seq - j->nunsigned + 1 : j->seq),
+	    "to", (json_int_t)j->seq, "head", j->head, "audit-cert", afp,
+	    "audit-spki", spkihex, "audit-serial", serial, "root-cert",
+	    rfp)) == NULL)
+		goto out;
+	/* root-signed: it covers the entries before it like a checkpoint */
+	r = journal_signed_write(j, "audit-pin", root_key, root, d, 0);
+ out:
+	OPENSSL_free(bnhex);
+	BN_free(bn);
+	OPENSSL_free(der);
 	json_decref(d);
 	return r;
 }
@@ -669,7 +983,8 @@ journal_close(struct journal *j)
 	if (j == NULL)
 		return;
 	if (j->fd != -1) {
-		journal_sync(j);
+		if (failed_r == 0)
+			journal_sync(j);
 		close(j->fd);
 	}
 	free(j->pend);
@@ -772,5 +1087,156 @@ journal_truncate(const char *home, off_t off, const unsigned char sha[SHA256_LEN
 	if (fd != -1)
 		close(fd);
 	free(tail);
+	return r;
+}
+
+unsigned long
+journal_foreign(const struct journal *j, unsigned long *fromp)
+{
+	if (fromp != NULL)
+		*fromp = j->foreign_from;
+	return j->foreign;
+}
+
+bool
+journal_tail_own(const char *path, unsigned long from, unsigned long seq,
+    const char *head)
+{
+	struct stat st;
+
+	return own.valid && stat(path, &st) == 0 && own.dev == st.st_dev &&
+	    own.ino == st.st_ino && own.from == from && own.seq == seq &&
+	    strcmp(own.head, head) == 0;
+}
+
+int
+journal_tail_unsigned(const char *home, struct journal_tail *t)
+{
+	struct journal_reader *rd = NULL;
+	char path[PATH_MAX], hex[SHA256_HEX_LEN + 1], *line;
+	EVP_MD_CTX *mc = NULL;
+	json_t *e = NULL, *list = NULL, *ent;
+	off_t off = 0, start = 0;
+	size_t len;
+	unsigned long lineno = 0, first = 1;
+	bool complete;
+	int got, r = AIRCA_ERR_NOMEM;
+
+	memset(t, 0, sizeof(*t));
+	if ((r = path_join(path, sizeof(path), home, JOURNAL_FILE)) != 0 ||
+	    (r = journal_reader_open(path, &rd)) != 0)
+		goto out;
+	r = AIRCA_ERR_NOMEM;
+	if ((list = json_array()) == NULL)
+		goto out;
+	/* the offset and seq where the last run of unsigned lines starts */
+	while ((got = journal_reader_next(rd, &line, &len, &complete)) == 1) {
+		lineno++;
+		if (!complete)
+			break;		/* an incomplete line: repaired apart */
+		if ((e = json_loadb(line, len, 0, NULL)) == NULL) {
+			r = airca_errf(AIRCA_ERR_JOURNAL, "%s:%lu does not parse: "
+			    "run 'airca journal verify'", path, lineno);
+			goto out;
+		}
+		off += (off_t)len + 1;
+		if (journal_event_signed(json_string_value(json_object_get(e,
+		    "event")))) {
+			json_array_clear(list);
+			start = off;
+			first = lineno + 1;
+		} else {
+			sha256_hex(line, len, hex);
+			if ((ent = json_pack("{s:I,s:s,s:s,s:s}", "seq",
+			    json_object_get(e, "seq") != NULL ?
+			    json_integer_value(json_object_get(e, "seq")) : 0,
+			    "event", json_string_value(json_object_get(e,
+			    "event")) != NULL ? json_string_value(
+			    json_object_get(e, "event")) : "?", "actor",
+			    json_string_value(json_object_get(e, "actor")) !=
+			    NULL ? json_string_value(json_object_get(e,
+			    "actor")) : "?", "sha256", hex)) == NULL ||
+			    json_array_append_new(list, ent) != 0)
+				goto out;
+		}
+		json_decref(e);
+		e = NULL;
+	}
+	if (got < 0) {
+		r = got;
+		goto out;
+	}
+	t->off = start;
+	t->end = off;
+	t->from = first;
+	t->n = json_array_size(list);
+	/* the SHA-256 of the tail's bytes, to cut exactly what was shown */
+	if ((mc = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(mc, EVP_sha256(), NULL) != 1)
+		goto out;
+	journal_reader_close(rd);
+	rd = NULL;
+	{
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		char buf[65536];
+		off_t pos = start;
+		ssize_t n;
+
+		if (fd == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		while (pos < off && (n = pread(fd, buf, (size_t)(off - pos) <
+		    sizeof(buf) ? (size_t)(off - pos) : sizeof(buf), pos)) > 0) {
+			EVP_DigestUpdate(mc, buf, (size_t)n);
+			pos += n;
+		}
+		close(fd);
+		if (pos != off || EVP_DigestFinal_ex(mc, t->sha, NULL) != 1) {
+			r = airca_errf(AIRCA_ERR_IO, "%s: read failed", path);
+			goto out;
+		}
+	}
+	t->list = list;
+	list = NULL;
+	r = 0;
+ out:
+	EVP_MD_CTX_free(mc);
+	json_decref(e);
+	json_decref(list);
+	journal_reader_close(rd);
+	return r;
+}
+
+int
+journal_cut(const char *home, const struct journal_tail *t)
+{
+	struct journal_tail now;
+	char path[PATH_MAX];
+	int fd = -1, r;
+
+	if ((r = journal_tail_unsigned(home, &now)) != 0)
+		goto out;
+	if (now.off != t->off || now.end != t->end ||
+	    memcmp(now.sha, t->sha, SHA256_LEN) != 0) {
+		r = airca_errf(AIRCA_ERR_STATE, "the journal's unsigned tail "
+		    "changed since it was shown: nothing removed; run 'airca "
+		    "journal repair' again");
+		goto out;
+	}
+	if ((r = path_join(path, sizeof(path), home, JOURNAL_FILE)) != 0)
+		goto out;
+	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    ftruncate(fd, t->off) == -1 || fsync(fd) == -1) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: truncating failed: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	json_decref(now.list);
 	return r;
 }

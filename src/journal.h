@@ -17,7 +17,9 @@
 #include "util.h"
 
 #define JOURNAL_FORMAT		"airca-journal"
-#define JOURNAL_VERSION		1
+#define JOURNAL_VERSION		2
+/* Signed entries sign this, then the line with "sig":"" (format 2). */
+#define JOURNAL_SIG_PREFIX	"airca-journal-v2\n"
 #define JOURNAL_MAX_LINE	(64 * 1024)
 #define JOURNAL_FILE		"journal.jsonl"
 
@@ -37,6 +39,37 @@ int	journal_create(const char *home, const char *ceremony, const char *actor,
  */
 int	journal_open(const char *home, const char *ceremony, const char *actor,
 	    struct journal **jp);
+
+/*
+ * The same with flags.  A journal whose last entries no signature covers
+ * and that this process did not write (a line appended by hand, or what a
+ * killed command left) opens, but journal_foreign() counts them and every
+ * signed entry is refused while they are there: nothing is signed that
+ * its writer did not write.  JOURNAL_OPEN_ADOPT: an officer has adopted
+ * them ('journal repair --adopt', which journals the decision first).
+ * A journal of another format version than JOURNAL_VERSION is refused.
+ * After a failed write of this process every open is refused.
+ */
+#define JOURNAL_OPEN_ADOPT	0x01
+int	journal_open_flags(const char *home, const char *ceremony,
+	    const char *actor, int flags, struct journal **jp);
+
+/*
+ * Are entries from..seq of the journal at path, the last with line hash
+ * head, ones that this process wrote and no signature covers yet?
+ */
+bool	journal_tail_own(const char *path, unsigned long from,
+	    unsigned long seq, const char *head);
+
+/* Unsigned entries found at open that this process did not write; *fromp the first. */
+unsigned long journal_foreign(const struct journal *j, unsigned long *fromp);
+
+/*
+ * Has a write or sync of the journal failed in this process?  Then the
+ * file was cut back to its last good line and every later append,
+ * checkpoint and open is refused (the message names the first cause).
+ */
+bool	journal_failed(void);
 
 /*
  * Append one entry {seq, time, ceremony, event, actor, data, prev}.  data is
@@ -75,6 +108,25 @@ int	journal_checkpoint(struct journal *j, EVP_PKEY *key, X509 *cert);
 /* With JOURNAL_NOSYNC: no fdatasync (a later signed entry or journal_sync() does it). */
 int	journal_checkpoint_flags(struct journal *j, EVP_PKEY *key, X509 *cert,
 	    int flags);
+
+/*
+ * Pin the audit certificate: an "audit-pin" entry signed by the root key
+ * (root_key, root its certificate) that names audit's SHA-256, its key's
+ * and its serial.  Verifiers accept checkpoint and seal signatures only
+ * from the certificate pinned last.  It covers the entries before it as a
+ * checkpoint does.  Written by init, right after the audit certificate.
+ */
+int	journal_pin(struct journal *j, EVP_PKEY *root_key, X509 *root,
+	    X509 *audit);
+
+/*
+ * The message a format-2 signature covers: JOURNAL_SIG_PREFIX, then the
+ * line with the value of its one "sig" key emptied.  *msgp malloc'd;
+ * *sigoffp and *siglenp locate the value in line.  AIRCA_ERR_VERIFY when
+ * the line has no "sig" key or more than one.
+ */
+int	journal_sig_message(const char *line, size_t len, char **msgp,
+	    size_t *msglenp, size_t *sigoffp, size_t *siglenp);
 
 /*
  * Seal the ceremony: a signed "seal" entry.  hex_out (65 bytes) gets the
@@ -118,6 +170,24 @@ int	journal_tail_check(const char *home, off_t *offp, char **tailp,
 	    size_t *lenp);
 int	journal_truncate(const char *home, off_t off,
 	    const unsigned char sha[SHA256_LEN]);
+
+/*
+ * The run of complete lines after the last signed entry (an unsigned
+ * tail), for 'journal repair': off..end its bytes, from the first seq, n
+ * entries, list [{seq, event, actor, sha256}] (owned by the caller:
+ * json_decref), sha the SHA-256 of its bytes.  n == 0: none.
+ * journal_cut() truncates the journal at t->off after checking that the
+ * tail is still byte for byte the one in t.  The caller holds the lock
+ * and journals what it did right after.
+ */
+struct journal_tail {
+	off_t	off, end;
+	unsigned long from, n;
+	json_t	*list;
+	unsigned char sha[SHA256_LEN];
+};
+int	journal_tail_unsigned(const char *home, struct journal_tail *t);
+int	journal_cut(const char *home, const struct journal_tail *t);
 
 /*
  * Reading (journal-read.c): a line reader that never holds more than one
@@ -164,6 +234,7 @@ struct journal_report {
 	unsigned long seals;
 	unsigned long last_signed;	/* seq of the last checkpoint or seal */
 	unsigned long seal_seq;		/* with seal_hex: the seq of that seal */
+	unsigned long pinned_seq;	/* format 2: the seq of the audit-pin (0: format 1, unpinned) */
 	long	version;		/* format version of line 1 */
 	char	head[SHA256_HEX_LEN + 1];	/* SHA-256 of the last line */
 	char	audit_fp[SHA256_HEX_LEN + 1];	/* SHA-256 of the audit cert DER */

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <openssl/asn1.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "error.h"
@@ -35,6 +37,8 @@ struct pool {
 
 struct registry {
 	char	home[PATH_MAX];
+	unsigned long jseq;			/* the journal entry it reflects */
+	char	jhead[SHA256_HEX_LEN + 1];
 	struct reg_entry *e;
 	size_t	n, cap;
 	struct map maps[MAP_NKINDS];
@@ -339,75 +343,6 @@ registry_add(struct registry *reg, struct reg_entry *e)
 	return 0;
 }
 
-/*
- * Line by line (the journal's bounded line reader): a registry of 100,000
- * certificates is ~45 MB of text that need not be in memory at once.
- */
-int
-registry_open(const char *home, struct registry **regp)
-{
-	struct registry *reg;
-	struct journal_reader *rd = NULL;
-	struct reg_entry e;
-	char path[PATH_MAX], *line;
-	size_t len;
-	unsigned long lineno;
-	bool complete;
-	json_t *o;
-	json_error_t jerr;
-	int r, got;
-
-	if ((reg = calloc(1, sizeof(*reg))) == NULL)
-		return AIRCA_ERR_NOMEM;
-	snprintf(reg->home, sizeof(reg->home), "%s", home);
-	if ((r = path_join(path, sizeof(path), home, REGISTRY_FILE)) != 0)
-		goto out;
-	r = journal_reader_open(path, &rd);
-	if (r == AIRCA_ERR_NOTFOUND) {
-		airca_errclear();
-		r = 0;
-		goto done;
-	}
-	if (r != 0)
-		goto out;
-	while ((got = journal_reader_next(rd, &line, &len, &complete)) == 1) {
-		lineno = journal_reader_lineno(rd);
-		if (!complete) {
-			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu: incomplete "
-			    "line; rebuild with 'airca registry rebuild'",
-			    path, lineno);
-			goto out;
-		}
-		if ((o = json_loadb(line, len, 0, &jerr)) == NULL) {
-			r = airca_errf(AIRCA_ERR_STATE, "%s:%lu: %s; rebuild "
-			    "with 'airca registry rebuild'", path, lineno,
-			    jerr.text);
-			goto out;
-		}
-		r = entry_from_json(reg, o, &e);
-		json_decref(o);
-		if (r != 0 || (r = registry_add(reg, &e)) != 0) {
-			free(e.subject);
-			free(e.cn);
-			airca_errctx(r, "%s:%lu", path, lineno);
-			goto out;
-		}
-	}
-	if ((r = got) != 0) {
-		airca_errctx(AIRCA_ERR_STATE, "%s: rebuild with 'airca registry "
-		    "rebuild'", path);
-		r = AIRCA_ERR_STATE;
-		goto out;
-	}
- done:
-	*regp = reg;
-	reg = NULL;
- out:
-	journal_reader_close(rd);
-	registry_free(reg);
-	return r;
-}
-
 int
 registry_new(const char *home, struct registry **regp)
 {
@@ -499,44 +434,152 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 	return 0;
 }
 
+void
+registry_set_head(struct registry *reg, unsigned long seq, const char *head)
+{
+	reg->jseq = seq;
+	snprintf(reg->jhead, sizeof(reg->jhead), "%s", head);
+}
+
+/*
+ * The file's lines, one at a time, to emit: first a header naming the
+ * journal entry the registry reflects, then one line a certificate.
+ */
+static int
+registry_emit(struct registry *reg, int (*emit)(void *, const char *, size_t),
+    void *arg)
+{
+	char *line = NULL;
+	size_t i;
+	json_t *ent;
+	int r = AIRCA_ERR_NOMEM;
+
+	for (i = 0; i <= reg->n; i++) {
+		if (i == 0)
+			ent = json_pack("{s:s,s:i,s:I,s:s}", "registry",
+			    "airca-registry-cache", "version", 2, "journal-seq",
+			    (json_int_t)reg->jseq, "journal-head", reg->jhead);
+		else
+			ent = entry_to_json(&reg->e[i - 1]);
+		if (ent == NULL)
+			goto out;
+		line = json_dumps(ent, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		    JSON_ENSURE_ASCII);
+		json_decref(ent);
+		if (line == NULL)
+			goto out;
+		if ((r = emit(arg, line, strlen(line))) != 0 ||
+		    (r = emit(arg, "\n", 1)) != 0)
+			goto out;
+		free(line);
+		line = NULL;
+	}
+	r = 0;
+ out:
+	free(line);
+	return r;
+}
+
+static int
+emit_out(void *arg, const char *buf, size_t len)
+{
+	return media_out_write(arg, buf, len);
+}
+
 /* Streamed: a registry of 100,000 certificates is never built in memory as text. */
 int
 registry_save(struct registry *reg)
 {
 	struct media_out *o = NULL;
-	char *line = NULL;
-	size_t i;
-	json_t *ent;
 	int dirfd, r;
 
 	if ((dirfd = media_opendir(reg->home)) < 0)
 		return dirfd;
-	if ((r = media_out_open(dirfd, REGISTRY_FILE, MEDIA_REPLACE, &o)) != 0)
+	if ((r = media_out_open(dirfd, REGISTRY_FILE, MEDIA_REPLACE, &o)) != 0 ||
+	    (r = registry_emit(reg, emit_out, o)) != 0)
 		goto out;
-	for (i = 0; i < reg->n; i++) {
-		if ((ent = entry_to_json(&reg->e[i])) == NULL) {
-			r = AIRCA_ERR_NOMEM;
-			goto out;
-		}
-		line = json_dumps(ent, JSON_COMPACT | JSON_PRESERVE_ORDER |
-		    JSON_ENSURE_ASCII);
-		json_decref(ent);
-		if (line == NULL) {
-			r = AIRCA_ERR_NOMEM;
-			goto out;
-		}
-		if ((r = media_out_write(o, line, strlen(line))) != 0 ||
-		    (r = media_out_write(o, "\n", 1)) != 0)
-			goto out;
-		free(line);
-		line = NULL;
-	}
 	r = media_out_commit(o, NULL);
 	o = NULL;
  out:
-	free(line);
 	media_out_abort(o);
 	close(dirfd);
+	return r;
+}
+
+struct emit_sha {
+	EVP_MD_CTX *all, *body;
+	bool	in_header;
+};
+
+static int
+emit_sha2(void *arg, const char *buf, size_t len)
+{
+	struct emit_sha *es = arg;
+
+	if (EVP_DigestUpdate(es->all, buf, len) != 1 ||
+	    (!es->in_header && EVP_DigestUpdate(es->body, buf, len) != 1))
+		return AIRCA_ERR_CRYPTO;
+	if (len == 1 && buf[0] == '\n')
+		es->in_header = false;
+	return 0;
+}
+
+int
+registry_cache_matches(struct registry *reg, bool *matchp, bool *bodyp)
+{
+	struct emit_sha es = { NULL, NULL, true };
+	EVP_MD_CTX *fa = NULL, *fb = NULL;
+	unsigned char want[SHA256_LEN], wantb[SHA256_LEN], got[SHA256_LEN];
+	unsigned char gotb[SHA256_LEN], buf[65536], *nl;
+	char path[PATH_MAX];
+	bool header = true;
+	ssize_t n;
+	size_t off;
+	int fd = -1, r = AIRCA_ERR_NOMEM;
+
+	*matchp = *bodyp = false;
+	if ((r = path_join(path, sizeof(path), reg->home, REGISTRY_FILE)) != 0)
+		return r;
+	r = AIRCA_ERR_NOMEM;
+	if ((es.all = EVP_MD_CTX_new()) == NULL ||
+	    (es.body = EVP_MD_CTX_new()) == NULL ||
+	    (fa = EVP_MD_CTX_new()) == NULL || (fb = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(es.all, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(es.body, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(fa, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(fb, EVP_sha256(), NULL) != 1)
+		goto out;
+	if ((r = registry_emit(reg, emit_sha2, &es)) != 0 ||
+	    EVP_DigestFinal_ex(es.all, want, NULL) != 1 ||
+	    EVP_DigestFinal_ex(es.body, wantb, NULL) != 1) {
+		r = r != 0 ? r : AIRCA_ERR_CRYPTO;
+		goto out;
+	}
+	r = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto out;	/* no cache, or not a file: it does not match */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		EVP_DigestUpdate(fa, buf, (size_t)n);
+		off = 0;
+		if (header && (nl = memchr(buf, '\n', (size_t)n)) != NULL) {
+			header = false;
+			off = (size_t)(nl - buf) + 1;
+		}
+		if (!header)
+			EVP_DigestUpdate(fb, buf + off, (size_t)n - off);
+	}
+	if (n == 0 && EVP_DigestFinal_ex(fa, got, NULL) == 1 &&
+	    EVP_DigestFinal_ex(fb, gotb, NULL) == 1) {
+		*matchp = memcmp(want, got, sizeof(want)) == 0;
+		*bodyp = !header && memcmp(wantb, gotb, sizeof(wantb)) == 0;
+	}
+ out:
+	if (fd != -1)
+		close(fd);
+	EVP_MD_CTX_free(es.all);
+	EVP_MD_CTX_free(es.body);
+	EVP_MD_CTX_free(fa);
+	EVP_MD_CTX_free(fb);
 	return r;
 }
 
@@ -696,4 +739,26 @@ registry_cert_event(X509 *cert, const char *profile, X509 *issuer,
 	free(subject);
 	free(cn);
 	return o;
+}
+
+int
+registry_cert(const char *home, const struct reg_entry *e, X509 **certp)
+{
+	char fp[SHA256_HEX_LEN + 1];
+	X509 *x = NULL;
+	int r;
+
+	if ((r = registry_load_cert(home, e->serial, &x)) != 0)
+		return r;
+	cert_fingerprint(x, fp);
+	if (strcmp(fp, e->fingerprint) != 0) {
+		X509_free(x);
+		return airca_errf(AIRCA_ERR_STATE, "%s/certs/%s.pem is not the "
+		    "certificate the journal issued (its SHA-256 is %s, the "
+		    "journal's %s): the file was replaced; restore it from a "
+		    "copy ('airca registry rebuild' lists every such file)",
+		    home, e->serial, fp, e->fingerprint);
+	}
+	*certp = x;
+	return 0;
 }

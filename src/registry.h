@@ -51,15 +51,25 @@ struct reg_entry {
 
 struct registry;
 
-/* Load HOME/registry.jsonl (missing file: empty registry). */
-int	registry_open(const char *home, struct registry **regp);
-void	registry_free(struct registry *reg);
-
 /*
- * An empty registry for HOME that registry_save() writes to
- * HOME/registry.jsonl: 'airca registry rebuild' replays the journal into it.
+ * An empty registry for HOME.  A registry is only ever made by replaying
+ * the verified journal into it (replay.h): HOME/registry.jsonl is a cache
+ * that airca writes for people and tools, and never reads back.
  */
 int	registry_new(const char *home, struct registry **regp);
+void	registry_free(struct registry *reg);
+
+/* The journal entry (seq, line hash) that the registry reflects: the cache's header. */
+void	registry_set_head(struct registry *reg, unsigned long seq,
+	    const char *head);
+
+/*
+ * Is HOME/registry.jsonl byte for byte what registry_save() would write
+ * now (*matchp), and are its certificate lines, the header aside (*bodyp)?
+ * Both false when it is missing.
+ */
+int	registry_cache_matches(struct registry *reg, bool *matchp,
+	    bool *bodyp);
 
 /*
  * Apply one journal event (cert-issued, cert-status, ...; other events
@@ -70,8 +80,9 @@ int	registry_new(const char *home, struct registry **regp);
 int	registry_apply(struct registry *reg, const char *event, json_t *data);
 
 /*
- * Write registry.jsonl atomically (replacing the previous one).  Appends
- * since the last save are cheap: registry_apply() keeps them in memory.
+ * Write registry.jsonl atomically (replacing the previous one): a header
+ * line {"registry":"airca-registry-cache","version":2,"journal-seq":N,
+ * "journal-head":H}, then one line a certificate.
  */
 int	registry_save(struct registry *reg);
 
@@ -90,6 +101,12 @@ int	registry_store_cert(const char *home, X509 *cert, int media_flags);
 int	registry_store_pem(const char *home, const char *serial, const char *pem,
 	    size_t len, int media_flags);
 int	registry_load_cert(const char *home, const char *serial, X509 **certp);
+/*
+ * The certificate of entry e from HOME/certs/, refused (AIRCA_ERR_STATE)
+ * unless its SHA-256 is the fingerprint the journal recorded: what is
+ * signed with, exported or uploaded is what the journal issued.
+ */
+int	registry_cert(const char *home, const struct reg_entry *e, X509 **certp);
 
 /* "valid", "revoked", "hold", "superseded"; the CRL reason name. */
 const char *cert_status_name(enum cert_status s);

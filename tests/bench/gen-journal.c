@@ -81,7 +81,8 @@ main(int argc, char **argv)
 	test_write_pem(path, root);
 	snprintf(path, sizeof(path), "%s/audit.pem", argv[1]);
 	test_write_pem(path, audit);
-	if ((r = journal_create(argv[1], "bench", "bench", NULL, &j)) != 0)
+	if ((r = journal_create(argv[1], "bench", "bench", NULL, &j)) != 0 ||
+	    (r = journal_pin(j, rk, root, audit)) != 0)
 		goto out;
 	for (i = 1; i < n && r == 0; i++) {
 		if (i % k == 0) {

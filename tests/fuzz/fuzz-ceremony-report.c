@@ -30,19 +30,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static X509 *root, *audit;
-static EVP_PKEY *audit_key;
+static EVP_PKEY *audit_key, *rk;
 static char home[] = "/dev/shm/airca-fuzz-report.XXXXXX";
 static char path[sizeof(home) + 32];
 
 static void
 init(void)
 {
-	EVP_PKEY *rk = test_key("ec-p256");
-
+	rk = test_key("ec-p256");
 	audit_key = test_key("ec-p256");
 	root = test_cert(rk, "Fuzz Root", NULL, rk, 1);
 	audit = test_cert(audit_key, "Fuzz Audit", root, rk, 2);
-	EVP_PKEY_free(rk);
 	if (root == NULL || audit == NULL || mkdtemp(home) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/%s", home, JOURNAL_FILE);
@@ -84,7 +82,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (journal_create(home, ID, "fuzz", NULL, &j) != 0)
+	if (journal_create(home, ID, "fuzz", NULL, &j) != 0 ||
+	    journal_pin(j, rk, root, audit) != 0)
 		goto out;
 	for (line = strtok_r(text, "\n", &save); line != NULL && n < MAX_LINES;
 	    line = strtok_r(NULL, "\n", &save), n++) {

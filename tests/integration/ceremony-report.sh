@@ -154,9 +154,12 @@ sed 's/^confirm 2 Alice$/decline 2 Alice/' "$T/c-dca" >"$T/c-decl"
 expect_fail 1 "step 2 declined by Alice" "$A" ceremony run "$S" --param user-id=u8 \
 	--param usb="$T/usb" --param out="$T/usb/out3" --confirm-file "$T/c-decl"
 grep -q 'the abort is not signed (no PIN source' "$T/.stdout" || fail "unsigned abort not explained"
-expect_fail 5 "not signed yet.*'airca journal seal' signs them" "$A" ceremony report
+expect_fail 5 "not signed yet.*'airca journal repair'.*adopts them" "$A" ceremony report
 [ -s "$T/.stdout" ] && fail "a transcript from a journal that does not verify"
-"$A" --pin-file "$T/pin" journal seal >/dev/null 2>&1 || fail "journal seal"
+# nothing signs them by the way: a seal by another process refuses
+expect_fail 1 "no signature covers and that this airca did not write" \
+	"$A" --pin-file "$T/pin" journal seal
+"$A" --pin-file "$T/pin" journal repair --adopt --yes >/dev/null 2>&1 || fail "journal repair --adopt"
 expect_fail 1 "was not sealed" "$A" ceremony report
 grep -q '^  Aborted at step 2 (cancelled' "$T/.stdout" || fail "declined ceremony after signing: $(grep Abort "$T/.stdout")"
 

@@ -111,9 +111,17 @@ sed 's/^confirm 2 Alice$/decline 2 Alice/' "$T/confirm" >"$T/confirm3"
 expect_fail 1 "step 2 declined by Alice" "$A" ceremony run "$S" --param user-id=u43 \
 	--param usb="$T/usb" --param out="$T/usb/out3" --confirm-file "$T/confirm3"
 ev ceremony-step | tail -1 | grep -qE '"result": ?"declined"' || fail "declined step not journaled"
+# the abort could not be signed (no PIN source): nothing is signed over it
+# until an officer has looked at it and adopted it
+expect_fail 1 "no signature covers and that this airca did not write" \
+	airca device-ca create --user-id u99
+airca journal repair --adopt --yes >"$T/adopt" || fail "adopting the unsigned abort"
+grep -q "adopted" "$T/adopt" || fail "repair --adopt says what it did"
+ev journal-tail-adopted | grep -q '"ceremony-aborted"' || fail "the adoption lists the aborted ceremony's entries"
 sed 's/^confirm 1 Carol$/confirm 1 Bob/' "$T/confirm" >"$T/confirm4"
 expect_fail 1 "Bob is officer; step 1 is confirmed by the witness" "$A" ceremony run "$S" \
 	--param user-id=u43 --param usb="$T/usb" --param out="$T/usb/out3" --confirm-file "$T/confirm4"
+airca journal repair --adopt --yes >/dev/null || fail "adopting the second abort"
 # parameters and confirm files are checked before anything runs
 expect_fail 2 "needs --param out=VALUE" "$A" ceremony run "$S" --param user-id=u43 --param usb="$T/usb" --confirm-file "$T/confirm"
 expect_fail 2 "value starts with '-'" "$A" ceremony run "$S" --param user-id=--pin-env=X --confirm-file "$T/confirm"
@@ -126,6 +134,7 @@ export CONFIRM="participant officer Alice;participant officer Bob;participant wi
 expect_fail 1 "step 1 declined by Carol" "$A" ceremony run "$S" --param user-id=u44 \
 	--param usb="$T/usb" --param out="$T/usb/out4" --confirm-env CONFIRM
 ev ceremony-opened | tail -1 | grep -q '"env CONFIRM"' || fail "env source not journaled"
+airca journal repair --adopt --yes >/dev/null || fail "adopting the declined run"
 
 # 8. a run step's input (--in) is shown by SHA-256 before it is confirmed, and journaled
 make_csr gw "/CN=gw.example.com" "DNS:gw.example.com"

@@ -22,7 +22,7 @@ done
 grep -q '"event":"batch-end"' "$d/home/journal.jsonl" || fail "batch not journaled"
 grep -q "Everything issued" "$T/demo.out" || fail "demo stopped after the batch"
 # the demo's random PIN is never recorded: no "pin" field in journal, state or registry
-pin_leak=$(grep -il '"[a-z-]*pin[a-z-]*"' "$d/home/journal.jsonl" "$d/home/airca.json" "$d/home/registry.jsonl" || true)
+pin_leak=$(grep -il '"[a-z-]*pin[a-z-]*":' "$d/home/journal.jsonl" "$d/home/airca.json" "$d/home/registry.jsonl" || true)
 [ -z "$pin_leak" ] || fail "a PIN field in $pin_leak"
 tail -1 "$d/home/journal.jsonl" | grep -qE '"event":"(checkpoint|seal)"' || fail "journal not signed at the end"
 echo "demo ok"

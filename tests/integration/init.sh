@@ -55,7 +55,19 @@ grep -rq "PRIVATE KEY" "$H" && fail "private key in home"
 # journal: genesis, key-generated x2 with attributes, cert-issued x2, checkpoint last
 j=$H/journal.jsonl
 head -1 "$j" | grep -q '"event":"journal-open"' || fail "journal genesis"
-head -1 "$j" | grep -q '"format":"airca-journal","version":1' || fail "journal magic"
+head -1 "$j" | grep -q '"format":"airca-journal","version":2' || fail "journal magic"
+# the root pins the audit certificate right after it is made
+pin=$(grep '"event":"audit-pin"' "$j")
+[ "$(printf '%s\n' "$pin" | wc -l)" -eq 1 ] || fail "one audit-pin"
+afp=$(openssl x509 -in "$H/audit.pem" -outform DER | sha256sum | cut -c1-64)
+rfp=$(openssl x509 -in "$H/root.pem" -outform DER | sha256sum | cut -c1-64)
+printf '%s' "$pin" | grep -q "\"audit-cert\":\"$afp\"" || fail "the pin names audit.pem"
+printf '%s' "$pin" | grep -q "\"root-cert\":\"$rfp\"" || fail "the pin names root.pem"
+# the audit certificate carries documentSigning (RFC 9336), and only it
+openssl x509 -in "$H/audit.pem" -noout -ext extendedKeyUsage | grep -Eq '1\.3\.6\.1\.5\.5\.7\.3\.36|Document Signing' ||
+	fail "audit certificate lacks documentSigning"
+openssl x509 -in "$H/root.pem" -noout -ext extendedKeyUsage | grep -Eq '1\.3\.6\.1\.5\.5\.7\.3\.36|Document Signing' &&
+	fail "the root carries documentSigning"
 [ "$(grep -c '"event":"key-generated"' "$j")" -eq 2 ] || fail "key-generated entries"
 grep '"event":"key-generated"' "$j" | grep -q '"sensitive":true,"extractable":false,"local":true,"always-sensitive":true,"never-extractable":true' || fail "key attrs not journaled"
 [ "$(grep -c '"event":"cert-issued"' "$j")" -eq 2 ] || fail "cert-issued entries"

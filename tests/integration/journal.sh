@@ -87,10 +87,14 @@ grep -q 'removed' "$T/repair" || fail "repair output"
 airca_nopin journal verify >/dev/null || fail "verify after repair"
 grep -q '"event":"journal-repaired".*"removed-bytes":' "$J" || fail "repair not journaled"
 
-# registry rebuild: byte for byte
-cp "$H/registry.jsonl" "$T/registry.orig"
+# registry rebuild: byte for byte; the cache's header names the journal's last entry
 airca_nopin registry rebuild >"$T/rb" || fail "rebuild"
 grep -q 'identical' "$T/rb" || fail "rebuild: not identical"
+last=$(tail -n 1 "$J" | tr -d '\n' | sha256sum | cut -c1-64)
+head -n 1 "$H/registry.jsonl" | grep -q "\"journal-seq\":$(wc -l <"$J"),\"journal-head\":\"$last\"" ||
+	fail "registry header does not name the journal's head"
+cp "$H/registry.jsonl" "$T/registry.orig"
+airca_nopin registry rebuild >"$T/rb" || fail "rebuild"
 cmp "$T/registry.orig" "$H/registry.jsonl" || fail "rebuilt registry differs"
 rm "$H/registry.jsonl"
 airca_nopin registry rebuild >/dev/null

@@ -60,6 +60,9 @@ answer 'Step 8: the witness types' Carol
 tui_wait "user PIN for token 'airca'"
 type_text "$TEST_PIN"; keys Enter
 tui_wait 'Ceremony ceremony-[0-9TZ]+-[0-9a-f]+ sealed\.'
+# the runner says "sealed." before the TUI has reloaded the home (a whole
+# journal replay) and shown the seal box: wait for the box itself
+tui_wait 'Seal SHA-256 \(journal seq'
 s=$(screen)
 echo "$s"
 seal=$(echo "$s" | sed -n '/^ Seal SHA-256/{n;p;n;p}' | tr -d ' \n')

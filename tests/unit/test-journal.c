@@ -5,9 +5,12 @@
  * sample home (journal.jsonl, root.pem, audit.pem, seal.hex) for the
  * shell tests.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +88,9 @@ make_journal(const char *home, struct keys *k, char seal_hex[65])
 		r = journal_append(j, "cert-issued", d, 0, NULL);
 		json_decref(d);
 	}
+	/* the root pins the audit certificate (as init does); it signs 1..4 */
 	if (r == 0)
-		r = journal_checkpoint(j, k->audit_key, k->audit);
+		r = journal_pin(j, k->root_key, k->root, k->audit);
 	journal_close(j);
 	j = NULL;
 	/* no token: two entries wait for the next signature */
@@ -238,9 +242,10 @@ test_key_type(const char *type)
 	/* clean */
 	CHECK(journal_verify(path, k.root, k.audit, NULL, &rep) == 0);
 	CHECK(rep.entries == 12);
-	CHECK(rep.checkpoints == 2);
+	CHECK(rep.checkpoints == 1);
 	CHECK(rep.seals == 1);
 	CHECK(rep.last_signed == 12);
+	CHECK(rep.pinned_seq == 5);
 	CHECK_STR(rep.head, seal);
 	CHECK(journal_verify(path, k.root, k.audit, seal, &rep) == 0);
 	CHECK(rep.seal_seq == 12);
@@ -289,8 +294,8 @@ test_key_type(const char *type)
 	reload(&ls, path);
 
 	/* a newer format version */
-	p = strstr(ls.l[0], "\"version\":1");
-	p[10] = '2';
+	p = strstr(ls.l[0], "\"version\":2");
+	p[10] = '3';
 	CHECK_BAD(&ls, &k, NULL, 1, "newer than this airca understands");
 	reload(&ls, path);
 	p = strstr(ls.l[0], "airca-journal");
@@ -358,7 +363,7 @@ test_key_type(const char *type)
 	skey = test_key(type);
 	audit2 = test_cert(skey, "Test Audit 2", k.root, k.root_key, 3);
 	CHECK_ERR(journal_verify(path, k.root, audit2, NULL, &rep),
-	    AIRCA_ERR_VERIFY, "another audit certificate");
+	    AIRCA_ERR_VERIFY, "the audit certificate was substituted");
 	CHECK(rep.bad_seq == 5);
 	/* an audit certificate that does not chain to the root */
 	CHECK_ERR(journal_verify(path, k.root, other.audit, NULL, &rep),
@@ -464,6 +469,217 @@ test_repair(void)
  * signed entry, in one piece; a process that dies before leaves a journal
  * that verifies; journal_discard_deferred() takes them back.
  */
+/*
+ * Issue 10's forgeries: a root-issued certificate that is not the pinned
+ * one (a tls certificate whose key is on the gateway), a journal re-made
+ * with it, a pin copied from the real journal, a checkpoint with an extra
+ * key, a line appended by hand.
+ */
+static void
+test_pinning(void)
+{
+	struct keys k, forger;
+	struct journal_report rep;
+	struct journal *j = NULL;
+	struct lines ls;
+	char home[200], home2[200], path[256], path2[256], seal[65], *p;
+	EVP_PKEY *gw = NULL;
+	X509 *gwcert = NULL;
+	unsigned long from;
+	json_t *d;
+	FILE *f;
+
+	CHECK(keys_make(&k, "ec-p256"));
+	CHECK(keys_make(&forger, "ec-p256"));
+	snprintf(home, sizeof(home), "%s/pin", tmpdir);
+	mkdir(home, 0700);
+	snprintf(path, sizeof(path), "%s/journal.jsonl", home);
+	CHECK(make_journal(home, &k, seal) == 0);
+	CHECK(journal_verify(path, k.root, k.audit, NULL, &rep) == 0 &&
+	    rep.pinned_seq == 5);
+
+	/* the gateway's certificate, issued by the same root, even with the EKU */
+	gw = test_key("ec-p256");
+	gwcert = test_cert(gw, "airca audit", k.root, k.root_key, 77);
+	CHECK(gwcert != NULL);
+	/* a whole journal re-made with the gateway's key: no pin possible */
+	snprintf(home2, sizeof(home2), "%s/forged", tmpdir);
+	mkdir(home2, 0700);
+	snprintf(path2, sizeof(path2), "%s/journal.jsonl", home2);
+	d = json_pack("{s:s}", "factory", "ACME");
+	CHECK(journal_create(home2, "cer-1", "alice", d, &j) == 0);
+	json_decref(d);
+	CHECK(journal_checkpoint(j, gw, gwcert) == 0);
+	journal_close(j);
+	j = NULL;
+	CHECK_ERR(journal_verify(path2, k.root, gwcert, NULL, &rep),
+	    AIRCA_ERR_VERIFY, "before any audit-pin");
+	/* ... pinned by another root's key: refused */
+	unlink(path2);
+	CHECK(journal_create(home2, "cer-1", "alice", NULL, &j) == 0);
+	CHECK(journal_pin(j, forger.root_key, forger.root, gwcert) == 0);
+	CHECK(journal_checkpoint(j, gw, gwcert) == 0);
+	journal_close(j);
+	j = NULL;
+	CHECK_ERR(journal_verify(path2, k.root, gwcert, NULL, &rep),
+	    AIRCA_ERR_VERIFY, "another root certificate");
+	/* the real journal checked with the gateway's certificate */
+	CHECK_ERR(journal_verify(path, k.root, gwcert, NULL, &rep),
+	    AIRCA_ERR_VERIFY, "substituted");
+
+	/* a key added to a checkpoint's data: every byte is signed */
+	lines_read(path, &ls);
+	p = strstr(ls.l[10], "\"from\":");
+	CHECK(p != NULL);
+	{
+		char buf[4096];
+
+		snprintf(buf, sizeof(buf), "%.*s\"x\":1,%s", (int)(p - ls.l[10]),
+		    ls.l[10], p);
+		free(ls.l[10]);
+		ls.l[10] = strdup(buf);
+	}
+	lines_rechain(&ls, 11);
+	CHECK_BAD(&ls, &k, NULL, 11, "checkpoint data must be exactly");
+	reload(&ls, path);
+	/* the seal's own data is signed too */
+	p = strstr(ls.l[11], "end of ceremony");
+	CHECK(p != NULL);
+	p[0] = 'E';
+	CHECK_BAD(&ls, &k, NULL, 12, "signature does not verify");
+	reload(&ls, path);
+	/* a non-canonical (spaced) last line */
+	p = strstr(ls.l[11], "\"actor\":");
+	{
+		char buf[8192];
+
+		snprintf(buf, sizeof(buf), "%.*s %s", (int)(p - ls.l[11]),
+		    ls.l[11], p);
+		free(ls.l[11]);
+		ls.l[11] = strdup(buf);
+	}
+	CHECK_BAD(&ls, &k, NULL, 12, "not in canonical form");
+	lines_free(&ls);
+
+	/* a line appended by hand, chain correct: never signed by a writer */
+	{
+		char h[SHA256_HEX_LEN + 1], line[512];
+
+		lines_read(path, &ls);
+		sha256_hex(ls.l[11], strlen(ls.l[11]) - 1, h);
+		snprintf(line, sizeof(line), "{\"seq\":13,\"time\":"
+		    "\"2026-01-01T00:00:00Z\",\"ceremony\":\"x\",\"event\":"
+		    "\"cert-status\",\"actor\":\"mallory\",\"data\":{},\"prev\":"
+		    "\"%s\"}\n", h);
+		lines_free(&ls);
+		CHECK((f = fopen(path, "a")) != NULL);
+		fputs(line, f);
+		fclose(f);
+	}
+	CHECK(journal_open(home, "cli-9", "bob", &j) == 0);
+	CHECK(journal_foreign(j, &from) == 1 && from == 13);
+	CHECK(journal_append(j, "command", NULL, 0, NULL) == 0);
+	CHECK_ERR(journal_checkpoint(j, k.audit_key, k.audit),
+	    AIRCA_ERR_JOURNAL, "never signed without an officer's decision");
+	journal_close(j);
+	j = NULL;
+	CHECK_ERR(journal_verify(path, k.root, k.audit, NULL, &rep),
+	    AIRCA_ERR_VERIFY, "unsigned");
+	/* what this process wrote itself it may sign: not the hand-made line */
+	CHECK(journal_open(home, "cli-9", "bob", &j) == 0);
+	CHECK(journal_foreign(j, NULL) == 2);
+	journal_close(j);
+	j = NULL;
+	/* an officer adopts them: then they are signed */
+	CHECK(journal_open_flags(home, "cli-9", "bob", JOURNAL_OPEN_ADOPT,
+	    &j) == 0);
+	CHECK(journal_checkpoint(j, k.audit_key, k.audit) == 0);
+	journal_close(j);
+	CHECK(journal_verify(path, k.root, k.audit, NULL, &rep) == 0);
+
+	EVP_PKEY_free(gw);
+	X509_free(gwcert);
+	keys_free(&k);
+	keys_free(&forger);
+}
+
+/*
+ * A write that fails (RLIMIT_FSIZE gives EFBIG as a full disk gives
+ * ENOSPC) leaves no partial line, names its cause, and stops every later
+ * append and signature of the process.  In a child: the refusal is
+ * process-wide.
+ */
+static void
+test_write_failure(void)
+{
+	struct keys k;
+	struct journal_report rep;
+	struct journal *j = NULL;
+	struct rlimit rl;
+	struct stat st0, st1;
+	char home[200], path[256], seal[65], big[8192];
+	pid_t pid;
+	json_t *d;
+	int status = 0, fails = 0;
+
+	CHECK(keys_make(&k, "ec-p256"));
+	snprintf(home, sizeof(home), "%s/full", tmpdir);
+	mkdir(home, 0700);
+	snprintf(path, sizeof(path), "%s/journal.jsonl", home);
+	CHECK(make_journal(home, &k, seal) == 0);
+	CHECK(stat(path, &st0) == 0);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	fflush(stderr);
+	if ((pid = fork()) == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		if (journal_open(home, "cli-f", "eve", &j) != 0)
+			_exit(10);
+		d = json_pack("{s:s}", "note", "small");
+		if (journal_append(j, "command", d, 0, NULL) != 0)
+			_exit(11);
+		json_decref(d);
+		/* room for a few bytes more, not for the next entry */
+		if (fstat(open(path, O_RDONLY), &st1) != 0)
+			_exit(12);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)st1.st_size + 100;
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(13);
+		d = json_pack("{s:s}", "note", big);
+		if (journal_append(j, "command", d, 0, NULL) == 0)
+			_exit(14);
+		json_decref(d);
+		if (strstr(airca_errmsg(), "File too large") == NULL)
+			fails |= 1;
+		if (!journal_failed())
+			fails |= 2;
+		/* the file ends where it did: no partial line */
+		if (stat(path, &st0) != 0 || st0.st_size != st1.st_size)
+			fails |= 4;
+		rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+		setrlimit(RLIMIT_FSIZE, &rl);
+		/* nothing more: not an append, not a checkpoint, not an open */
+		if (journal_append(j, "command-failed", NULL, 0, NULL) == 0 ||
+		    strstr(airca_errmsg(), "File too large") == NULL)
+			fails |= 8;
+		if (journal_checkpoint(j, k.audit_key, k.audit) == 0)
+			fails |= 16;
+		journal_close(j);
+		j = NULL;
+		if (journal_open(home, "cli-g", "eve", &j) == 0)
+			fails |= 32;
+		_exit(fails);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "write failure child: status %d\n", status);
+	/* the journal is whole: its one unsigned entry is the child's */
+	CHECK_ERR(journal_verify(path, k.root, k.audit, NULL, &rep),
+	    AIRCA_ERR_VERIFY, "1 entry after the last signature");
+	keys_free(&k);
+}
+
 static void
 test_defer(void)
 {
@@ -484,7 +700,7 @@ test_defer(void)
 	d = json_pack("{s:s}", "factory", "ACME");
 	CHECK(journal_create(home, "cer-1", "alice", d, &j) == 0);
 	json_decref(d);
-	CHECK(journal_checkpoint(j, k.audit_key, k.audit) == 0);
+	CHECK(journal_pin(j, k.root_key, k.root, k.audit) == 0);
 	CHECK(stat(path, &st0) == 0);
 	snprintf(head, sizeof(head), "%s", journal_head(j));
 	for (i = 0; i < 5; i++) {
@@ -511,7 +727,7 @@ test_defer(void)
 	CHECK(journal_checkpoint_flags(j, k.audit_key, k.audit,
 	    JOURNAL_NOSYNC) == 0);
 	CHECK(journal_verify(path, k.root, k.audit, NULL, &rep) == 0);
-	CHECK(rep.entries == 6 && rep.checkpoints == 2);
+	CHECK(rep.entries == 6 && rep.checkpoints == 1 && rep.pinned_seq == 2);
 	journal_close(j);
 	keys_free(&k);
 }
@@ -584,6 +800,8 @@ main(int argc, char **argv)
 	test_key_type("ec-p384");
 	test_key_type("rsa-2048");
 	test_repair();
+	test_pinning();
+	test_write_failure();
 	test_defer();
 	test_reader();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
