@@ -19,6 +19,7 @@
 #include "issue.h"
 #include "media.h"
 #include "prompt.h"
+#include "sweep.h"
 #include "util.h"
 
 #define CA_PIN_ATTEMPTS		3	/* PINs typed by officers, one login */
@@ -358,6 +359,10 @@ ca_policy_check(struct ca *ca)
 	return r;
 }
 
+/* What ca_open(CA_HOME) refuses when group- or world-writable (StrictModes). */
+static const char *const ca_trusted_files[] = { CA_STATE_FILE, CA_POLICY_FILE,
+    "root.pem", "audit.pem", JOURNAL_FILE, REGISTRY_FILE, "certs", NULL };
+
 int
 ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
     unsigned flags)
@@ -368,6 +373,10 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 
 	ca_begin(ca, ctx, command);
 	if ((r = ca_home_path(ctx, ca->home, sizeof(ca->home))) != 0)
+		goto out;
+	/* StrictModes: nobody else may have rewritten what the CA trusts */
+	if ((flags & CA_HOME) &&
+	    (r = media_check_private(ca->home, ca_trusted_files)) != 0)
 		goto out;
 	if ((flags & CA_WRITE) && (r = ca_lock(ca)) != 0)
 		goto out;
@@ -388,7 +397,8 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		 * command killed during the token login leaves no unsigned
 		 * tail behind.
 		 */
-		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0)
+		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0 ||
+		    (r = sweep_home(ca)) != 0)
 			goto out;
 	}
 	if (flags & CA_TOKEN) {
