@@ -20,6 +20,7 @@
 #include "media.h"
 #include "prompt.h"
 #include "replay.h"
+#include "sweep.h"
 #include "util.h"
 
 #define CA_PIN_ATTEMPTS		3	/* PINs typed by officers, one login */
@@ -411,6 +412,9 @@ ca_load_state(struct ca *ca, bool writing)
 	}
 	return 0;
 }
+/* What ca_open(CA_HOME) refuses when group- or world-writable (StrictModes). */
+static const char *const ca_trusted_files[] = { CA_STATE_FILE, CA_POLICY_FILE,
+    "root.pem", "audit.pem", JOURNAL_FILE, REGISTRY_FILE, "certs", NULL };
 
 int
 ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
@@ -422,6 +426,10 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 
 	ca_begin(ca, ctx, command);
 	if ((r = ca_home_path(ctx, ca->home, sizeof(ca->home))) != 0)
+		goto out;
+	/* StrictModes: nobody else may have rewritten what the CA trusts */
+	if ((flags & CA_HOME) &&
+	    (r = media_check_private(ca->home, ca_trusted_files)) != 0)
 		goto out;
 	if ((flags & CA_WRITE) && (r = ca_lock(ca)) != 0)
 		goto out;
@@ -442,7 +450,8 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		 * command killed during the token login leaves no unsigned
 		 * tail behind.
 		 */
-		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0)
+		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0 ||
+		    (r = sweep_home(ca)) != 0)
 			goto out;
 	}
 	if ((flags & CA_HOME) && !(flags & CA_NOSTATE) &&
