@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PIN copies: stopped after a real login (gdb), airca's memory and a core of it hold no copy of the PIN, whether it came from --pin-file, the terminal or a wrong file; from --pin-env only the one kept for re-login, in a page left out of core dumps; and the process is not dumpable and has RLIMIT_CORE 0.
+# PIN copies: stopped after a real login (gdb), airca's memory and a core of it hold no copy of the PIN, whether it came from --pin-file, the terminal or a wrong file, nor after a whole init that signed through libp11; from --pin-env only the one kept for re-login, in a page left out of core dumps; and the process is not dumpable and has RLIMIT_CORE 0.
 . "$(dirname "$0")/../lib.sh"
 
 command -v gdb >/dev/null || fail "gdb is needed (make deps)"
@@ -109,7 +109,7 @@ check "$T/env.out" 1
 WRONG="Wr$(od -An -N9 -tx1 /dev/urandom | tr -d ' \n')Ng"
 printf '%s\n' "$WRONG" >"$T/wrong"
 chmod 600 "$T/wrong"
-cp "$T/wrong" "$T/pin.right"
+cp "$T/pin" "$T/pin.right"
 cp "$T/wrong" "$T/pin"		# the scanner looks for the wrong one now
 PIN=$WRONG
 gdb -batch -nx -x "$(gdbcmds token_close)" --args "$A" --pin-file "$T/wrong" token keys \
@@ -117,4 +117,14 @@ gdb -batch -nx -x "$(gdbcmds token_close)" --args "$A" --pin-file "$T/wrong" tok
 grep -qE "Breakpoint 1[.0-9]*, token_close" "$T/wrong.out" || { cat "$T/wrong.out"; fail "wrong PIN: never reached token_close"; }
 grep -q "wrong user PIN" "$T/wrong.out" && fail "the error was printed before token_close?"
 check "$T/wrong.out" 0
+
+# 5. init: key pairs generated, the root and audit certificates signed
+# through libp11 with the token's keys; stopped as it stores the root
+# certificate on the token: libp11 signed without ever having had the PIN
+cp "$T/pin.right" "$T/pin"
+PIN=$(cat "$T/pin")
+gdb -batch -nx -x "$(gdbcmds token_store_cert)" --args "$A" --pin-file "$T/pin" \
+	init --factory acme >"$T/init.out" 2>&1 </dev/null || true
+grep -qE "Breakpoint 1[.0-9]*, token_store_cert" "$T/init.out" || { cat "$T/init.out"; fail "init: never reached token_store_cert"; }
+check "$T/init.out" 0
 echo ok
