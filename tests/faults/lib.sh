@@ -281,7 +281,9 @@ fault_case() {
 	msg=$(fault_verify "$d") || bad="$bad; [verify] $msg"
 	[ -z "$msg" ] || echo "$msg" > "$d/verify.msg"
 	# 5. with the fault removed, the command runs again (after a confirmed
-	#    repair of an incomplete tail, if that is what stops it)
+	#    repair, if that is what stops it: the officers remove an incomplete
+	#    line and adopt the unsigned entries the failed command wrote, as
+	#    'journal repair' lists them)
 	if [ $rc -ne 0 ]; then
 		rargs=$(fault_args "$cmd" "$d" "$d/retry")
 		[ "$cmd" = batch ] && rargs=$(fault_args "$cmd" "$d" "$d/out")
@@ -289,7 +291,7 @@ fault_case() {
 		# shellcheck disable=SC2086
 		fairca $rargs >"$d/retry.out" 2>"$d/retry.err" || rc=$?
 		if [ $rc -ne 0 ] && ! fault_crashed $rc "$d/retry.err"; then
-			fairca journal repair --yes >"$d/repair.out" 2>"$d/repair.err" || true
+			fairca journal repair --adopt --yes >"$d/repair.out" 2>"$d/repair.err" || true
 			rc=0
 			# shellcheck disable=SC2086
 			fairca $rargs >"$d/retry.out" 2>"$d/retry.err" || rc=$?
