@@ -582,7 +582,11 @@ int
 ca_close(struct ca *ca, int r)
 {
 	json_t *d;
+	char first[1024];
 	int r2 = 0;
+
+	/* the officer sees the first cause, whatever closing runs into */
+	snprintf(first, sizeof(first), "%s", r != 0 ? airca_errmsg() : "");
 
 	/*
 	 * After a failed journal write nothing more is appended or signed
@@ -660,6 +664,8 @@ ca_close(struct ca *ca, int r)
 	ca->lockfd = -1;
 	if (r == 0 && r2 != 0)
 		return r2;
+	if (r != 0)
+		airca_errf(r, "%s", first);
 	return r;
 }
 
