@@ -392,12 +392,12 @@ const struct cmd_entry cmd_api_sign_entry = {
 	.name = "api sign",
 	.usage = "--in RESPONSE.json --out DIR",
 	.summary = "sign the factory API's CSRs; write upload.json",
-	.exec = cmd_api_sign_exec,
+	.exec_argv = cmd_api_sign_exec,
 };
 
 const struct cmd_entry cmd_api_device_cas_entry = {
 	.name = "api device-cas",
 	.usage = "--out DIR",
 	.summary = "upload.json with every device CA not revoked (ca-crt)",
-	.exec = cmd_api_device_cas_exec,
+	.exec_argv = cmd_api_device_cas_exec,
 };

@@ -114,5 +114,5 @@ const struct cmd_entry cmd_batch_sign_entry = {
 	.name = "batch sign",
 	.usage = "--ca LABEL --in DIR --out DIR",
 	.summary = "sign every device request in a directory",
-	.exec = cmd_batch_sign_exec,
+	.exec_argv = cmd_batch_sign_exec,
 };

@@ -236,7 +236,7 @@ const struct cmd_entry cmd_ceremony_print_entry = {
 	.name = "ceremony print",
 	.usage = "SCRIPT [--param NAME=VALUE]...",
 	.summary = "print a ceremony script as a paper form with sign-off lines",
-	.exec = cmd_ceremony_print_exec,
+	.exec_argv = cmd_ceremony_print_exec,
 };
 
 static int
@@ -265,7 +265,7 @@ const struct cmd_entry cmd_ceremony_check_entry = {
 	.name = "ceremony check",
 	.usage = "SCRIPT...",
 	.summary = "check ceremony scripts strictly, without running them",
-	.exec = cmd_ceremony_check_exec,
+	.exec_argv = cmd_ceremony_check_exec,
 };
 
 /* ---- ceremony run: the terminal, or a confirm file ---- */
@@ -627,5 +627,5 @@ const struct cmd_entry cmd_ceremony_run_entry = {
 	.usage = "SCRIPT [--param NAME=VALUE]... [--confirm-file F | "
 	    "--confirm-env VAR]",
 	.summary = "run a ceremony script, participants confirming each step",
-	.exec = cmd_ceremony_run_exec,
+	.exec_argv = cmd_ceremony_run_exec,
 };

@@ -104,5 +104,5 @@ const struct cmd_entry cmd_check_airgap_entry = {
 	.name = "check-airgap",
 	.usage = "",
 	.summary = "check that no network interface is up but loopback",
-	.exec = cmd_check_airgap_exec,
+	.exec_argv = cmd_check_airgap_exec,
 };

@@ -157,5 +157,5 @@ const struct cmd_entry cmd_crl_entry = {
 	.name = "crl",
 	.usage = "--ca LABEL --out FILE",
 	.summary = "the full CRL of the root or a local device CA",
-	.exec = cmd_crl_exec,
+	.exec_argv = cmd_crl_exec,
 };

@@ -294,5 +294,5 @@ const struct cmd_entry cmd_demo_entry = {
 	.name = "demo",
 	.usage = "",
 	.summary = "a whole ceremony on a fresh SoftHSM token in a temp home",
-	.exec = cmd_demo_exec,
+	.exec_argv = cmd_demo_exec,
 };

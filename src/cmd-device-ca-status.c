@@ -311,19 +311,19 @@ const struct cmd_entry cmd_device_ca_revoke_entry = {
 	.name = "device-ca revoke",
 	.usage = "--serial HEX... --out DIR",
 	.summary = "revoke device CAs for good: CRL (privilegeWithdrawn) for the API",
-	.exec = cmd_device_ca_revoke_exec,
+	.exec_argv = cmd_device_ca_revoke_exec,
 };
 
 const struct cmd_entry cmd_device_ca_disable_entry = {
 	.name = "device-ca disable",
 	.usage = "--serial HEX... --out DIR",
 	.summary = "put device CAs on hold: CRL (certificateHold) for the API",
-	.exec = cmd_device_ca_disable_exec,
+	.exec_argv = cmd_device_ca_disable_exec,
 };
 
 const struct cmd_entry cmd_device_ca_enable_entry = {
 	.name = "device-ca enable",
 	.usage = "--serial HEX... --out DIR",
 	.summary = "lift a hold: CRL (removeFromCRL) for the API",
-	.exec = cmd_device_ca_enable_exec,
+	.exec_argv = cmd_device_ca_enable_exec,
 };

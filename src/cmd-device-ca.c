@@ -163,5 +163,5 @@ const struct cmd_entry cmd_device_ca_create_entry = {
 	.name = "device-ca create",
 	.usage = "--user-id UID [--label L] [--days N]",
 	.summary = "a local device CA: key on the token, signed by the root",
-	.exec = cmd_device_ca_create_exec,
+	.exec_argv = cmd_device_ca_create_exec,
 };

@@ -163,5 +163,5 @@ const struct cmd_entry cmd_export_entry = {
 	.name = "export",
 	.usage = "--serial HEX [--chain] [--der] [--out FILE]",
 	.summary = "a certificate, or its chain leaf -> CA -> root",
-	.exec = cmd_export_exec,
+	.exec_argv = cmd_export_exec,
 };

@@ -389,26 +389,26 @@ const struct cmd_entry cmd_journal_show_entry = {
 	.name = "journal show",
 	.usage = "[--since SEQ] [--json] [--journal FILE]",
 	.summary = "print the journal, one entry a line",
-	.exec = cmd_journal_show_exec,
+	.exec_argv = cmd_journal_show_exec,
 };
 
 const struct cmd_entry cmd_journal_verify_entry = {
 	.name = "journal verify",
 	.usage = "[--journal FILE] [--audit-cert F] [--root F] [--seal HEX]",
 	.summary = "check the journal's chain and signatures (no token)",
-	.exec = cmd_journal_verify_exec,
+	.exec_argv = cmd_journal_verify_exec,
 };
 
 const struct cmd_entry cmd_journal_seal_entry = {
 	.name = "journal seal",
 	.usage = "",
 	.summary = "sign a seal entry; show its hash and QR code for witnesses",
-	.exec = cmd_journal_seal_exec,
+	.exec_argv = cmd_journal_seal_exec,
 };
 
 const struct cmd_entry cmd_journal_repair_entry = {
 	.name = "journal repair",
 	.usage = "[--yes]",
 	.summary = "remove an incomplete last line (journaled, signed)",
-	.exec = cmd_journal_repair_exec,
+	.exec_argv = cmd_journal_repair_exec,
 };

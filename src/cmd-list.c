@@ -200,5 +200,5 @@ const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.usage = "[--expiring DAYS] [--profile P] [--json]",
 	.summary = "issued certificates, sorted by expiry",
-	.exec = cmd_list_exec,
+	.exec_argv = cmd_list_exec,
 };

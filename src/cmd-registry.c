@@ -157,5 +157,5 @@ const struct cmd_entry cmd_registry_rebuild_entry = {
 	.name = "registry rebuild",
 	.usage = "",
 	.summary = "rebuild registry.jsonl from the verified journal",
-	.exec = cmd_registry_rebuild_exec,
+	.exec_argv = cmd_registry_rebuild_exec,
 };

@@ -187,5 +187,5 @@ const struct cmd_entry cmd_revoke_entry = {
 	    "cessationOfOperation|affiliationChanged|certificateHold|"
 	    "privilegeWithdrawn|removeFromCRL|unspecified]",
 	.summary = "revoke (or hold) tls, est-tls or device certificates",
-	.exec = cmd_revoke_exec,
+	.exec_argv = cmd_revoke_exec,
 };

@@ -109,5 +109,5 @@ const struct cmd_entry cmd_token_keys_entry = {
 	.name = "token keys",
 	.usage = "",
 	.summary = "key pairs and certificates on the token (logs in)",
-	.exec = cmd_token_keys_exec,
+	.exec_argv = cmd_token_keys_exec,
 };

@@ -147,5 +147,5 @@ const struct cmd_entry cmd_token_list_entry = {
 	.name = "token list",
 	.usage = "[--module PATH]",
 	.summary = "slots and tokens of the PKCS#11 module",
-	.exec = cmd_token_list_exec,
+	.exec_argv = cmd_token_list_exec,
 };

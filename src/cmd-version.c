@@ -19,5 +19,5 @@ const struct cmd_entry cmd_version_entry = {
 	.name = "version",
 	.usage = "",
 	.summary = "print the version",
-	.exec = cmd_version_exec,
+	.exec_argv = cmd_version_exec,
 };

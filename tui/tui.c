@@ -248,5 +248,5 @@ const struct cmd_entry cmd_tui_entry = {
 	.usage = "",
 	.summary = "the officers' terminal UI: token, certificates, journal, "
 	    "ceremonies, batch review",
-	.exec = cmd_tui_exec,
+	.exec_argv = cmd_tui_exec,
 };

@@ -25,7 +25,7 @@ while IFS= read -r name; do
 	fi
 	# usage: airca [global options] NAME USAGE
 	# shellcheck disable=SC2086
-	usage=$("$AIRCA_BIN" $name --no-such-option 2>&1 | sed -n "s/^usage: airca \[global options\] $name //p")
+	usage=$("$AIRCA_BIN" $name --help 2>&1 | sed -n "s/^usage: airca \[global options\] $name //p")
 	for opt in $(printf '%s\n' "$usage" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
 		printf '%s\n' "$entry" | grep -qE -- "Fl -${opt#--}([^a-z0-9-]|$)" ||
 			missing="$missing\n  '$name $opt' is in the usage text but not in the man page"
