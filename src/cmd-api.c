@@ -1,5 +1,5 @@
 /* cmd-api.c: airca api sign / api device-cas: the factory API's CSRs signed, and its upload body written. */
-#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,77 +327,64 @@ api_device_cas(struct ca *ca, const char *outdir)
 	return r;
 }
 
+/* Before the PIN: an upload.json in --out would stop the command later. */
 static int
-parse_in_out(int argc, char **argv, const struct cmd_entry *e, bool need_in,
-    const char **in, const char **out)
+cmd_api_out_free(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "in",		required_argument, NULL, 'i' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	char path[PATH_MAX];
+	int r;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			if (!need_in)
-				return cmd_usage(e);
-			*in = optarg;
-			break;
-		case 'o':
-			*out = optarg;
-			break;
-		default:
-			return cmd_usage(e);
-		}
-	}
-	if (optind != argc || (need_in && *in == NULL) || *out == NULL)
-		return cmd_usage(e);
+	(void)ctx;
+	if ((r = path_join(path, sizeof(path), args_get(a, "out"),
+	    "upload.json")) != 0)
+		return r;
+	if (media_exists(path))
+		return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
+		    "overwrites an output: move it away or choose another --out",
+		    path);
 	return 0;
 }
 
 static int
-cmd_api_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_api_sign_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
-	struct ca ca;
-	const char *in = NULL, *out = NULL;
-	int r;
-
-	if ((r = parse_in_out(argc, argv, &cmd_api_sign_entry, true, &in,
-	    &out)) != 0)
-		return r;
-	if ((r = ca_open(&ca, ctx, "api sign", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
-		r = api_sign(&ca, in, out);
-	return ca_close(&ca, r);
+	(void)ctx;
+	return api_sign(ca, args_get(a, "in"), args_get(a, "out"));
 }
 
 static int
-cmd_api_device_cas_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_api_device_cas_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	struct ca ca;
-	const char *in = NULL, *out = NULL;
-	int r;
-
-	if ((r = parse_in_out(argc, argv, &cmd_api_device_cas_entry, false, &in,
-	    &out)) != 0)
-		return r;
-	if ((r = ca_open(&ca, ctx, "api device-cas", CA_HOME | CA_WRITE |
-	    CA_TOKEN)) == 0)
-		r = api_device_cas(&ca, out);
-	return ca_close(&ca, r);
+	(void)ctx;
+	return api_device_cas(ca, args_get(a, "out"));
 }
+
+static const struct args_opt api_sign_opts[] = {
+	{ "in",	 ARGS_IN_FILE, "RESPONSE.json", ARGS_REQUIRED, 0, 0, NULL },
+	{ "out", ARGS_OUT_DIR, "DIR",		ARGS_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct args_opt api_device_cas_opts[] = {
+	{ "out", ARGS_OUT_DIR, "DIR",		ARGS_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_api_sign_entry = {
 	.name = "api sign",
-	.usage = "--in RESPONSE.json --out DIR",
 	.summary = "sign the factory API's CSRs; write upload.json",
-	.exec_argv = cmd_api_sign_exec,
+	.args = { .opts = api_sign_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = cmd_api_out_free,
+	.exec = cmd_api_sign_exec,
 };
 
 const struct cmd_entry cmd_api_device_cas_entry = {
 	.name = "api device-cas",
-	.usage = "--out DIR",
 	.summary = "upload.json with every device CA not revoked (ca-crt)",
-	.exec_argv = cmd_api_device_cas_exec,
+	.args = { .opts = api_device_cas_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = cmd_api_out_free,
+	.exec = cmd_api_device_cas_exec,
 };

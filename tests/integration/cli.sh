@@ -39,11 +39,20 @@ expect_fail 2 "--days 99999: out of range; give a whole number from 1 to 36500" 
 	nopin sign --profile device --ca dca1 --in "$T/dev.csr" --out "$T/o.pem" --days 99999
 expect_fail 2 "--profile root: use tls, est-tls, online-ca, device-ca or device" \
 	nopin sign --profile root --in "$T/dev.csr" --out "$T/o.pem"
+expect_fail 1 "^airca api sign: not found: --in $T/missing.json" \
+	nopin api sign --in "$T/missing.json" --out "$T/api"
+mkdir -p "$T/api-used" && : > "$T/api-used/upload.json"
+expect_fail 1 "$T/api-used/upload.json exists; airca never overwrites" \
+	nopin api sign --in "$T/resp.json" --out "$T/api-used"
+expect_fail 1 "--out $T/taken.pem exists and is not a directory" \
+	nopin api sign --in "$T/resp.json" --out "$T/taken.pem"
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
 expect_fail 2 "unknown option --profle for 'sign'; did you mean --profile\?" \
 	airca sign --profle device --in "$T/dev.csr" --out "$T/o.pem"
+expect_fail 2 "'api sign' needs --out DIR \(usage: airca api sign --in RESPONSE.json --out DIR\)" \
+	airca api sign --in "$T/resp.json"
 expect_fail 2 "--in given twice for 'sign'" \
 	airca sign --profile device --in "$T/dev.csr" --in "$T/dev.csr" --out "$T/o.pem"
 expect_fail 2 "--out needs a CERT after it" airca sign --profile device --in "$T/dev.csr" --out
