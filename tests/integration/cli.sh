@@ -46,11 +46,19 @@ expect_fail 1 "$T/api-used/upload.json exists; airca never overwrites" \
 	nopin api sign --in "$T/resp.json" --out "$T/api-used"
 expect_fail 1 "--out $T/taken.pem exists and is not a directory" \
 	nopin api sign --in "$T/resp.json" --out "$T/taken.pem"
+expect_fail 1 "--in $T/missing-dir: No such file" \
+	nopin batch sign --ca dca1 --in "$T/missing-dir" --out "$T/batch-out"
+expect_fail 2 "--in $T/dev.csr is not a directory" \
+	nopin batch sign --ca dca1 --in "$T/dev.csr" --out "$T/batch-out"
+expect_fail 2 "--ca '../x': 1..32 printable characters" \
+	nopin batch sign --ca ../x --in "$T/csrs" --out "$T/batch-out"
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
 expect_fail 2 "unknown option --profle for 'sign'; did you mean --profile\?" \
 	airca sign --profle device --in "$T/dev.csr" --out "$T/o.pem"
+expect_fail 2 "unknown option --frobnicate for 'batch sign' \(it takes --ca, --in, --out\)" \
+	airca batch sign --frobnicate
 expect_fail 2 "'api sign' needs --out DIR \(usage: airca api sign --in RESPONSE.json --out DIR\)" \
 	airca api sign --in "$T/resp.json"
 expect_fail 2 "--in given twice for 'sign'" \
@@ -62,4 +70,6 @@ expect_fail 2 "'sign' takes no argument 'extra'" \
 # and the same command lines, corrected, work (--opt=value too)
 airca sign --profile=device --ca dca1 --in "$T/dev.csr" --out "$T/o.pem" >/dev/null
 [ -s "$T/o.pem" ] || fail "sign wrote nothing"
+airca batch sign --ca dca1 --in "$T/csrs" --out "$T/batch-out" >/dev/null ||
+	[ $? -eq 3 ] || fail "batch sign failed"
 echo "cli ok"
