@@ -317,7 +317,7 @@ api_device_cas(struct ca *ca, const char *outdir)
 	}
 	if ((r = write_upload(ca, outdir, upload, &b)) != 0)
 		goto out;
-	if (!ca->ctx->quiet)
+	if (!ca->ctx->quiet && !ca->ctx->json)
 		printf("ca-crt: %zu device CA%s in %s/upload.json\n", ncas,
 		    ncas == 1 ? "" : "s", outdir);
  out:
@@ -345,19 +345,62 @@ cmd_api_out_free(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return 0;
 }
 
+/* --json: the files written to outdir with their SHA-256, from its SHA256SUMS. */
+static int
+print_files_json(const char *outdir)
+{
+	char path[PATH_MAX], *line, *save = NULL, *text = NULL;
+	unsigned char *buf = NULL;
+	json_t *o = NULL, *files;
+	size_t len;
+	int r;
+
+	if ((r = path_join(path, sizeof(path), outdir, "SHA256SUMS")) != 0 ||
+	    (r = media_read(path, MEDIA_MAX_CONF, &buf, &len)) != 0)
+		goto out;
+	if ((text = strndup((char *)buf, len)) == NULL ||
+	    (o = json_pack("{s:s,s:{}}", "out", outdir, "files")) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	files = json_object_get(o, "files");
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strlen(line) > SHA256_HEX_LEN + 2) {
+			line[SHA256_HEX_LEN] = '\0';
+			json_object_set_new(files, line + SHA256_HEX_LEN + 2,
+			    json_string(line));
+		}
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	r = 0;
+ out:
+	json_decref(o);
+	free(text);
+	free(buf);
+	return r;
+}
+
 static int
 cmd_api_sign_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
-	(void)ctx;
-	return api_sign(ca, args_get(a, "in"), args_get(a, "out"));
+	int r;
+
+	if ((r = api_sign(ca, args_get(a, "in"), args_get(a, "out"))) == 0 &&
+	    ctx->json)
+		r = print_files_json(args_get(a, "out"));
+	return r;
 }
 
 static int
 cmd_api_device_cas_exec(struct cmd_ctx *ctx, struct ca *ca,
     const struct cmd_args *a)
 {
-	(void)ctx;
-	return api_device_cas(ca, args_get(a, "out"));
+	int r;
+
+	if ((r = api_device_cas(ca, args_get(a, "out"))) == 0 && ctx->json)
+		r = print_files_json(args_get(a, "out"));
+	return r;
 }
 
 static const struct args_opt api_sign_opts[] = {

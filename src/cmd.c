@@ -43,6 +43,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_tui_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,
+	&cmd_help_entry,
 	NULL
 };
 

@@ -74,6 +74,7 @@ extern const struct cmd_entry cmd_crl_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_renew_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_tui_entry;		/* tui/tui.c */
 
 /*
@@ -100,6 +101,16 @@ void	cmd_usage_line(const struct cmd_entry *e, char *out, size_t len);
 
 /* Print e's help (usage, summary, options) to f. */
 void	cmd_help(const struct cmd_entry *e, FILE *f);
+
+/* Every command with its summary, and the exit statuses, to f (cmd-help.c). */
+void	cmd_help_all(FILE *f);
+
+/*
+ * The commands whose names start with the words argv[0..argc) ("device-ca"
+ * lists device-ca create, revoke, ...) with their usage, to f (NULL: only
+ * count them).  Returns how many there are (cmd-help.c).
+ */
+int	cmd_help_group(FILE *f, int argc, char *const *argv);
 
 /* Print "usage: airca NAME USAGE" to stderr and return AIRCA_ERR_USAGE. */
 int	cmd_usage(const struct cmd_entry *e);
