@@ -573,6 +573,8 @@ cmd_ceremony_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&ui, 0, sizeof(ui));
 	ui.arg = &t;
 	ui.show = term_show;
+	ui.find = cmd_find;
+	ui.run = cmd_run;
 	if (cfile != NULL || cenv != NULL) {
 		if (cfile != NULL) {
 			snprintf(what, sizeof(what), "file %s", cfile);

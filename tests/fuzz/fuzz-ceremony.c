@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ceremony.h"
+#include "cmd.h"
 #include "error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

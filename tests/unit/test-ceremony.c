@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ceremony.h"
+#include "cmd.h"
 #include "check.h"
 #include "error.h"
 #include "media.h"
