@@ -127,11 +127,14 @@ bench: all
 PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles \
-		$(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts $(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BUILD)/airca $(DESTDIR)$(PREFIX)/bin/airca
 	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles/
 	install -m 644 ceremony-scripts/*.ceremony $(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/completion/airca.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/airca
 
 clean:
 	rm -rf build

@@ -72,4 +72,61 @@ airca sign --profile=device --ca dca1 --in "$T/dev.csr" --out "$T/o.pem" >/dev/n
 [ -s "$T/o.pem" ] || fail "sign wrote nothing"
 airca batch sign --ca dca1 --in "$T/csrs" --out "$T/batch-out" >/dev/null ||
 	[ $? -eq 3 ] || fail "batch sign failed"
+
+# crl without --out names the missing option; --days out of range gives the range
+expect_fail 2 "'crl' needs --out FILE" airca crl --ca dca1
+expect_fail 2 "--days 99999: out of range; give a whole number from 1 to 36500" \
+	airca device-ca create --user-id u2 --days 99999
+expect_fail 2 "unknown option --usr-id for 'device-ca create'; did you mean --user-id\?" \
+	airca device-ca create --usr-id u2
+
+# help: exit 0, usage from the table, on stdout
+for argv in "-h" "--help" "help"; do
+	"$AIRCA_BIN" $argv > "$T/help" || fail "airca $argv exited $?"
+	grep -q '^  device-ca create ' "$T/help" || fail "airca $argv lists no commands"
+done
+"$AIRCA_BIN" sign --help > "$T/h1" || fail "sign --help exited $?"
+"$AIRCA_BIN" help sign > "$T/h2" || fail "help sign exited $?"
+cmp -s "$T/h1" "$T/h2" || fail "sign --help and help sign differ"
+grep -qxF 'usage: airca [global options] sign --profile P --in CSR --out CERT [--ca LABEL] [--days N]' "$T/h1" ||
+	fail "sign --help: $(cat "$T/h1")"
+"$AIRCA_BIN" ceremony report --help | grep -q '^usage: airca \[global options\] ceremony report' ||
+	fail "ceremony report --help (a command not yet on the declared options)"
+"$AIRCA_BIN" device-ca --help > "$T/h3" || fail "device-ca --help exited $?"
+for c in create revoke disable enable; do
+	grep -q "^  airca device-ca $c " "$T/h3" || fail "device-ca --help lacks $c"
+done
+"$AIRCA_BIN" help device-ca | cmp -s - "$T/h3" || fail "help device-ca differs from device-ca --help"
+expect_fail 2 "no command 'device-ca crate'; the device-ca commands are" airca device-ca crate
+expect_fail 2 "no command 'nope'" "$AIRCA_BIN" help nope
+
+# --json before or after the command words, for converted and other commands
+make_csr tls "/CN=ota.acme.example/OU=acme" "DNS:ota.acme.example"
+api_response "$T/resp2.json" tls="$T/tls.csr"
+airca api sign --json --in "$T/resp2.json" --out "$T/api2" > "$T/api.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "upload.json" in d["files"] and "tls.pem" in d["files"], d' "$T/api.json" ||
+	fail "api sign --json: $(cat "$T/api.json")"
+airca --json device-ca create --user-id u3 > "$T/dca.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["cn"] == "fio-u3", d' "$T/dca.json" ||
+	fail "--json device-ca create: $(cat "$T/dca.json")"
+rc1=0 rc2=0
+"$AIRCA_BIN" --json journal verify > "$T/j1" 2>&1 || rc1=$?
+"$AIRCA_BIN" journal verify --json > "$T/j2" 2>&1 || rc2=$?
+[ "$rc1" -eq "$rc2" ] && [ "$rc2" -ne 2 ] && cmp -s "$T/j1" "$T/j2" || fail "journal verify --json differs from --json journal verify"
+rc1=0 rc2=0
+"$AIRCA_BIN" --json ceremony report > "$T/c1" 2>&1 || rc1=$?
+"$AIRCA_BIN" ceremony report --json > "$T/c2" 2>&1 || rc2=$?
+[ "$rc1" -eq "$rc2" ] && [ "$rc2" -ne 2 ] && cmp -s "$T/c1" "$T/c2" || fail "ceremony report --json ($rc2) differs from --json ceremony report ($rc1)"
+
+# ceremony check refuses a step whose options the command does not take, naming the line
+sed 's/--user-id {user-id}/--usr-id {user-id}/' "$TOP/ceremony-scripts/device-ca.ceremony" > "$T/typo.ceremony"
+line=$(grep -n -- '--usr-id' "$T/typo.ceremony" | cut -d: -f1)
+expect_fail 1 "typo.ceremony:$line: unknown option --usr-id for 'device-ca create'; did you mean --user-id\?" \
+	airca ceremony check "$T/typo.ceremony"
+sed 's/run device-ca create --user-id {user-id}/run device-ca create --days 0 --user-id {user-id}/' \
+	"$TOP/ceremony-scripts/device-ca.ceremony" > "$T/days.ceremony"
+expect_fail 1 "days.ceremony:$line: --days 0: out of range" airca ceremony check "$T/days.ceremony"
+sed 's/run api device-cas --out {out}/run api device-cas/' \
+	"$TOP/ceremony-scripts/device-ca.ceremony" > "$T/noout.ceremony"
+expect_fail 1 "noout.ceremony:[0-9]+: 'api device-cas' needs --out DIR" airca ceremony check "$T/noout.ceremony"
 echo "cli ok"
