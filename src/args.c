@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "crl.h"
 #include "error.h"
 #include "util.h"
 
@@ -163,7 +164,7 @@ check_value(enum args_type type, const struct args_opt *o, const char *what,
     const char *v)
 {
 	const char *const *pp;
-	char *end;
+	char *end, serial[SERIAL_HEX_MAX];
 	long long n;
 
 	switch (type) {
@@ -179,11 +180,7 @@ check_value(enum args_type type, const struct args_opt *o, const char *what,
 			    "non-empty value without control characters", what);
 		return 0;
 	case ARGS_SERIAL:
-		if (!hex_ok(v, 40))
-			return airca_errf(AIRCA_ERR_USAGE, "%s '%.80s': a "
-			    "serial is 1 to 40 hex digits (as 'airca list' "
-			    "prints it)", what, v);
-		return 0;
+		return crl_serial_parse(v, serial);
 	case ARGS_HEX:
 		if (!hex_ok(v, 128))
 			return airca_errf(AIRCA_ERR_USAGE, "%s '%.80s': give "
@@ -537,7 +534,7 @@ args_usage(const struct args_spec *spec, char *out, size_t len)
 			return AIRCA_ERR_INTERNAL;
 		used += (size_t)n;
 	}
-	if (spec->pos_max > 0) {
+	if (spec->pos_max > 0 && spec->pos_meta != NULL) {
 		n = snprintf(out + used, len - used, "%s%s%s%s%s",
 		    used > 0 ? " " : "", spec->pos_min > 0 ? "" : "[",
 		    spec->pos_meta, spec->pos_max > 1 ? "..." : "",

@@ -16,7 +16,7 @@ enum args_type {
 	ARGS_IN_DIR,		/* an existing directory (not a symlink) */
 	ARGS_OUT_FILE,		/* must not exist; its directory must */
 	ARGS_OUT_DIR,		/* a directory or nothing yet; its parent must exist */
-	ARGS_SERIAL,		/* hex, 1..40 digits */
+	ARGS_SERIAL,		/* a certificate serial: crl_serial_parse() */
 	ARGS_HEX,		/* hex, 1..128 digits (a seal hash) */
 	ARGS_NUMBER,		/* decimal in [min, max] */
 	ARGS_LABEL,		/* a token label: 1..32 printable, no '/', no leading '.' */
@@ -43,7 +43,7 @@ struct args_opt {
 struct args_spec {
 	const struct args_opt *opts;	/* NULL-name terminated; NULL for none */
 	enum args_type pos_type;	/* checked like an option's argument */
-	const char *pos_meta;		/* "SCRIPT" */
+	const char *pos_meta;		/* "SCRIPT"; NULL: words not shown in usage */
 	int	pos_min, pos_max;
 };
 

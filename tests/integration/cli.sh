@@ -52,6 +52,10 @@ expect_fail 2 "--in $T/dev.csr is not a directory" \
 	nopin batch sign --ca dca1 --in "$T/dev.csr" --out "$T/batch-out"
 expect_fail 2 "--ca '../x': 1..32 printable characters" \
 	nopin batch sign --ca ../x --in "$T/csrs" --out "$T/batch-out"
+expect_fail 2 "serial 0a is named twice" nopin device-ca disable --serial 0a 0A --out "$T/crl-out"
+expect_fail 2 "not hex" nopin device-ca revoke --serial zz01 --out "$T/crl-out"
+expect_fail 1 "--out $T/taken.pem exists and is not a directory" \
+	nopin device-ca enable --serial 0a --out "$T/taken.pem"
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
