@@ -56,6 +56,8 @@ expect_fail 2 "serial 0a is named twice" nopin device-ca disable --serial 0a 0A 
 expect_fail 2 "not hex" nopin device-ca revoke --serial zz01 --out "$T/crl-out"
 expect_fail 1 "--out $T/taken.pem exists and is not a directory" \
 	nopin device-ca enable --serial 0a --out "$T/taken.pem"
+expect_fail 2 "--der writes one certificate; a chain is PEM" nopin export --serial 0a --chain --der
+expect_fail 1 "$T/taken.pem exists; airca never overwrites" nopin export --serial 0a --out "$T/taken.pem"
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
@@ -121,6 +123,10 @@ rc1=0 rc2=0
 "$AIRCA_BIN" --json ceremony report > "$T/c1" 2>&1 || rc1=$?
 "$AIRCA_BIN" ceremony report --json > "$T/c2" 2>&1 || rc2=$?
 [ "$rc1" -eq "$rc2" ] && [ "$rc2" -ne 2 ] && cmp -s "$T/c1" "$T/c2" || fail "ceremony report --json ($rc2) differs from --json ceremony report ($rc1)"
+
+"$AIRCA_BIN" version --json | python3 -c 'import json,sys; assert json.load(sys.stdin)["version"]' ||
+	fail "version --json"
+expect_fail 2 "'version' takes no argument 'x'" "$AIRCA_BIN" version x
 
 # ceremony check refuses a step whose options the command does not take, naming the line
 sed 's/--user-id {user-id}/--usr-id {user-id}/' "$TOP/ceremony-scripts/device-ca.ceremony" > "$T/typo.ceremony"
