@@ -49,7 +49,7 @@ _airca_options() {
 	"api device-cas") echo "--out" ;;
 	"sign") echo "--profile --in --out --ca --days" ;;
 	"batch sign") echo "--ca --in --out" ;;
-	"list") echo "--expiring --profile --json" ;;
+	"list") echo "--expiring --profile" ;;
 	"export") echo "--serial --chain --der --out" ;;
 	"renew") echo "--expiring --out --profile" ;;
 	"revoke") echo "--serial --reason" ;;
