@@ -236,6 +236,7 @@ const struct cmd_entry cmd_ceremony_print_entry = {
 	.name = "ceremony print",
 	.usage = "SCRIPT [--param NAME=VALUE]...",
 	.summary = "print a ceremony script as a paper form with sign-off lines",
+	.flags = CMD_NO_CEREMONY,
 	.exec_argv = cmd_ceremony_print_exec,
 };
 
@@ -265,6 +266,7 @@ const struct cmd_entry cmd_ceremony_check_entry = {
 	.name = "ceremony check",
 	.usage = "SCRIPT...",
 	.summary = "check ceremony scripts strictly, without running them",
+	.flags = CMD_NO_CEREMONY,
 	.exec_argv = cmd_ceremony_check_exec,
 };
 
@@ -629,5 +631,6 @@ const struct cmd_entry cmd_ceremony_run_entry = {
 	.usage = "SCRIPT [--param NAME=VALUE]... [--confirm-file F | "
 	    "--confirm-env VAR]",
 	.summary = "run a ceremony script, participants confirming each step",
+	.flags = CMD_NO_CEREMONY,
 	.exec_argv = cmd_ceremony_run_exec,
 };

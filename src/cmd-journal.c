@@ -403,6 +403,7 @@ const struct cmd_entry cmd_journal_seal_entry = {
 	.name = "journal seal",
 	.usage = "",
 	.summary = "sign a seal entry; show its hash and QR code for witnesses",
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
 	.exec_argv = cmd_journal_seal_exec,
 };
 
@@ -410,5 +411,6 @@ const struct cmd_entry cmd_journal_repair_entry = {
 	.name = "journal repair",
 	.usage = "[--yes]",
 	.summary = "remove an incomplete last line (journaled, signed)",
+	.flags = CMD_HOME_RAW,
 	.exec_argv = cmd_journal_repair_exec,
 };

@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +83,8 @@ check_certs(const char *home, struct registry *reg)
 }
 
 static int
-cmd_registry_rebuild_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_registry_rebuild_exec(struct cmd_ctx *ctx, struct ca *unused,
+    const struct cmd_args *a)
 {
 	struct ca ca;
 	struct journal_report rep;
@@ -96,9 +96,8 @@ cmd_registry_rebuild_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	X509 *root = NULL, *audit = NULL;
 	int fd = -1, r;
 
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage(&cmd_registry_rebuild_entry);
+	(void)unused;
+	(void)a;
 	memset(&rp, 0, sizeof(rp));
 	ca_begin(&ca, ctx, "registry rebuild");
 	if ((r = ca_home_path(ctx, ca.home, sizeof(ca.home))) != 0 ||
@@ -155,7 +154,7 @@ cmd_registry_rebuild_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_registry_rebuild_entry = {
 	.name = "registry rebuild",
-	.usage = "",
 	.summary = "rebuild registry.jsonl from the verified journal",
-	.exec_argv = cmd_registry_rebuild_exec,
+	.flags = CMD_HOME_RAW,		/* opens and locks the home itself */
+	.exec = cmd_registry_rebuild_exec,
 };

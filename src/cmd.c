@@ -158,6 +158,8 @@ run_parsed(struct cmd_ctx *ctx, const struct cmd_entry *e,
 
 	if (e->check != NULL && (r = e->check(ctx, a)) != 0)
 		return r;
+	if ((e->flags & CMD_HOME_RAW) && (r = home_present(ctx)) != 0)
+		return r;
 	if (!(e->flags & CMD_HOME))
 		return e->exec(ctx, NULL, a);
 	if ((r = home_present(ctx)) != 0)
@@ -221,7 +223,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		v[n++] = argv[i];
 	}
 	r = 0;
-	if (e->flags & CMD_HOME)
+	if (e->flags & (CMD_HOME | CMD_HOME_RAW))
 		r = home_present(ctx);
 	optind = 0;	/* glibc: full reset of getopt's state */
 	opterr = 1;

@@ -16,6 +16,7 @@ struct ca;
 #define CMD_TOKEN		0x04	/* the token opened and logged in (asks for the PIN) */
 #define CMD_CREATES_HOME	0x08	/* makes the home (init): exec opens what it makes */
 #define CMD_NO_CEREMONY		0x10	/* not allowed as a ceremony step */
+#define CMD_HOME_RAW		0x20	/* an initialised home that exec opens itself (repairs) */
 
 struct cmd_entry {
 	const char *name;		/* "batch sign": matched word by word, exactly */

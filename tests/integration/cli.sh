@@ -8,6 +8,10 @@
 touch "$T/in.csr"
 expect_fail 1 "no airca home at $AIRCA_HOME: run 'airca init' or set AIRCA_HOME" \
 	airca sign --profile device --ca dca1 --in "$T/in.csr" --out "$T/o.pem"
+for argv in "registry rebuild" "journal repair" "journal seal" "list" "renew --expiring 30 --out $T/r"; do
+	# shellcheck disable=SC2086
+	expect_fail 1 "no airca home at $AIRCA_HOME: run 'airca init'" airca $argv
+done
 
 init_ca acme
 H=$AIRCA_HOME
@@ -56,6 +60,9 @@ expect_fail 2 "serial 0a is named twice" nopin device-ca disable --serial 0a 0A 
 expect_fail 2 "not hex" nopin device-ca revoke --serial zz01 --out "$T/crl-out"
 expect_fail 1 "--out $T/taken.pem exists and is not a directory" \
 	nopin device-ca enable --serial 0a --out "$T/taken.pem"
+expect_fail 2 "serial 0b is named twice" nopin revoke --serial 0b 0b
+expect_fail 2 "reason" nopin revoke --serial 0b --reason nonsense
+expect_fail 2 "--expiring soon: out of range; give a whole number from 0 to 36500" nopin list --expiring soon
 expect_fail 2 "--der writes one certificate; a chain is PEM" nopin export --serial 0a --chain --der
 expect_fail 1 "$T/taken.pem exists; airca never overwrites" nopin export --serial 0a --out "$T/taken.pem"
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
