@@ -54,7 +54,7 @@ _airca_options() {
 	"renew") echo "--expiring --out --profile" ;;
 	"revoke") echo "--serial --reason" ;;
 	"crl") echo "--ca --out" ;;
-	"journal show") echo "--since --json --journal" ;;
+	"journal show") echo "--since --journal" ;;
 	"journal verify") echo "--journal --audit-cert --root --seal" ;;
 	"journal seal") echo "" ;;
 	"journal repair") echo "--yes" ;;

@@ -63,6 +63,9 @@ expect_fail 1 "--out $T/taken.pem exists and is not a directory" \
 expect_fail 2 "serial 0b is named twice" nopin revoke --serial 0b 0b
 expect_fail 2 "reason" nopin revoke --serial 0b --reason nonsense
 expect_fail 2 "--expiring soon: out of range; give a whole number from 0 to 36500" nopin list --expiring soon
+expect_fail 2 "--since x: out of range; give a whole number from 0" nopin journal show --since x
+expect_fail 1 "--journal $T/no.jsonl: No such file" nopin journal show --journal "$T/no.jsonl"
+expect_fail 2 "'journal seal' takes no argument 'now'" nopin journal seal now
 expect_fail 2 "--der writes one certificate; a chain is PEM" nopin export --serial 0a --chain --der
 expect_fail 1 "$T/taken.pem exists; airca never overwrites" nopin export --serial 0a --out "$T/taken.pem"
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
