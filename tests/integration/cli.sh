@@ -138,6 +138,11 @@ rc1=0 rc2=0
 	fail "version --json"
 expect_fail 2 "'version' takes no argument 'x'" "$AIRCA_BIN" version x
 
+expect_fail 2 "unknown option --modul for 'token list'; did you mean --module\?" "$AIRCA_BIN" token list --modul x
+expect_fail 2 "'token keys' takes no argument 'all'" "$AIRCA_BIN" token keys all
+"$AIRCA_BIN" check-airgap --json 2>/dev/null | python3 -c 'import json,sys; assert "air_gapped" in json.load(sys.stdin)' ||
+	fail "check-airgap --json"
+
 # ceremony check refuses a step whose options the command does not take, naming the line
 sed 's/--user-id {user-id}/--usr-id {user-id}/' "$TOP/ceremony-scripts/device-ca.ceremony" > "$T/typo.ceremony"
 line=$(grep -n -- '--usr-id' "$T/typo.ceremony" | cut -d: -f1)
