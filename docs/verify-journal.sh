@@ -19,6 +19,12 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/verify-journal.XXXXXX")
 trap 'rm -rf "$W"' EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 5; }
 
+# Step 0: the format this recipe knows.
+case $(head -n 1 "$J") in
+*'"data":{"format":"airca-journal","version":1,'*)
+	fail "line 1: format 1: the audit certificate is not pinned by the root; this recipe checks format 2 only (airca journal verify --allow-unpinned reads format 1)" ;;
+esac
+
 # Step 1: the audit certificate chains to the root and carries the
 # documentSigning purpose (RFC 9336) that only the audit profile has.
 # Validity times are not checked: a journal is evidence long after its
