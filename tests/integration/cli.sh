@@ -68,6 +68,14 @@ expect_fail 1 "--journal $T/no.jsonl: No such file" nopin journal show --journal
 expect_fail 2 "'journal seal' takes no argument 'now'" nopin journal seal now
 expect_fail 2 "--der writes one certificate; a chain is PEM" nopin export --serial 0a --chain --der
 expect_fail 1 "$T/taken.pem exists; airca never overwrites" nopin export --serial 0a --out "$T/taken.pem"
+# journal verify, journal repair: on the declared options, refused before the PIN
+expect_fail 2 "--seal: 2 hex digits, a seal hash has 64" nopin journal verify --seal 12
+expect_fail 2 "--seal: 'g' is not a hex digit" nopin journal verify --seal "$(printf 'g%.0s' $(seq 64))"
+expect_fail 1 "--root $T/no-root.pem: No such file" nopin journal verify --root "$T/no-root.pem"
+expect_fail 1 "--audit-cert $T/csrs is not a regular file" nopin journal verify --audit-cert "$T/csrs"
+expect_fail 2 "unknown option --sael for 'journal verify'; did you mean --seal\?" nopin journal verify --sael 00
+expect_fail 2 "--adopt and --discard exclude each other" nopin journal repair --adopt --discard --yes
+expect_fail 2 "'journal repair' takes no argument 'now'" nopin journal repair --yes now
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
