@@ -68,7 +68,7 @@ expect_fail 1 "--journal $T/no.jsonl: No such file" nopin journal show --journal
 expect_fail 2 "'journal seal' takes no argument 'now'" nopin journal seal now
 expect_fail 2 "--der writes one certificate; a chain is PEM" nopin export --serial 0a --chain --der
 expect_fail 1 "$T/taken.pem exists; airca never overwrites" nopin export --serial 0a --out "$T/taken.pem"
-# journal verify, journal repair: on the declared options, refused before the PIN
+# journal verify, journal repair, renew, init: on the declared options, refused before the PIN
 expect_fail 2 "--seal: 2 hex digits, a seal hash has 64" nopin journal verify --seal 12
 expect_fail 2 "--seal: 'g' is not a hex digit" nopin journal verify --seal "$(printf 'g%.0s' $(seq 64))"
 expect_fail 1 "--root $T/no-root.pem: No such file" nopin journal verify --root "$T/no-root.pem"
@@ -76,6 +76,16 @@ expect_fail 1 "--audit-cert $T/csrs is not a regular file" nopin journal verify 
 expect_fail 2 "unknown option --sael for 'journal verify'; did you mean --seal\?" nopin journal verify --sael 00
 expect_fail 2 "--adopt and --discard exclude each other" nopin journal repair --adopt --discard --yes
 expect_fail 2 "'journal repair' takes no argument 'now'" nopin journal repair --yes now
+expect_fail 2 "--expiring 99999: out of range; give a whole number from 0 to 36500" \
+	nopin renew --expiring 99999 --out "$T/renew-out"
+expect_fail 2 "'renew' needs --out DIR" nopin renew --expiring 30
+expect_fail 1 "--out $T/taken.pem exists and is not a directory" nopin renew --expiring 30 --out "$T/taken.pem"
+expect_fail 2 "the root is not renewed" nopin renew --expiring 30 --out "$T/renew-out" --profile root
+expect_fail 2 "the audit certificate is not renewed here" nopin renew --expiring 30 --out "$T/renew-out" --profile audit
+expect_fail 2 "--profile bogus: use tls, est-tls, online-ca, device-ca or device" \
+	nopin renew --expiring 30 --out "$T/renew-out" --profile bogus
+[ -e "$T/renew-out" ] && fail "a refused renew made its --out"
+expect_fail 2 "--key dsa-1024: give one of ec-p256\|ec-p384\|rsa-3072\|rsa-4096" \
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
