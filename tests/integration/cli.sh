@@ -86,6 +86,12 @@ expect_fail 2 "--profile bogus: use tls, est-tls, online-ca, device-ca or device
 	nopin renew --expiring 30 --out "$T/renew-out" --profile bogus
 [ -e "$T/renew-out" ] && fail "a refused renew made its --out"
 expect_fail 2 "--key dsa-1024: give one of ec-p256\|ec-p384\|rsa-3072\|rsa-4096" \
+	nopin --home "$T/h-new" init --factory acme --key dsa-1024
+expect_fail 2 "--days 0: out of range; give a whole number from 1 to 36500" \
+	nopin --home "$T/h-new" init --factory acme --days 0
+expect_fail 2 "--factory 'a/b': not usable as a factory name" nopin --home "$T/h-new" init --factory a/b
+expect_fail 2 "'init' needs --factory NAME" nopin --home "$T/h-new" init
+[ -e "$T/h-new" ] && fail "a refused init made its home"
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
