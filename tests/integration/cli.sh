@@ -92,7 +92,7 @@ expect_fail 2 "--days 0: out of range; give a whole number from 1 to 36500" \
 expect_fail 2 "--factory 'a/b': not usable as a factory name" nopin --home "$T/h-new" init --factory a/b
 expect_fail 2 "'init' needs --factory NAME" nopin --home "$T/h-new" init
 [ -e "$T/h-new" ] && fail "a refused init made its home"
-# ceremony report, check, print, run: declared options and scripts, checked first
+# ceremony report, check, print, run, demo, tui: declared options and scripts, checked first
 expect_fail 1 "--journal $T/no.jsonl: No such file" nopin ceremony report --journal "$T/no.jsonl"
 expect_fail 2 "--ceremony 'a/b': 1..64 printable characters" nopin ceremony report --ceremony a/b
 expect_fail 2 "'ceremony check' needs SCRIPT" nopin ceremony check
@@ -106,6 +106,8 @@ expect_fail 2 "--confirm-file and --confirm-env exclude each other" \
 expect_fail 2 "--confirm-env AIRCA_NO_SUCH_VAR: the variable is not set" \
 	nopin ceremony run "$S" --confirm-env AIRCA_NO_SUCH_VAR
 expect_fail 1 "--confirm-file $T/no-confirm: No such file" nopin ceremony run "$S" --confirm-file "$T/no-confirm"
+expect_fail 2 "'demo' takes no argument 'now'" nopin demo now
+expect_fail 2 "'tui' takes no argument 'now'" nopin tui now
 [ "$(wc -l < "$H/journal.jsonl")" -eq "$lines" ] || fail "a refused command line reached the journal"
 
 # Unknown, missing and repeated options: exit 2, named precisely
