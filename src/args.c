@@ -328,6 +328,12 @@ check_one(enum args_type type, const struct args_opt *o, const char *pos_meta,
 	return 0;
 }
 
+int
+args_check_value(const struct args_opt *o, const char *v)
+{
+	return check_one(o->type, o, NULL, v, ARGS_CHECK_VALUES);
+}
+
 static int
 add_pos(const char *cmdname, struct cmd_args *a, const char *w)
 {

@@ -86,6 +86,13 @@ int	args_parse(const char *cmdname, const struct args_spec *spec, int argc,
 	    char *const *argv, int how, struct cmd_args *a);
 
 /*
+ * The syntax check args_parse() makes of one value of o (ARGS_CHECK_VALUES,
+ * no files), for a command's .check that takes an option apart itself.
+ * Returns 0 or AIRCA_ERR_USAGE with a message naming --o->name.
+ */
+int	args_check_value(const struct args_opt *o, const char *v);
+
+/*
  * Lookups by the declared name (without "--").  A name the spec does not
  * declare is a bug: it aborts.  args_get: the last value given or NULL;
  * args_has: given at all; args_count: how many times; args_value: the i-th

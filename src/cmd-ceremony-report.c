@@ -1,6 +1,5 @@
 /* cmd-ceremony-report.c: airca ceremony report: a finished ceremony's transcript, from a verified journal. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,44 +18,20 @@ print_line(void *arg, const char *line)
 }
 
 static int
-cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_ceremony_report_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "ceremony",	required_argument, NULL, 'c' },
-		{ "journal",	required_argument, NULL, 'f' },
-		{ "audit-cert",	required_argument, NULL, 'a' },
-		{ "root",	required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ceremony_report *rep = NULL;
 	struct journal_report jrep;
-	const char *id = NULL, *journal = NULL, *auditf = NULL, *rootf = NULL;
+	const char *id = args_get(a, "ceremony"), *journal = args_get(a, "journal");
+	const char *auditf = args_get(a, "audit-cert"), *rootf = args_get(a, "root");
 	char jpath[PATH_MAX], rpath[PATH_MAX];
 	X509 *root = NULL, *audit = NULL;
 	json_t *o;
-	int ch, r;
+	int r;
 
+	(void)ca;
 	memset(&jrep, 0, sizeof(jrep));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			id = optarg;
-			break;
-		case 'f':
-			journal = optarg;
-			break;
-		case 'a':
-			auditf = optarg;
-			break;
-		case 'r':
-			rootf = optarg;
-			break;
-		default:
-			return cmd_usage(&cmd_ceremony_report_entry);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_ceremony_report_entry);
 	if ((r = ca_evidence_load(ctx, journal, auditf, rootf, jpath, rpath,
 	    &root, &audit)) != 0)
 		goto out;
@@ -107,11 +82,19 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+static const struct args_opt ceremony_report_opts[] = {
+	{ "ceremony",   ARGS_NAME,    "ID",   0, 0, 0, NULL },
+	{ "journal",    ARGS_IN_FILE, "FILE", 0, 0, 0, NULL },
+	{ "audit-cert", ARGS_IN_FILE, "F",    0, 0, 0, NULL },
+	{ "root",       ARGS_IN_FILE, "F",    0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_ceremony_report_entry = {
 	.name = "ceremony report",
-	.usage = "[--ceremony ID] [--journal FILE] [--audit-cert F] [--root F]",
 	.summary = "print a finished ceremony's transcript from the verified "
 	    "journal, with the seal's QR code (no token)",
-	.flags = CMD_NO_CEREMONY,
-	.exec_argv = cmd_ceremony_report_exec,
+	.args = { .opts = ceremony_report_opts },
+	.flags = CMD_NO_CEREMONY,		/* reads the journal; no lock, no token */
+	.exec = cmd_ceremony_report_exec,
 };

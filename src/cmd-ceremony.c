@@ -1,6 +1,5 @@
 /* cmd-ceremony.c: airca ceremony run / print / check: ceremony scripts on the terminal and on paper. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,28 +15,33 @@
 #define MAX_CONFIRM	(CEREMONY_MAX_STEPS * 4 + 128)
 
 /* --param k=v, collected before the script is parsed. */
-struct params {
-	const char *v[CEREMONY_MAX_PARAMS * 2];
-	size_t	n;
-};
-
+/* --param NAME=VALUE, as many as a script can declare (checked before anything is read). */
 static int
-params_add(struct params *ps, const char *kv, const struct cmd_entry *e)
+params_check(const struct cmd_args *a)
 {
-	if (ps->n == sizeof(ps->v) / sizeof(ps->v[0]))
-		return cmd_usage(e);
-	ps->v[ps->n++] = kv;
+	size_t i, n = args_count(a, "param");
+	const char *kv;
+
+	if (n > CEREMONY_MAX_PARAMS * 2)
+		return airca_errf(AIRCA_ERR_USAGE, "--param given %zu times; at "
+		    "most %d", n, CEREMONY_MAX_PARAMS * 2);
+	for (i = 0; i < n; i++) {
+		kv = args_value(a, "param", i);
+		if (strchr(kv, '=') == NULL || kv[0] == '=')
+			return airca_errf(AIRCA_ERR_USAGE, "--param '%.80s': give "
+			    "NAME=VALUE", kv);
+	}
 	return 0;
 }
 
 static int
-params_apply(struct ceremony *c, const struct params *ps)
+params_apply(struct ceremony *c, const struct cmd_args *a)
 {
-	size_t i;
+	size_t i, n = args_count(a, "param");
 	int r;
 
-	for (i = 0; i < ps->n; i++)
-		if ((r = ceremony_set_param(c, ps->v[i])) != 0)
+	for (i = 0; i < n; i++)
+		if ((r = ceremony_set_param(c, args_value(a, "param", i))) != 0)
 			return r;
 	return 0;
 }
@@ -204,27 +208,23 @@ print_form(FILE *f, const struct ceremony *c)
 }
 
 static int
-cmd_ceremony_print_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_ceremony_params_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "param",	required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
-	};
+	(void)ctx;
+	return params_check(a);
+}
+
+static int
+cmd_ceremony_print_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
+{
 	struct ceremony *c = NULL;
-	struct params ps = { .n = 0 };
-	int ch, r;
+	int r;
 
 	(void)ctx;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'p')
-			return cmd_usage(&cmd_ceremony_print_entry);
-		if ((r = params_add(&ps, optarg, &cmd_ceremony_print_entry)) != 0)
-			return r;
-	}
-	if (optind != argc - 1)
-		return cmd_usage(&cmd_ceremony_print_entry);
-	if ((r = ceremony_load(argv[optind], cmd_find, &c)) == 0 &&
-	    (r = params_apply(c, &ps)) == 0)
+	(void)ca;
+	if ((r = ceremony_load(a->pos[0], cmd_find, &c)) == 0 &&
+	    (r = params_apply(c, a)) == 0)
 		r = print_form(stdout, c);
 	if (r == 0 && (fflush(stdout) != 0 || ferror(stdout)))
 		r = airca_errf(AIRCA_ERR_IO, "stdout: %s", strerror(errno));
@@ -232,29 +232,36 @@ cmd_ceremony_print_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+static const struct args_opt ceremony_print_opts[] = {
+	{ "param", ARGS_STRING, "NAME=VALUE", ARGS_MULTI, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_ceremony_print_entry = {
 	.name = "ceremony print",
-	.usage = "SCRIPT [--param NAME=VALUE]...",
 	.summary = "print a ceremony script as a paper form with sign-off lines",
+	.args = { .opts = ceremony_print_opts, .pos_type = ARGS_IN_FILE,
+	    .pos_meta = "SCRIPT", .pos_min = 1, .pos_max = 1 },
 	.flags = CMD_NO_CEREMONY,
-	.exec_argv = cmd_ceremony_print_exec,
+	.check = cmd_ceremony_params_check,
+	.exec = cmd_ceremony_print_exec,
 };
 
 static int
-cmd_ceremony_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_ceremony_check_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
 	struct ceremony *c = NULL;
 	char groups[SHA256_HEX_LEN * 5 / 4 + 1];
 	int i, r = 0;
 
 	(void)ctx;
-	if (argc < 2 || argv[1][0] == '-')
-		return cmd_usage(&cmd_ceremony_check_entry);
-	for (i = 1; i < argc && r == 0; i++) {
-		if ((r = ceremony_load(argv[i], cmd_find, &c)) != 0)
+	(void)ca;
+	for (i = 0; i < a->npos && r == 0; i++) {
+		if ((r = ceremony_load(a->pos[i], cmd_find, &c)) != 0)
 			break;
 		hex_groups(c->sha256, groups, sizeof(groups));
-		printf("%s: ok, %zu steps: %s\n  SHA-256 %s\n", argv[i],
+		printf("%s: ok, %zu steps: %s\n  SHA-256 %s\n", a->pos[i],
 		    c->nsteps, c->title, groups);
 		ceremony_free(c);
 		c = NULL;
@@ -264,10 +271,11 @@ cmd_ceremony_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_ceremony_check_entry = {
 	.name = "ceremony check",
-	.usage = "SCRIPT...",
 	.summary = "check ceremony scripts strictly, without running them",
+	.args = { .pos_type = ARGS_IN_FILE, .pos_meta = "SCRIPT", .pos_min = 1,
+	    .pos_max = ARGS_MAX },
 	.flags = CMD_NO_CEREMONY,
-	.exec_argv = cmd_ceremony_check_exec,
+	.exec = cmd_ceremony_check_exec,
 };
 
 /* ---- ceremony run: the terminal, or a confirm file ---- */
@@ -528,47 +536,44 @@ conf_parse(struct term *t, const char *text, bool semicolons)
 	return 0;
 }
 
+/* One source of confirmations, and a variable that is there: before anything is loaded. */
 static int
-cmd_ceremony_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_ceremony_run_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "param",		required_argument, NULL, 'p' },
-		{ "confirm-file",	required_argument, NULL, 'f' },
-		{ "confirm-env",	required_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *cenv = args_get(a, "confirm-env");
+	int r;
+
+	(void)ctx;
+	if ((r = params_check(a)) != 0)
+		return r;
+	if (cenv != NULL && args_has(a, "confirm-file"))
+		return airca_errf(AIRCA_ERR_USAGE, "--confirm-file and "
+		    "--confirm-env exclude each other: give the confirmations "
+		    "one way");
+	if (cenv != NULL && getenv(cenv) == NULL)
+		return airca_errf(AIRCA_ERR_USAGE, "--confirm-env %s: the "
+		    "variable is not set", cenv);
+	return 0;
+}
+
+static int
+cmd_ceremony_run_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
+{
 	struct ceremony *c = NULL;
-	struct params ps = { .n = 0 };
 	struct ceremony_ui ui;
 	struct term t;
-	const char *cfile = NULL, *cenv = NULL, *text;
+	const char *cfile = args_get(a, "confirm-file");
+	const char *cenv = args_get(a, "confirm-env"), *text;
 	unsigned char *buf = NULL;
 	char what[PATH_MAX + 16], id[96];
 	size_t len;
-	int ch, r;
+	int r;
 
+	(void)ca;
 	memset(&t, 0, sizeof(t));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			if ((r = params_add(&ps, optarg,
-			    &cmd_ceremony_run_entry)) != 0)
-				return r;
-			break;
-		case 'f':
-			cfile = optarg;
-			break;
-		case 'e':
-			cenv = optarg;
-			break;
-		default:
-			return cmd_usage(&cmd_ceremony_run_entry);
-		}
-	}
-	if (optind != argc - 1 || (cfile != NULL && cenv != NULL))
-		return cmd_usage(&cmd_ceremony_run_entry);
-	if ((r = ceremony_load(argv[optind], cmd_find, &c)) != 0 ||
-	    (r = params_apply(c, &ps)) != 0 ||
+	if ((r = ceremony_load(a->pos[0], cmd_find, &c)) != 0 ||
+	    (r = params_apply(c, a)) != 0 ||
 	    (r = ceremony_params_complete(c)) != 0)
 		goto out;
 	t.c = c;
@@ -626,11 +631,19 @@ cmd_ceremony_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+static const struct args_opt ceremony_run_opts[] = {
+	{ "param",        ARGS_STRING,  "NAME=VALUE", ARGS_MULTI, 0, 0, NULL },
+	{ "confirm-file", ARGS_IN_FILE, "F",          0,          0, 0, NULL },
+	{ "confirm-env",  ARGS_NAME,    "VAR",        0,          0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_ceremony_run_entry = {
 	.name = "ceremony run",
-	.usage = "SCRIPT [--param NAME=VALUE]... [--confirm-file F | "
-	    "--confirm-env VAR]",
 	.summary = "run a ceremony script, participants confirming each step",
+	.args = { .opts = ceremony_run_opts, .pos_type = ARGS_IN_FILE,
+	    .pos_meta = "SCRIPT", .pos_min = 1, .pos_max = 1 },
 	.flags = CMD_NO_CEREMONY,
-	.exec_argv = cmd_ceremony_run_exec,
+	.check = cmd_ceremony_run_check,
+	.exec = cmd_ceremony_run_exec,
 };

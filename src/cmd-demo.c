@@ -253,15 +253,14 @@ demo_run(struct demo *d)
 }
 
 static int
-cmd_demo_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_demo_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
 	struct demo d;
 	char conf[400], tokens[400], text[1024];
 	int r;
 
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage(&cmd_demo_entry);
+	(void)ca;
+	(void)a;
 	memset(&d, 0, sizeof(d));
 	snprintf(d.dir, sizeof(d.dir), "%s/airca-demo.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
@@ -292,8 +291,7 @@ cmd_demo_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_demo_entry = {
 	.name = "demo",
-	.usage = "",
 	.summary = "a whole ceremony on a fresh SoftHSM token in a temp home",
-	.flags = CMD_NO_CEREMONY,
-	.exec_argv = cmd_demo_exec,
+	.flags = CMD_NO_CEREMONY,	/* makes its own home and token */
+	.exec = cmd_demo_exec,
 };

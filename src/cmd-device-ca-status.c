@@ -38,7 +38,9 @@ struct target {
 /*
  * May op apply to e?  Sets *changep; refuses (with the reason) what the
  * factory API could not undo or what makes no sense: a revoked CA cannot
- * come back, a superseded certificate is not the one in use.
+ * come back, a superseded certificate is not the one in use.  Those two are
+ * well-formed requests the rules refuse (AIRCA_ERR_POLICY), not malformed
+ * input: the officer reads "refused by policy: ... revocation is final".
  */
 static int
 check_target(struct ca *ca, enum dca_op op, const char *serial,
@@ -71,12 +73,12 @@ check_target(struct ca *ca, enum dca_op op, const char *serial,
 	case DCA_DISABLE:
 	case DCA_ENABLE:
 		if (e->status == CERT_REVOKED)
-			return airca_errf(AIRCA_ERR_INPUT, "device CA %s (%s) is "
+			return airca_errf(AIRCA_ERR_POLICY, "device CA %s (%s) is "
 			    "revoked: revocation is final and it cannot be %s; "
 			    "create a new device CA instead", serial, e->subject,
 			    ops[op].done);
 		if (e->status == CERT_SUPERSEDED)
-			return airca_errf(AIRCA_ERR_INPUT, "device CA %s (%s) "
+			return airca_errf(AIRCA_ERR_POLICY, "device CA %s (%s) "
 			    "was superseded by %s: %s the certificate in use",
 			    serial, e->subject, e->superseded_by, ops[op].verb);
 		break;

@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,44 +221,35 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	return r;
 }
 
+/* The factory name is the OU of every certificate: checked before the home is made. */
 static int
-cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "factory",	required_argument, NULL, 'f' },
-		{ "key",	required_argument, NULL, 'k' },
-		{ "days",	required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *factory = args_get(a, "factory");
+
+	(void)ctx;
+	if (!policy_factory_ok(factory))
+		return airca_errf(AIRCA_ERR_USAGE, "--factory '%.64s': not "
+		    "usable as a factory name: 1..64 printable bytes, no '/', "
+		    "',' or leading '.', no leading or trailing space", factory);
+	return 0;
+}
+
+/* Makes the home itself (CMD_CREATES_HOME): there is none to open yet. */
+static int
+cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
+{
 	struct ca ca;
-	const char *factory = NULL;
+	const char *factory = args_get(a, "factory");
 	enum key_type kt = KEY_EC_P256;
-	char path[PATH_MAX], *end;
-	unsigned long days = 0;
-	int ch, r;
+	char path[PATH_MAX];
+	unsigned long days = (unsigned long)args_number(a, "days", 0);
+	int r;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			factory = optarg;
-			break;
-		case 'k':
-			if (key_type_parse(optarg, &kt) != 0)
-				return cmd_usage(&cmd_init_entry);
-			break;
-		case 'd':
-			errno = 0;
-			days = strtoul(optarg, &end, 10);
-			if (errno || *end != '\0' || days == 0 || days > 36500)
-				return cmd_usage(&cmd_init_entry);
-			break;
-		default:
-			return cmd_usage(&cmd_init_entry);
-		}
-	}
-	if (optind != argc || factory == NULL)
-		return cmd_usage(&cmd_init_entry);
-
+	(void)unused;
+	if (args_has(a, "key") && (r = key_type_parse(args_get(a, "key"),
+	    &kt)) != 0)
+		return r;
 	ca_begin(&ca, ctx, "init");
 	if ((r = ca_home_path(ctx, ca.home, sizeof(ca.home))) != 0)
 		return r;
@@ -283,11 +273,19 @@ cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return ca_close(&ca, r);
 }
 
+static const struct args_opt init_opts[] = {
+	{ "factory", ARGS_STRING, "NAME", ARGS_REQUIRED, 0, 0, NULL },
+	{ "key",     ARGS_CHOICE, "ec-p256|ec-p384|rsa-3072|rsa-4096", 0, 0, 0,
+	    "ec-p256|ec-p384|rsa-3072|rsa-4096" },
+	{ "days",    ARGS_NUMBER, "N",    0,             1, 36500, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_init_entry = {
 	.name = "init",
-	.usage = "--factory NAME [--key ec-p256|ec-p384|rsa-3072|rsa-4096] "
-	    "[--days N]",
 	.summary = "create the factory root and audit keys on the token (once)",
+	.args = { .opts = init_opts },
 	.flags = CMD_CREATES_HOME,
-	.exec_argv = cmd_init_exec,
+	.check = cmd_init_check,
+	.exec = cmd_init_exec,
 };

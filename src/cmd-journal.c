@@ -1,7 +1,6 @@
 /* cmd-journal.c: airca journal show, verify, seal and repair. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,48 +156,49 @@ cmd_journal_show_exec(struct cmd_ctx *ctx, struct ca *ca,
 	return r;
 }
 
+/*
+ * --seal as witnesses copied it: 64 hex digits, either case, grouped with
+ * spaces, ':' or '-' (journal_verify() reads it the same way).
+ */
 static int
-cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_journal_verify_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "journal",	required_argument, NULL, 'f' },
-		{ "audit-cert",	required_argument, NULL, 'a' },
-		{ "root",	required_argument, NULL, 'r' },
-		{ "seal",	required_argument, NULL, 's' },
-		{ "allow-unpinned", no_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *p = args_get(a, "seal");
+	size_t n = 0;
+
+	(void)ctx;
+	if (p == NULL)
+		return 0;
+	for (; *p != '\0'; p++) {
+		if (*p == ' ' || *p == ':' || *p == '-')
+			continue;
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		    (*p >= 'A' && *p <= 'F')))
+			return airca_errf(AIRCA_ERR_USAGE, "--seal: '%c' is not "
+			    "a hex digit", *p);
+		n++;
+	}
+	if (n != SHA256_HEX_LEN)
+		return airca_errf(AIRCA_ERR_USAGE, "--seal: %zu hex digits, a "
+		    "seal hash has 64", n);
+	return 0;
+}
+
+static int
+cmd_journal_verify_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
+{
 	struct journal_report rep;
-	bool allow_unpinned = false;
-	const char *journal = NULL, *auditf = NULL, *rootf = NULL, *seal = NULL;
+	bool allow_unpinned = args_has(a, "allow-unpinned");
+	const char *journal = args_get(a, "journal");
+	const char *auditf = args_get(a, "audit-cert");
+	const char *rootf = args_get(a, "root"), *seal = args_get(a, "seal");
 	char jpath[PATH_MAX], rpath[PATH_MAX], groups[96];
 	X509 *root = NULL, *audit = NULL;
 	json_t *o;
-	int ch, r;
+	int r;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			journal = optarg;
-			break;
-		case 'a':
-			auditf = optarg;
-			break;
-		case 'r':
-			rootf = optarg;
-			break;
-		case 's':
-			seal = optarg;
-			break;
-		case 'u':
-			allow_unpinned = true;
-			break;
-		default:
-			return cmd_usage(&cmd_journal_verify_entry);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_journal_verify_entry);
+	(void)ca;
 	if ((r = ca_evidence_load(ctx, journal, auditf, rootf, jpath, rpath,
 	    &root, &audit)) != 0)
 		goto out;
@@ -375,42 +375,39 @@ discard_tail(struct ca *ca, const struct journal_tail *t, char *saved,
 }
 
 static int
-cmd_journal_repair_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_journal_repair_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "yes",	no_argument, NULL, 'y' },
-		{ "adopt",	no_argument, NULL, 'a' },
-		{ "discard",	no_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
+	(void)ctx;
+	if (args_has(a, "adopt") && args_has(a, "discard"))
+		return airca_errf(AIRCA_ERR_USAGE, "--adopt and --discard "
+		    "exclude each other: the unsigned entries are either signed "
+		    "as they are or removed");
+	return 0;
+}
+
+/*
+ * The framework checked that the home exists (CMD_HOME_RAW); the repair
+ * opens it itself: without --yes only to look (no lock, no token), with
+ * --yes as CA_NOSTATE | CA_TOKEN, since a journal that needs repair does
+ * not verify and ca_open() would refuse it.
+ */
+static int
+cmd_journal_repair_exec(struct cmd_ctx *ctx, struct ca *unused,
+    const struct cmd_args *a)
+{
 	struct ca ca;
 	struct journal_tail t;
 	char *tail = NULL, hex[SHA256_HEX_LEN + 1], saved[96];
 	unsigned char sha[SHA256_LEN];
 	size_t len = 0;
 	off_t off;
-	bool yes = false, adopt = false, discard = false;
+	bool yes = args_has(a, "yes"), adopt = args_has(a, "adopt");
+	bool discard = args_has(a, "discard");
 	json_t *d = NULL;
-	int ch, r;
+	int r;
 
+	(void)unused;
 	memset(&t, 0, sizeof(t));
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'y':
-			yes = true;
-			break;
-		case 'a':
-			adopt = true;
-			break;
-		case 'd':
-			discard = true;
-			break;
-		default:
-			return cmd_usage(&cmd_journal_repair_entry);
-		}
-	}
-	if (optind != argc || (adopt && discard))
-		return cmd_usage(&cmd_journal_repair_entry);
 	if (!yes) {
 		/* Look only: no lock, no token. */
 		ca_begin(&ca, ctx, "journal repair");
@@ -536,12 +533,28 @@ const struct cmd_entry cmd_journal_show_entry = {
 	.exec = cmd_journal_show_exec,	/* reads --journal or the home's, no lock */
 };
 
+static const struct args_opt journal_verify_opts[] = {
+	{ "journal",        ARGS_IN_FILE, "FILE", 0, 0, 0, NULL },
+	{ "audit-cert",     ARGS_IN_FILE, "F",    0, 0, 0, NULL },
+	{ "root",           ARGS_IN_FILE, "F",    0, 0, 0, NULL },
+	{ "seal",           ARGS_STRING,  "HEX",  0, 0, 0, NULL },
+	{ "allow-unpinned", ARGS_FLAG,    NULL,   0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct args_opt journal_repair_opts[] = {
+	{ "yes",     ARGS_FLAG, NULL, 0, 0, 0, NULL },
+	{ "adopt",   ARGS_FLAG, NULL, 0, 0, 0, NULL },
+	{ "discard", ARGS_FLAG, NULL, 0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_journal_verify_entry = {
 	.name = "journal verify",
-	.usage = "[--journal FILE] [--audit-cert F] [--root F] [--seal HEX] "
-	    "[--allow-unpinned]",
 	.summary = "check the journal's chain and signatures (no token)",
-	.exec_argv = cmd_journal_verify_exec,
+	.args = { .opts = journal_verify_opts },
+	.check = cmd_journal_verify_check,
+	.exec = cmd_journal_verify_exec,	/* no home lock, no token */
 };
 
 const struct cmd_entry cmd_journal_seal_entry = {
@@ -553,9 +566,10 @@ const struct cmd_entry cmd_journal_seal_entry = {
 
 const struct cmd_entry cmd_journal_repair_entry = {
 	.name = "journal repair",
-	.usage = "[--yes] [--adopt] [--discard]",
 	.summary = "remove an incomplete last line; adopt or discard an "
 	    "unsigned tail (journaled, signed)",
+	.args = { .opts = journal_repair_opts },
 	.flags = CMD_HOME_RAW,
-	.exec_argv = cmd_journal_repair_exec,
+	.check = cmd_journal_repair_check,
+	.exec = cmd_journal_repair_exec,
 };

@@ -1,6 +1,5 @@
 /* cmd-renew.c: airca renew: re-issue certificates that expire soon, from the public key and subject on record. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,68 +416,55 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	return r;
 }
 
+/* The root and the audit certificate are not renewed here: say why. */
 static int
-cmd_renew_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_renew_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "expiring",	required_argument, NULL, 'e' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ "profile",	required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
-	const char *out = NULL, *profile = NULL;
-	char *end;
-	long days = -1;
-	int ch, r;
+	const char *profile = args_get(a, "profile");
+	static const struct args_opt popt = { "profile", ARGS_PROFILE, "P", 0,
+	    0, 0, NULL };
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'e':
-			errno = 0;
-			days = strtol(optarg, &end, 10);
-			if (errno || *end != '\0' || end == optarg || days < 0 ||
-			    days > 36500)
-				return airca_errf(AIRCA_ERR_USAGE, "--expiring "
-				    "'%.40s': a number of days, 0..36500",
-				    optarg);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			profile = optarg;
-			break;
-		default:
-			return cmd_usage(&cmd_renew_entry);
-		}
-	}
-	if (optind != argc || days < 0 || out == NULL)
-		return cmd_usage(&cmd_renew_entry);
-	if (profile != NULL && strcmp(profile, "root") == 0)
+	(void)ctx;
+	if (profile == NULL)
+		return 0;
+	if (strcmp(profile, "root") == 0)
 		return airca_errf(AIRCA_ERR_USAGE, "the root is not renewed: "
 		    "every device, gateway and the factory API trust it as it "
 		    "is, and a new root certificate is a new trust anchor to "
 		    "roll out; that is a root ceremony of its own");
-	if (profile != NULL && strcmp(profile, "audit") == 0)
+	if (strcmp(profile, "audit") == 0)
 		return airca_errf(AIRCA_ERR_USAGE, "the audit certificate is "
 		    "not renewed here: journal verification is pinned to it "
 		    "(audit.pem); it lives 7300 days, as long as the root");
-	if ((r = ca_open(&ca, ctx, "renew", CA_HOME | CA_WRITE | CA_TOKEN)) == 0) {
-		if (profile != NULL && policy_profile(&ca.pol, profile) == NULL)
-			r = airca_errf(AIRCA_ERR_USAGE, "--profile '%.40s': one "
-			    "of tls, est-tls, device, device-ca, online-ca",
-			    profile);
-		else
-			r = renew(&ca, days, profile, out);
-	}
-	return ca_close(&ca, r);
+	return args_check_value(&popt, profile);
 }
+
+static int
+cmd_renew_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
+{
+	const char *profile = args_get(a, "profile");
+
+	(void)ctx;
+	if (profile != NULL && policy_profile(&ca->pol, profile) == NULL)
+		return airca_errf(AIRCA_ERR_USAGE, "--profile '%.40s': one of "
+		    "tls, est-tls, device, device-ca, online-ca", profile);
+	return renew(ca, (long)args_number(a, "expiring", -1), profile,
+	    args_get(a, "out"));
+}
+
+/* --profile is checked in cmd_renew_check: root and audit get their reasons. */
+static const struct args_opt renew_opts[] = {
+	{ "expiring", ARGS_NUMBER,  "DAYS", ARGS_REQUIRED, 0, 36500, NULL },
+	{ "out",      ARGS_OUT_DIR, "DIR",  ARGS_REQUIRED, 0, 0, NULL },
+	{ "profile",  ARGS_STRING,  "P",    0,             0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_renew_entry = {
 	.name = "renew",
-	.usage = "--expiring DAYS --out DIR [--profile P]",
 	.summary = "re-issue certificates that expire within DAYS (same key)",
+	.args = { .opts = renew_opts },
 	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
-	.exec_argv = cmd_renew_exec,
+	.check = cmd_renew_check,
+	.exec = cmd_renew_exec,
 };

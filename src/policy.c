@@ -183,9 +183,8 @@ rule_set_pattern(struct subject_rule *r, const char *src)
 	return 0;
 }
 
-/* A factory name usable as OU and as a value in the policy file. */
-static bool
-factory_ok(const char *f)
+bool
+policy_factory_ok(const char *f)
 {
 	size_t len;
 
@@ -203,7 +202,7 @@ policy_default(const char *factory, struct policy *pol)
 	int r, i;
 
 	memset(pol, 0, sizeof(*pol));
-	if (!factory_ok(factory))
+	if (!policy_factory_ok(factory))
 		return airca_errf(AIRCA_ERR_INPUT, "factory name '%.64s' is "
 		    "not usable: 1..64 printable bytes, no '/', ',' or leading "
 		    "'.', no leading or trailing space", factory ? factory : "");
@@ -789,7 +788,7 @@ handler_pass1(void *user, const char *section, const char *name,
 
 	if (strcmp(section, "policy") == 0 && strcmp(name, "factory") == 0 &&
 	    !c->have_factory) {
-		if (!factory_ok(value))
+		if (!policy_factory_ok(value))
 			return fail(c, "factory = %.64s: 1..64 printable bytes, "
 			    "no '/', ',' or leading '.'", value);
 		snprintf(c->factory, sizeof(c->factory), "%s", value);

@@ -87,6 +87,13 @@ struct policy {
 };
 
 /*
+ * Is f usable as the factory name, the OU of every certificate and a value
+ * in the policy file: 1..64 printable bytes, no '/', ',' or leading '.', no
+ * leading or trailing space.
+ */
+bool	policy_factory_ok(const char *f);
+
+/*
  * The default policy of DESIGN.md's profile table for factory name, which
  * must pass name_safe() and be 1..64 bytes.
  */

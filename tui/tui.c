@@ -202,15 +202,14 @@ capture_stop(struct tui *t, int saved[2])
 }
 
 static int
-cmd_tui_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_tui_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
 	struct tui *t = NULL;
 	int saved[2] = { -1, -1 }, r;
 	bool drawing = false;
 
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage(&cmd_tui_entry);
+	(void)ca;
+	(void)a;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return airca_errf(AIRCA_ERR_USAGE, "airca tui needs a terminal "
 		    "(for scripts: airca ceremony run --confirm-file F)");
@@ -245,9 +244,8 @@ cmd_tui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_tui_entry = {
 	.name = "tui",
-	.usage = "",
 	.summary = "the officers' terminal UI: token, certificates, journal, "
 	    "ceremonies, batch review",
 	.flags = CMD_NO_CEREMONY,
-	.exec_argv = cmd_tui_exec,
+	.exec = cmd_tui_exec,
 };
