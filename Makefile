@@ -21,6 +21,16 @@ CC      ?= cc
 BUILD   ?= build
 VERSION  = 0.1.0
 
+# Where 'make install' puts things; DESTDIR is prepended at install time
+# only (packaging).  The binary looks for its data beside itself first
+# (<bin>/../share/airca), then at DATADIR, compiled in.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/airca
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/airca
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
 WARN    = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wno-deprecated-declarations -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DAIRCA_VERSION='"$(VERSION)"' \
@@ -45,7 +55,7 @@ CFLAGS ?=
 CFLAGS += $(BASE_CFLAGS) $(OPT)
 
 .PHONY: all bins deps check-deps test test-unit test-integration test-tui demo \
-	fuzz bench clean install
+	fuzz bench clean install FORCE
 
 all: check-deps $(BUILD)/airca
 
@@ -62,6 +72,14 @@ $(BUILD)/tui/%.o: tui/%.c $(wildcard src/*.h tui/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -Itui $(shell pkg-config --cflags $(TUI_PKGS) 2>/dev/null) -c $< -o $@
+
+# DATADIR is compiled into datadir.o: rebuild it when DATADIR changes.
+$(BUILD)/datadir.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(BUILD)/src/datadir.o: CFLAGS += -DAIRCA_DATADIR='"$(DATADIR)"'
+$(BUILD)/src/datadir.o: $(BUILD)/datadir.flags
+FORCE:
 
 $(BUILD)/libairca.a: $(CORE_OBJS)
 	@rm -f $@
@@ -118,14 +136,21 @@ fuzz: check-deps
 bench: all
 	tests/bench/run.sh
 
-PREFIX ?= /usr/local
+# Honours PREFIX (and BINDIR, DATADIR, MANDIR, DOCDIR) and DESTDIR.
+DOCS = README.md docs/*.md docs/verify-journal.sh
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles \
-		$(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BUILD)/airca $(DESTDIR)$(PREFIX)/bin/airca
-	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles/
-	install -m 644 ceremony-scripts/*.ceremony $(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts/
-	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/hsm-profiles \
+		$(DESTDIR)$(DATADIR)/ceremony-scripts $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DOCDIR)
+	install -m 755 $(BUILD)/airca $(DESTDIR)$(BINDIR)/airca
+	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(DATADIR)/hsm-profiles/
+	install -m 644 ceremony-scripts/*.ceremony $(DESTDIR)$(DATADIR)/ceremony-scripts/
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	if [ -f docs/completion/airca.bash ]; then \
+		install -d $(DESTDIR)$(BASHCOMPDIR) && \
+		install -m 644 docs/completion/airca.bash $(DESTDIR)$(BASHCOMPDIR)/airca; \
+	fi
 
 clean:
 	rm -rf build

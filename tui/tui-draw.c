@@ -544,7 +544,7 @@ draw_scripts(struct tui *t)
 
 	snprintf(buf, sizeof(buf), "Ceremony scripts in %.400s", t->scripts_dir[0] ?
 	    t->scripts_dir : "(none found: set AIRCA_SCRIPTS)");
-	put(y++, 1, COLS - 2, A_BOLD, buf);
+	y += put_wrapped(y, 1, COLS - 2, 3, A_BOLD, buf);
 	y++;
 	h = LINES - 1 - y - 4;
 	scroll_into_view(t, t->nscripts, h);
