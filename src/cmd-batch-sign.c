@@ -65,6 +65,7 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ca ca;
+	char done[64];
 	struct batch *b = NULL;
 	struct batch_hooks hooks;
 	struct batch_result res;
@@ -101,10 +102,11 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		print_result(ctx, out, &res);
 	/* a partial batch is a finished command, not a failed one */
 	if (r == AIRCA_ERR_PARTIAL) {
+		batch_counts_done(&res.counts, done, sizeof(done));
 		if ((r = ca_close(&ca, 0)) == 0)
 			r = airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu requests "
-			    "rejected (see %s/rejected.txt); the rest are signed",
-			    res.counts.rejected, res.counts.total, out);
+			    "rejected (see %s/rejected.txt); %s",
+			    res.counts.rejected, res.counts.total, out, done);
 		return r;
 	}
 	return ca_close(&ca, r);
