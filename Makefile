@@ -6,13 +6,16 @@
 #   make demo     a narrated ceremony on a fresh SoftHSM token in a temp home
 #   make fuzz     libFuzzer harnesses, bounded time (clang)
 #   make bench    benchmarks beside their peers (never fail)
+#   make install  PREFIX (default /usr/local) and DESTDIR honoured
+#   make deb      the Debian package, in build/deb-pkg/ (debian/, debhelper)
+#   make test-deb builds it, lintian, runs the packaged demo (minutes: not in 'make test')
 
 # Every Debian package airca needs to build, test, fuzz and bench.
 DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
 	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
 	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time \
-	python3 util-linux strace
+	python3 util-linux strace dpkg-dev debhelper fakeroot lintian
 
 PKGS     = libp11 jansson inih libqrencode p11-kit-1
 TUI_PKGS = ncursesw
@@ -53,9 +56,10 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 CFLAGS ?=
 CFLAGS += $(BASE_CFLAGS) $(OPT)
+LDFLAGS ?=
 
 .PHONY: all bins deps check-deps test test-unit test-integration test-tui demo \
-	fuzz bench clean install FORCE
+	fuzz bench clean install deb test-deb FORCE
 
 all: check-deps $(BUILD)/airca
 
@@ -88,7 +92,7 @@ $(BUILD)/libairca.a: $(CORE_OBJS)
 
 $(BUILD)/airca: $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a \
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a \
 		$(LIBS) $(TUI_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libairca.a
@@ -138,7 +142,8 @@ bench: all
 
 # Honours PREFIX (and BINDIR, DATADIR, MANDIR, DOCDIR) and DESTDIR.
 DOCS = README.md docs/*.md docs/verify-journal.sh
-install: all
+# Builds what it installs but never runs 'make deps' (packaging calls it).
+install: $(BUILD)/airca
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/hsm-profiles \
 		$(DESTDIR)$(DATADIR)/ceremony-scripts $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(DOCDIR)
@@ -151,6 +156,21 @@ install: all
 		install -d $(DESTDIR)$(BASHCOMPDIR) && \
 		install -m 644 docs/completion/airca.bash $(DESTDIR)$(BASHCOMPDIR)/airca; \
 	fi
+
+# The Debian package: debian/ drives this Makefile (debhelper compat 13).
+# Built from a copy of the tree in build/deb-pkg/, so dpkg-buildpackage
+# writes the .deb there and not beside the checkout; tests/pkg/deb.sh
+# (make test-deb) checks it with lintian and runs the installed demo.
+DEB_DIR = build/deb-pkg
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/airca-$(VERSION)
+	tar -c --exclude=./build --exclude=./.git . | tar -x -C $(DEB_DIR)/airca-$(VERSION)
+	cd $(DEB_DIR)/airca-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
+
+test-deb:
+	bash tests/pkg/deb.sh
 
 clean:
 	rm -rf build
