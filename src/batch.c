@@ -24,6 +24,7 @@
 #include "issue.h"
 #include "journal.h"
 #include "media.h"
+#include "sweep.h"
 #include "policy.h"
 #include "registry.h"
 #include "token.h"
@@ -1181,6 +1182,9 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		s.outfd = -1;
 		goto out;
 	}
+	/* what a killed batch left in OUT: its temp files (journaled) */
+	if ((r = sweep_dir(b->ca, s.outfd, outdir)) != 0)
+		goto out;
 	if (fstat(s.outfd, &ost) == 0 && fstat(b->dirfd, &hst) == 0 &&
 	    ost.st_dev == hst.st_dev && ost.st_ino == hst.st_ino) {
 		r = airca_errf(AIRCA_ERR_USAGE, "--out is the input directory: "

@@ -1,7 +1,9 @@
 /* bundle.c: reading the factory API's CSR response and writing upload bundles. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "error.h"
@@ -147,21 +149,34 @@ int
 bundle_commit(struct bundle *b)
 {
 	char path[4096];
-	size_t i;
+	size_t i, done = 0;
+	bool sums = false;
 	int r;
 
 	if ((r = bundle_check_free(b->dir, (const char *const *)b->name,
 	    b->n)) != 0)
 		return r;
-	for (i = 0; i < b->n; i++) {
+	for (i = 0; i < b->n; i++, done++) {
 		if ((r = path_join(path, sizeof(path), b->dir, b->name[i])) != 0 ||
 		    (r = media_write(path, b->data[i], b->len[i], 0)) != 0)
-			return r;
+			goto out;
 	}
 	if ((r = media_write_sums(b->dir, (const char *const *)b->name,
 	    b->n)) != 0)
-		return r;
-	return media_check_sums(b->dir);
+		goto out;
+	sums = true;
+	if ((r = media_check_sums(b->dir)) != 0)
+		goto out;
+	done = 0;
+	sums = false;
+ out:
+	/* a failed bundle leaves none of its files: no upload without its sums */
+	for (i = 0; i < done; i++)
+		if (path_join(path, sizeof(path), b->dir, b->name[i]) == 0)
+			(void)unlink(path);
+	if (sums && path_join(path, sizeof(path), b->dir, "SHA256SUMS") == 0)
+		(void)unlink(path);
+	return r;
 }
 
 json_t *

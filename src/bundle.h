@@ -60,6 +60,12 @@ void	bundle_init(struct bundle *b, const char *dir);
 int	bundle_add(struct bundle *b, const char *name, const char *data, size_t len);
 /* Fail (AIRCA_ERR_EXISTS) if any named output, or SHA256SUMS, exists in dir. */
 int	bundle_check_free(const char *dir, const char *const *names, size_t n);
+/*
+ * Write every file, then SHA256SUMS, then check them all (read back).  On
+ * failure the files this call wrote are removed again, so an error leaves
+ * no bundle without its sums (a kill can: files without SHA256SUMS are an
+ * incomplete bundle).  Returns 0 or the first error.
+ */
 int	bundle_commit(struct bundle *b);
 /* {"file": sha256, ...} for the journal; NULL on allocation failure. */
 json_t	*bundle_manifest(const struct bundle *b);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "ca.h"
 #include "csr.h"
@@ -20,6 +21,7 @@
 #include "media.h"
 #include "prompt.h"
 #include "replay.h"
+#include "sweep.h"
 #include "util.h"
 
 #define CA_PIN_ATTEMPTS		3	/* PINs typed by officers, one login */
@@ -411,6 +413,9 @@ ca_load_state(struct ca *ca, bool writing)
 	}
 	return 0;
 }
+/* What ca_open(CA_HOME) refuses when group- or world-writable (StrictModes). */
+static const char *const ca_trusted_files[] = { CA_STATE_FILE, CA_POLICY_FILE,
+    "root.pem", "audit.pem", JOURNAL_FILE, REGISTRY_FILE, "certs", NULL };
 
 int
 ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
@@ -422,6 +427,10 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 
 	ca_begin(ca, ctx, command);
 	if ((r = ca_home_path(ctx, ca->home, sizeof(ca->home))) != 0)
+		goto out;
+	/* StrictModes: nobody else may have rewritten what the CA trusts */
+	if ((flags & CA_HOME) &&
+	    (r = media_check_private(ca->home, ca_trusted_files)) != 0)
 		goto out;
 	if ((flags & CA_WRITE) && (r = ca_lock(ca)) != 0)
 		goto out;
@@ -442,7 +451,8 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		 * command killed during the token login leaves no unsigned
 		 * tail behind.
 		 */
-		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0)
+		if ((r = ca_journal(ca, "command", d, JOURNAL_DEFER)) != 0 ||
+		    (r = sweep_home(ca)) != 0)
 			goto out;
 	}
 	if ((flags & CA_HOME) && !(flags & CA_NOSTATE) &&
@@ -572,7 +582,11 @@ int
 ca_close(struct ca *ca, int r)
 {
 	json_t *d;
+	char first[1024];
 	int r2 = 0;
+
+	/* the officer sees the first cause, whatever closing runs into */
+	snprintf(first, sizeof(first), "%s", r != 0 ? airca_errmsg() : "");
 
 	/*
 	 * After a failed journal write nothing more is appended or signed
@@ -650,6 +664,8 @@ ca_close(struct ca *ca, int r)
 	ca->lockfd = -1;
 	if (r == 0 && r2 != 0)
 		return r2;
+	if (r != 0)
+		airca_errf(r, "%s", first);
 	return r;
 }
 
@@ -694,17 +710,141 @@ ca_generate_key(struct ca *ca, enum key_type type, const char *label, EVP_PKEY *
 }
 
 
-int
-ca_sign_csr(struct ca *ca, const struct profile *prof, struct csr *c,
-    X509 *issuer, EVP_PKEY *issuer_key, unsigned days, json_t *extra,
-    int journal_flags, X509 **certp)
+struct ca_judged {
+	enum ca_verdict verdict;
+	const struct profile *prof;
+	struct csr *c;			/* borrowed */
+	X509	*issuer;		/* borrowed */
+	X509_NAME *subj;		/* the subject the policy builds */
+	unsigned days;
+	X509	*prev;			/* CA_VERDICT_REEXPORT: the certificate */
+};
+
+enum ca_verdict
+ca_judged_verdict(const struct ca_judged *j)
 {
-	struct ca_issue ci;
-	const struct reg_entry *prev;
-	X509_NAME *subj = NULL;
-	char spki[SHA256_HEX_LEN + 1], *cn = NULL, keyname[32];
+	return j->verdict;
+}
+
+X509 *
+ca_judged_cert(const struct ca_judged *j)
+{
+	return j->prev;
+}
+
+void
+ca_judged_free(struct ca_judged *j)
+{
+	if (j == NULL)
+		return;
+	X509_NAME_free(j->subj);
+	X509_free(j->prev);
+	free(j);
+}
+
+/* Does cert carry exactly the SAN DNS names dns (in order), and nothing else in a SAN? */
+static bool
+same_dns(X509 *cert, char *const *dns, size_t ndns)
+{
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *g;
+	size_t n;
+	int i;
+	bool ok = true;
+
+	if ((gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+	    NULL)) == NULL)
+		return ndns == 0;
+	n = (size_t)sk_GENERAL_NAME_num(gens);
+	if (n != ndns)
+		ok = false;
+	for (i = 0; ok && i < (int)n; i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		ok = g->type == GEN_DNS &&
+		    (size_t)ASN1_STRING_length(g->d.dNSName) ==
+		    strlen(dns[i]) && memcmp(ASN1_STRING_get0_data(
+		    g->d.dNSName), dns[i], strlen(dns[i])) == 0;
+	}
+	GENERAL_NAMES_free(gens);
+	return ok;
+}
+
+/*
+ * The key was certified before under the same profile (e): re-export the
+ * certificate if the caller allows it and it is what this request would
+ * get again (valid, same issuer, subject and names); else refuse.
+ */
+static int
+judge_again(struct ca *ca, struct ca_judged *j, const struct reg_entry *e,
+    unsigned flags)
+{
+	char fp[SHA256_HEX_LEN + 1], iss[SERIAL_HEX_MAX];
+	X509 *x = NULL;
 	int r;
 
+	cert_serial_hex(j->issuer, iss, sizeof(iss));
+	if (!(flags & CA_JUDGE_REEXPORT) || e->status != CERT_VALID) {
+		r = airca_errf(AIRCA_ERR_POLICY, "duplicate: this public key "
+		    "was certified before under profile %s (serial %s, %s): a "
+		    "key gets one certificate per profile; 'airca export "
+		    "--serial %s' writes it again, a new certificate needs a "
+		    "request with a new key", j->prof->name, e->serial,
+		    cert_status_name(e->status), e->serial);
+		goto out;
+	}
+	if ((r = registry_load_cert(ca->home, e->serial, &x)) != 0)
+		goto out;
+	cert_fingerprint(x, fp);
+	if (strcmp(fp, e->fingerprint) != 0) {
+		r = airca_errf(AIRCA_ERR_STATE, "certs/%s.pem is not the "
+		    "certificate the registry lists: run 'airca registry "
+		    "rebuild'", e->serial);
+		goto out;
+	}
+	if (strcmp(e->issuer, iss) != 0 ||
+	    X509_NAME_cmp(j->subj, X509_get_subject_name(x)) != 0 ||
+	    !same_dns(x, j->prof->san != SAN_NONE ? j->c->dns : NULL,
+	    j->prof->san != SAN_NONE ? j->c->ndns : 0)) {
+		r = airca_errf(AIRCA_ERR_POLICY, "duplicate: this public key "
+		    "was certified before under profile %s (serial %s) with "
+		    "another issuer, subject or DNS names: a key gets one "
+		    "certificate per profile; a new certificate needs a request "
+		    "with a new key", j->prof->name, e->serial);
+		goto out;
+	}
+	j->verdict = CA_VERDICT_REEXPORT;
+	j->prev = x;
+	x = NULL;
+	r = 0;
+ out:
+	X509_free(x);
+	return r;
+}
+
+int
+ca_judge_csr(struct ca *ca, const struct profile *prof, struct csr *c,
+    X509 *issuer, unsigned days, const char *what, struct ca_judge_set *set,
+    unsigned flags, struct ca_judged **jp)
+{
+	struct ca_judged *j = NULL;
+	const struct reg_entry *prev;
+	char spki[SHA256_HEX_LEN + 1], *cn = NULL, keyname[32];
+	size_t i;
+	int k, r;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	j->prof = prof;
+	j->c = c;
+	j->issuer = issuer;
+	j->days = days;
+	if (days > prof->days) {
+		r = airca_errf(AIRCA_ERR_POLICY, "--days %u is longer than "
+		    "profile %s allows (%u)", days, prof->name, prof->days);
+		goto out;
+	}
 	if ((c->key == CSR_KEY_RSA && (!prof->allow_rsa ||
 	    c->key_bits < (int)prof->min_rsa_bits)) ||
 	    (c->key == CSR_KEY_EC_P384 && !prof->allow_p384)) {
@@ -713,45 +853,108 @@ ca_sign_csr(struct ca *ca, const struct profile *prof, struct csr *c,
 		    prof->name);
 		goto out;
 	}
+	if (set != NULL) {
+		for (i = 0; i < set->n; i++) {
+			if (memcmp(set->spki[i], c->spki_sha256,
+			    SHA256_LEN) != 0)
+				continue;
+			r = airca_errf(AIRCA_ERR_POLICY, "duplicate: the same "
+			    "public key as %s in this response: one key is "
+			    "never certified for two purposes", set->what[i]);
+			goto out;
+		}
+		if (set->n < CA_JUDGE_SET_MAX) {
+			set->what[set->n] = what != NULL ? what : "another request";
+			memcpy(set->spki[set->n++], c->spki_sha256, SHA256_LEN);
+		}
+	}
 	if ((r = policy_subject(prof, X509_REQ_get_subject_name(c->req),
-	    X509_get_subject_name(issuer), &subj)) != 0)
+	    X509_get_subject_name(issuer), &j->subj)) != 0)
 		goto out;
 	if (prof->san != SAN_NONE &&
 	    (r = policy_dns(prof, c->dns, c->ndns)) != 0)
 		goto out;
-	if (prof->id == PROFILE_DEVICE && !ca->pol.allow_renewal) {
-		hex_encode(c->spki_sha256, SHA256_LEN, spki);
-		cn = name_cn(subj);
-		if (cn != NULL && (prev = registry_by_cn(ca->reg, prof->name,
-		    cn)) != NULL) {
-			r = airca_errf(AIRCA_ERR_POLICY, "duplicate: CN %s was "
-			    "issued before (serial %s) and the policy does not "
-			    "allow renewal", cn, prev->serial);
-			goto out;
-		}
-		if ((prev = registry_by_spki(ca->reg, prof->name, spki)) !=
-		    NULL) {
-			r = airca_errf(AIRCA_ERR_POLICY, "duplicate: this public "
-			    "key was certified before (serial %s, CN %s)",
-			    prev->serial, prev->cn != NULL ? prev->cn : "-");
-			goto out;
-		}
+	/* one key, one profile: whatever became of the other certificate */
+	hex_encode(c->spki_sha256, SHA256_LEN, spki);
+	for (k = 0; k < PROFILE_COUNT; k++) {
+		if (k == (int)prof->id || (prev = registry_by_spki(ca->reg,
+		    ca->pol.profiles[k].name, spki)) == NULL)
+			continue;
+		r = airca_errf(AIRCA_ERR_POLICY, "this public key is already "
+		    "certified under profile %s (serial %s, %s): one key is "
+		    "never certified for two profiles; ask for a request with a "
+		    "new key", prev->profile, prev->serial,
+		    cert_status_name(prev->status));
+		goto out;
 	}
-	memset(&ci, 0, sizeof(ci));
-	ci.prof = prof;
-	ci.subject = subj;
-	ci.pubkey = c->pub;
-	ci.dns = prof->san != SAN_NONE ? c->dns : NULL;
-	ci.ndns = prof->san != SAN_NONE ? c->ndns : 0;
-	ci.issuer = issuer;
-	ci.issuer_key = issuer_key;
-	ci.days = days;
-	ci.extra = extra;
-	ci.journal_flags = journal_flags;
-	r = ca_issue(ca, &ci, certp);
+	if (prof->id == PROFILE_DEVICE) {
+		if (!ca->pol.allow_renewal) {
+			cn = name_cn(j->subj);
+			if (cn != NULL && (prev = registry_by_cn(ca->reg,
+			    prof->name, cn)) != NULL) {
+				r = airca_errf(AIRCA_ERR_POLICY, "duplicate: CN "
+				    "%s was issued before (serial %s) and the "
+				    "policy does not allow renewal", cn,
+				    prev->serial);
+				goto out;
+			}
+			if ((prev = registry_by_spki(ca->reg, prof->name,
+			    spki)) != NULL) {
+				r = airca_errf(AIRCA_ERR_POLICY, "duplicate: this "
+				    "public key was certified before (serial %s, "
+				    "CN %s)", prev->serial, prev->cn != NULL ?
+				    prev->cn : "-");
+				goto out;
+			}
+		}
+	} else if ((prev = registry_by_spki(ca->reg, prof->name, spki)) !=
+	    NULL && (r = judge_again(ca, j, prev, flags)) != 0)
+		goto out;
+	*jp = j;
+	j = NULL;
+	r = 0;
  out:
 	free(cn);
-	X509_NAME_free(subj);
+	ca_judged_free(j);
+	return r;
+}
+
+int
+ca_issue_judged(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
+    json_t *extra, int journal_flags, X509 **certp)
+{
+	struct ca_issue ci;
+
+	if (j->verdict != CA_VERDICT_ISSUE)
+		return airca_errf(AIRCA_ERR_INTERNAL, "a request judged a "
+		    "re-export cannot be issued again");
+	memset(&ci, 0, sizeof(ci));
+	ci.prof = j->prof;
+	ci.subject = j->subj;
+	ci.pubkey = j->c->pub;
+	ci.dns = j->prof->san != SAN_NONE ? j->c->dns : NULL;
+	ci.ndns = j->prof->san != SAN_NONE ? j->c->ndns : 0;
+	ci.issuer = j->issuer;
+	ci.issuer_key = issuer_key;
+	ci.days = j->days;
+	ci.extra = extra;
+	ci.journal_flags = journal_flags;
+	return ca_issue(ca, &ci, certp);
+}
+
+int
+ca_sign_csr(struct ca *ca, const struct profile *prof, struct csr *c,
+    X509 *issuer, EVP_PKEY *issuer_key, unsigned days, json_t *extra,
+    int journal_flags, X509 **certp)
+{
+	struct ca_judged *j = NULL;
+	int r;
+
+	if ((r = ca_judge_csr(ca, prof, c, issuer, days, NULL, NULL, 0,
+	    &j)) == 0)
+		r = ca_issue_judged(ca, j, issuer_key, extra, journal_flags,
+		    certp);
+	ca_judged_free(j);
 	return r;
 }
 

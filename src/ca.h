@@ -132,12 +132,70 @@ int	ca_generate_key(struct ca *ca, enum key_type type, const char *label,
 	    EVP_PKEY **pubp, EVP_PKEY **signp);
 
 /*
- * Check a parsed request against a profile and issue it: subject rules,
- * SAN DNS names, duplicates (device profile: a CN or key already issued is
- * refused unless the policy allows renewal), then ca_issue().  A refusal
- * is AIRCA_ERR_POLICY with the reason; the caller journals "csr-rejected".
+ * A request judged under every rule of a profile by ca_judge_csr(): the
+ * only thing ca_issue_judged() signs, so that signing a request nobody
+ * judged does not compile.  Opaque; free with ca_judged_free().
  */
 struct csr;
+struct ca_judged;
+
+enum ca_verdict {
+	CA_VERDICT_ISSUE = 0,		/* sign it: ca_issue_judged() */
+	CA_VERDICT_REEXPORT,		/* certified before, the same: ca_judged_cert() */
+};
+
+/*
+ * Requests judged together (one API response): a public key may appear in
+ * only one of them.  Zero it before the first ca_judge_csr().
+ */
+#define CA_JUDGE_SET_MAX	8
+struct ca_judge_set {
+	size_t	n;
+	const char *what[CA_JUDGE_SET_MAX];	/* borrowed: the request's name */
+	unsigned char spki[CA_JUDGE_SET_MAX][SHA256_LEN];
+};
+
+/* ca_judge_csr() flags */
+#define CA_JUDGE_REEXPORT	0x01	/* the same request certified before under the same
+					   profile (valid, same issuer, subject and names) is
+					   judged CA_VERDICT_REEXPORT instead of refused */
+
+/*
+ * Judge a parsed request c (borrowed; it must outlive *jp) under prof with
+ * issuer as the issuer, changing no state: days (0: the profile's) within
+ * the profile's, the profile's key rules, the subject rules, SAN DNS names,
+ * the key not in set (when not NULL; what names the request there and in
+ * messages, e.g. "tls-csr"), the key never certified under another profile
+ * (any status), and duplicates under the same profile (device: a CN or key
+ * issued before is refused unless the policy allows renewal; other
+ * profiles: a key certified before is refused, or re-exported with
+ * CA_JUDGE_REEXPORT).  A refusal is AIRCA_ERR_POLICY with the reason (the
+ * caller journals "csr-rejected"); AIRCA_ERR_STATE when the registry and
+ * HOME/certs disagree.  On success *jp is owned by the caller.
+ */
+int	ca_judge_csr(struct ca *ca, const struct profile *prof, struct csr *c,
+	    X509 *issuer, unsigned days, const char *what,
+	    struct ca_judge_set *set, unsigned flags, struct ca_judged **jp);
+
+enum ca_verdict ca_judged_verdict(const struct ca_judged *j);
+/* CA_VERDICT_REEXPORT: the certificate issued before (borrowed from j), checked against the registry. */
+X509	*ca_judged_cert(const struct ca_judged *j);
+void	ca_judged_free(struct ca_judged *j);
+
+/*
+ * Issue a request judged CA_VERDICT_ISSUE (ca_issue(), signed with
+ * issuer_key, the key of the issuer it was judged with).  *certp owned by
+ * the caller.
+ */
+int	ca_issue_judged(struct ca *ca, const struct ca_judged *j,
+	    EVP_PKEY *issuer_key, json_t *extra, int journal_flags,
+	    X509 **certp);
+
+/*
+ * ca_judge_csr() (no set, no re-export) then ca_issue_judged(): one
+ * request judged and issued.  A refusal is AIRCA_ERR_POLICY with the
+ * reason; the caller journals "csr-rejected".
+ */
 int	ca_sign_csr(struct ca *ca, const struct profile *prof, struct csr *c,
 	    X509 *issuer, EVP_PKEY *issuer_key, unsigned days, json_t *extra,
 	    int journal_flags, X509 **certp);

@@ -129,25 +129,101 @@ write_upload(struct ca *ca, const char *outdir, json_t *upload,
 	return r;
 }
 
+/*
+ * Judge request i of the response (parse, then every rule of ca_judge_csr)
+ * without changing any state.  A refusal (AIRCA_ERR_INPUT or _POLICY) is
+ * journaled "csr-rejected" and added to reasons, and *nrejp counted; any
+ * other error is returned.
+ */
+static int
+api_judge(struct ca *ca, const struct api_response *resp, enum api_csr i,
+    struct ca_judge_set *set, struct csr **cp, struct ca_judged **jp,
+    char *reasons, size_t rlen, size_t *nrejp)
+{
+	const struct profile *prof;
+	unsigned char sha[SHA256_LEN];
+	char what[4200];
+	size_t used;
+	int r;
+
+	prof = policy_profile(&ca->pol, api_csr_profile(i));
+	if ((r = csr_parse((unsigned char *)resp->csr[i], resp->csr_len[i],
+	    cp)) == 0)
+		r = ca_judge_csr(ca, prof, *cp, ca->root, 0, api_csr_key(i),
+		    set, CA_JUDGE_REEXPORT, jp);
+	if (r != AIRCA_ERR_POLICY && r != AIRCA_ERR_INPUT)
+		return r;
+	snprintf(what, sizeof(what), "%s:%s", resp->path, api_csr_key(i));
+	sha256(resp->csr[i], resp->csr_len[i], sha);
+	used = strlen(reasons);
+	snprintf(reasons + used, rlen - used, "%s%s: %s", *nrejp > 0 ? "; " :
+	    "", api_csr_key(i), airca_errmsg());
+	(*nrejp)++;
+	return ca_reject(ca, what, sha, airca_errmsg(), 0);
+}
+
+/* Journal the requests answered with certificates issued before: "api-reexported". */
+static int
+api_reexported(struct ca *ca, const char *in, const char *hex,
+    X509 *const *cert, const bool *again)
+{
+	char serial[SERIAL_HEX_MAX], fp[SHA256_HEX_LEN + 1];
+	char serials[API_NCSR * SERIAL_HEX_MAX] = "";
+	json_t *d = NULL, *certs;
+	int i, r;
+
+	if ((d = json_pack("{s:s,s:s,s:[]}", "input", in, "input-sha256", hex,
+	    "certs")) == NULL)
+		return AIRCA_ERR_NOMEM;
+	certs = json_object_get(d, "certs");
+	for (i = 0; i < API_NCSR; i++) {
+		if (!again[i])
+			continue;
+		cert_serial_hex(cert[i], serial, sizeof(serial));
+		cert_fingerprint(cert[i], fp);
+		if (json_array_append_new(certs, json_pack("{s:s,s:s,s:s,s:s}",
+		    "field", api_csr_key(i), "profile", api_csr_profile(i),
+		    "serial", serial, "fingerprint", fp)) != 0) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		snprintf(serials + strlen(serials), sizeof(serials) -
+		    strlen(serials), "%s%s", serials[0] != '\0' ? " " : "",
+		    serial);
+	}
+	/* serials as one string too: what a transcript shows of any event */
+	if (json_object_set_new(d, "serials", json_string(serials)) != 0) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	r = ca_journal(ca, "api-reexported", d, 0);
+ out:
+	json_decref(d);
+	return r;
+}
+
 static int
 api_sign(struct ca *ca, const char *in, const char *outdir)
 {
 	struct api_response resp;
+	struct ca_judge_set set;
 	struct csr *c[API_NCSR] = { NULL, NULL, NULL };
+	struct ca_judged *jd[API_NCSR] = { NULL, NULL, NULL };
 	X509 *cert[API_NCSR] = { NULL, NULL, NULL };
-	X509_NAME *subj = NULL;
+	bool again[API_NCSR] = { false, false, false };
 	const struct profile *prof;
 	struct bundle b;
 	const char *names[BUNDLE_MAX_FILES];
 	json_t *upload = NULL, *extra = NULL;
 	char *pem = NULL, *cas = NULL, hex[SHA256_HEX_LEN + 1];
 	char serial[SERIAL_HEX_MAX], reasons[2048] = "";
-	size_t len, caslen = 0, ncas = 0, nn = 0, nrej = 0;
+	size_t len, caslen = 0, ncas = 0, nn = 0, nrej = 0, nagain = 0;
 	bool rotation;
 	int i, r;
 
 	bundle_init(&b, outdir);
 	memset(&resp, 0, sizeof(resp));
+	memset(&set, 0, sizeof(set));
 	if ((r = bundle_read_response(in, &resp)) != 0)
 		goto out;
 	rotation = resp.csr[API_CA] == NULL;
@@ -165,35 +241,15 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 	    (r = bundle_check_free(outdir, names, nn)) != 0)
 		goto out;
 
-	/* All or nothing: check every request before signing any. */
-	for (i = 0; i < API_NCSR; i++) {
-		if (resp.csr[i] == NULL)
-			continue;
-		prof = policy_profile(&ca->pol, api_csr_profile(i));
-		r = csr_parse((unsigned char *)resp.csr[i], resp.csr_len[i], &c[i]);
-		if (r == 0)
-			r = policy_subject(prof, X509_REQ_get_subject_name(
-			    c[i]->req), X509_get_subject_name(ca->root), &subj);
-		if (r == 0 && prof->san != SAN_NONE)
-			r = policy_dns(prof, c[i]->dns, c[i]->ndns);
-		X509_NAME_free(subj);
-		subj = NULL;
-		if (r != 0) {
-			char what[4200];
-			unsigned char sha[SHA256_LEN];
-			size_t used = strlen(reasons);
-
-			if (r != AIRCA_ERR_POLICY && r != AIRCA_ERR_INPUT)
-				goto out;
-			snprintf(what, sizeof(what), "%s:%s", in, api_csr_key(i));
-			sha256(resp.csr[i], resp.csr_len[i], sha);
-			snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
-			    nrej > 0 ? "; " : "", api_csr_key(i), airca_errmsg());
-			if ((r = ca_reject(ca, what, sha, airca_errmsg(), 0)) != 0)
-				goto out;
-			nrej++;
-		}
-	}
+	/*
+	 * All or nothing: every request judged under every rule, and against
+	 * the others, before anything is signed, journaled as issued or
+	 * superseded.
+	 */
+	for (i = 0; i < API_NCSR; i++)
+		if (resp.csr[i] != NULL && (r = api_judge(ca, &resp, i, &set,
+		    &c[i], &jd[i], reasons, sizeof(reasons), &nrej)) != 0)
+			goto out;
 	if (nrej > 0) {
 		r = airca_errf(AIRCA_ERR_POLICY, "%s: nothing signed, %zu "
 		    "request%s refused: %s", in, nrej, nrej > 1 ? "s" : "",
@@ -201,25 +257,40 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 		goto out;
 	}
 
+	/* Issued, or re-exported when this response was signed before. */
 	hex_encode(resp.sha256, SHA256_LEN, hex);
 	for (i = 0; i < API_NCSR; i++) {
-		if (c[i] == NULL)
+		if (jd[i] == NULL)
 			continue;
+		if (ca_judged_verdict(jd[i]) == CA_VERDICT_REEXPORT) {
+			if ((cert[i] = X509_dup(ca_judged_cert(jd[i]))) == NULL) {
+				r = AIRCA_ERR_NOMEM;
+				goto out;
+			}
+			again[i] = true;
+			nagain++;
+			continue;
+		}
 		json_decref(extra);
 		if ((extra = json_pack("{s:s,s:s,s:s}", "input", in,
 		    "input-sha256", hex, "field", api_csr_key(i))) == NULL) {
 			r = AIRCA_ERR_NOMEM;
 			goto out;
 		}
-		prof = policy_profile(&ca->pol, api_csr_profile(i));
-		if ((r = ca_sign_csr(ca, prof, c[i], ca->root, ca->root_key, 0,
-		    extra, 0, &cert[i])) != 0)
+		if ((r = ca_issue_judged(ca, jd[i], ca->root_key, extra, 0,
+		    &cert[i])) != 0)
 			goto out;
-		if (i != API_CA) {
-			cert_serial_hex(cert[i], serial, sizeof(serial));
-			if ((r = supersede(ca, prof->name, serial)) != 0)
-				goto out;
-		}
+	}
+	if (nagain > 0 && (r = api_reexported(ca, in, hex, cert, again)) != 0)
+		goto out;
+	/* TLS rotation: the previous server certificates are retired (again: no-op) */
+	for (i = 0; i < API_NCSR; i++) {
+		if (cert[i] == NULL || i == API_CA)
+			continue;
+		prof = policy_profile(&ca->pol, api_csr_profile(i));
+		cert_serial_hex(cert[i], serial, sizeof(serial));
+		if ((r = supersede(ca, prof->name, serial)) != 0)
+			goto out;
 	}
 
 	/* The files, and the PATCH body in the API's field order. */
@@ -264,8 +335,9 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 			if (cert[i] == NULL)
 				continue;
 			cert_serial_hex(cert[i], serial, sizeof(serial));
-			printf("%-12s signed: %s/%s (serial %s)\n",
-			    api_csr_key(i), outdir, api_csr_file(i), serial);
+			printf("%-12s %s: %s/%s (serial %s)\n", api_csr_key(i),
+			    again[i] ? "signed before, re-exported" : "signed",
+			    outdir, api_csr_file(i), serial);
 		}
 		if (!rotation)
 			printf("ca-crt       %zu device CA%s (online and local, "
@@ -276,6 +348,7 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 	r = 0;
  out:
 	for (i = 0; i < API_NCSR; i++) {
+		ca_judged_free(jd[i]);
 		csr_free(c[i]);
 		X509_free(cert[i]);
 	}

@@ -140,6 +140,13 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	ci.label = CA_AUDIT_LABEL;
 	if ((r = ca_issue(ca, &ci, &audit)) != 0)
 		goto out;
+	/* from here on a failure is journaled and signed like any other */
+	if (X509_up_ref(root) != 1 || X509_up_ref(audit) != 1) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	ca->root = root;
+	ca->audit = audit;
 	if ((r = token_store_cert(ca->tok, CA_ROOT_LABEL, root)) != 0 ||
 	    (r = token_store_cert(ca->tok, CA_AUDIT_LABEL, audit)) != 0)
 		goto out;
@@ -183,10 +190,6 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	if ((r = path_join(path, sizeof(path), ca->home, CA_STATE_FILE)) != 0 ||
 	    (r = media_write(path, text, strlen(text), 0)) != 0)
 		goto out;
-	ca->root = root;
-	ca->audit = audit;
-	root = audit = NULL;
-
 	hex_groups(fp, groups, sizeof(groups));
 	if (ca->ctx->json) {
 		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "factory",

@@ -102,7 +102,8 @@ check_pem_type(const char *name)
 
 /* Exactly one PEM request block at p, nothing but whitespace after it. */
 static int
-parse_pem(const unsigned char *p, size_t len, X509_REQ **reqp)
+parse_pem(const unsigned char *p, size_t len, X509_REQ **reqp,
+    unsigned char **derp, size_t *derlenp)
 {
 	char *name = NULL, *header = NULL, *rest = NULL;
 	unsigned char *der = NULL;
@@ -177,6 +178,9 @@ parse_pem(const unsigned char *p, size_t len, X509_REQ **reqp)
 	}
 	*reqp = req;
 	req = NULL;
+	*derp = der;
+	*derlenp = (size_t)derlen;
+	der = NULL;
 	r = 0;
  out:
 	X509_REQ_free(req);
@@ -203,8 +207,8 @@ der_outer_len(const unsigned char *p, size_t len, size_t *totalp)
 		hdr = 2;
 		body = p[1];
 	} else if (p[1] == 0x80)
-		return airca_errf(AIRCA_ERR_INPUT, "the request uses BER "
-		    "indefinite lengths, not DER");
+		return airca_errf(AIRCA_ERR_INPUT, "the request is not DER: "
+		    "an indefinite length (BER) at byte 0");
 	else {
 		n = p[1] & 0x7f;
 		if (n > 4)
@@ -290,6 +294,236 @@ parse_der(const unsigned char *p, size_t len, X509_REQ **reqp)
 	X509_REQ_free(req);
 	X509_REQ_free(next);
 	return r;
+}
+
+/*
+ * The request's encoding, structurally: every length definite and in its
+ * shortest form, primitive types in primitive form, at every level of
+ * constructed values (OCTET and BIT STRING contents are judged where they
+ * are decoded).  NULL, or what is wrong, with its byte offset in *offp.
+ */
+static const char *
+der_walk(const unsigned char *p, size_t len, size_t base, int depth,
+    size_t *offp)
+{
+	size_t i = 0, hl, n, k, body;
+	unsigned char tag;
+	const char *why;
+
+	while (i < len) {
+		*offp = base + i;
+		tag = p[i];
+		if ((tag & 0x1f) == 0x1f)
+			return "a tag number above 30, which no request uses";
+		if (len - i < 2)
+			return "a value cut short";
+		if (p[i + 1] == 0x80)
+			return "an indefinite length (BER)";
+		if (p[i + 1] < 0x80) {
+			hl = 2;
+			body = p[i + 1];
+		} else {
+			n = p[i + 1] & 0x7f;
+			if (n > 4 || len - i < 2 + n)
+				return "a malformed length";
+			if (p[i + 2] == 0)
+				return "a length with leading zero bytes (BER)";
+			for (body = 0, k = 0; k < n; k++)
+				body = body << 8 | p[i + 2 + k];
+			if (body < 0x80)
+				return "a long-form length for a short value "
+				    "(BER)";
+			hl = 2 + n;
+		}
+		if (body > len - i - hl)
+			return "a length past the end of its container";
+		/* OpenSSL keeps a BOOLEAN's byte as it came: judged here */
+		if (tag == 0x01 && (body != 1 ||
+		    (p[i + hl] != 0x00 && p[i + hl] != 0xff)))
+			return "a BOOLEAN that is not 0x00 or 0xff (BER)";
+		if (tag & 0x20) {
+			/* universal and constructed: only SEQUENCE and SET in DER */
+			if ((tag & 0xc0) == 0 && tag != 0x30 && tag != 0x31)
+				return "a constructed string or primitive type "
+				    "(BER)";
+			if (depth >= 32)
+				return "values nested more than 32 deep";
+			if ((why = der_walk(p + i + hl, body, base + i + hl,
+			    depth + 1, offp)) != NULL)
+				return why;
+		}
+		i += hl + body;
+	}
+	return NULL;
+}
+
+static int
+check_der_shape(const unsigned char *der, size_t len)
+{
+	const char *why;
+	size_t off = 0;
+
+	if ((why = der_walk(der, len, 0, 0, &off)) != NULL)
+		return airca_errf(AIRCA_ERR_INPUT, "the request is not DER: %s "
+		    "at byte %zu of its encoding", why, off);
+	return 0;
+}
+
+/*
+ * Decoded values that re-encode differently are not DER either (attributes
+ * out of DER's SET OF order, BIT STRING padding bits set): the request,
+ * re-encoded by OpenSSL, must be the input byte for byte.  OpenSSL keeps
+ * the signed part's bytes as they came for the signature;
+ * i2d_re_X509_REQ_tbs() has it encoded afresh.  It still copies the
+ * subject name's and the attributes' values' bytes as they came (and a
+ * BOOLEAN's byte, and an OPTIONAL critical FALSE): der_walk() and
+ * read_extensions() judge those.  Called after the self-signature was
+ * verified over the bytes as they came.
+ */
+static int
+check_der_reencode(struct csr *c, const unsigned char *der, size_t len)
+{
+	unsigned char *re = NULL;
+	size_t i;
+	int n, r;
+
+	if (i2d_re_X509_REQ_tbs(c->req, NULL) <= 0 ||
+	    (n = i2d_X509_REQ(c->req, &re)) <= 0) {
+		r = airca_errssl(AIRCA_ERR_INPUT, "the request cannot be "
+		    "encoded again");
+		goto out;
+	}
+	if ((size_t)n != len || memcmp(re, der, len) != 0) {
+		for (i = 0; i < len && i < (size_t)n && re[i] == der[i]; i++)
+			;
+		r = airca_errf(AIRCA_ERR_INPUT, "the request is not DER: its "
+		    "encoding differs from the DER of the same values from "
+		    "byte %zu on (BER, or values written in a non-canonical "
+		    "form)", i);
+		goto out;
+	}
+	r = 0;
+ out:
+	OPENSSL_free(re);
+	return r;
+}
+
+/* An extension value (or the whole extension request) must be the DER of what it decodes to. */
+static int
+check_inner_der(const char *what, const unsigned char *in, int inlen,
+    unsigned char *re, int relen)
+{
+	const char *why;
+	size_t off = 0;
+	int r = 0;
+
+	if (relen <= 0)
+		r = airca_errf(AIRCA_ERR_INPUT, "the %s cannot be encoded again",
+		    what);
+	else if (inlen <= 0 || (why = der_walk(in, (size_t)inlen, 0, 0,
+	    &off)) != NULL)
+		r = airca_errf(AIRCA_ERR_INPUT, "the request is not DER: its %s "
+		    "has %s at byte %zu of its value", what, inlen <= 0 ?
+		    "no value" : why, off);
+	else if (relen != inlen || memcmp(in, re, (size_t)inlen) != 0)
+		r = airca_errf(AIRCA_ERR_INPUT, "the request is not DER: its %s "
+		    "re-encodes differently (BER, or values written in a "
+		    "non-canonical form)", what);
+	OPENSSL_free(re);
+	return r;
+}
+
+/*
+ * DER leaves DEFAULT values out (X.690 11.5), but OpenSSL keeps an
+ * extension's critical FALSE when written out: look for it in the
+ * extension request's bytes (their shape already walked).
+ */
+static int
+check_no_default_critical(const unsigned char *p, size_t len)
+{
+	size_t body, hl, ehl, ebody, ohl, obody, i;
+
+	hl = 2;			/* the walk passed: definite, minimal lengths */
+	if (len < 2 || p[0] != 0x30)
+		return 0;
+	if (p[1] & 0x80)
+		hl += p[1] & 0x7f;
+	for (i = hl; i + 2 <= len; i += ehl + ebody) {
+		ehl = 2;
+		ebody = p[i + 1];
+		if (p[i + 1] & 0x80) {
+			ehl += p[i + 1] & 0x7f;
+			for (ebody = 0, body = 0; body < (size_t)(p[i + 1] &
+			    0x7f); body++)
+				ebody = ebody << 8 | p[i + 2 + body];
+		}
+		if (i + ehl + 2 > len || p[i + ehl] != 0x06)
+			break;
+		ohl = 2;
+		obody = p[i + ehl + 1];
+		if (obody & 0x80)
+			break;	/* no extension OID is that long */
+		if (i + ehl + ohl + obody + 3 <= len &&
+		    memcmp(p + i + ehl + ohl + obody, "\x01\x01\x00", 3) == 0)
+			return airca_errf(AIRCA_ERR_INPUT, "the request is not "
+			    "DER: an extension writes out critical FALSE, its "
+			    "DEFAULT (BER)");
+	}
+	return 0;
+}
+
+/*
+ * The self-signature's algorithm: ECDSA with an EC key, RSA PKCS#1 v1.5
+ * with an RSA key, each with SHA-256, SHA-384 or SHA-512; named otherwise.
+ */
+static int
+check_sig_alg(const struct csr *c)
+{
+	const X509_ALGOR *alg;
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	char name[80];
+	int ptype, nid, md = NID_undef, pk = NID_undef;
+	bool ec = false, rsa = false;
+
+	X509_REQ_get0_signature(c->req, NULL, &alg);
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	switch ((nid = OBJ_obj2nid(obj))) {
+	case NID_ecdsa_with_SHA256:
+	case NID_ecdsa_with_SHA384:
+	case NID_ecdsa_with_SHA512:
+		ec = true;
+		break;
+	case NID_sha256WithRSAEncryption:
+	case NID_sha384WithRSAEncryption:
+	case NID_sha512WithRSAEncryption:
+		rsa = true;
+		break;
+	}
+	if (OBJ_obj2txt(name, sizeof(name), obj, 0) <= 0 ||
+	    !text_printable(name, strlen(name)))
+		snprintf(name, sizeof(name), "an unknown algorithm");
+	if (!ec && !rsa) {
+		if (nid != NID_undef)
+			OBJ_find_sigid_algs(nid, &md, &pk);
+		return airca_errf(AIRCA_ERR_INPUT, "the request is self-signed "
+		    "with %s%s: airca accepts ECDSA or RSA (PKCS#1 v1.5) with "
+		    "SHA-256, SHA-384 or SHA-512", name,
+		    md == NID_md5 || md == NID_sha1 || md == NID_md5_sha1 ?
+		    " (a broken digest: such a signature proves nothing)" :
+		    nid == NID_rsassaPss ? " (RSASSA-PSS is not accepted)" :
+		    "");
+	}
+	/* RFC 5758 3.2: no parameters for ECDSA; RFC 4055 5: NULL for RSA */
+	if ((ec && ptype != V_ASN1_UNDEF) ||
+	    (rsa && ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF))
+		return airca_errf(AIRCA_ERR_INPUT, "the request's signature "
+		    "algorithm %s has parameters it must not have", name);
+	if ((ec && c->key == CSR_KEY_RSA) || (rsa && c->key != CSR_KEY_RSA))
+		return airca_errf(AIRCA_ERR_INPUT, "the request is self-signed "
+		    "with %s, which its %s key cannot make", name,
+		    c->key == CSR_KEY_RSA ? "RSA" : "EC");
+	return 0;
 }
 
 static int
@@ -413,13 +647,20 @@ read_san(struct csr *c, X509_EXTENSION *ext)
 	GENERAL_NAMES *gens = NULL;
 	const GENERAL_NAME *gen;
 	const unsigned char *d;
-	int i, k, n, len, r;
+	unsigned char *re;
+	int i, k, n, len, relen, r;
 
 	if ((gens = X509V3_EXT_d2i(ext)) == NULL) {
 		r = airca_errf(AIRCA_ERR_INPUT, "the subjectAltName extension "
 		    "is malformed");
 		goto out;
 	}
+	re = NULL;
+	relen = i2d_GENERAL_NAMES(gens, &re);
+	if ((r = check_inner_der("subjectAltName extension",
+	    ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext)),
+	    ASN1_STRING_length(X509_EXTENSION_get_data(ext)), re, relen)) != 0)
+		goto out;
 	n = sk_GENERAL_NAME_num(gens);
 	for (i = 0; i < n; i++) {
 		gen = sk_GENERAL_NAME_value(gens, i);
@@ -483,14 +724,20 @@ static int
 read_basic_constraints(struct csr *c, X509_EXTENSION *ext)
 {
 	BASIC_CONSTRAINTS *bc;
+	unsigned char *re = NULL;
+	int relen, r;
 
 	if ((bc = X509V3_EXT_d2i(ext)) == NULL)
 		return airca_errf(AIRCA_ERR_INPUT, "the basicConstraints "
 		    "extension is malformed");
 	if (bc->ca)
 		c->asks_ca = true;
+	relen = i2d_BASIC_CONSTRAINTS(bc, &re);
+	r = check_inner_der("basicConstraints extension",
+	    ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext)),
+	    ASN1_STRING_length(X509_EXTENSION_get_data(ext)), re, relen);
 	BASIC_CONSTRAINTS_free(bc);
-	return 0;
+	return r;
 }
 
 /* Index of the only extension request attribute, -1 if none. */
@@ -520,8 +767,10 @@ read_extensions(struct csr *c)
 {
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	X509_EXTENSION *ext;
+	ASN1_TYPE *val;
+	unsigned char *re;
 	char oid[80];
-	int idx = -1, i, j, n, r;
+	int idx = -1, i, j, n, relen, r;
 
 	if ((r = ext_req_attr(c->req, &idx)) != 0)
 		goto out;
@@ -539,6 +788,23 @@ read_extensions(struct csr *c)
 		    "malformed");
 		goto out;
 	}
+	/* OpenSSL keeps the attribute's value as the bytes that came */
+	val = X509_ATTRIBUTE_get0_type(X509_REQ_get_attr(c->req, idx), 0);
+	if (val == NULL || val->type != V_ASN1_SEQUENCE) {
+		r = airca_errf(AIRCA_ERR_INPUT, "the extension request is "
+		    "not a SEQUENCE");
+		goto out;
+	}
+	if ((r = check_no_default_critical(ASN1_STRING_get0_data(
+	    val->value.sequence), (size_t)ASN1_STRING_length(
+	    val->value.sequence))) != 0)
+		goto out;
+	re = NULL;
+	relen = i2d_X509_EXTENSIONS(exts, &re);
+	if ((r = check_inner_der("extension request",
+	    ASN1_STRING_get0_data(val->value.sequence),
+	    ASN1_STRING_length(val->value.sequence), re, relen)) != 0)
+		goto out;
 	if ((n = sk_X509_EXTENSION_num(exts)) > CSR_MAX_EXTS) {
 		r = airca_errf(AIRCA_ERR_INPUT, "the request asks for %d "
 		    "extensions: at most %d", n, CSR_MAX_EXTS);
@@ -639,7 +905,9 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 {
 	struct csr *c = NULL;
 	X509_REQ *req = NULL;
-	size_t i = 0;
+	unsigned char *pemder = NULL;
+	const unsigned char *der = NULL;
+	size_t i = 0, derlen = 0;
 	long version;
 	bool legacy;
 	int r;
@@ -655,9 +923,12 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 		    "certificate request", len);
 		goto out;
 	}
-	if (data[0] == 0x30 && !looks_text(data, len))
-		r = parse_der(data, len, &req);
-	else {
+	if (data[0] == 0x30 && !looks_text(data, len)) {
+		if ((r = parse_der(data, len, &req)) == 0) {
+			der = data;
+			derlen = len;
+		}
+	} else {
 		while (i < len && is_space(data[i]))
 			i++;
 		if (i == len)
@@ -665,7 +936,7 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 			    "whitespace: no certificate request");
 		else if (len - i >= strlen(PEM_BEGIN) &&
 		    memcmp(data + i, PEM_BEGIN, strlen(PEM_BEGIN)) == 0)
-			r = parse_pem(data + i, len - i, &req);
+			r = parse_pem(data + i, len - i, &req, &pemder, &derlen);
 		else if (memmem(data, len, PEM_BEGIN, strlen(PEM_BEGIN)) != NULL)
 			r = airca_errf(AIRCA_ERR_INPUT, "the file holds other "
 			    "text before the PEM block: it must hold only the "
@@ -675,6 +946,10 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 			    "certificate request: neither PEM nor DER");
 	}
 	if (r != 0)
+		goto out;
+	if (pemder != NULL)
+		der = pemder;
+	if ((r = check_der_shape(der, derlen)) != 0)
 		goto out;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		r = airca_errf(AIRCA_ERR_NOMEM, "reading the request");
@@ -689,7 +964,9 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 	}
 	if ((r = decode_key(c, &legacy)) != 0 ||
 	    (r = check_key(c)) != 0 ||
+	    (r = check_sig_alg(c)) != 0 ||
 	    (r = check_signature(c)) != 0 ||
+	    (r = check_der_reencode(c, der, derlen)) != 0 ||
 	    (r = read_extensions(c)) != 0 ||
 	    (!legacy && (r = own_legacy_key(c)) != 0) ||
 	    (r = hash_spki(c)) != 0)
@@ -700,6 +977,7 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 	r = 0;
  out:
 	X509_REQ_free(req);
+	OPENSSL_free(pemder);
 	csr_free(c);
 	ERR_pop_to_mark();
 	return r;

@@ -39,7 +39,12 @@ struct csr {
  * "NEW CERTIFICATE REQUEST") block with nothing but whitespace around it,
  * or DER that uses every byte.  Refuses (AIRCA_ERR_INPUT, with a specific
  * reason in the detail) empty input, garbage, truncated data, several
- * requests, a certificate or key instead of a request, a self-signature that
+ * requests, a certificate or key instead of a request, an encoding that is
+ * not DER ("the request is not DER: ...": BER lengths or constructed
+ * strings at any level, a BOOLEAN not 0x00/0xff, a DEFAULT critical FALSE
+ * written out, a request or a decoded extension that re-encodes
+ * differently), a self-signature other than ECDSA or RSA PKCS#1 v1.5 with
+ * SHA-256/384/512 (MD5, SHA-1, RSASSA-PSS named), a self-signature that
  * does not verify, an unsupported key (EC curves other than P-256/P-384,
  * RSA under 2048 bits or over 8192, anything else), SAN DNS names that are not
  * printable IA5 or longer than CSR_MAX_NAME, more than CSR_MAX_DNS names.

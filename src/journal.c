@@ -678,11 +678,18 @@ journal_create(const char *home, const char *ceremony, const char *actor,
 	}
 	if ((r = journal_append(j, "journal-open", d, 0, NULL)) != 0)
 		goto out;
+	/* the new journal's directory entry must be on the media too */
 	snprintf(dirpath, sizeof(dirpath), "%s", home);
-	if ((dfd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(dfd);
-		close(dfd);
+	if ((dfd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(dfd) == -1) {
+		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: fsync of the directory "
+		    "after creating the journal failed: %s", dirpath,
+		    strerror(errno));
+		if (dfd != -1)
+			close(dfd);
+		goto out;
 	}
+	close(dfd);
 	*jp = j;
 	j = NULL;
 	r = 0;

@@ -2,8 +2,10 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +22,11 @@
 
 #define SUMS_NAME	"SHA256SUMS"
 #define MEDIA_MAX_SUMS	(256 * 1024 * 1024)	/* ~2,500,000 lines, read in windows */
+#define TMP_PREFIX	MEDIA_TMP_PREFIX	/* ".airca-tmp." */
 #define TMP_SUFFIX_LEN	6
-#define TMP_EXTRA	(sizeof(".") - 1 + sizeof(".tmp.") - 1 + TMP_SUFFIX_LEN)
+#define TMP_PID_MAX	10		/* digits of a pid_t */
+/* ".airca-tmp.<pid>.<name>.<suffix>" */
+#define TMP_EXTRA	(sizeof(TMP_PREFIX) - 1 + TMP_PID_MAX + 2 + TMP_SUFFIX_LEN)
 #define TMP_TRIES	100
 #define SHOW_MAX	256
 #define HASH_CHUNK	(64 * 1024)
@@ -377,7 +382,11 @@ hash_at(int dirfd, const char *name, const char *label,
 	return r;
 }
 
-/* Create ".NAME.tmp.XXXXXX" next to name with O_EXCL. */
+/*
+ * Create ".airca-tmp.PID.NAME.XXXXXX" next to name with O_EXCL: hidden, and
+ * recognisable with its writer's pid, so that media_sweep_stale() can tell
+ * the temp files of a killed run from those of a live one.
+ */
 static int
 make_temp(int dirfd, const char *name, const char *label, mode_t mode,
     char tmp[NAME_MAX + 1], int *fdp)
@@ -395,7 +404,8 @@ make_temp(int dirfd, const char *name, const char *label, mode_t mode,
 		for (k = 0; k < TMP_SUFFIX_LEN; k++)
 			suffix[k] = chars[rnd[k] % (sizeof(chars) - 1)];
 		suffix[TMP_SUFFIX_LEN] = '\0';
-		n = snprintf(tmp, NAME_MAX + 1, ".%s.tmp.%s", name, suffix);
+		n = snprintf(tmp, NAME_MAX + 1, TMP_PREFIX "%ld.%s.%s",
+		    (long)getpid(), name, suffix);
 		if (n < 0 || n > NAME_MAX)
 			return airca_errf(AIRCA_ERR_INTERNAL, "temporary name "
 			    "for %s too long", show(label, sh));
@@ -495,16 +505,72 @@ fsync_dirfd(int dirfd, const char *label)
 	return r;
 }
 
+/*
+ * Read the temp file back (after fsync and dropping its cached pages, from
+ * the media) and compare its bytes with what was written: before the rename,
+ * so that bad media never replaces a good file.
+ */
+static int
+verify_temp(int dirfd, const char *tmp, const char *label, const void *data,
+    size_t len)
+{
+	char sh[SHOW_MAX];
+	unsigned char *back = NULL;
+	size_t backlen = 0;
+	int r;
+
+	/* one byte more than written, so that a longer file shows it */
+	if ((r = read_common(dirfd, tmp, label, len + 1, &back,
+	    &backlen)) != 0) {
+		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
+		goto out;
+	}
+	if (backlen != len || (len > 0 && memcmp(back, data, len) != 0)) {
+		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
+		    "what was written (%zu bytes read, %zu written): the media "
+		    "may be failing; use another", show(label, sh), backlen,
+		    len);
+		goto out;
+	}
+	r = 0;
+ out:
+	free(back);
+	return r;
+}
+
+/*
+ * The directory sync after the rename failed.  A replaced file is complete
+ * and verified where it is, and the old content is gone: it stays, and the
+ * message says so.  A new file is removed, so that a failed command leaves
+ * no output it has not vouched for.
+ */
+static int
+after_rename_failed(int dirfd, const char *name, const char *label, int flags,
+    int r)
+{
+	char sh[SHOW_MAX];
+
+	if (flags & MEDIA_REPLACE)
+		return airca_errctx(r, "%s holds the new, verified content, but "
+		    "its directory entry may not be on the media yet",
+		    show(label, sh));
+	unlinkat(dirfd, name, 0);
+	return airca_errctx(r, "%s was removed again", show(label, sh));
+}
+
+/*
+ * The one order of a write: temp file, write, fsync, read back and compare,
+ * rename (without replacing, unless MEDIA_REPLACE), fsync the directory.
+ * Nothing is unlinked after a rename that replaced a file.
+ */
 static int
 write_common(int dirfd, const char *name, const char *label,
     const void *data, size_t len, int flags)
 {
 	char tmp[NAME_MAX + 1], sh[SHOW_MAX];
-	unsigned char want[SHA256_LEN], got[SHA256_LEN], *back = NULL;
 	mode_t mode = (flags & MEDIA_PRIVATE) ? 0600 : 0644;
-	bool have_tmp = false, have_final = false;
+	bool have_tmp = false;
 	struct stat st;
-	size_t backlen = 0;
 	int fd = -1, r;
 
 	show(label, sh);
@@ -553,41 +619,28 @@ write_common(int dirfd, const char *name, const char *label,
 		    "check the media", sh, strerror(errno));
 		goto out;
 	}
+	if ((r = verify_temp(dirfd, tmp, label, data, len)) != 0)
+		goto out;
 	if (flags & MEDIA_REPLACE) {
 		if (renameat(dirfd, tmp, dirfd, name) == -1) {
 			r = airca_errf(AIRCA_ERR_IO, "cannot move the new %s "
-			    "into place: %s", sh, strerror(errno));
+			    "into place: %s; the previous content is kept", sh,
+			    strerror(errno));
 			goto out;
 		}
 	} else if ((r = rename_noreplace(dirfd, tmp, name, label)) != 0)
 		goto out;
 	have_tmp = false;
-	have_final = true;
-	if (!(flags & MEDIA_NOSYNC) && (r = fsync_dirfd(dirfd, label)) != 0)
-		goto out;
-
-	if ((r = read_common(dirfd, name, label, len, &back, &backlen)) != 0) {
-		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
+	if (!(flags & MEDIA_NOSYNC) && (r = fsync_dirfd(dirfd, label)) != 0) {
+		r = after_rename_failed(dirfd, name, label, flags, r);
 		goto out;
 	}
-	sha256(data, len, want);
-	sha256(back, backlen, got);
-	if (backlen != len || memcmp(want, got, sizeof(want)) != 0) {
-		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
-		    "what was written: the media may be failing; use another",
-		    sh);
-		goto out;
-	}
-	have_final = false;
 	r = 0;
  out:
 	if (fd != -1)
 		close(fd);
 	if (have_tmp)
 		unlinkat(dirfd, tmp, 0);
-	if (have_final)
-		unlinkat(dirfd, name, 0);
-	free(back);
 	return r;
 }
 
@@ -609,10 +662,11 @@ media_out_abort(struct media_out *o)
 {
 	if (o == NULL)
 		return;
-	if (o->fd != -1) {
+	if (o->fd != -1)
 		close(o->fd);
+	/* the temp file, unless it was renamed into place */
+	if (o->tmp[0] != '\0')
 		unlinkat(o->dirfd, o->tmp, 0);
-	}
 	EVP_MD_CTX_free(o->md);
 	free(o);
 }
@@ -650,6 +704,7 @@ media_out_open(int dirfd, const char *name, int flags, struct media_out **op)
 	memcpy(o->name, name, strlen(name) + 1);
 	if ((r = make_temp(dirfd, name, name, mode, o->tmp, &o->fd)) != 0) {
 		o->fd = -1;
+		o->tmp[0] = '\0';	/* not ours: never unlink it */
 		media_out_abort(o);
 		return r;
 	}
@@ -704,7 +759,6 @@ media_out_commit(struct media_out *o, unsigned char *sha)
 {
 	unsigned char want[SHA256_LEN], got[SHA256_LEN];
 	unsigned int mdlen = SHA256_LEN;
-	bool have_final = false;
 	int r;
 
 	if ((r = out_flush(o)) != 0)
@@ -727,27 +781,10 @@ media_out_commit(struct media_out *o, unsigned char *sha)
 	if (r == -1) {
 		r = airca_errf(AIRCA_ERR_IO, "writing %s failed on close: %s; "
 		    "check the media", o->name, strerror(errno));
-		unlinkat(o->dirfd, o->tmp, 0);
 		goto out;
 	}
-	if (o->flags & MEDIA_REPLACE) {
-		if (renameat(o->dirfd, o->tmp, o->dirfd, o->name) == -1) {
-			r = airca_errf(AIRCA_ERR_IO, "cannot move the new %s "
-			    "into place: %s", o->name, strerror(errno));
-			unlinkat(o->dirfd, o->tmp, 0);
-			goto out;
-		}
-	} else if ((r = rename_noreplace(o->dirfd, o->tmp, o->name,
-	    o->name)) != 0) {
-		unlinkat(o->dirfd, o->tmp, 0);
-		goto out;
-	}
-	have_final = true;
-	if (!(o->flags & MEDIA_NOSYNC) &&
-	    (r = fsync_dirfd(o->dirfd, o->name)) != 0)
-		goto out;
-	/* read back in chunks: the file may be larger than memory should hold */
-	if ((r = hash_at(o->dirfd, o->name, o->name, got)) != 0) {
+	/* read the temp back in chunks (it may be larger than memory should hold) */
+	if ((r = hash_at(o->dirfd, o->tmp, o->name, got)) != 0) {
 		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
 		goto out;
 	}
@@ -757,13 +794,27 @@ media_out_commit(struct media_out *o, unsigned char *sha)
 		    o->name);
 		goto out;
 	}
+	if (o->flags & MEDIA_REPLACE) {
+		if (renameat(o->dirfd, o->tmp, o->dirfd, o->name) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "cannot move the new %s "
+			    "into place: %s; the previous content is kept",
+			    o->name, strerror(errno));
+			goto out;
+		}
+	} else if ((r = rename_noreplace(o->dirfd, o->tmp, o->name,
+	    o->name)) != 0)
+		goto out;
+	o->tmp[0] = '\0';
+	if (!(o->flags & MEDIA_NOSYNC) &&
+	    (r = fsync_dirfd(o->dirfd, o->name)) != 0) {
+		r = after_rename_failed(o->dirfd, o->name, o->name, o->flags,
+		    r);
+		goto out;
+	}
 	if (sha != NULL)
 		memcpy(sha, want, SHA256_LEN);
-	have_final = false;
 	r = 0;
  out:
-	if (have_final && !(o->flags & MEDIA_REPLACE))
-		unlinkat(o->dirfd, o->name, 0);
 	media_out_abort(o);
 	return r;
 }
@@ -1085,5 +1136,183 @@ media_check_sums(const char *dir)
 	if (dirfd >= 0)
 		close(dirfd);
 	free(buf);
+	return r;
+}
+
+/* The pid in a temp file name of ours, or -1 if name is not one. */
+static long
+temp_pid(const char *name)
+{
+	const char *p;
+	char *end;
+	long pid;
+
+	if (strncmp(name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) != 0)
+		return -1;
+	p = name + sizeof(TMP_PREFIX) - 1;
+	if (*p < '1' || *p > '9')
+		return -1;
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno != 0 || *end != '.' || end - p > TMP_PID_MAX || pid <= 0 ||
+	    (long)(pid_t)pid != pid)
+		return -1;
+	return pid;
+}
+
+void
+media_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int
+media_sweep_stale(int dirfd, const char *label, char ***namesp, size_t *np)
+{
+	char sh[SHOW_MAX], **names = NULL, **nn;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
+	size_t n = 0, cap = 0;
+	long pid;
+	int fd, r;
+
+	show(label, sh);
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		r = airca_errf(AIRCA_ERR_IO, "cannot list %s: %s", sh,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0) {
+				r = airca_errf(AIRCA_ERR_IO, "cannot list %s: "
+				    "%s", sh, strerror(errno));
+				goto out;
+			}
+			break;
+		}
+		if ((pid = temp_pid(de->d_name)) == -1 ||
+		    (pid_t)pid == getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;	/* alive (or not ours to signal): in use */
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((nn = reallocarray(names, cap, sizeof(*nn))) == NULL) {
+				r = airca_errf(AIRCA_ERR_NOMEM, "listing %s",
+				    sh);
+				goto out;
+			}
+			names = nn;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL) {
+			r = airca_errf(AIRCA_ERR_NOMEM, "listing %s", sh);
+			goto out;
+		}
+		if (unlinkat(dirfd, de->d_name, 0) == -1) {
+			r = airca_errf(AIRCA_ERR_IO, "cannot remove the stale "
+			    "temporary file %s/%s: %s; remove it by hand", sh,
+			    names[n], strerror(errno));
+			free(names[n]);
+			goto out;
+		}
+		n++;
+	}
+	if (n > 0 && (r = fsync_dirfd(dirfd, label)) != 0)
+		goto out;
+	*namesp = n > 0 ? names : NULL;
+	*np = n;
+	if (n == 0)
+		free(names);
+	names = NULL;
+	n = 0;
+	r = 0;
+ out:
+	if (d != NULL)
+		closedir(d);
+	media_names_free(names, n);
+	return r;
+}
+
+/* One path of media_check_private(); st from lstat. */
+static int
+check_private_one(const char *path, const struct stat *st)
+{
+	char sh[SHOW_MAX];
+	uid_t me = geteuid();
+
+	if (S_ISLNK(st->st_mode))
+		return 0;
+	show(path, sh);
+	if (st->st_uid != me && st->st_uid != 0)
+		return airca_errf(AIRCA_ERR_UNSAFE, "%s is owned by uid %ju, "
+		    "not by you (uid %ju) or root: someone else could rewrite "
+		    "the CA's state; check who put it there, then run "
+		    "'chown %ju %s'", sh, (uintmax_t)st->st_uid,
+		    (uintmax_t)me, (uintmax_t)me, sh);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return airca_errf(AIRCA_ERR_UNSAFE, "%s is %s-writable (mode "
+		    "%04o): anyone %s could rewrite the CA's state, so airca "
+		    "refuses it; run 'chmod go-w %s' and try again", sh,
+		    (st->st_mode & S_IWOTH) ? "world" : "group",
+		    (unsigned)(st->st_mode & 07777),
+		    (st->st_mode & S_IWOTH) ? "on this machine" : "in its group",
+		    sh);
+	return 0;
+}
+
+int
+media_check_private(const char *dir, const char *const *names)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int dirfd = -1, r;
+
+	if ((dirfd = media_opendir(dir)) < 0) {
+		r = dirfd;
+		goto out;
+	}
+	if (fstat(dirfd, &st) == -1) {
+		r = open_error(dir, errno);
+		goto out;
+	}
+	if ((r = check_private_one(dir, &st)) != 0)
+		goto out;
+	for (i = 0; names != NULL && names[i] != NULL; i++) {
+		if ((r = check_name(names[i])) != 0)
+			goto out;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >=
+		    (int)sizeof(path)) {
+			r = airca_errf(AIRCA_ERR_USAGE, "%s: path too long", dir);
+			goto out;
+		}
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;
+			r = open_error(path, errno);
+			goto out;
+		}
+		if ((r = check_private_one(path, &st)) != 0)
+			goto out;
+	}
+	r = 0;
+ out:
+	if (dirfd >= 0)
+		close(dirfd);
 	return r;
 }

@@ -30,12 +30,24 @@ int	media_read(const char *path, size_t max, unsigned char **datap, size_t *lenp
 int	media_read_at(int dirfd, const char *name, size_t max,
 	    unsigned char **datap, size_t *lenp);
 
+/* Temp files are named MEDIA_TMP_PREFIX "<pid>.<name>.<random>". */
+#define MEDIA_TMP_PREFIX	".airca-tmp."
+
 /*
- * Write data to path atomically: O_EXCL temp file in the same directory,
- * write, fsync, rename without replacing (renameat2 RENAME_NOREPLACE),
- * fsync the directory, then read back and compare SHA-256.  An existing
- * path is an error (AIRCA_ERR_EXISTS, detail names the file) unless
- * MEDIA_REPLACE.  On any failure nothing is left under path or the temp name.
+ * Write data to path atomically, in this order: O_EXCL temp file in the same
+ * directory (named after the writer's pid, see media_sweep_stale()), write,
+ * fsync, read the temp file back and compare its bytes with data, rename
+ * (renameat2 RENAME_NOREPLACE; a plain rename with MEDIA_REPLACE), fsync the
+ * directory.  An existing path is an error (AIRCA_ERR_EXISTS, detail names
+ * the file) unless MEDIA_REPLACE.  Errors name the file and the first cause
+ * (strerror: "No space left on device", "Input/output error").
+ *
+ * On any failure the temp file is removed.  With MEDIA_REPLACE the file at
+ * path is then either the previous content (a failure before the rename) or
+ * the complete, verified new content (only the directory sync after the
+ * rename failed): it is never removed.  Without MEDIA_REPLACE nothing is left
+ * under path: a new file whose directory cannot be synced is removed again,
+ * so that a failed command leaves no output it did not vouch for.
  */
 int	media_write(const char *path, const void *data, size_t len, int flags);
 
@@ -48,11 +60,13 @@ int	media_write_at(int dirfd, const char *name, const void *data, size_t len,
  * 100,000 certificates, a batch's summary): media_out_open() makes the
  * O_EXCL temp file next to name in dirfd (dirfd borrowed; name must not
  * exist unless MEDIA_REPLACE), media_out_write() appends, media_out_commit()
- * does what media_write() does after writing: fsync unless MEDIA_NOSYNC,
- * rename (without replacing unless MEDIA_REPLACE), fsync the directory,
- * read back in chunks and compare SHA-256 (*sha gets it; may be NULL).
- * commit and abort free o; on any failure nothing is left under the temp
- * name (nor under name, unless it was being replaced).
+ * does what media_write() does after writing, in the same order: fsync
+ * unless MEDIA_NOSYNC, read the temp file back in chunks and compare its
+ * SHA-256 with what was written (*sha gets it; may be NULL), rename (without
+ * replacing unless MEDIA_REPLACE), fsync the directory.  commit and abort
+ * free o; on any failure nothing is left under the temp name, and name holds
+ * what media_write() promises: with MEDIA_REPLACE the previous or the
+ * complete new content, never nothing; without it, nothing.
  */
 struct media_out;
 int	media_out_open(int dirfd, const char *name, int flags,
@@ -88,5 +102,28 @@ int	media_write_sums(const char *dir, const char *const *names, size_t n);
  * 0 or AIRCA_ERR_IO naming the first file that differs.
  */
 int	media_check_sums(const char *dir);
+
+/*
+ * Remove the temp files (MEDIA_TMP_PREFIX "<pid>.…") of writers that are
+ * gone (kill(pid, 0) fails with ESRCH) from the open directory dirfd
+ * (borrowed; label names it in messages), and sync the directory if any
+ * was removed.  Temp files of live processes, of this process, and anything
+ * that is not a regular file are left alone.  On success *namesp is a
+ * malloc'd array of the *np names removed (NULL and 0 if none), freed with
+ * media_names_free().  Returns 0 or AIRCA_ERR_IO / AIRCA_ERR_NOMEM.
+ */
+int	media_sweep_stale(int dirfd, const char *label, char ***namesp,
+	    size_t *np);
+void	media_names_free(char **names, size_t n);
+
+/*
+ * StrictModes: refuse (AIRCA_ERR_UNSAFE) the directory dir, and each of the
+ * names (a NULL-terminated list of entries of dir; a missing one is fine),
+ * when it is group- or world-writable or owned by someone other than the
+ * current user or root.  The message names the path and the command that
+ * fixes it ("chmod go-w PATH").  Symbolic links are not followed (airca
+ * opens none).  Returns 0 or the error.
+ */
+int	media_check_private(const char *dir, const char *const *names);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "prompt.h"
+#include "util.h"
 
 #define PIN_FILE_MAX	256	/* bytes read from a PIN file */
 
@@ -63,19 +64,48 @@ prompt_pin_automatic(const struct pin_source *src)
 
 /*
  * A PIN taken from the environment is removed from it at once (no later
- * getenv(), no child) and kept here, locked in memory and wiped at exit,
- * so that a ceremony running several token steps in one process can log
- * in again.  Only for --pin-env: files are re-read, prompts re-asked.
+ * getenv(), no child) and kept here, so that a ceremony running several
+ * token steps in one process can log in again.  Only for --pin-env (files
+ * are re-read, prompts re-asked).  The copy lives in a page of its own:
+ * locked (never swapped), left out of core dumps (MADV_DONTDUMP), not
+ * inherited (MADV_WIPEONFORK), and wiped at exit.
  */
-static char env_pin[PIN_MAX_ENV];
+static char *env_pin;		/* PIN_MAX_ENV bytes, or NULL */
 static char env_var[128];
 static bool env_cached;
 
 static void
 env_pin_wipe(void)
 {
-	explicit_bzero(env_pin, sizeof(env_pin));
+	if (env_pin != NULL)
+		explicit_bzero(env_pin, PIN_MAX_ENV);
 	env_cached = false;
+}
+
+/* The page for env_pin; false if there is none (the PIN is then not kept). */
+static bool
+env_pin_page(void)
+{
+	long pg;
+	void *p;
+
+	if (env_pin != NULL)
+		return true;
+	if ((pg = sysconf(_SC_PAGESIZE)) < PIN_MAX_ENV)
+		return false;
+	p = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	if (madvise(p, (size_t)pg, MADV_DONTDUMP) == -1) {
+		munmap(p, (size_t)pg);
+		return false;
+	}
+	(void)madvise(p, (size_t)pg, MADV_WIPEONFORK);
+	(void)mlock(p, (size_t)pg);	/* best effort: RLIMIT_MEMLOCK */
+	env_pin = p;
+	atexit(env_pin_wipe);
+	return true;
 }
 
 static int
@@ -87,7 +117,7 @@ pin_from_env(const char *var, char *buf, size_t size)
 
 	if (env_cached && strcmp(var, env_var) == 0 &&
 	    (v = getenv(var)) == NULL) {
-		len = strlen(env_pin);
+		len = strnlen(env_pin, PIN_MAX_ENV);
 		if (len >= size)
 			return airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: longer "
 			    "than %zu bytes", var, size - 1);
@@ -101,18 +131,17 @@ pin_from_env(const char *var, char *buf, size_t size)
 	if (len == 0)
 		r = airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: the variable is "
 		    "empty", var);
-	else if (len >= size || len >= sizeof(env_pin))
+	else if (len >= size || len >= PIN_MAX_ENV)
 		r = airca_errf(AIRCA_ERR_USAGE, "--pin-env %s: longer than %zu "
 		    "bytes", var, size - 1);
 	else {
 		memcpy(buf, v, len + 1);
-		if (!env_cached) {
-			mlock(env_pin, sizeof(env_pin));
-			atexit(env_pin_wipe);
+		env_pin_wipe();
+		if (env_pin_page() && strlen(var) < sizeof(env_var)) {
+			memcpy(env_pin, v, len + 1);
+			snprintf(env_var, sizeof(env_var), "%s", var);
+			env_cached = true;
 		}
-		memcpy(env_pin, v, len + 1);
-		snprintf(env_var, sizeof(env_var), "%s", var);
-		env_cached = true;
 		r = 0;
 	}
 	/* no child process, no later getenv() gets it */
@@ -217,29 +246,33 @@ tty_read_line(int fd, char *buf, size_t size, bool *toolongp,
 	size_t len = 0;
 	char c;
 
+	int r;
+
 	*toolongp = false;
 	for (;;) {
 		if ((got = read(fd, &c, 1)) == -1) {
 			if (errno == EINTR)
 				continue;
-			buf[len] = '\0';
-			return airca_errf(AIRCA_ERR_IO, "/dev/tty: %s",
+			r = airca_errf(AIRCA_ERR_IO, "/dev/tty: %s",
 			    strerror(errno));
+			break;
 		}
 		if (got == 0) {
-			buf[len] = '\0';
-			return airca_errf(AIRCA_ERR_CANCELLED, "%s", eofmsg);
-		}
-		if (c == '\n' || c == '\r')
+			r = airca_errf(AIRCA_ERR_CANCELLED, "%s", eofmsg);
 			break;
+		}
+		if (c == '\n' || c == '\r') {
+			r = 0;
+			break;
+		}
 		if (len + 1 < size)
 			buf[len++] = c;
 		else
 			*toolongp = true;
 	}
-	c = '\0';
 	buf[len] = '\0';
-	return 0;
+	explicit_bzero(&c, sizeof(c));	/* the last byte of a PIN read */
+	return r;
 }
 
 static int
@@ -327,6 +360,7 @@ prompt_pin(const struct pin_source *src, const char *what, char *buf,
 		r = pin_from_tty(what, buf, size);
 	if (r != 0)
 		explicit_bzero(buf, size);
+	wipe_stack();	/* what the sources' callees left (see util.h) */
 	return r;
 }
 
@@ -361,6 +395,7 @@ prompt_pin_request(const struct pin_source *src,
 		r = airca_errf(AIRCA_ERR_CANCELLED, "no PIN entered");
 	if (r != 0)
 		explicit_bzero(buf, size);
+	wipe_stack();
 	return r;
 }
 

@@ -411,7 +411,9 @@ token_init(const char *module, const char *label, const char *so_pin,
 	PKCS11_logout(slot);
 	r = 0;
  out:
+	/* libp11 wipes its copy of the SO PIN (prev_pin) as the slots go */
 	p11_unload(&raw, ctx, loaded, slots, nslots);
+	wipe_stack();
 	return r;
 }
 
@@ -725,7 +727,7 @@ int
 token_login(struct token *tok, const char *pin, size_t len)
 {
 	CK_RV rv;
-	char *copy = NULL, state[160];
+	char state[160];
 	int r = AIRCA_ERR_INTERNAL;
 
 	if (token_logged_in(tok))
@@ -735,15 +737,19 @@ token_login(struct token *tok, const char *pin, size_t len)
 		    "empty, too long or holds a NUL byte", tok->info.label);
 		goto out;
 	}
-	if ((copy = malloc(len + 1)) == NULL) {
-		r = AIRCA_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(copy, pin, len);
-	copy[len] = '\0';
-	ERR_clear_error();
-	if (PKCS11_login(tok->slot, 0, copy) != 0) {
-		rv = libp11_ckr();
+	/*
+	 * C_Login on our own session, never PKCS11_login(): libp11 0.4.12
+	 * keeps an OPENSSL_strdup() of the PIN (slot->prev_pin, to log in
+	 * again after a fork) until its slots are released.  A PKCS#11 login
+	 * belongs to the application, so libp11's sessions find and use the
+	 * private keys all the same (docs/hsm-setup.md, "Where the PIN goes").
+	 */
+	rv = tok->raw.f->C_Login(tok->sess, CKU_USER, (CK_UTF8CHAR_PTR)pin,
+	    (CK_ULONG)len);
+	wipe_stack();
+	if (rv == CKR_USER_ALREADY_LOGGED_IN)
+		rv = CKR_OK;
+	if (rv != CKR_OK) {
 		pin_state(tok, state, sizeof(state));
 		switch (rv) {
 		case CKR_PIN_INCORRECT:
@@ -779,21 +785,14 @@ token_login(struct token *tok, const char *pin, size_t len)
 		}
 		goto out;
 	}
-	/*
-	 * PKCS#11 keeps the login per application and token, so our own
-	 * session must see it too; refuse a module that does otherwise.
-	 */
 	if (!token_logged_in(tok)) {
-		PKCS11_logout(tok->slot);
-		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': logged in through "
-		    "libp11 but airca's own session is not; this module does "
-		    "not share the login between sessions", tok->info.label);
+		tok->raw.f->C_Logout(tok->sess);
+		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': C_Login succeeded "
+		    "but the session is not logged in", tok->info.label);
 		goto out;
 	}
 	r = 0;
  out:
-	if (copy != NULL)
-		wipe_free(copy, len + 1);
 	ERR_clear_error();
 	return r;
 }
@@ -1734,12 +1733,12 @@ token_close(struct token *tok)
 {
 	if (tok == NULL)
 		return;
-	if (tok->slot != NULL && token_logged_in(tok))
-		PKCS11_logout(tok->slot);
+	/* token_login() logged in through our session: log out through it */
+	if (token_logged_in(tok))
+		tok->raw.f->C_Logout(tok->sess);
 	if (tok->have_sess)
 		tok->raw.f->C_CloseSession(tok->sess);
 	tok->have_sess = false;
-	/* libp11 keeps the last PIN until its slots are released */
 	p11_unload(&tok->raw, tok->ctx, tok->loaded, tok->slots, tok->nslots);
 	OPENSSL_cleanse(tok, sizeof(*tok));
 	free(tok);

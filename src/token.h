@@ -84,9 +84,11 @@ const struct token_info *token_info(const struct token *tok);
 
 /*
  * Log in as the user with pin (len bytes, not necessarily NUL-terminated).
- * The caller keeps and wipes its buffer; token wipes any copy it makes.
- * AIRCA_ERR_LOGIN on a wrong PIN (detail says so, and whether the PIN is
- * now locked or on its final try).
+ * The caller keeps and wipes its buffer.  The PIN goes to the module's
+ * C_Login on airca's own session and nowhere else: no copy is made, libp11
+ * never sees it (it would keep one), and the dead stack the login used is
+ * overwritten before this returns.  AIRCA_ERR_LOGIN on a wrong PIN (detail
+ * says so, and whether the PIN is now locked or on its final try).
  */
 int	token_login(struct token *tok, const char *pin, size_t len);
 bool	token_logged_in(const struct token *tok);
@@ -124,7 +126,7 @@ int	token_label_exists(struct token *tok, const char *label, bool *existsp);
  * An EVP_PKEY that signs with the private key labelled label, through the
  * token (logged in).  The key checked with token_key_attrs() rules first.
  * Owned by the caller; free it before token_close(): while it exists
- * libp11 keeps the slot, and its copy of the PIN, alive past the close.
+ * libp11 keeps the slot and its sessions alive past the close.
  */
 int	token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp);
 
@@ -138,11 +140,12 @@ int	token_store_cert(struct token *tok, const char *label, X509 *cert);
  * Initialise a fresh token (the first uninitialised slot of module) with
  * label, SO PIN and user PIN: for rehearsal tokens (demo, tests) so no PIN
  * goes through argv.  Real HSMs are initialised with their vendor's tools.
+ * libp11 copies the SO PIN while this runs and wipes it before it returns.
  */
 int	token_init(const char *module, const char *label, const char *so_pin,
 	    const char *pin);
 
-/* Log out, release slots (libp11 forgets the PIN), unload. NULL is fine. */
+/* Log out (C_Logout on airca's session), release slots, unload. NULL is fine. */
 void	token_close(struct token *tok);
 
 #endif

@@ -101,6 +101,17 @@ wipe_free(void *p, size_t len)
 	free(p);
 }
 
+void __attribute__((noinline))
+wipe_stack(void)
+{
+	unsigned char dead[WIPE_STACK_BYTES];
+	volatile unsigned char *p = dead;
+	size_t i;
+
+	for (i = 0; i < sizeof(dead); i++)
+		p[i] = 0;
+}
+
 void
 wipe_free_str(char *s)
 {

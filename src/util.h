@@ -30,6 +30,16 @@ void	time_iso(time_t t, char out[21]);
 void	wipe_free(void *p, size_t len);
 void	wipe_free_str(char *s);
 
+/*
+ * Zero WIPE_STACK_BYTES of the stack below the caller: the frames that
+ * returned after a secret went through them (a PKCS#11 module, libcrypto,
+ * and the dynamic linker's lazy-binding trampoline, which saves the vector
+ * registers that strlen() or memcpy() left a PIN in).  Calls no other
+ * function, so no trampoline runs under it.
+ */
+#define WIPE_STACK_BYTES	(64 * 1024)
+void	wipe_stack(void);
+
 /* strdup that returns NULL on failure (caller maps to AIRCA_ERR_NOMEM). */
 char	*xstrdup(const char *s);
 

@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -540,6 +541,325 @@ test_san(EVP_PKEY *p256)
 #undef SAN_REFUSED
 }
 
+/* ---- strict DER and signature algorithms ---- */
+
+/* A DER header for tag and length n, minimal; its size. */
+static size_t
+put_hdr(unsigned char *out, unsigned char tag, size_t n)
+{
+	out[0] = tag;
+	if (n < 0x80) {
+		out[1] = (unsigned char)n;
+		return 2;
+	}
+	if (n < 0x100) {
+		out[1] = 0x81;
+		out[2] = (unsigned char)n;
+		return 3;
+	}
+	out[1] = 0x82;
+	out[2] = (unsigned char)(n >> 8);
+	out[3] = (unsigned char)n;
+	return 4;
+}
+
+/* The size of the header of the TLV at p, and its content length. */
+static size_t
+get_hdr(const unsigned char *p, size_t *bodyp)
+{
+	size_t n, k;
+
+	if (p[1] < 0x80) {
+		*bodyp = p[1];
+		return 2;
+	}
+	n = p[1] & 0x7f;
+	for (*bodyp = 0, k = 0; k < n; k++)
+		*bodyp = *bodyp << 8 | p[2 + k];
+	return 2 + n;
+}
+
+/* The signed part of req, as DER. */
+static struct buf
+tbs_of(X509_REQ *req)
+{
+	struct buf b = { NULL, 0 };
+	unsigned char *p = NULL;
+	int n = i2d_re_X509_REQ_tbs(req, &p);
+
+	b.len = (size_t)n;
+	b.p = malloc(b.len + 1);
+	memcpy(b.p, p, b.len);
+	OPENSSL_free(p);
+	return b;
+}
+
+/* A request made of tbs (any bytes, BER or not), signed with k and SHA-256. */
+static struct buf
+sign_tbs(EVP_PKEY *k, struct buf tbs)
+{
+	static const unsigned char ecdsa256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a,
+	    0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+	static const unsigned char rsa256[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a,
+	    0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+	bool ec = EVP_PKEY_get_base_id(k) == EVP_PKEY_EC;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char sig[1024], *body, *p;
+	size_t siglen = sizeof(sig), alglen = ec ? sizeof(ecdsa256) :
+	    sizeof(rsa256), blen, n;
+	struct buf b;
+
+	if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k) != 1 ||
+	    EVP_DigestSign(ctx, sig, &siglen, tbs.p, tbs.len) != 1) {
+		fprintf(stderr, "signing a crafted request failed\n");
+		exit(2);
+	}
+	EVP_MD_CTX_free(ctx);
+	body = malloc(tbs.len + alglen + siglen + 16);
+	memcpy(body, tbs.p, tbs.len);
+	memcpy(body + tbs.len, ec ? ecdsa256 : rsa256, alglen);
+	p = body + tbs.len + alglen;
+	n = put_hdr(p, 0x03, siglen + 1);
+	p[n] = 0x00;
+	memcpy(p + n + 1, sig, siglen);
+	blen = tbs.len + alglen + n + 1 + siglen;
+	b.p = malloc(blen + 8);
+	n = put_hdr(b.p, 0x30, blen);
+	memcpy(b.p + n, body, blen);
+	b.len = n + blen;
+	free(body);
+	return b;
+}
+
+/* tbs with content bytes [off, off + del) replaced by ins, its header made again. */
+static struct buf
+tbs_splice(struct buf tbs, size_t off, size_t del, const void *ins,
+    size_t inslen)
+{
+	size_t body, hl = get_hdr(tbs.p, &body), nlen = body - del + inslen;
+	unsigned char *c = malloc(nlen + 1);
+	struct buf b;
+
+	memcpy(c, tbs.p + hl, off);
+	memcpy(c + off, ins, inslen);
+	memcpy(c + off + inslen, tbs.p + hl + off + del, body - off - del);
+	b.p = malloc(nlen + 8);
+	hl = put_hdr(b.p, 0x30, nlen);
+	memcpy(b.p + hl, c, nlen);
+	b.len = hl + nlen;
+	free(c);
+	return b;
+}
+
+/* The n-th (0-based) occurrence of needle in b, or NULL. */
+static unsigned char *
+nth(struct buf b, const void *needle, size_t len, int n)
+{
+	unsigned char *p = b.p, *hit;
+
+	for (;;) {
+		hit = memmem(p, b.len - (size_t)(p - b.p), needle, len);
+		if (hit == NULL || n-- == 0)
+			return hit;
+		p = hit + 1;
+	}
+}
+
+/* req signed again with md (ECDSA or RSA PKCS#1 v1.5; pss: RSASSA-PSS). */
+static struct buf
+signed_with(EVP_PKEY *k, const EVP_MD *md, bool pss)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	X509_REQ *req = make_req(k, NULL);
+	struct buf b;
+
+	if (EVP_DigestSignInit(ctx, &pctx, md, NULL, k) != 1 ||
+	    (pss && EVP_PKEY_CTX_set_rsa_padding(pctx,
+	    RSA_PKCS1_PSS_PADDING) != 1) ||
+	    X509_REQ_sign_ctx(req, ctx) <= 0) {
+		fprintf(stderr, "signing with another digest failed\n");
+		exit(2);
+	}
+	EVP_MD_CTX_free(ctx);
+	b = req_der(req);
+	X509_REQ_free(req);
+	return b;
+}
+
+static void
+test_strict(EVP_PKEY *p256, EVP_PKEY *rsa)
+{
+	static const unsigned char ff[] = { 0x01, 0x01, 0xff };
+	static const unsigned char vlong[] = { 0x02, 0x81, 0x01, 0x00 };
+	struct ask a = { .ca = true };
+	struct buf der, tbs, b, t2, body;
+	unsigned char *hit, *att, tmp[512];
+	size_t hl, n, bl, off, l1, l2, h1, h2;
+	struct csr *c = NULL;
+	X509_REQ *req;
+
+	/* The outer length in long form with a leading zero: BER. */
+	req = make_req(p256, NULL);
+	der = req_der(req);
+	hl = get_hdr(der.p, &n);
+	b.p = malloc(der.len + 8);
+	b.p[0] = 0x30;
+	b.p[1] = 0x83;
+	b.p[2] = 0x00;
+	b.p[3] = (unsigned char)(n >> 8);
+	b.p[4] = (unsigned char)n;
+	memcpy(b.p + 5, der.p + hl, n);
+	b.len = 5 + n;
+	REFUSED(b, "the request is not DER: a length with leading zero bytes "
+	    "(BER) at byte 0");
+	free(b.p);
+
+	/* The signed part with an indefinite length, signed as it is. */
+	tbs = tbs_of(req);
+	hl = get_hdr(tbs.p, &n);
+	body.p = malloc(n + 4);
+	body.p[0] = 0x30;
+	body.p[1] = 0x80;
+	memcpy(body.p + 2, tbs.p + hl, n);
+	body.p[2 + n] = body.p[3 + n] = 0;
+	body.len = n + 4;
+	b = sign_tbs(p256, body);
+	REFUSED(b, "the request is not DER: an indefinite length (BER) at "
+	    "byte");
+	free(b.p);
+	free(body.p);
+
+	/* The version INTEGER with a long-form length, signed. */
+	CHECK(memcmp(tbs.p + hl, "\x02\x01\x00", 3) == 0);
+	t2 = tbs_splice(tbs, 0, 3, vlong, sizeof(vlong));
+	b = sign_tbs(p256, t2);
+	REFUSED(b, "the request is not DER: a long-form length for a short "
+	    "value (BER) at byte");
+	free(b.p);
+	free(t2.p);
+	/* crafted but DER: the helpers make a request that parses */
+	b = sign_tbs(p256, tbs);
+	CHECK(csr_parse(b.p, b.len, &c) == 0);
+	csr_free(c);
+	c = NULL;
+	free(b.p);
+	free(tbs.p);
+	free(der.p);
+	X509_REQ_free(req);
+
+	/*
+	 * A BOOLEAN TRUE written 0x01: DER says 0xff.  The first in the
+	 * signed part is basicConstraints' critical flag (in the extension
+	 * request), the second its cA (inside the extension's value).
+	 */
+	req = make_req(p256, &a);
+	tbs = tbs_of(req);
+	CHECK(nth(tbs, ff, 3, 1) != NULL && nth(tbs, ff, 3, 2) == NULL);
+	if ((hit = nth(tbs, ff, 3, 0)) != NULL) {
+		hit[2] = 0x01;
+		b = sign_tbs(p256, tbs);
+		REFUSED(b, "the request is not DER: a BOOLEAN that is not 0x00 "
+		    "or 0xff (BER) at byte");
+		free(b.p);
+		hit[2] = 0xff;
+	}
+	if ((hit = nth(tbs, ff, 3, 1)) != NULL) {
+		hit[2] = 0x01;
+		b = sign_tbs(p256, tbs);
+		REFUSED(b, "the request is not DER: its basicConstraints "
+		    "extension has a BOOLEAN that is not 0x00 or 0xff (BER) at "
+		    "byte 2 of its value");
+		free(b.p);
+		hit[2] = 0xff;
+	}
+	free(tbs.p);
+	X509_REQ_free(req);
+
+	/*
+	 * An extension request written by hand: basicConstraints with its
+	 * DEFAULT critical FALSE written out, then a SAN with a long-form
+	 * length inside its value.  OpenSSL keeps the attribute's bytes.
+	 */
+	req = make_req(p256, NULL);
+	X509_REQ_add1_attr_by_NID(req, NID_ext_req, V_ASN1_SEQUENCE,
+	    (const unsigned char *)"\x30\x0e\x30\x0c\x06\x03\x55\x1d\x13"
+	    "\x01\x01\x00\x04\x02\x30\x00", 16);
+	X509_REQ_sign(req, p256, EVP_sha256());
+	b = req_der(req);
+	REFUSED(b, "the request is not DER: an extension writes out critical "
+	    "FALSE, its DEFAULT (BER)");
+	free(b.p);
+	X509_REQ_free(req);
+	req = make_req(p256, NULL);
+	X509_REQ_add1_attr_by_NID(req, NID_ext_req, V_ASN1_SEQUENCE,
+	    (const unsigned char *)"\x30\x17\x30\x15\x06\x03\x55\x1d\x11"
+	    "\x04\x0e\x30\x81\x0b\x82\x09\x61\x2e\x65\x78\x61\x6d"
+	    "\x70\x6c\x65", 25);
+	X509_REQ_sign(req, p256, EVP_sha256());
+	b = req_der(req);
+	REFUSED(b, "the request is not DER: its subjectAltName extension has a "
+	    "long-form length for a short value (BER) at byte 0 of its value");
+	free(b.p);
+	X509_REQ_free(req);
+
+	/* Two attributes out of DER's SET OF order (a challengePassword too). */
+	req = make_req(p256, &a);
+	X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword,
+	    MBSTRING_ASC, (const unsigned char *)"pw", -1);
+	tbs = tbs_of(req);
+	/* version, subject, key, then [0] the attributes */
+	hl = get_hdr(tbs.p, &n);
+	for (off = hl, n = 0; n < 3; n++) {
+		off += get_hdr(tbs.p + off, &bl);
+		off += bl;
+	}
+	CHECK(tbs.p[off] == 0xa0);
+	att = tbs.p + off + get_hdr(tbs.p + off, &bl);
+	h1 = get_hdr(att, &l1);
+	h2 = get_hdr(att + h1 + l1, &l2);
+	CHECK(h1 + l1 + h2 + l2 == bl && bl <= sizeof(tmp));
+	if (h1 + l1 + h2 + l2 == bl && bl <= sizeof(tmp)) {
+		memcpy(tmp, att + h1 + l1, h2 + l2);
+		memcpy(tmp + h2 + l2, att, h1 + l1);
+		memcpy(att, tmp, bl);
+		b = sign_tbs(p256, tbs);
+		REFUSED(b, "the request is not DER: its encoding differs from "
+		    "the DER of the same values from byte");
+		free(b.p);
+	}
+	free(tbs.p);
+	X509_REQ_free(req);
+
+	/* Self-signatures with broken digests, or RSASSA-PSS: named. */
+	b = signed_with(p256, EVP_sha1(), false);
+	REFUSED(b, "the request is self-signed with ecdsa-with-SHA1 (a broken "
+	    "digest: such a signature proves nothing): airca accepts ECDSA or "
+	    "RSA (PKCS#1 v1.5) with SHA-256, SHA-384 or SHA-512");
+	free(b.p);
+	b = signed_with(rsa, EVP_sha1(), false);
+	REFUSED(b, "the request is self-signed with sha1WithRSAEncryption (a "
+	    "broken digest");
+	free(b.p);
+	b = signed_with(rsa, EVP_md5(), false);
+	REFUSED(b, "the request is self-signed with md5WithRSAEncryption (a "
+	    "broken digest");
+	free(b.p);
+	b = signed_with(rsa, EVP_sha256(), true);
+	REFUSED(b, "(RSASSA-PSS is not accepted)");
+	free(b.p);
+	/* SHA-384 and SHA-512 are fine, with either key */
+	b = signed_with(p256, EVP_sha512(), false);
+	CHECK(csr_parse(b.p, b.len, &c) == 0);
+	csr_free(c);
+	c = NULL;
+	free(b.p);
+	b = signed_with(rsa, EVP_sha384(), false);
+	CHECK(csr_parse(b.p, b.len, &c) == 0);
+	csr_free(c);
+	free(b.p);
+}
+
 int
 main(void)
 {
@@ -553,6 +873,7 @@ main(void)
 	test_tampered(p256, rsa);
 	test_shapes(p256);
 	test_san(p256);
+	test_strict(p256, rsa);
 	EVP_PKEY_free(p256);
 	EVP_PKEY_free(p384);
 	EVP_PKEY_free(rsa);

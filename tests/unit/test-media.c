@@ -2,8 +2,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -20,6 +22,46 @@
 #include "util.h"
 
 static char top[] = "/tmp/airca-test-media.XXXXXX";
+
+/*
+ * Faults injected into the library linked into this test: these definitions
+ * take the place of libc's for the whole binary (the library is static), and
+ * call through to the real ones unless armed.
+ *   fail_dir_fsync: fsync() of a directory fails with that errno.
+ *   corrupt_write:  posix_fadvise() (called after the file's fsync, before it
+ *                   is read back) flips the file's first byte: the media
+ *                   hands back different bytes of the same length.
+ */
+static int fail_dir_fsync;
+static bool corrupt_write;
+
+int
+fsync(int fd)
+{
+	static int (*real)(int);
+	struct stat st;
+
+	if (fail_dir_fsync != 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = fail_dir_fsync;
+		return -1;
+	}
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "fsync");
+	return real(fd);
+}
+
+int
+posix_fadvise(int fd, off_t off, off_t len, int advice)
+{
+	static int (*real)(int, off_t, off_t, int);
+
+	/* every corrupted write starts with 'o': 'O' is the same length */
+	if (corrupt_write && pwrite(fd, "O", 1, 0) != 1)
+		abort();
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "posix_fadvise");
+	return real(fd, off, len, advice);
+}
 
 static char *
 path(const char *name)
@@ -418,7 +460,8 @@ test_stream(void)
 	CHECK_ERR(media_out_open(dfd, "../x", 0, &o), AIRCA_ERR_UNSAFE, "");
 	CHECK((d = opendir(path("st"))) != NULL);
 	while ((de = readdir(d)) != NULL)
-		if (strstr(de->d_name, ".tmp.") != NULL)
+		if (strncmp(de->d_name, MEDIA_TMP_PREFIX,
+		    strlen(MEDIA_TMP_PREFIX)) == 0)
 			ntmp++;
 	closedir(d);
 	CHECK(ntmp == 0);
@@ -454,6 +497,189 @@ test_stream(void)
 	}
 }
 
+/*
+ * Replacing a file never removes the previous content on a late failure:
+ * the file in place is the old content (read-back differs) or the complete
+ * new content (directory sync failed after the rename).
+ */
+static void
+test_replace_faults(void)
+{
+	struct media_out *o = NULL;
+	int dfd;
+
+	CHECK(media_mkdir(path("rf")) == 0);
+	CHECK(media_write(path("rf/airca.json"), "old", 3, 0) == 0);
+
+	/* read-back differs (same length): nothing renamed, old kept */
+	corrupt_write = true;
+	CHECK_ERR(media_write(path("rf/airca.json"), "ox", 2, MEDIA_REPLACE),
+	    AIRCA_ERR_IO, "reads back different from what was written");
+	corrupt_write = false;
+	CHECK(read_is(path("rf/airca.json"), "old"));
+	CHECK(hidden_entries(path("rf")) == 0);
+
+	/* the directory sync fails after the rename: the new content stays */
+	fail_dir_fsync = EIO;
+	CHECK_ERR(media_write(path("rf/airca.json"), "new", 3, MEDIA_REPLACE),
+	    AIRCA_ERR_IO, "Input/output error");
+	CHECK(strstr(airca_errmsg(), "holds the new, verified content") !=
+	    NULL);
+	fail_dir_fsync = 0;
+	CHECK(read_is(path("rf/airca.json"), "new"));
+	CHECK(hidden_entries(path("rf")) == 0);
+
+	/* a new file whose directory cannot be synced is not left behind */
+	fail_dir_fsync = ENOSPC;
+	CHECK_ERR(media_write(path("rf/out.pem"), "x", 1, 0), AIRCA_ERR_IO,
+	    "No space left on device");
+	fail_dir_fsync = 0;
+	CHECK(!media_exists(path("rf/out.pem")));
+	CHECK(hidden_entries(path("rf")) == 0);
+
+	/* the same for the streaming writer (registry.jsonl) */
+	CHECK((dfd = media_opendir(path("rf"))) >= 0);
+	CHECK(media_write_at(dfd, "registry.jsonl", "old\n", 4, 0) == 0);
+	CHECK(media_out_open(dfd, "registry.jsonl", MEDIA_REPLACE, &o) == 0);
+	CHECK(media_out_write(o, "oops\n", 5) == 0);
+	corrupt_write = true;
+	CHECK_ERR(media_out_commit(o, NULL), AIRCA_ERR_IO,
+	    "reads back different");
+	corrupt_write = false;
+	CHECK(read_is(path("rf/registry.jsonl"), "old\n"));
+	CHECK(media_out_open(dfd, "registry.jsonl", MEDIA_REPLACE, &o) == 0);
+	CHECK(media_out_write(o, "new\n", 4) == 0);
+	fail_dir_fsync = EIO;
+	CHECK_ERR(media_out_commit(o, NULL), AIRCA_ERR_IO,
+	    "Input/output error");
+	fail_dir_fsync = 0;
+	CHECK(read_is(path("rf/registry.jsonl"), "new\n"));
+	CHECK(media_out_open(dfd, "new.jsonl", 0, &o) == 0);
+	CHECK(media_out_write(o, "x", 1) == 0);
+	fail_dir_fsync = EIO;
+	CHECK_ERR(media_out_commit(o, NULL), AIRCA_ERR_IO, "was removed again");
+	fail_dir_fsync = 0;
+	CHECK(!media_exists(path("rf/new.jsonl")));
+	close(dfd);
+	CHECK(hidden_entries(path("rf")) == 0);
+}
+
+/* A dead process's pid, or -1. */
+static pid_t
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid == -1 || waitpid(pid, NULL, 0) != pid)
+		return -1;
+	return pid;
+}
+
+/* Temp files carry the writer's pid; those of dead writers are swept. */
+static void
+test_sweep(void)
+{
+	char dead[128], live[128], mine[128], other[128], **names = NULL;
+	size_t n = 99;
+	pid_t pid;
+	int dfd;
+
+	CHECK(media_mkdir(path("sw")) == 0);
+	CHECK((pid = dead_pid()) > 0);
+	snprintf(dead, sizeof(dead), MEDIA_TMP_PREFIX "%ld.a.pem.AbCdEf",
+	    (long)pid);
+	snprintf(live, sizeof(live), MEDIA_TMP_PREFIX "%ld.b.pem.AbCdEf",
+	    (long)getppid());
+	snprintf(mine, sizeof(mine), MEDIA_TMP_PREFIX "%ld.c.pem.AbCdEf",
+	    (long)getpid());
+	snprintf(other, sizeof(other), ".airca-tmp.x%ld.d", (long)pid);
+	CHECK((dfd = media_opendir(path("sw"))) >= 0);
+	CHECK(media_write_at(dfd, dead, "d", 1, 0) == 0);
+	CHECK(media_write_at(dfd, live, "l", 1, 0) == 0);
+	CHECK(media_write_at(dfd, mine, "m", 1, 0) == 0);
+	CHECK(media_write_at(dfd, other, "o", 1, 0) == 0);
+	CHECK(media_write_at(dfd, "keep.pem", "k", 1, 0) == 0);
+	CHECK(media_sweep_stale(dfd, path("sw"), &names, &n) == 0);
+	CHECK(n == 1 && names != NULL && strcmp(names[0], dead) == 0);
+	media_names_free(names, n);
+	{
+		char p[600];
+
+		snprintf(p, sizeof(p), "%s/%s", path("sw"), dead);
+		CHECK(!media_exists(p));
+		snprintf(p, sizeof(p), "%s/%s", path("sw"), live);
+		CHECK(media_exists(p));
+		snprintf(p, sizeof(p), "%s/%s", path("sw"), mine);
+		CHECK(media_exists(p));
+		snprintf(p, sizeof(p), "%s/%s", path("sw"), other);
+		CHECK(media_exists(p));
+	}
+	CHECK(media_sweep_stale(dfd, path("sw"), &names, &n) == 0);
+	CHECK(n == 0 && names == NULL);
+	close(dfd);
+
+	/* a temp file of a live writer carries its pid in its name */
+	{
+		struct media_out *o = NULL;
+		char want[64];
+		struct dirent *de;
+		DIR *d;
+		int found = 0;
+
+		CHECK(media_mkdir(path("pid")) == 0);
+		CHECK((dfd = media_opendir(path("pid"))) >= 0);
+		CHECK(media_out_open(dfd, "r.jsonl", 0, &o) == 0);
+		snprintf(want, sizeof(want), MEDIA_TMP_PREFIX "%ld.r.jsonl.",
+		    (long)getpid());
+		CHECK((d = opendir(path("pid"))) != NULL);
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, want, strlen(want)) == 0)
+				found++;
+		closedir(d);
+		CHECK(found == 1);
+		media_out_abort(o);
+		close(dfd);
+		CHECK(hidden_entries(path("pid")) == 0);
+	}
+}
+
+/* StrictModes: group- or world-writable homes and files are refused. */
+static void
+test_private(void)
+{
+	static const char *const names[] = { "airca.json", "certs",
+	    "missing.pem", NULL };
+
+	CHECK(mkdir(path("home"), 0700) == 0);
+	CHECK(media_write(path("home/airca.json"), "{}", 2, 0) == 0);
+	CHECK(mkdir(path("home/certs"), 0755) == 0);
+	CHECK(media_check_private(path("home"), names) == 0);
+	CHECK(chmod(path("home"), 0777) == 0);
+	CHECK_ERR(media_check_private(path("home"), names), AIRCA_ERR_UNSAFE,
+	    "is world-writable (mode 0777)");
+	CHECK(strstr(airca_errmsg(), "run 'chmod go-w ") != NULL &&
+	    strstr(airca_errmsg(), "/home'") != NULL);
+	CHECK(chmod(path("home"), 0755) == 0);
+	CHECK(chmod(path("home/airca.json"), 0664) == 0);
+	CHECK_ERR(media_check_private(path("home"), names), AIRCA_ERR_UNSAFE,
+	    "home/airca.json is group-writable (mode 0664)");
+	CHECK(chmod(path("home/airca.json"), 0644) == 0);
+	CHECK(chmod(path("home/certs"), 0775) == 0);
+	CHECK_ERR(media_check_private(path("home"), names), AIRCA_ERR_UNSAFE,
+	    "chmod go-w");
+	CHECK(chmod(path("home/certs"), 0755) == 0);
+	CHECK(media_check_private(path("home"), names) == 0);
+	if (geteuid() == 0) {
+		CHECK(chown(path("home/airca.json"), 12345, 12345) == 0);
+		CHECK_ERR(media_check_private(path("home"), names),
+		    AIRCA_ERR_UNSAFE, "is owned by uid 12345, not by you");
+		CHECK(chown(path("home/airca.json"), 0, 0) == 0);
+	}
+	CHECK(media_check_private(path("home"), names) == 0);
+}
+
 int
 main(void)
 {
@@ -468,6 +694,9 @@ main(void)
 	test_dirs();
 	test_sums();
 	test_stream();
+	test_replace_faults();
+	test_sweep();
+	test_private();
 	nftw(top, rm, 16, FTW_DEPTH | FTW_PHYS);
 	CHECK_DONE();
 }

@@ -1,6 +1,10 @@
-/* test-prompt.c: PIN sources: environment (unset after use), owner-only file, hooks (told the attempt and the token's warnings); the insert-token prompt's routing. */
+/* test-prompt.c: PIN sources: environment (unset after use), owner-only file, hooks (told the attempt and the token's warnings); the insert-token prompt's routing; no copy of a PIN left in the process after any of them, success or error. */
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +68,283 @@ token_no(void *arg, const char *what, unsigned attempt)
 	return AIRCA_ERR_IO;	/* any failure of the front end is a cancel */
 }
 
+/*
+ * PIN copies.  A test PIN exists in clear only where prompt.c and the
+ * test's PIN source put it: the test keeps it masked (XOR MASK) and
+ * unmasks it byte by byte into the one place under test.  pin_copies()
+ * counts it in every readable page of the process (/proc/self/mem), and
+ * first in the dead stack below its caller, read before any call of its
+ * own can reuse that stack.
+ */
+#define MASK	0x5a
+#define PIN_LEN	24
+
+struct secret {
+	unsigned char m[PIN_LEN];	/* the PIN, masked */
+};
+
+static int memfd = -1;
+static unsigned char snap[128 * 1024];	/* the dead stack */
+static unsigned char chunk[64 * 1024];
+static char maps[256 * 1024];
+
+static void
+secret_new(struct secret *s)
+{
+	unsigned char r[PIN_LEN];
+	size_t i;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		abort();
+	for (i = 0; i < PIN_LEN; i++)
+		s->m[i] = (unsigned char)(('A' + r[i] % 26) ^ MASK);
+	explicit_bzero(r, sizeof(r));
+}
+
+/* The PIN in clear into dst (PIN_LEN bytes and a NUL). */
+static void
+secret_put(const struct secret *s, char *dst)
+{
+	size_t i;
+
+	for (i = 0; i < PIN_LEN; i++)
+		dst[i] = (char)(s->m[i] ^ MASK);
+	dst[PIN_LEN] = '\0';
+}
+
+/* Copies of s starting in p[0..starts) (p holds starts + PIN_LEN - 1 bytes or fewer). */
+static size_t
+count_in(const unsigned char *p, size_t n, size_t starts, const struct secret *s)
+{
+	size_t i, j, c = 0;
+
+	for (i = 0; i < starts && i + PIN_LEN <= n; i++) {
+		for (j = 0; j < PIN_LEN && p[i + j] == (s->m[j] ^ MASK); j++)
+			;
+		if (j == PIN_LEN)
+			c++;
+	}
+	return c;
+}
+
+/* pread(2) with no libc frame of its own, so the dead stack stays as it is. */
+static ssize_t
+raw_pread(int fd, void *buf, size_t n, uintptr_t off)
+{
+#if defined(__x86_64__)
+	long r;
+	register long r10 __asm__("r10") = (long)off;
+
+	__asm__ __volatile__("syscall" : "=a"(r) : "0"((long)SYS_pread64),
+	    "D"((long)fd), "S"(buf), "d"(n), "r"(r10) : "rcx", "r11", "memory");
+	return r;
+#else
+	return pread(fd, buf, n, (off_t)off);
+#endif
+}
+
+static size_t __attribute__((noinline))
+pin_copies(const struct secret *s)
+{
+	uintptr_t fa = (uintptr_t)__builtin_frame_address(0), lo, hi, off;
+	size_t n = 0, len = 0, step;
+	ssize_t got;
+	char *line, *next, *end;
+	int fd;
+
+	got = raw_pread(memfd, snap, sizeof(snap), fa - sizeof(snap));
+	if (got > 0)
+		n += count_in(snap, (size_t)got, (size_t)got, s);
+	explicit_bzero(snap, sizeof(snap));
+	if ((fd = open("/proc/self/maps", O_RDONLY)) == -1)
+		abort();
+	while (len < sizeof(maps) - 1 &&
+	    (got = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	maps[len] = '\0';
+	step = sizeof(chunk) - (PIN_LEN - 1);
+	for (line = maps; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		lo = strtoull(line, &end, 16);
+		hi = strtoull(end + 1, &end, 16);
+		if (end[1] != 'r' || hi - lo > (1UL << 30) ||
+		    strstr(line, "[vvar]") != NULL ||
+		    strstr(line, "[vsyscall]") != NULL)
+			continue;
+		for (off = lo; off < hi; off += step) {
+			size_t want = hi - off < sizeof(chunk) ? hi - off :
+			    sizeof(chunk);
+
+			if ((got = pread(memfd, chunk, want, (off_t)off)) <= 0)
+				break;
+			n += count_in(chunk, (size_t)got, off + step >= hi ?
+			    (size_t)got : step, s);
+			explicit_bzero(chunk, sizeof(chunk));
+		}
+	}
+	return n;
+}
+
+static bool
+all_zero(const char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (buf[i] != '\0')
+			return false;
+	return true;
+}
+
+/* A hook that gives the PIN and then fails (a front end cancelled late). */
+static int
+leaky_hook(void *arg, const struct pin_request *req, char *buf, size_t size)
+{
+	(void)req;
+	if (size > PIN_LEN)
+		secret_put(arg, buf);
+	return AIRCA_ERR_CANCELLED;
+}
+
+/* A hook that fills the whole buffer with no NUL. */
+static int
+unterminated_hook(void *arg, const char *what, char *buf, size_t size)
+{
+	const struct secret *s = arg;
+	size_t i;
+
+	(void)what;
+	for (i = 0; i < size; i++)
+		buf[i] = (char)(s->m[i % PIN_LEN] ^ MASK);
+	return 0;
+}
+
+/* The PIN into path (0600) with write(2): no stdio buffer holds it. */
+static void
+pin_file(const char *path, const struct secret *s, size_t pad)
+{
+	char clear[PIN_LEN + 1];
+	int fd;
+	size_t i;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		abort();
+	for (i = 0; i < pad; i++)	/* pad: a first line longer than allowed */
+		if (write(fd, "x", 1) != 1)
+			abort();
+	secret_put(s, clear);
+	if (write(fd, clear, PIN_LEN) != PIN_LEN || write(fd, "\n", 1) != 1)
+		abort();
+	explicit_bzero(clear, sizeof(clear));
+	close(fd);
+}
+
+/* VAR=PIN through putenv(): setenv() would leave a copy on its stack. */
+static void
+pin_env(const char *var, const struct secret *s)
+{
+	static char entry[2][128];	/* putenv() keeps the string itself */
+	static int which;
+	char *e = entry[which++ % 2];
+	size_t n = strlen(var);
+
+	memcpy(e, var, n);
+	e[n] = '=';
+	secret_put(s, e + n + 1);
+	putenv(e);
+}
+
+/*
+ * Every PIN source, on its error paths and after a success: the caller's
+ * buffer is all zeros after an error, and no other copy is left anywhere
+ * in the process (the one --pin-env keeps for the next login excepted).
+ */
+static void
+check_no_copies(void)
+{
+	struct pin_source src = { NULL, NULL };
+	struct pin_request req = { "user PIN for token 'x'", 1, 3, false,
+	    false, NULL };
+	struct secret s;
+	char buf[64], small[8], path[] = "/tmp/airca-test-pinw.XXXXXX";
+	size_t n;
+	int fd, r;
+
+	if ((memfd = open("/proc/self/mem", O_RDONLY)) == -1 ||
+	    (fd = mkstemp(path)) == -1)
+		abort();
+	close(fd);
+	secret_new(&s);
+	CHECK(pin_copies(&s) == 0);		/* the scanner sees no ghost */
+	pin_env("AIRCA_T_W", &s);
+	CHECK(pin_copies(&s) == 1);		/* and finds a real copy */
+
+	/* --pin-env, longer than the caller's buffer: the string wiped */
+	src.env = "AIRCA_T_W";
+	r = prompt_pin(&src, "PIN", small, sizeof(small));
+	n = pin_copies(&s);
+	CHECK(r == AIRCA_ERR_USAGE);
+	CHECK(all_zero(small, sizeof(small)));
+	CHECK(n == 0);
+	CHECK(getenv("AIRCA_T_W") == NULL);
+	/* --pin-env, success: the caller's buffer and the kept copy only */
+	secret_new(&s);
+	pin_env("AIRCA_T_W", &s);
+	r = prompt_pin(&src, "PIN", buf, sizeof(buf));
+	n = pin_copies(&s);
+	CHECK(r == 0 && n == 2);
+	explicit_bzero(buf, sizeof(buf));
+	CHECK(pin_copies(&s) == 1);
+	src.env = NULL;
+
+	/* --pin-file: too long for the caller, a first line too long, success */
+	src.file = path;
+	secret_new(&s);
+	pin_file(path, &s, 0);
+	r = prompt_pin(&src, "PIN", small, sizeof(small));
+	n = pin_copies(&s);
+	CHECK(r == AIRCA_ERR_INPUT);
+	CHECK(all_zero(small, sizeof(small)));
+	CHECK(n == 0);
+	secret_new(&s);
+	pin_file(path, &s, 240);
+	r = prompt_pin(&src, "PIN", buf, sizeof(buf));
+	n = pin_copies(&s);
+	CHECK(r == AIRCA_ERR_INPUT);
+	CHECK(all_zero(buf, sizeof(buf)));
+	CHECK(n == 0);
+	secret_new(&s);
+	pin_file(path, &s, 0);
+	r = prompt_pin(&src, "PIN", buf, sizeof(buf));
+	n = pin_copies(&s);
+	CHECK(r == 0 && n == 1);		/* the caller's buffer */
+	explicit_bzero(buf, sizeof(buf));
+	CHECK(pin_copies(&s) == 0);
+	unlink(path);
+	src.file = NULL;
+
+	/* a hook that fills the buffer and fails, or leaves no NUL */
+	secret_new(&s);
+	prompt_set_pin_request_hook(leaky_hook, &s);
+	r = prompt_pin_request(&src, &req, buf, sizeof(buf));
+	n = pin_copies(&s);
+	CHECK(r == AIRCA_ERR_CANCELLED);
+	CHECK(all_zero(buf, sizeof(buf)));
+	CHECK(n == 0);
+	prompt_set_pin_request_hook(NULL, NULL);
+	secret_new(&s);
+	prompt_set_pin_hook(unterminated_hook, &s);
+	r = prompt_pin(&src, "PIN", buf, sizeof(buf));
+	n = pin_copies(&s);
+	CHECK(r == AIRCA_ERR_CANCELLED);
+	CHECK(all_zero(buf, sizeof(buf)));
+	CHECK(n == 0);
+	prompt_set_pin_hook(NULL, NULL);
+	close(memfd);
+}
+
 int
 main(void)
 {
@@ -72,6 +353,7 @@ main(void)
 	FILE *f;
 	int fd;
 
+	check_no_copies();
 	setenv("AIRCA_T_PIN", "1234", 1);
 	src.env = "AIRCA_T_PIN";
 	CHECK(prompt_pin(&src, "PIN", buf, sizeof(buf)) == 0);
