@@ -1,6 +1,6 @@
 # airca: build, install dependencies, test, demo, fuzz, bench.
 #
-#   make          build/airca (release build)
+#   make          build/airca (release build); never installs anything
 #   make deps     install every Debian package needed to build and test
 #   make test     sanitizer build (ASan+UBSan, -Werror) + unit, integration, tui tests
 #   make demo     a narrated ceremony on a fresh SoftHSM token in a temp home
@@ -45,8 +45,9 @@ LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypto -lpthread
 TUI_LIBS = $(shell pkg-config --libs $(TUI_PKGS) 2>/dev/null)
 
 # Core library sources (one concern per file) and the CLI commands.
-CORE_SRCS = $(filter-out src/main.c src/cmd-%.c, $(wildcard src/*.c))
-CMD_SRCS  = src/main.c $(wildcard src/cmd-*.c)
+# The core does not link the CLI: cmd.c (the table, cmd_run) is the CLI's.
+CORE_SRCS = $(filter-out src/main.c src/cmd.c src/cmd-%.c, $(wildcard src/*.c))
+CMD_SRCS  = src/main.c src/cmd.c $(wildcard src/cmd-*.c)
 TUI_SRCS  = $(wildcard tui/*.c)
 
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -120,23 +121,28 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# Every package of DEB_PKGS, not a sample of them: a package that one step
-# needs (faketime, gnutls-bin) must not be missed because the libraries are there.
-check-deps: deps
+# A plain 'make' only checks that the libraries are there and says how to
+# get them; 'make deps' (and test, fuzz, which need every package of
+# DEB_PKGS, not a sample: faketime, gnutls-bin) installs them.
+check-deps:
+	@pkg-config --exists $(PKGS) $(TUI_PKGS) 2>/dev/null || { \
+		echo "airca: missing build libraries ($$(for p in $(PKGS) $(TUI_PKGS); do \
+			pkg-config --exists $$p 2>/dev/null || printf ' %s' $$p; done) ): run 'make deps'" >&2; \
+		exit 1; }
 
 # Tests run on a sanitizer build in its own directory.
 SAN_BUILD = build/san
 SAN_OPT   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=undefined
 
-test: check-deps
+test: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) OPT="$(SAN_OPT)" bins
 	AIRCA_BUILD=$(SAN_BUILD) tests/run.sh
 
 demo: all
 	AIRCA_DEMO_BIN=$(BUILD)/airca $(BUILD)/airca demo
 
-fuzz: check-deps
+fuzz: deps
 	tests/fuzz/run.sh
 
 # The full write-failure and kill sweep on the release build: a table and a
@@ -192,6 +198,14 @@ $(BUILD)/tests/test-ceremony: tests/unit/test-ceremony.c tests/unit/check.h \
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CMD_NOMAIN_OBJS) $(TUI_OBJS) \
 		$(BUILD)/libairca.a $(LIBS) $(TUI_LIBS)
+
+# test-core-link links every object of libairca.a (--whole-archive) and
+# nothing else: the core must not refer to the CLI (cmd.c, cmd-*.c) or the TUI.
+$(BUILD)/tests/test-core-link: tests/unit/test-core-link.c $(BUILD)/libairca.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< -Wl,--whole-archive $(BUILD)/libairca.a \
+		-Wl,--no-whole-archive $(LIBS)
 
 # test-tui-input checks the TUI's input room alone (no curses, no core).
 $(BUILD)/tests/test-tui-input: tests/unit/test-tui-input.c tests/unit/check.h \

@@ -632,8 +632,10 @@ ca_close(struct ca *ca, int r)
 			    "signed checkpoint (no token session)",
 			    journal_unsigned(ca->j));
 		/* the cache says which journal entry it reflects */
+		/* everything journaled is on the media before it is reported */
+		if (r2 == 0)
+			r2 = journal_sync(ca->j);
 		if (ca->reg != NULL && r2 == 0 && !journal_failed()) {
-			journal_sync(ca->j);
 			registry_set_head(ca->reg, journal_seq(ca->j),
 			    journal_head(ca->j));
 			r2 = registry_save(ca->reg);

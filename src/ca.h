@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "airgap.h"
-#include "cmd.h"
+#include "ctx.h"
 #include "hsm.h"
 #include "journal.h"
 #include "policy.h"

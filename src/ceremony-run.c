@@ -20,6 +20,7 @@
 #include "airgap.h"
 #include "ca.h"
 #include "ceremony.h"
+#include "cmd.h"
 #include "error.h"
 #include "hsm.h"
 #include "journal.h"
@@ -508,7 +509,7 @@ exec_command(struct runner *rn, const struct cmd_entry *e, int argc,
 	ctx.actor = actor;
 	home_close(rn);
 	airca_errclear();
-	r = cmd_run(&ctx, argc, argv);
+	r = rn->ui->run(&ctx, argc, argv);
 	if (r != 0)
 		show(rn, "  airca %s: %s%s%s", e->name, airca_strerror(r),
 		    *airca_errmsg() != '\0' ? ": " : "", airca_errmsg());
@@ -534,7 +535,7 @@ step_seal(struct runner *rn, const struct ceremony_participant *who)
 	char *argv[] = { "journal", "seal", NULL };
 	int nw = 0;
 
-	if ((e = cmd_find(2, argv, &nw)) == NULL || nw != 2)
+	if ((e = rn->ui->find(2, argv, &nw)) == NULL || nw != 2)
 		return airca_errf(AIRCA_ERR_STATE, "this airca has no 'journal "
 		    "seal' command: the ceremony cannot be sealed");
 	return exec_command(rn, e, 2, argv, who->name);

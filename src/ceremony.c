@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "ceremony.h"
+#include "cmd.h"
 #include "error.h"
 #include "media.h"
 #include "util.h"
@@ -337,6 +339,7 @@ static int
 check_run(struct parser *p, struct ceremony_step *s)
 {
 	const struct cmd_entry *e;
+	struct cmd_args a;
 	size_t i;
 	int nw = 0;
 
@@ -351,7 +354,8 @@ check_run(struct parser *p, struct ceremony_step *s)
 		    s->nargs > 1 && s->args[1][0] != '-' ? s->args[1] : "");
 	if (strcmp(e->name, "journal seal") == 0)
 		return perr(p, "use a 'seal' step, not 'run journal seal'");
-	if (strncmp(e->name, "ceremony", 8) == 0 ||
+	if ((e->flags & CMD_NO_CEREMONY) ||
+	    strncmp(e->name, "ceremony", 8) == 0 ||
 	    strcmp(e->name, "tui") == 0 || strcmp(e->name, "demo") == 0)
 		return perr(p, "'run %s' is not allowed in a ceremony", e->name);
 	if ((size_t)nw < s->nargs && strncmp(s->args[nw], "--", 2) != 0)
@@ -363,6 +367,16 @@ check_run(struct parser *p, struct ceremony_step *s)
 			return perr(p, "'%.40s': a script names no module, "
 			    "slot, token, PIN or home (those come from the HSM "
 			    "profile and the operator)", s->args[i]);
+	/* the options as the command declares them, {param}s unchecked */
+	if (e->exec != NULL) {
+		if (args_parse(e->name, &e->args, (int)s->nargs - nw,
+		    s->args + nw, ARGS_CHECK_SYNTAX | ARGS_CHECK_VALUES |
+		    ARGS_SKIP_PARAMS, &a) != 0)
+			return perr(p, "%s", airca_errmsg());
+		if (a.help)
+			return perr(p, "'run %s --help' is not a ceremony step",
+			    e->name);
+	}
 	s->cmd = e;
 	s->nwords = nw;
 	return 0;

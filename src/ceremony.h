@@ -9,8 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cmd.h"
+#include "ctx.h"
 #include "util.h"
+
+struct cmd_entry;		/* cmd.h: the command table, which the CLI owns */
 
 #define CEREMONY_MAGIC		"airca-ceremony"
 #define CEREMONY_VERSION	1
@@ -168,6 +170,12 @@ struct ceremony_ui {
 	 * draw it as a QR code too.
 	 */
 	void	(*sha256)(void *arg, const char *what, const char *hex);
+	/*
+	 * The command table, which the front end links (cmd_find, cmd_run):
+	 * the core runs a step's command only through these.
+	 */
+	ceremony_find_fn find;
+	int	(*run)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
 /*

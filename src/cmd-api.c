@@ -1,5 +1,5 @@
 /* cmd-api.c: airca api sign / api device-cas: the factory API's CSRs signed, and its upload body written. */
-#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,7 +390,7 @@ api_device_cas(struct ca *ca, const char *outdir)
 	}
 	if ((r = write_upload(ca, outdir, upload, &b)) != 0)
 		goto out;
-	if (!ca->ctx->quiet)
+	if (!ca->ctx->quiet && !ca->ctx->json)
 		printf("ca-crt: %zu device CA%s in %s/upload.json\n", ncas,
 		    ncas == 1 ? "" : "s", outdir);
  out:
@@ -400,77 +400,107 @@ api_device_cas(struct ca *ca, const char *outdir)
 	return r;
 }
 
+/* Before the PIN: an upload.json in --out would stop the command later. */
 static int
-parse_in_out(int argc, char **argv, const struct cmd_entry *e, bool need_in,
-    const char **in, const char **out)
+cmd_api_out_free(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "in",		required_argument, NULL, 'i' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	char path[PATH_MAX];
+	int r;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			if (!need_in)
-				return cmd_usage(e);
-			*in = optarg;
-			break;
-		case 'o':
-			*out = optarg;
-			break;
-		default:
-			return cmd_usage(e);
-		}
-	}
-	if (optind != argc || (need_in && *in == NULL) || *out == NULL)
-		return cmd_usage(e);
+	(void)ctx;
+	if ((r = path_join(path, sizeof(path), args_get(a, "out"),
+	    "upload.json")) != 0)
+		return r;
+	if (media_exists(path))
+		return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
+		    "overwrites an output: move it away or choose another --out",
+		    path);
 	return 0;
 }
 
+/* --json: the files written to outdir with their SHA-256, from its SHA256SUMS. */
 static int
-cmd_api_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
+print_files_json(const char *outdir)
 {
-	struct ca ca;
-	const char *in = NULL, *out = NULL;
+	char path[PATH_MAX], *line, *save = NULL, *text = NULL;
+	unsigned char *buf = NULL;
+	json_t *o = NULL, *files;
+	size_t len;
 	int r;
 
-	if ((r = parse_in_out(argc, argv, &cmd_api_sign_entry, true, &in,
-	    &out)) != 0)
-		return r;
-	if ((r = ca_open(&ca, ctx, "api sign", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
-		r = api_sign(&ca, in, out);
-	return ca_close(&ca, r);
+	if ((r = path_join(path, sizeof(path), outdir, "SHA256SUMS")) != 0 ||
+	    (r = media_read(path, MEDIA_MAX_CONF, &buf, &len)) != 0)
+		goto out;
+	if ((text = strndup((char *)buf, len)) == NULL ||
+	    (o = json_pack("{s:s,s:{}}", "out", outdir, "files")) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	files = json_object_get(o, "files");
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strlen(line) > SHA256_HEX_LEN + 2) {
+			line[SHA256_HEX_LEN] = '\0';
+			json_object_set_new(files, line + SHA256_HEX_LEN + 2,
+			    json_string(line));
+		}
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	r = 0;
+ out:
+	json_decref(o);
+	free(text);
+	free(buf);
+	return r;
 }
 
 static int
-cmd_api_device_cas_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_api_sign_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
-	struct ca ca;
-	const char *in = NULL, *out = NULL;
 	int r;
 
-	if ((r = parse_in_out(argc, argv, &cmd_api_device_cas_entry, false, &in,
-	    &out)) != 0)
-		return r;
-	if ((r = ca_open(&ca, ctx, "api device-cas", CA_HOME | CA_WRITE |
-	    CA_TOKEN)) == 0)
-		r = api_device_cas(&ca, out);
-	return ca_close(&ca, r);
+	if ((r = api_sign(ca, args_get(a, "in"), args_get(a, "out"))) == 0 &&
+	    ctx->json)
+		r = print_files_json(args_get(a, "out"));
+	return r;
 }
+
+static int
+cmd_api_device_cas_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
+{
+	int r;
+
+	if ((r = api_device_cas(ca, args_get(a, "out"))) == 0 && ctx->json)
+		r = print_files_json(args_get(a, "out"));
+	return r;
+}
+
+static const struct args_opt api_sign_opts[] = {
+	{ "in",	 ARGS_IN_FILE, "RESPONSE.json", ARGS_REQUIRED, 0, 0, NULL },
+	{ "out", ARGS_OUT_DIR, "DIR",		ARGS_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct args_opt api_device_cas_opts[] = {
+	{ "out", ARGS_OUT_DIR, "DIR",		ARGS_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_api_sign_entry = {
 	.name = "api sign",
-	.usage = "--in RESPONSE.json --out DIR",
 	.summary = "sign the factory API's CSRs; write upload.json",
+	.args = { .opts = api_sign_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = cmd_api_out_free,
 	.exec = cmd_api_sign_exec,
 };
 
 const struct cmd_entry cmd_api_device_cas_entry = {
 	.name = "api device-cas",
-	.usage = "--out DIR",
 	.summary = "upload.json with every device CA not revoked (ca-crt)",
+	.args = { .opts = api_device_cas_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = cmd_api_out_free,
 	.exec = cmd_api_device_cas_exec,
 };

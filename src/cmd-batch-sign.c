@@ -1,5 +1,4 @@
 /* cmd-batch-sign.c: airca batch sign: every device request in a directory, signed by a local device CA. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,65 +55,46 @@ print_result(struct cmd_ctx *ctx, const char *out, const struct batch_result *re
 }
 
 static int
-cmd_batch_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "ca",		required_argument, NULL, 'c' },
-		{ "in",		required_argument, NULL, 'i' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
 	char done[64];
 	struct batch *b = NULL;
 	struct batch_hooks hooks;
 	struct batch_result res;
-	const char *calabel = NULL, *in = NULL, *out = NULL;
-	int ch, r;
+	const char *out = args_get(a, "out");
+	int r;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			calabel = optarg;
-			break;
-		case 'i':
-			in = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return cmd_usage(&cmd_batch_sign_entry);
-		}
-	}
-	if (optind != argc || calabel == NULL || in == NULL || out == NULL)
-		return cmd_usage(&cmd_batch_sign_entry);
 	memset(&hooks, 0, sizeof(hooks));
 	memset(&res, 0, sizeof(res));
 	if (isatty(STDERR_FILENO) && !ctx->quiet && !ctx->json)
 		hooks.progress = show_progress;
-	if ((r = ca_open(&ca, ctx, "batch sign", CA_HOME | CA_WRITE |
-	    CA_TOKEN)) == 0 &&
-	    (r = batch_open(&ca, calabel, in, &b)) == 0)
+	if ((r = batch_open(ca, args_get(a, "ca"), args_get(a, "in"), &b)) == 0)
 		r = batch_sign(b, out, NULL, &hooks, &res);
 	batch_free(b);
 	if (r == 0 || r == AIRCA_ERR_PARTIAL)
 		print_result(ctx, out, &res);
-	/* a partial batch is a finished command, not a failed one */
+	/* a partial batch is a finished command: cmd_run closes it as one */
 	if (r == AIRCA_ERR_PARTIAL) {
 		batch_counts_done(&res.counts, done, sizeof(done));
-		if ((r = ca_close(&ca, 0)) == 0)
-			r = airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu requests "
-			    "rejected (see %s/rejected.txt); %s",
-			    res.counts.rejected, res.counts.total, out, done);
-		return r;
+		r = airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu requests "
+		    "rejected (see %s/rejected.txt); %s",
+		    res.counts.rejected, res.counts.total, out, done);
 	}
-	return ca_close(&ca, r);
+	return r;
 }
+
+static const struct args_opt batch_sign_opts[] = {
+	{ "ca",	 ARGS_LABEL,	"LABEL", ARGS_REQUIRED, 0, 0, NULL },
+	{ "in",	 ARGS_IN_DIR,	"DIR",	 ARGS_REQUIRED, 0, 0, NULL },
+	{ "out", ARGS_OUT_DIR,	"DIR",	 ARGS_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_batch_sign_entry = {
 	.name = "batch sign",
-	.usage = "--ca LABEL --in DIR --out DIR",
 	.summary = "sign every device request in a directory",
+	.args = { .opts = batch_sign_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
 	.exec = cmd_batch_sign_exec,
 };

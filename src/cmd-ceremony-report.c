@@ -112,5 +112,6 @@ const struct cmd_entry cmd_ceremony_report_entry = {
 	.usage = "[--ceremony ID] [--journal FILE] [--audit-cert F] [--root F]",
 	.summary = "print a finished ceremony's transcript from the verified "
 	    "journal, with the seal's QR code (no token)",
-	.exec = cmd_ceremony_report_exec,
+	.flags = CMD_NO_CEREMONY,
+	.exec_argv = cmd_ceremony_report_exec,
 };

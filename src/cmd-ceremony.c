@@ -236,7 +236,8 @@ const struct cmd_entry cmd_ceremony_print_entry = {
 	.name = "ceremony print",
 	.usage = "SCRIPT [--param NAME=VALUE]...",
 	.summary = "print a ceremony script as a paper form with sign-off lines",
-	.exec = cmd_ceremony_print_exec,
+	.flags = CMD_NO_CEREMONY,
+	.exec_argv = cmd_ceremony_print_exec,
 };
 
 static int
@@ -265,7 +266,8 @@ const struct cmd_entry cmd_ceremony_check_entry = {
 	.name = "ceremony check",
 	.usage = "SCRIPT...",
 	.summary = "check ceremony scripts strictly, without running them",
-	.exec = cmd_ceremony_check_exec,
+	.flags = CMD_NO_CEREMONY,
+	.exec_argv = cmd_ceremony_check_exec,
 };
 
 /* ---- ceremony run: the terminal, or a confirm file ---- */
@@ -573,6 +575,8 @@ cmd_ceremony_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&ui, 0, sizeof(ui));
 	ui.arg = &t;
 	ui.show = term_show;
+	ui.find = cmd_find;
+	ui.run = cmd_run;
 	if (cfile != NULL || cenv != NULL) {
 		if (cfile != NULL) {
 			snprintf(what, sizeof(what), "file %s", cfile);
@@ -627,5 +631,6 @@ const struct cmd_entry cmd_ceremony_run_entry = {
 	.usage = "SCRIPT [--param NAME=VALUE]... [--confirm-file F | "
 	    "--confirm-env VAR]",
 	.summary = "run a ceremony script, participants confirming each step",
-	.exec = cmd_ceremony_run_exec,
+	.flags = CMD_NO_CEREMONY,
+	.exec_argv = cmd_ceremony_run_exec,
 };

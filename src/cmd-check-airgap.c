@@ -22,7 +22,8 @@ policy_name(enum net_policy p)
 }
 
 static int
-cmd_check_airgap_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_check_airgap_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
 	struct hsm_profile prof;
 	struct airgap_report rep;
@@ -34,11 +35,8 @@ cmd_check_airgap_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	size_t i;
 	int r = AIRCA_ERR_INTERNAL, rc;
 
-	(void)argv;
-	if (argc != 1) {
-		r = cmd_usage(&cmd_check_airgap_entry);
-		goto out;
-	}
+	(void)ca;
+	(void)a;
 	/* without an HSM profile, the strictest policy */
 	if (ctx->hsm != NULL && *ctx->hsm != '\0') {
 		if ((r = hsm_profile_load(ctx->hsm, &prof)) != 0)
@@ -102,7 +100,6 @@ cmd_check_airgap_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_check_airgap_entry = {
 	.name = "check-airgap",
-	.usage = "",
 	.summary = "check that no network interface is up but loopback",
 	.exec = cmd_check_airgap_exec,
 };

@@ -1,5 +1,4 @@
 /* cmd-crl.c: airca crl: the full CRL of a CA (the root or a local device CA) from the registry, for relying parties. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,46 +115,22 @@ crl_of(struct ca *ca, const char *label, const char *outfile)
 }
 
 static int
-cmd_crl_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_crl_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "ca",		required_argument, NULL, 'c' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
-	const char *label = NULL, *out = NULL;
-	int ch, r;
-
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			label = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return cmd_usage(&cmd_crl_entry);
-		}
-	}
-	if (optind != argc || label == NULL || out == NULL)
-		return cmd_usage(&cmd_crl_entry);
-	if (!name_safe(label, 64))
-		return airca_errf(AIRCA_ERR_USAGE, "--ca '%.80s' is not a CA "
-		    "label", label);
-	if (media_exists(out))
-		return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
-		    "overwrites an output: move it away or choose another --out",
-		    out);
-	if ((r = ca_open(&ca, ctx, "crl", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
-		r = crl_of(&ca, label, out);
-	return ca_close(&ca, r);
+	(void)ctx;
+	return crl_of(ca, args_get(a, "ca"), args_get(a, "out"));
 }
+
+static const struct args_opt crl_opts[] = {
+	{ "ca",	 ARGS_NAME,	"LABEL", ARGS_REQUIRED, 0, 0, NULL },
+	{ "out", ARGS_OUT_FILE,	"FILE",	 ARGS_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_crl_entry = {
 	.name = "crl",
-	.usage = "--ca LABEL --out FILE",
 	.summary = "the full CRL of the root or a local device CA",
+	.args = { .opts = crl_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
 	.exec = cmd_crl_exec,
 };

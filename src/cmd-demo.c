@@ -320,5 +320,6 @@ const struct cmd_entry cmd_demo_entry = {
 	.name = "demo",
 	.usage = "",
 	.summary = "a whole ceremony on a fresh SoftHSM token in a temp home",
-	.exec = cmd_demo_exec,
+	.flags = CMD_NO_CEREMONY,
+	.exec_argv = cmd_demo_exec,
 };

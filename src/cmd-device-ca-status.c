@@ -1,5 +1,4 @@
 /* cmd-device-ca-status.c: airca device-ca revoke|disable|enable: the factory API's ca-revoke-crl, signed by the root. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,114 +215,145 @@ device_ca_status(struct ca *ca, enum dca_op op, char *const *serials,
 	return r;
 }
 
+/*
+ * The serials of --serial (and of the words after it: "--serial A B C"),
+ * in the registry's form, each once.  *serialsp and *listp (pointers into
+ * it) are owned by the caller, set only on success.
+ */
 static int
-device_ca_status_exec(const struct cmd_entry *entry, enum dca_op op,
-    struct cmd_ctx *ctx, int argc, char **argv)
+serials_parse(const struct cmd_args *a, char (**serialsp)[SERIAL_HEX_MAX],
+    char ***listp, size_t *np)
 {
-	static const struct option opts[] = {
-		{ "serial",	required_argument, NULL, 's' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
 	char (*serials)[SERIAL_HEX_MAX] = NULL;
 	char **list = NULL;
-	const char *out = NULL;
-	size_t n = 0, i, j;
-	int ch, r;
+	size_t nopt = args_count(a, "serial"), n = 0, i, j;
+	int r;
 
-	if ((serials = calloc((size_t)argc, sizeof(*serials))) == NULL ||
-	    (list = calloc((size_t)argc, sizeof(*list))) == NULL) {
-		r = AIRCA_ERR_NOMEM;
-		goto done;
-	}
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			if ((r = crl_serial_parse(optarg, serials[n])) != 0)
-				goto done;
-			n++;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			r = cmd_usage(entry);
-			goto done;
-		}
-	}
-	/* "--serial A B C": the words after the options are serials too */
-	for (; optind < argc && n > 0; optind++) {
-		if ((r = crl_serial_parse(argv[optind], serials[n])) != 0)
-			goto done;
-		n++;
-	}
-	if (optind != argc || n == 0 || out == NULL) {
-		r = cmd_usage(entry);
-		goto done;
-	}
-	if (n > MAX_SERIALS) {
+	if (nopt + (size_t)a->npos > MAX_SERIALS) {
 		r = airca_errf(AIRCA_ERR_USAGE, "at most %d serials at once",
 		    MAX_SERIALS);
-		goto done;
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		list[i] = serials[i];
-		for (j = 0; j < i; j++)
-			if (strcmp(serials[i], serials[j]) == 0) {
+	if ((serials = calloc(nopt + (size_t)a->npos, sizeof(*serials))) ==
+	    NULL || (list = calloc(nopt + (size_t)a->npos, sizeof(*list))) ==
+	    NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nopt + (size_t)a->npos; i++) {
+		if ((r = crl_serial_parse(i < nopt ? args_value(a, "serial", i) :
+		    a->pos[i - nopt], serials[n])) != 0)
+			goto out;
+		list[n] = serials[n];
+		for (j = 0; j < n; j++)
+			if (strcmp(serials[n], serials[j]) == 0) {
 				r = airca_errf(AIRCA_ERR_USAGE, "serial %s is "
-				    "named twice", serials[i]);
-				goto done;
+				    "named twice", serials[n]);
+				goto out;
 			}
+		n++;
 	}
-	if ((r = ca_open(&ca, ctx, entry->name, CA_HOME | CA_WRITE |
-	    CA_TOKEN)) == 0)
-		r = device_ca_status(&ca, op, list, n, out);
-	r = ca_close(&ca, r);
- done:
+	*serialsp = serials;
+	*listp = list;
+	*np = n;
+	serials = NULL;
+	list = NULL;
+	r = 0;
+ out:
+	free(serials);
+	free(list);
+	return r;
+}
+
+/* Before the PIN: every serial well formed and named once. */
+static int
+device_ca_status_check(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	char (*serials)[SERIAL_HEX_MAX] = NULL;
+	char **list = NULL;
+	size_t n;
+	int r;
+
+	(void)ctx;
+	r = serials_parse(a, &serials, &list, &n);
 	free(serials);
 	free(list);
 	return r;
 }
 
 static int
-cmd_device_ca_revoke_exec(struct cmd_ctx *ctx, int argc, char **argv)
+device_ca_status_run(enum dca_op op, struct ca *ca, const struct cmd_args *a)
 {
-	return device_ca_status_exec(&cmd_device_ca_revoke_entry, DCA_REVOKE,
-	    ctx, argc, argv);
+	char (*serials)[SERIAL_HEX_MAX] = NULL;
+	char **list = NULL;
+	size_t n;
+	int r;
+
+	if ((r = serials_parse(a, &serials, &list, &n)) == 0)
+		r = device_ca_status(ca, op, list, n, args_get(a, "out"));
+	free(serials);
+	free(list);
+	return r;
 }
 
 static int
-cmd_device_ca_disable_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_device_ca_revoke_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	return device_ca_status_exec(&cmd_device_ca_disable_entry, DCA_DISABLE,
-	    ctx, argc, argv);
+	(void)ctx;
+	return device_ca_status_run(DCA_REVOKE, ca, a);
 }
 
 static int
-cmd_device_ca_enable_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_device_ca_disable_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	return device_ca_status_exec(&cmd_device_ca_enable_entry, DCA_ENABLE,
-	    ctx, argc, argv);
+	(void)ctx;
+	return device_ca_status_run(DCA_DISABLE, ca, a);
 }
+
+static int
+cmd_device_ca_enable_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
+{
+	(void)ctx;
+	return device_ca_status_run(DCA_ENABLE, ca, a);
+}
+
+static const struct args_opt device_ca_status_opts[] = {
+	{ "serial", ARGS_SERIAL,  "HEX", ARGS_REQUIRED | ARGS_MULTI, 0, 0, NULL },
+	{ "out",    ARGS_OUT_DIR, "DIR", ARGS_REQUIRED, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+/* "--serial A B C": more serials as words, not shown in the usage */
+#define DEVICE_CA_STATUS_ARGS { .opts = device_ca_status_opts, \
+	.pos_type = ARGS_SERIAL, .pos_meta = NULL, .pos_min = 0, \
+	.pos_max = MAX_SERIALS }
 
 const struct cmd_entry cmd_device_ca_revoke_entry = {
 	.name = "device-ca revoke",
-	.usage = "--serial HEX... --out DIR",
 	.summary = "revoke device CAs for good: CRL (privilegeWithdrawn) for the API",
+	.args = DEVICE_CA_STATUS_ARGS,
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = device_ca_status_check,
 	.exec = cmd_device_ca_revoke_exec,
 };
 
 const struct cmd_entry cmd_device_ca_disable_entry = {
 	.name = "device-ca disable",
-	.usage = "--serial HEX... --out DIR",
 	.summary = "put device CAs on hold: CRL (certificateHold) for the API",
+	.args = DEVICE_CA_STATUS_ARGS,
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = device_ca_status_check,
 	.exec = cmd_device_ca_disable_exec,
 };
 
 const struct cmd_entry cmd_device_ca_enable_entry = {
 	.name = "device-ca enable",
-	.usage = "--serial HEX... --out DIR",
 	.summary = "lift a hold: CRL (removeFromCRL) for the API",
+	.args = DEVICE_CA_STATUS_ARGS,
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = device_ca_status_check,
 	.exec = cmd_device_ca_enable_exec,
 };

@@ -1,6 +1,4 @@
 /* cmd-device-ca.c: airca device-ca create: a local device CA whose key is generated on the token, signed by the root. */
-#include <errno.h>
-#include <getopt.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,24 +9,6 @@
 #include "error.h"
 #include "issue.h"
 #include "util.h"
-
-/* The API's polis-id: letters, digits, '.', '_', '-'; 1..60 bytes. */
-static bool
-user_id_ok(const char *uid)
-{
-	size_t i, n = strlen(uid);
-
-	if (n == 0 || n > 60)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = uid[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
 
 static int
 device_ca_create(struct ca *ca, const char *uid, const char *label,
@@ -101,67 +81,36 @@ device_ca_create(struct ca *ca, const char *uid, const char *label,
 }
 
 static int
-cmd_device_ca_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_device_ca_create_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "user-id",	required_argument, NULL, 'u' },
-		{ "label",	required_argument, NULL, 'l' },
-		{ "days",	required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
-	const char *uid = NULL, *label = NULL;
-	char deflabel[64], *end;
-	unsigned long days = 0;
-	int ch, r;
+	const char *uid = args_get(a, "user-id"), *label = args_get(a, "label");
+	char deflabel[64];
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'u':
-			uid = optarg;
-			break;
-		case 'l':
-			label = optarg;
-			break;
-		case 'd':
-			errno = 0;
-			days = strtoul(optarg, &end, 10);
-			if (errno || *end != '\0' || days == 0 || days > 36500)
-				return cmd_usage(&cmd_device_ca_create_entry);
-			break;
-		default:
-			return cmd_usage(&cmd_device_ca_create_entry);
-		}
-	}
-	if (optind != argc || uid == NULL)
-		return cmd_usage(&cmd_device_ca_create_entry);
-	if (!user_id_ok(uid))
-		return airca_errf(AIRCA_ERR_USAGE, "--user-id '%.80s': use the "
-		    "owner's user id from the factory API (letters, digits, "
-		    "'.', '_', '-'; at most 60)", uid);
+	(void)ctx;
 	if (label == NULL) {
 		snprintf(deflabel, sizeof(deflabel), "airca-dca-%.20s", uid);
 		label = deflabel;
 	}
-	if (!name_safe(label, 32))
-		return airca_errf(AIRCA_ERR_USAGE, "--label '%.80s': 1..32 "
-		    "printable characters, no '/', not starting with '.'",
-		    label);
-	if ((r = ca_open(&ca, ctx, "device-ca create",
-	    CA_HOME | CA_WRITE | CA_TOKEN)) == 0) {
-		if (strlen(label) > ca.hsm.label_max)
-			r = airca_errf(AIRCA_ERR_USAGE, "--label '%s' is longer "
-			    "than the %zu characters HSM '%s' takes", label,
-			    ca.hsm.label_max, ca.hsm.name);
-		else
-			r = device_ca_create(&ca, uid, label, (unsigned)days);
-	}
-	return ca_close(&ca, r);
+	if (strlen(label) > ca->hsm.label_max)
+		return airca_errf(AIRCA_ERR_USAGE, "--label '%s' is longer than "
+		    "the %zu characters HSM '%s' takes", label,
+		    ca->hsm.label_max, ca->hsm.name);
+	return device_ca_create(ca, uid, label,
+	    (unsigned)args_number(a, "days", 0));
 }
+
+static const struct args_opt device_ca_create_opts[] = {
+	{ "user-id",	ARGS_USER_ID,	"UID",	ARGS_REQUIRED, 0, 0, NULL },
+	{ "label",	ARGS_LABEL,	"L",	0, 0, 0, NULL },
+	{ "days",	ARGS_NUMBER,	"N",	0, 1, 36500, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_device_ca_create_entry = {
 	.name = "device-ca create",
-	.usage = "--user-id UID [--label L] [--days N]",
 	.summary = "a local device CA: key on the token, signed by the root",
+	.args = { .opts = device_ca_create_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
 	.exec = cmd_device_ca_create_exec,
 };

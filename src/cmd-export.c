@@ -1,5 +1,4 @@
 /* cmd-export.c: airca export: one certificate, or its chain leaf -> CA -> root, as PEM (or one as DER). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,58 +109,43 @@ export(struct ca *ca, const char *serial, bool chain, bool der,
 	return r;
 }
 
+/* Before anything is opened: --der is one certificate, a chain is PEM. */
 static int
-cmd_export_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_export_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "serial",	required_argument, NULL, 's' },
-		{ "chain",	no_argument,	   NULL, 'c' },
-		{ "der",	no_argument,	   NULL, 'd' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
-	char serial[SERIAL_HEX_MAX] = "";
-	const char *out = NULL;
-	bool chain = false, der = false;
-	int ch, r;
-
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			if ((r = crl_serial_parse(optarg, serial)) != 0)
-				return r;
-			break;
-		case 'c':
-			chain = true;
-			break;
-		case 'd':
-			der = true;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return cmd_usage(&cmd_export_entry);
-		}
-	}
-	if (optind != argc || serial[0] == '\0')
-		return cmd_usage(&cmd_export_entry);
-	if (chain && der)
+	(void)ctx;
+	if (args_has(a, "chain") && args_has(a, "der"))
 		return airca_errf(AIRCA_ERR_USAGE, "--der writes one "
 		    "certificate; a chain is PEM (drop --der or --chain)");
-	if (out != NULL && media_exists(out))
-		return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
-		    "overwrites an output: move it away or choose another --out",
-		    out);
-	if ((r = ca_open(&ca, ctx, "export", CA_HOME)) == 0)
-		r = export(&ca, serial, chain, der, out);
-	return ca_close(&ca, r);
+	return 0;
 }
+
+static int
+cmd_export_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
+{
+	char serial[SERIAL_HEX_MAX];
+	int r;
+
+	(void)ctx;
+	if ((r = crl_serial_parse(args_get(a, "serial"), serial)) != 0)
+		return r;
+	return export(ca, serial, args_has(a, "chain"), args_has(a, "der"),
+	    args_get(a, "out"));
+}
+
+static const struct args_opt export_opts[] = {
+	{ "serial", ARGS_SERIAL,   "HEX",  ARGS_REQUIRED, 0, 0, NULL },
+	{ "chain",  ARGS_FLAG,	   NULL,   0, 0, 0, NULL },
+	{ "der",    ARGS_FLAG,	   NULL,   0, 0, 0, NULL },
+	{ "out",    ARGS_OUT_FILE, "FILE", 0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_export_entry = {
 	.name = "export",
-	.usage = "--serial HEX [--chain] [--der] [--out FILE]",
 	.summary = "a certificate, or its chain leaf -> CA -> root",
+	.args = { .opts = export_opts },
+	.flags = CMD_HOME,
+	.check = cmd_export_check,
 	.exec = cmd_export_exec,
 };

@@ -288,5 +288,6 @@ const struct cmd_entry cmd_init_entry = {
 	.usage = "--factory NAME [--key ec-p256|ec-p384|rsa-3072|rsa-4096] "
 	    "[--days N]",
 	.summary = "create the factory root and audit keys on the token (once)",
-	.exec = cmd_init_exec,
+	.flags = CMD_CREATES_HOME,
+	.exec_argv = cmd_init_exec,
 };

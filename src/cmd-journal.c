@@ -116,42 +116,18 @@ journal_path(struct cmd_ctx *ctx, const char *journal, char *out, size_t len)
 }
 
 static int
-cmd_journal_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_journal_show_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "since",	required_argument, NULL, 's' },
-		{ "json",	no_argument,	   NULL, 'j' },
-		{ "journal",	required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct journal_reader *rd = NULL;
-	const char *journal = NULL;
-	char path[PATH_MAX], *line, *end;
-	unsigned long since = 0, lineno;
+	const char *journal = args_get(a, "journal");
+	char path[PATH_MAX], *line;
+	unsigned long since = (unsigned long)args_number(a, "since", 0), lineno;
 	size_t len;
 	bool json = ctx->json, complete;
-	int ch, r;
+	int r;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			errno = 0;
-			since = strtoul(optarg, &end, 10);
-			if (errno || *end != '\0' || optarg[0] == '-')
-				return cmd_usage(&cmd_journal_show_entry);
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'f':
-			journal = optarg;
-			break;
-		default:
-			return cmd_usage(&cmd_journal_show_entry);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_journal_show_entry);
+	(void)ca;
 	if ((r = journal_path(ctx, journal, path, sizeof(path))) != 0 ||
 	    (r = journal_reader_open(path, &rd)) != 0)
 		goto out;
@@ -287,31 +263,27 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_journal_seal_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_journal_seal_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	struct ca ca;
 	char hex[SHA256_HEX_LEN + 1], groups[96], **qr = NULL;
 	size_t nqr = 0, i;
 	json_t *o;
 	int r;
 
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage(&cmd_journal_seal_entry);
-	if ((r = ca_open(&ca, ctx, "journal seal", CA_HOME | CA_WRITE |
-	    CA_TOKEN)) != 0 ||
-	    (r = journal_seal(ca.j, ca.audit_key, ca.audit, NULL, hex)) != 0)
+	(void)a;
+	if ((r = journal_seal(ca->j, ca->audit_key, ca->audit, NULL, hex)) != 0)
 		goto out;
 	hex_groups(hex, groups, sizeof(groups));
 	if (ctx->json) {
-		o = json_pack("{s:I,s:s}", "seq", (json_int_t)journal_seq(ca.j),
+		o = json_pack("{s:I,s:s}", "seq", (json_int_t)journal_seq(ca->j),
 		    "seal", hex);
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);
 		goto out;
 	}
-	printf("journal sealed at seq %lu\n\n  seal  %s\n\n", journal_seq(ca.j),
+	printf("journal sealed at seq %lu\n\n  seal  %s\n\n", journal_seq(ca->j),
 	    groups);
 	if (qr_lines(hex, 0, &qr, &nqr) == 0) {
 		for (i = 0; i < nqr; i++)
@@ -322,7 +294,7 @@ cmd_journal_seal_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    "the journal against it:\n  airca journal verify --seal %s\n", hex);
  out:
 	qr_lines_free(qr, nqr);
-	return ca_close(&ca, r);
+	return r;
 }
 
 /* Show the incomplete tail the way it would be removed. */
@@ -551,11 +523,17 @@ cmd_journal_repair_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+static const struct args_opt journal_show_opts[] = {
+	{ "since",   ARGS_NUMBER,  "SEQ",  0, 0, 1000000000000LL, NULL },
+	{ "journal", ARGS_IN_FILE, "FILE", 0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_journal_show_entry = {
 	.name = "journal show",
-	.usage = "[--since SEQ] [--json] [--journal FILE]",
 	.summary = "print the journal, one entry a line",
-	.exec = cmd_journal_show_exec,
+	.args = { .opts = journal_show_opts },
+	.exec = cmd_journal_show_exec,	/* reads --journal or the home's, no lock */
 };
 
 const struct cmd_entry cmd_journal_verify_entry = {
@@ -563,20 +541,21 @@ const struct cmd_entry cmd_journal_verify_entry = {
 	.usage = "[--journal FILE] [--audit-cert F] [--root F] [--seal HEX] "
 	    "[--allow-unpinned]",
 	.summary = "check the journal's chain and signatures (no token)",
-	.exec = cmd_journal_verify_exec,
+	.exec_argv = cmd_journal_verify_exec,
 };
 
 const struct cmd_entry cmd_journal_seal_entry = {
 	.name = "journal seal",
-	.usage = "",
 	.summary = "sign a seal entry; show its hash and QR code for witnesses",
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
 	.exec = cmd_journal_seal_exec,
 };
 
 const struct cmd_entry cmd_journal_repair_entry = {
 	.name = "journal repair",
-	.usage = "[--yes] [--adopt | --discard]",
+	.usage = "[--yes] [--adopt] [--discard]",
 	.summary = "remove an incomplete last line; adopt or discard an "
 	    "unsigned tail (journaled, signed)",
-	.exec = cmd_journal_repair_exec,
+	.flags = CMD_HOME_RAW,
+	.exec_argv = cmd_journal_repair_exec,
 };

@@ -1,6 +1,5 @@
 /* cmd-list.c: airca list: the issued certificates, one a line, sorted by expiry; reads the registry only. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,57 +147,28 @@ list(struct ca *ca, const char *profile, long days)
 }
 
 static int
-cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_list_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "expiring",	required_argument, NULL, 'e' },
-		{ "profile",	required_argument, NULL, 'p' },
-		{ "json",	no_argument,	   NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
-	const char *profile = NULL;
-	char *end;
-	long days = -1;
-	int ch, r;
+	const char *profile = args_get(a, "profile");
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'e':
-			errno = 0;
-			days = strtol(optarg, &end, 10);
-			if (errno || *end != '\0' || end == optarg || days < 0 ||
-			    days > 36500)
-				return airca_errf(AIRCA_ERR_USAGE, "--expiring "
-				    "'%.40s': a number of days, 0..36500",
-				    optarg);
-			break;
-		case 'p':
-			profile = optarg;
-			break;
-		case 'j':
-			ctx->json = true;
-			break;
-		default:
-			return cmd_usage(&cmd_list_entry);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_list_entry);
-	if ((r = ca_open(&ca, ctx, "list", CA_HOME)) == 0) {
-		if (profile != NULL && policy_profile(&ca.pol, profile) == NULL)
-			r = airca_errf(AIRCA_ERR_USAGE, "--profile '%.40s': one "
-			    "of root, tls, est-tls, online-ca, device-ca, "
-			    "device, audit", profile);
-		else
-			r = list(&ca, profile, days);
-	}
-	return ca_close(&ca, r);
+	(void)ctx;
+	if (profile != NULL && policy_profile(&ca->pol, profile) == NULL)
+		return airca_errf(AIRCA_ERR_USAGE, "--profile '%.40s': one of "
+		    "root, tls, est-tls, online-ca, device-ca, device, audit",
+		    profile);
+	return list(ca, profile, (long)args_number(a, "expiring", -1));
 }
+
+static const struct args_opt list_opts[] = {
+	{ "expiring", ARGS_NUMBER, "DAYS", 0, 0, 36500, NULL },
+	{ "profile",  ARGS_NAME,   "P",	   0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
-	.usage = "[--expiring DAYS] [--profile P] [--json]",
 	.summary = "issued certificates, sorted by expiry",
+	.args = { .opts = list_opts },
+	.flags = CMD_HOME,
 	.exec = cmd_list_exec,
 };

@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +64,8 @@ check_certs(const char *home, struct registry *reg)
 }
 
 static int
-cmd_registry_rebuild_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_registry_rebuild_exec(struct cmd_ctx *ctx, struct ca *unused,
+    const struct cmd_args *a)
 {
 	struct ca ca;
 	struct replay_result res;
@@ -78,9 +78,8 @@ cmd_registry_rebuild_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	bool same, body;
 	int r;
 
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage(&cmd_registry_rebuild_entry);
+	(void)unused;
+	(void)a;
 	ca_begin(&ca, ctx, "registry rebuild");
 	if ((r = ca_home_path(ctx, ca.home, sizeof(ca.home))) != 0 ||
 	    (r = ca_lock(&ca)) != 0 ||
@@ -138,7 +137,7 @@ cmd_registry_rebuild_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_registry_rebuild_entry = {
 	.name = "registry rebuild",
-	.usage = "",
 	.summary = "rebuild registry.jsonl from the verified journal",
+	.flags = CMD_HOME_RAW,		/* opens and locks the home itself */
 	.exec = cmd_registry_rebuild_exec,
 };

@@ -479,5 +479,6 @@ const struct cmd_entry cmd_renew_entry = {
 	.name = "renew",
 	.usage = "--expiring DAYS --out DIR [--profile P]",
 	.summary = "re-issue certificates that expire within DAYS (same key)",
-	.exec = cmd_renew_exec,
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.exec_argv = cmd_renew_exec,
 };

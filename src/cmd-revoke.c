@@ -1,5 +1,4 @@
 /* cmd-revoke.c: airca revoke: mark leaf certificates revoked (or on hold) in the registry, for their issuer's next CRL. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,79 +112,106 @@ revoke(struct ca *ca, char *const *serials, size_t n, int reason)
 	return r;
 }
 
+/*
+ * The serials of --serial (and of the words after it), in the registry's
+ * form, each once, and the reason.  *serialsp and *listp (pointers into
+ * it) are owned by the caller, set only on success.
+ */
 static int
-cmd_revoke_exec(struct cmd_ctx *ctx, int argc, char **argv)
+revoke_args(const struct cmd_args *a, char (**serialsp)[SERIAL_HEX_MAX],
+    char ***listp, size_t *np, int *reasonp)
 {
-	static const struct option opts[] = {
-		{ "serial",	required_argument, NULL, 's' },
-		{ "reason",	required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
 	char (*serials)[SERIAL_HEX_MAX] = NULL;
 	char **list = NULL;
-	size_t n = 0, i, j;
-	int ch, r, reason = CRL_REASON_UNSPECIFIED;
+	size_t nopt = args_count(a, "serial"), all, n = 0, j;
+	int r, reason = CRL_REASON_UNSPECIFIED;
 
-	if ((serials = calloc((size_t)argc, sizeof(*serials))) == NULL ||
-	    (list = calloc((size_t)argc, sizeof(*list))) == NULL) {
-		r = AIRCA_ERR_NOMEM;
-		goto done;
-	}
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			if ((r = crl_serial_parse(optarg, serials[n])) != 0)
-				goto done;
-			n++;
-			break;
-		case 'r':
-			if ((r = crl_reason_parse(optarg, &reason)) != 0)
-				goto done;
-			break;
-		default:
-			r = cmd_usage(&cmd_revoke_entry);
-			goto done;
-		}
-	}
-	for (; optind < argc && n > 0; optind++) {
-		if ((r = crl_serial_parse(argv[optind], serials[n])) != 0)
-			goto done;
-		n++;
-	}
-	if (optind != argc || n == 0) {
-		r = cmd_usage(&cmd_revoke_entry);
-		goto done;
-	}
-	if (n > MAX_SERIALS) {
+	all = nopt + (size_t)a->npos;
+	if (args_has(a, "reason") &&
+	    (r = crl_reason_parse(args_get(a, "reason"), &reason)) != 0)
+		goto out;
+	if (all > MAX_SERIALS) {
 		r = airca_errf(AIRCA_ERR_USAGE, "at most %d serials at once",
 		    MAX_SERIALS);
-		goto done;
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		list[i] = serials[i];
-		for (j = 0; j < i; j++)
-			if (strcmp(serials[i], serials[j]) == 0) {
+	if ((serials = calloc(all, sizeof(*serials))) == NULL ||
+	    (list = calloc(all, sizeof(*list))) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	for (n = 0; n < all; n++) {
+		if ((r = crl_serial_parse(n < nopt ? args_value(a, "serial", n) :
+		    a->pos[n - nopt], serials[n])) != 0)
+			goto out;
+		list[n] = serials[n];
+		for (j = 0; j < n; j++)
+			if (strcmp(serials[n], serials[j]) == 0) {
 				r = airca_errf(AIRCA_ERR_USAGE, "serial %s is "
-				    "named twice", serials[i]);
-				goto done;
+				    "named twice", serials[n]);
+				goto out;
 			}
 	}
-	if ((r = ca_open(&ca, ctx, "revoke", CA_HOME | CA_WRITE |
-	    CA_TOKEN)) == 0)
-		r = revoke(&ca, list, n, reason);
-	r = ca_close(&ca, r);
- done:
+	*serialsp = serials;
+	*listp = list;
+	*np = n;
+	*reasonp = reason;
+	serials = NULL;
+	list = NULL;
+	r = 0;
+ out:
 	free(serials);
 	free(list);
 	return r;
 }
 
+/* Before the PIN: serials and reason well formed. */
+static int
+cmd_revoke_check(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	char (*serials)[SERIAL_HEX_MAX] = NULL;
+	char **list = NULL;
+	size_t n;
+	int r, reason;
+
+	(void)ctx;
+	r = revoke_args(a, &serials, &list, &n, &reason);
+	free(serials);
+	free(list);
+	return r;
+}
+
+static int
+cmd_revoke_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
+{
+	char (*serials)[SERIAL_HEX_MAX] = NULL;
+	char **list = NULL;
+	size_t n;
+	int r, reason;
+
+	(void)ctx;
+	if ((r = revoke_args(a, &serials, &list, &n, &reason)) == 0)
+		r = revoke(ca, list, n, reason);
+	free(serials);
+	free(list);
+	return r;
+}
+
+static const struct args_opt revoke_opts[] = {
+	{ "serial", ARGS_SERIAL, "HEX", ARGS_REQUIRED | ARGS_MULTI, 0, 0, NULL },
+	{ "reason", ARGS_STRING, "keyCompromise|superseded|cessationOfOperation|"
+	    "affiliationChanged|certificateHold|privilegeWithdrawn|"
+	    "removeFromCRL|unspecified", 0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_revoke_entry = {
 	.name = "revoke",
-	.usage = "--serial HEX... [--reason keyCompromise|superseded|"
-	    "cessationOfOperation|affiliationChanged|certificateHold|"
-	    "privilegeWithdrawn|removeFromCRL|unspecified]",
 	.summary = "revoke (or hold) tls, est-tls or device certificates",
+	/* "--serial A B C": more serials as words, not shown in the usage */
+	.args = { .opts = revoke_opts, .pos_type = ARGS_SERIAL,
+	    .pos_meta = NULL, .pos_max = MAX_SERIALS },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
+	.check = cmd_revoke_check,
 	.exec = cmd_revoke_exec,
 };

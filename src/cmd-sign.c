@@ -1,6 +1,4 @@
 /* cmd-sign.c: airca sign: one request under any CSR profile, signed by the root or a local device CA. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,60 +114,27 @@ sign_one(struct ca *ca, const char *profname, const char *in, const char *out,
 }
 
 static int
-cmd_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_sign_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "profile",	required_argument, NULL, 'p' },
-		{ "in",		required_argument, NULL, 'i' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ "ca",		required_argument, NULL, 'c' },
-		{ "days",	required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ca ca;
-	const char *prof = NULL, *in = NULL, *out = NULL, *calabel = NULL;
-	char *end;
-	unsigned long days = 0;
-	int ch, r;
-
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			prof = optarg;
-			break;
-		case 'i':
-			in = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'c':
-			calabel = optarg;
-			break;
-		case 'd':
-			errno = 0;
-			days = strtoul(optarg, &end, 10);
-			if (errno || *end != '\0' || days == 0 || days > 36500)
-				return cmd_usage(&cmd_sign_entry);
-			break;
-		default:
-			return cmd_usage(&cmd_sign_entry);
-		}
-	}
-	if (optind != argc || prof == NULL || in == NULL || out == NULL)
-		return cmd_usage(&cmd_sign_entry);
-	if (media_exists(out))
-		return airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
-		    "overwrites an output: move it away or choose another --out",
-		    out);
-	if ((r = ca_open(&ca, ctx, "sign", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
-		r = sign_one(&ca, prof, in, out, calabel, (unsigned)days);
-	return ca_close(&ca, r);
+	(void)ctx;
+	return sign_one(ca, args_get(a, "profile"), args_get(a, "in"),
+	    args_get(a, "out"), args_get(a, "ca"),
+	    (unsigned)args_number(a, "days", 0));
 }
+
+static const struct args_opt sign_opts[] = {
+	{ "profile",	ARGS_PROFILE,	"P",	 ARGS_REQUIRED, 0, 0, NULL },
+	{ "in",		ARGS_IN_FILE,	"CSR",	 ARGS_REQUIRED, 0, 0, NULL },
+	{ "out",	ARGS_OUT_FILE,	"CERT",	 ARGS_REQUIRED, 0, 0, NULL },
+	{ "ca",		ARGS_LABEL,	"LABEL", 0, 0, 0, NULL },
+	{ "days",	ARGS_NUMBER,	"N",	 0, 1, 36500, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 const struct cmd_entry cmd_sign_entry = {
 	.name = "sign",
-	.usage = "--profile P --in CSR --out CERT [--ca LABEL] [--days N]",
 	.summary = "sign one request under a profile",
+	.args = { .opts = sign_opts },
+	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
 	.exec = cmd_sign_exec,
 };

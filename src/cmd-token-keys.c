@@ -81,16 +81,16 @@ print_text(const char *token, const struct token_key_info *k, size_t n)
 }
 
 static int
-cmd_token_keys_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_token_keys_exec(struct cmd_ctx *ctx, struct ca *unused,
+    const struct cmd_args *a)
 {
 	struct ca ca;
 	struct token_key_info *keys = NULL;
 	size_t n = 0;
 	int r;
 
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage(&cmd_token_keys_entry);
+	(void)unused;
+	(void)a;
 	/* no home: the profile, the air gap, the token (asked for), the login */
 	ca_begin(&ca, ctx, "token keys");
 	if ((r = ca_token_login(&ca)) != 0 ||
@@ -107,7 +107,6 @@ cmd_token_keys_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_token_keys_entry = {
 	.name = "token keys",
-	.usage = "",
 	.summary = "key pairs and certificates on the token (logs in)",
-	.exec = cmd_token_keys_exec,
+	.exec = cmd_token_keys_exec,	/* no home: it logs in by itself */
 };

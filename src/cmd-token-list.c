@@ -1,5 +1,4 @@
 /* cmd-token-list.c: airca token list: the module's slots and their tokens. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,32 +95,16 @@ print_text(const struct token_info *ti, size_t n)
 }
 
 static int
-cmd_token_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_token_list_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "module",	required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct hsm_profile prof;
 	struct token_info *ti = NULL;
-	const char *module = NULL;
+	const char *module = args_get(a, "module");
 	size_t n = 0;
-	int ch, r = AIRCA_ERR_INTERNAL;
+	int r = AIRCA_ERR_INTERNAL;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'm':
-			module = optarg;
-			break;
-		default:
-			r = cmd_usage(&cmd_token_list_entry);
-			goto out;
-		}
-	}
-	if (optind != argc) {
-		r = cmd_usage(&cmd_token_list_entry);
-		goto out;
-	}
+	(void)ca;
 	if (module == NULL) {
 		if (ctx->hsm == NULL || *ctx->hsm == '\0') {
 			r = airca_errf(AIRCA_ERR_USAGE, "which PKCS#11 module? "
@@ -143,9 +126,15 @@ cmd_token_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+/* a module path is often a symlink into the distribution's library tree */
+static const struct args_opt token_list_opts[] = {
+	{ "module", ARGS_STRING, "PATH", 0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 const struct cmd_entry cmd_token_list_entry = {
 	.name = "token list",
-	.usage = "[--module PATH]",
 	.summary = "slots and tokens of the PKCS#11 module",
+	.args = { .opts = token_list_opts },
 	.exec = cmd_token_list_exec,
 };

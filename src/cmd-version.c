@@ -5,19 +5,19 @@
 #include "error.h"
 
 static int
-cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_version_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
-	(void)ctx;
-	(void)argv;
-	if (argc != 1)
-		return cmd_usage(&cmd_version_entry);
-	printf("airca %s\n", AIRCA_VERSION);
+	(void)ca;
+	(void)a;
+	if (ctx->json)
+		printf("{\n  \"version\": \"%s\"\n}\n", AIRCA_VERSION);
+	else
+		printf("airca %s\n", AIRCA_VERSION);
 	return 0;
 }
 
 const struct cmd_entry cmd_version_entry = {
 	.name = "version",
-	.usage = "",
 	.summary = "print the version",
 	.exec = cmd_version_exec,
 };

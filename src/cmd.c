@@ -1,10 +1,16 @@
-/* cmd.c: the command table and exact lookup of multi-word command names. */
+/* cmd.c: the command table, exact lookup of multi-word names, and cmd_run: parse, check, open, exec, close. */
+#include <sys/stat.h>
+
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ca.h"
 #include "cmd.h"
 #include "error.h"
+#include "util.h"
 
 
 const struct cmd_entry *const cmd_table[] = {
@@ -37,6 +43,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_tui_entry,
 	&cmd_demo_entry,
 	&cmd_version_entry,
+	&cmd_help_entry,
 	NULL
 };
 
@@ -80,24 +87,148 @@ cmd_find(int argc, char *const *argv, int *nwordsp)
 	return best;
 }
 
+void
+cmd_usage_line(const struct cmd_entry *e, char *out, size_t len)
+{
+	if (e->exec == NULL && e->usage != NULL)
+		snprintf(out, len, "%s", e->usage);
+	else if (args_usage(&e->args, out, len) != 0)
+		snprintf(out, len, "[options]");
+}
+
+void
+cmd_help(const struct cmd_entry *e, FILE *f)
+{
+	const struct args_opt *o;
+	char usage[512];
+
+	cmd_usage_line(e, usage, sizeof(usage));
+	fprintf(f, "usage: airca [global options] %s%s%s\n\n  %s\n", e->name,
+	    usage[0] != '\0' ? " " : "", usage, e->summary);
+	if (e->exec != NULL && e->args.opts != NULL &&
+	    e->args.opts[0].name != NULL) {
+		fprintf(f, "\noptions:\n");
+		for (o = e->args.opts; o->name != NULL; o++)
+			fprintf(f, "  --%s%s%s%s\n", o->name,
+			    o->meta != NULL ? " " : "",
+			    o->meta != NULL ? o->meta : "",
+			    (o->flags & ARGS_REQUIRED) ? "  (required)" : "");
+	}
+	if (e->flags & CMD_TOKEN)
+		fprintf(f, "\nLogs in to the token: the PIN is asked for after "
+		    "every option and file is checked.\n");
+	fprintf(f, "\nSee airca(1) for the global options and exit statuses.\n");
+}
+
 int
 cmd_usage(const struct cmd_entry *e)
 {
-	fprintf(stderr, "usage: airca [global options] %s %s\n", e->name,
-	    e->usage);
+	char usage[512];
+
+	cmd_usage_line(e, usage, sizeof(usage));
+	fprintf(stderr, "usage: airca [global options] %s %s\n", e->name, usage);
 	return airca_errf(AIRCA_ERR_USAGE, "%s: wrong arguments", e->name);
+}
+
+/* A home that cmd_run would open must be there, with its airca.json. */
+static int
+home_present(struct cmd_ctx *ctx)
+{
+	char home[PATH_MAX], state[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if ((r = ca_home_path(ctx, home, sizeof(home))) != 0 ||
+	    (r = path_join(state, sizeof(state), home, CA_STATE_FILE)) != 0)
+		return r;
+	if (stat(state, &st) != 0)
+		return airca_errf(AIRCA_ERR_STATE, "no airca home at %s: run "
+		    "'airca init' or set AIRCA_HOME", home);
+	return 0;
+}
+
+static int
+run_parsed(struct cmd_ctx *ctx, const struct cmd_entry *e,
+    const struct cmd_args *a)
+{
+	struct ca ca;
+	char msg[2048];
+	unsigned caflags = 0;
+	int r, rc;
+
+	if (e->check != NULL && (r = e->check(ctx, a)) != 0)
+		return r;
+	if ((e->flags & CMD_HOME_RAW) && (r = home_present(ctx)) != 0)
+		return r;
+	if (!(e->flags & CMD_HOME))
+		return e->exec(ctx, NULL, a);
+	if ((r = home_present(ctx)) != 0)
+		return r;
+	caflags = CA_HOME;
+	if (e->flags & CMD_WRITE)
+		caflags |= CA_WRITE;
+	if (e->flags & CMD_TOKEN)
+		caflags |= CA_TOKEN;
+	if ((r = ca_open(&ca, ctx, e->name, caflags)) == 0)
+		r = e->exec(ctx, &ca, a);
+	if (r != AIRCA_ERR_PARTIAL)
+		return ca_close(&ca, r);
+	/* some inputs refused, the rest done: a finished command */
+	snprintf(msg, sizeof(msg), "%s", airca_errmsg());
+	if ((rc = ca_close(&ca, 0)) != 0)
+		return rc;
+	return airca_errf(AIRCA_ERR_PARTIAL, "%s", msg);
 }
 
 int
 cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct cmd_entry *e;
-	int nwords;
+	struct cmd_args a;
+	char **v = NULL;
+	int i, n = 0, nwords, r;
 
 	if (argc < 1 || (e = cmd_find(argc, argv, &nwords)) == NULL)
 		return airca_errf(AIRCA_ERR_USAGE, "unknown command '%s'",
 		    argc > 0 ? argv[0] : "");
+	if (e->exec != NULL) {
+		if ((r = args_parse(e->name, &e->args, argc - nwords,
+		    argv + nwords, ARGS_CHECK_ALL, &a)) != 0)
+			return r;
+		if (a.help) {
+			cmd_help(e, stdout);
+			return 0;
+		}
+		if (a.json)
+			ctx->json = true;
+		return run_parsed(ctx, e, &a);
+	}
+
+	/* not yet converted: --help and --json here, the rest to getopt */
+	for (i = nwords; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cmd_help(e, stdout);
+			return 0;
+		}
+	}
+	if ((v = calloc((size_t)argc + 1, sizeof(*v))) == NULL)
+		return AIRCA_ERR_NOMEM;
+	for (i = nwords - 1; i < argc; i++) {
+		if (i >= nwords && strcmp(argv[i], "--json") == 0) {
+			ctx->json = true;
+			continue;
+		}
+		v[n++] = argv[i];
+	}
+	r = 0;
+	if (e->flags & (CMD_HOME | CMD_HOME_RAW))
+		r = home_present(ctx);
 	optind = 0;	/* glibc: full reset of getopt's state */
 	opterr = 1;
-	return e->exec(ctx, argc - (nwords - 1), argv + (nwords - 1));
+	if (r == 0)
+		r = e->exec_argv(ctx, n, v);
+	free(v);
+	return r;
 }

@@ -3,30 +3,44 @@
 #define AIRCA_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
-#include "prompt.h"
+#include "args.h"
+#include "ctx.h"
 
-/* Global options, parsed by main() before the command words. */
-struct cmd_ctx {
-	const char *home;		/* --home DIR or $AIRCA_HOME */
-	const char *hsm;		/* --hsm PROFILE or $AIRCA_HSM */
-	struct pin_source pin;		/* --pin-env VAR / --pin-file F */
-	const char *actor;		/* --actor NAME, $AIRCA_ACTOR, or the login name */
-	const char *ceremony;		/* ceremony id when run from a ceremony script, else NULL */
-	bool	json;			/* --json */
-	bool	quiet;			/* --quiet: no progress, no narration */
-};
+struct ca;
+
+/* What a command needs; cmd_run() provides it before exec. */
+#define CMD_HOME		0x01	/* an initialised home, opened for exec */
+#define CMD_WRITE		0x02	/* the home locked and its journal open for appending */
+#define CMD_TOKEN		0x04	/* the token opened and logged in (asks for the PIN) */
+#define CMD_CREATES_HOME	0x08	/* makes the home (init): exec opens what it makes */
+#define CMD_NO_CEREMONY		0x10	/* not allowed as a ceremony step */
+#define CMD_HOME_RAW		0x20	/* an initialised home that exec opens itself (repairs) */
 
 struct cmd_entry {
 	const char *name;		/* "batch sign": matched word by word, exactly */
-	const char *usage;		/* options after the name */
 	const char *summary;		/* one line for help */
+	const char *usage;		/* not yet converted: options after the name */
+	struct args_spec args;		/* declared options and positional words */
+	unsigned flags;			/* CMD_* */
 	/*
-	 * argv[0] is the last word of the name; options follow (getopt_long
-	 * with optind = 1).  Returns 0 or a negative airca_err; the detail is
-	 * printed by the caller.
+	 * Optional: checks that need more than one option (before any
+	 * prompt, nothing opened).  Returns 0 or a negative airca_err.
 	 */
-	int	(*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+	int	(*check)(struct cmd_ctx *ctx, const struct cmd_args *args);
+	/*
+	 * Run with the parsed, checked arguments.  ca is open as .flags ask
+	 * (NULL without CMD_HOME); cmd_run closes it.  Returns 0 or a negative
+	 * airca_err whose detail the caller prints.
+	 */
+	int	(*exec)(struct cmd_ctx *ctx, struct ca *ca,
+		    const struct cmd_args *args);
+	/*
+	 * Commands not yet converted: argv[0] is the last word of the name;
+	 * options follow (getopt_long with optind = 1).
+	 */
+	int	(*exec_argv)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
 /* NULL-terminated table, in help order (cmd.c). */
@@ -61,6 +75,7 @@ extern const struct cmd_entry cmd_crl_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_renew_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_tui_entry;		/* tui/tui.c */
 
 /*
@@ -72,10 +87,31 @@ const struct cmd_entry *cmd_find(int argc, char *const *argv, int *nwordsp);
 
 /*
  * Run the command named by the first words of argv with ctx (the CLI,
- * ceremony steps and the demo all come through here): exact lookup, getopt
- * reset, exec.  Unknown command: AIRCA_ERR_USAGE.
+ * ceremony steps and the demo all come through here): exact lookup;
+ * "--json" anywhere sets ctx->json; "--help" prints the usage and returns
+ * 0; the options parsed and checked against the declaration (args_parse,
+ * files included) and the entry's check, all before anything is opened or
+ * asked; a missing home named as such; the home opened and the token
+ * logged in as the flags say; exec; the home closed with exec's result.
+ * Unknown command: AIRCA_ERR_USAGE.
  */
 int	cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
+
+/* The usage line of e (options after the name), into out. */
+void	cmd_usage_line(const struct cmd_entry *e, char *out, size_t len);
+
+/* Print e's help (usage, summary, options) to f. */
+void	cmd_help(const struct cmd_entry *e, FILE *f);
+
+/* Every command with its summary, and the exit statuses, to f (cmd-help.c). */
+void	cmd_help_all(FILE *f);
+
+/*
+ * The commands whose names start with the words argv[0..argc) ("device-ca"
+ * lists device-ca create, revoke, ...) with their usage, to f (NULL: only
+ * count them).  Returns how many there are (cmd-help.c).
+ */
+int	cmd_help_group(FILE *f, int argc, char *const *argv);
 
 /* Print "usage: airca NAME USAGE" to stderr and return AIRCA_ERR_USAGE. */
 int	cmd_usage(const struct cmd_entry *e);

@@ -285,16 +285,68 @@ b64_decode(const char *s, unsigned char *out, size_t max)
 	return n - (int)pad;
 }
 
+/* The fields every signed entry has, checked against the journal so far. */
+struct sig_fields {
+	unsigned long from, to;
+	const char *head, *fp, *alg, *sig;
+};
+
+static int
+sig_fields(struct verify *v, json_t *d, unsigned long seq, const char *event,
+    struct sig_fields *f)
+{
+	struct journal_report *rep = v->rep;
+	json_t *val;
+	unsigned long want_from;
+
+	if (!json_is_integer(val = json_object_get(d, "from")) ||
+	    json_integer_value(val) < 1)
+		return bad(v, seq, "%s from is not a seq", event);
+	f->from = (unsigned long)json_integer_value(val);
+	if (!json_is_integer(val = json_object_get(d, "to")) ||
+	    json_integer_value(val) < 1)
+		return bad(v, seq, "%s to is not a seq", event);
+	f->to = (unsigned long)json_integer_value(val);
+	if (!json_is_string(val = json_object_get(d, "head")) ||
+	    !is_hex64(f->head = json_string_value(val)) ||
+	    !json_is_string(val = json_object_get(d, "audit-cert")) ||
+	    !is_hex64(f->fp = json_string_value(val)))
+		return bad(v, seq, "%s head and audit-cert must be SHA-256s "
+		    "in lower-case hex", event);
+	if (!json_is_string(val = json_object_get(d, "alg")) ||
+	    ((f->alg = json_string_value(val)), strcmp(f->alg, "sha256") != 0 &&
+	    strcmp(f->alg, "sha384") != 0))
+		return bad(v, seq, "%s alg is neither sha256 nor sha384", event);
+	if (!json_is_string(val = json_object_get(d, "sig")))
+		return bad(v, seq, "%s sig is not a string", event);
+	f->sig = json_string_value(val);
+	if (f->to != seq - 1)
+		return bad(v, seq, "%s covers up to seq %lu, but a signature "
+		    "covers the entry just before it (%lu)", event, f->to,
+		    seq - 1);
+	want_from = rep->last_signed + 1 <= f->to ? rep->last_signed + 1 :
+	    f->to;
+	if (f->from != want_from)
+		return bad(v, seq, "%s claims to cover from seq %lu, but the "
+		    "entries since the last signature start at %lu", event,
+		    f->from, want_from);
+	if (strcmp(f->head, v->prevhash) != 0)
+		return bad(v, seq, "%s head is not the SHA-256 of entry %lu",
+		    event, f->to);
+	return 0;
+}
+
 static int
 check_signature(struct verify *v, json_t *e, unsigned long seq,
     const char *event)
 {
 	struct journal_report *rep = v->rep;
-	json_t *d = json_object_get(e, "data"), *val;
+	json_t *d = json_object_get(e, "data");
 	void *it;
 	const char *key, *head, *fp, *alg, *sig;
 	size_t nkeys = json_object_size(d), i, skip;
-	unsigned long from, to, want_from;
+	struct sig_fields f;
+	unsigned long to;
 	unsigned char sigbin[MAX_SIG_B64];
 	char msg[160];
 	const EVP_MD *md;
@@ -314,38 +366,13 @@ check_signature(struct verify *v, json_t *e, unsigned long seq,
 			return bad(v, seq, "%s data must end with from, to, "
 			    "head, audit-cert, alg, sig in this order", event);
 	}
-	if (!json_is_integer(val = json_object_get(d, "from")) ||
-	    json_integer_value(val) < 1)
-		return bad(v, seq, "%s from is not a seq", event);
-	from = (unsigned long)json_integer_value(val);
-	if (!json_is_integer(val = json_object_get(d, "to")) ||
-	    json_integer_value(val) < 1)
-		return bad(v, seq, "%s to is not a seq", event);
-	to = (unsigned long)json_integer_value(val);
-	if (!json_is_string(val = json_object_get(d, "head")) ||
-	    !is_hex64(head = json_string_value(val)) ||
-	    !json_is_string(val = json_object_get(d, "audit-cert")) ||
-	    !is_hex64(fp = json_string_value(val)))
-		return bad(v, seq, "%s head and audit-cert must be SHA-256s "
-		    "in lower-case hex", event);
-	if (!json_is_string(val = json_object_get(d, "alg")) ||
-	    ((alg = json_string_value(val)), strcmp(alg, "sha256") != 0 &&
-	    strcmp(alg, "sha384") != 0))
-		return bad(v, seq, "%s alg is neither sha256 nor sha384", event);
-	if (!json_is_string(val = json_object_get(d, "sig")))
-		return bad(v, seq, "%s sig is not a string", event);
-	sig = json_string_value(val);
-	if (to != seq - 1)
-		return bad(v, seq, "%s covers up to seq %lu, but a signature "
-		    "covers the entry just before it (%lu)", event, to, seq - 1);
-	want_from = rep->last_signed + 1 <= to ? rep->last_signed + 1 : to;
-	if (from != want_from)
-		return bad(v, seq, "%s claims to cover from seq %lu, but the "
-		    "entries since the last signature start at %lu", event,
-		    from, want_from);
-	if (strcmp(head, v->prevhash) != 0)
-		return bad(v, seq, "%s head is not the SHA-256 of entry %lu",
-		    event, to);
+	if ((r = sig_fields(v, d, seq, event, &f)) != 0)
+		return r;
+	to = f.to;
+	head = f.head;
+	fp = f.fp;
+	alg = f.alg;
+	sig = f.sig;
 	if (strcmp(fp, rep->audit_fp) != 0)
 		return bad(v, seq, "%s was made with another audit certificate "
 		    "(SHA-256 %.16s...), not the one given (%.16s...)", event,
@@ -440,10 +467,10 @@ check_signature_v2(struct verify *v, json_t *e, unsigned long seq,
 {
 	struct journal_report *rep = v->rep;
 	json_t *d = json_object_get(e, "data"), *val;
-	const char *head, *fp, *alg, *sig, *s;
+	const char *fp, *alg, *sig, *s;
 	bool pin = strcmp(event, "audit-pin") == 0;
 	size_t nkeys = json_object_size(d), i, skip, mlen, sigoff, sl;
-	unsigned long from, to, want_from;
+	struct sig_fields f;
 	unsigned char sigbin[MAX_SIG_B64];
 	char *msg = NULL;
 	void *it;
@@ -472,37 +499,11 @@ check_signature_v2(struct verify *v, json_t *e, unsigned long seq,
 				    "to, head, audit-cert, alg, sig in this "
 				    "order", event);
 	}
-	if (!json_is_integer(val = json_object_get(d, "from")) ||
-	    json_integer_value(val) < 1 ||
-	    !json_is_integer(json_object_get(d, "to")) ||
-	    json_integer_value(json_object_get(d, "to")) < 1)
-		return bad(v, seq, "%s from and to must be seqs", event);
-	from = (unsigned long)json_integer_value(val);
-	to = (unsigned long)json_integer_value(json_object_get(d, "to"));
-	if (!json_is_string(val = json_object_get(d, "head")) ||
-	    !is_hex64(head = json_string_value(val)) ||
-	    !json_is_string(val = json_object_get(d, "audit-cert")) ||
-	    !is_hex64(fp = json_string_value(val)))
-		return bad(v, seq, "%s head and audit-cert must be SHA-256s "
-		    "in lower-case hex", event);
-	if (!json_is_string(val = json_object_get(d, "alg")) ||
-	    ((alg = json_string_value(val)), strcmp(alg, "sha256") != 0 &&
-	    strcmp(alg, "sha384") != 0))
-		return bad(v, seq, "%s alg is neither sha256 nor sha384", event);
-	if (!json_is_string(val = json_object_get(d, "sig")))
-		return bad(v, seq, "%s sig is not a string", event);
-	sig = json_string_value(val);
-	if (to != seq - 1)
-		return bad(v, seq, "%s covers up to seq %lu, but a signature "
-		    "covers the entry just before it (%lu)", event, to, seq - 1);
-	want_from = rep->last_signed + 1 <= to ? rep->last_signed + 1 : to;
-	if (from != want_from)
-		return bad(v, seq, "%s claims to cover from seq %lu, but the "
-		    "entries since the last signature start at %lu", event,
-		    from, want_from);
-	if (strcmp(head, v->prevhash) != 0)
-		return bad(v, seq, "%s head is not the SHA-256 of entry %lu",
-		    event, to);
+	if ((r = sig_fields(v, d, seq, event, &f)) != 0)
+		return r;
+	fp = f.fp;
+	alg = f.alg;
+	sig = f.sig;
 	if (pin) {
 		if (!json_is_string(val = json_object_get(d, "root-cert")) ||
 		    strcmp(json_string_value(val), v->root_fp) != 0)

@@ -1062,14 +1062,32 @@ journal_tail_check(const char *home, off_t *offp, char **tailp, size_t *lenp)
 	return r;
 }
 
+/* Cut HOME/journal.jsonl at off and sync it (the callers checked what goes). */
+static int
+journal_cut_at(const char *home, off_t off)
+{
+	char path[PATH_MAX];
+	int fd = -1, r;
+
+	if ((r = path_join(path, sizeof(path), home, JOURNAL_FILE)) != 0)
+		return r;
+	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    ftruncate(fd, off) == -1 || fsync(fd) == -1)
+		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: truncating failed: %s",
+		    path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
 int
 journal_truncate(const char *home, off_t off, const unsigned char sha[SHA256_LEN])
 {
-	char path[PATH_MAX], *tail = NULL;
+	char *tail = NULL;
 	unsigned char md[SHA256_LEN];
 	size_t len;
 	off_t now_off;
-	int fd = -1, r;
+	int r;
 
 	if ((r = journal_tail_check(home, &now_off, &tail, &len)) != 0)
 		goto out;
@@ -1081,18 +1099,8 @@ journal_truncate(const char *home, off_t off, const unsigned char sha[SHA256_LEN
 		    "repair' again");
 		goto out;
 	}
-	if ((r = path_join(path, sizeof(path), home, JOURNAL_FILE)) != 0)
-		goto out;
-	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    ftruncate(fd, off) == -1 || fsync(fd) == -1) {
-		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: truncating failed: %s",
-		    path, strerror(errno));
-		goto out;
-	}
-	r = 0;
+	r = journal_cut_at(home, off);
  out:
-	if (fd != -1)
-		close(fd);
 	free(tail);
 	return r;
 }
@@ -1220,8 +1228,7 @@ int
 journal_cut(const char *home, const struct journal_tail *t)
 {
 	struct journal_tail now;
-	char path[PATH_MAX];
-	int fd = -1, r;
+	int r;
 
 	if ((r = journal_tail_unsigned(home, &now)) != 0)
 		goto out;
@@ -1232,18 +1239,8 @@ journal_cut(const char *home, const struct journal_tail *t)
 		    "journal repair' again");
 		goto out;
 	}
-	if ((r = path_join(path, sizeof(path), home, JOURNAL_FILE)) != 0)
-		goto out;
-	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    ftruncate(fd, t->off) == -1 || fsync(fd) == -1) {
-		r = airca_errf(AIRCA_ERR_JOURNAL, "%s: truncating failed: %s",
-		    path, strerror(errno));
-		goto out;
-	}
-	r = 0;
+	r = journal_cut_at(home, t->off);
  out:
-	if (fd != -1)
-		close(fd);
 	json_decref(now.list);
 	return r;
 }

@@ -14,23 +14,6 @@
 #include "cmd.h"
 #include "error.h"
 
-static void
-usage_all(FILE *f)
-{
-	int i;
-
-	fprintf(f, "usage: airca [--home DIR] [--hsm PROFILE] [--pin-env VAR | "
-	    "--pin-file F]\n"
-	    "             [--actor NAME] [--json] [--quiet] COMMAND [options]\n\n"
-	    "commands:\n");
-	for (i = 0; cmd_table[i] != NULL; i++)
-		fprintf(f, "  %-18s %s\n", cmd_table[i]->name,
-		    cmd_table[i]->summary);
-	fprintf(f, "\nexit status: 0 success, 1 error, 2 usage, 3 some inputs "
-	    "rejected, 4 token error,\n             5 journal verification "
-	    "failed.  See airca(1).\n");
-}
-
 /* No core dumps: a dump could hold a PIN or a session handle. */
 static void
 harden(void)
@@ -80,7 +63,7 @@ main(int argc, char **argv)
 	ctx.home = getenv("AIRCA_HOME");
 	ctx.hsm = getenv("AIRCA_HSM");
 
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
 			ctx.home = optarg;
@@ -103,14 +86,14 @@ main(int argc, char **argv)
 		case 'q':
 			ctx.quiet = true;
 			break;
-		case 'h':
-			usage_all(stdout);
+		case 'h':	/* -h, --help */
+			cmd_help_all(stdout);
 			return AIRCA_EXIT_OK;
 		case 'V':
 			printf("airca %s\n", AIRCA_VERSION);
 			return AIRCA_EXIT_OK;
 		default:
-			usage_all(stderr);
+			cmd_help_all(stderr);
 			return AIRCA_EXIT_USAGE;
 		}
 	}
@@ -118,13 +101,26 @@ main(int argc, char **argv)
 	argv += optind;
 	if (ctx.actor == NULL)
 		ctx.actor = login_name();
-	if (argc == 0 || strcmp(argv[0], "help") == 0) {
-		usage_all(argc == 0 ? stderr : stdout);
-		return argc == 0 ? AIRCA_EXIT_USAGE : AIRCA_EXIT_OK;
+	if (argc == 0) {
+		cmd_help_all(stderr);
+		return AIRCA_EXIT_USAGE;
 	}
 	if ((e = cmd_find(argc, argv, &nwords)) == NULL) {
-		fprintf(stderr, "airca: unknown command '%s' (see airca help)\n",
-		    argv[0]);
+		/* "airca device-ca [--help]": the group's commands */
+		for (nwords = 0; nwords < argc && argv[nwords][0] != '-';)
+			nwords++;
+		if (nwords > 0 && nwords < argc && (strcmp(argv[nwords],
+		    "--help") == 0 || strcmp(argv[nwords], "-h") == 0) &&
+		    cmd_help_group(stdout, nwords, argv) > 0)
+			return AIRCA_EXIT_OK;
+		if (cmd_help_group(NULL, 1, argv) > 0) {
+			fprintf(stderr, "airca: no command '%s%s%s'; the %s "
+			    "commands are:\n", argv[0], argc > 1 ? " " : "",
+			    argc > 1 ? argv[1] : "", argv[0]);
+			cmd_help_group(stderr, 1, argv);
+		} else
+			fprintf(stderr, "airca: unknown command '%s' (see "
+			    "airca help)\n", argv[0]);
 		return AIRCA_EXIT_USAGE;
 	}
 	airca_errclear();

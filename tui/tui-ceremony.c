@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ceremony.h"
+#include "cmd.h"
 #include "datadir.h"
 #include "error.h"
 #include "tui.h"
@@ -263,6 +264,8 @@ tui_ceremony_start(struct tui *t)
 	ui.interactive = true;
 	ui.source = "keyboard (terminal UI)";
 	ui.show = cer_show;
+	ui.find = cmd_find;
+	ui.run = cmd_run;
 	ui.participant = cer_participant;
 	ui.confirm = cer_confirm;
 	ui.sha256 = cer_sha256;

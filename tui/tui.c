@@ -256,5 +256,6 @@ const struct cmd_entry cmd_tui_entry = {
 	.usage = "",
 	.summary = "the officers' terminal UI: token, certificates, journal, "
 	    "ceremonies, batch review",
-	.exec = cmd_tui_exec,
+	.flags = CMD_NO_CEREMONY,
+	.exec_argv = cmd_tui_exec,
 };

@@ -14,7 +14,7 @@
 
 #include "batch.h"
 #include "ceremony.h"
-#include "cmd.h"
+#include "ctx.h"
 #include "journal.h"
 #include "registry.h"
 #include "token.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ceremony.h"
+#include "cmd.h"
 #include "error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,12 +21,12 @@ fz_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 /* A fixed command table: the parser's lookup, not the commands, is fuzzed. */
 static const struct cmd_entry fz_entries[] = {
-	{ .name = "init", .exec = fz_exec },
-	{ .name = "device-ca create", .exec = fz_exec },
-	{ .name = "api sign", .exec = fz_exec },
-	{ .name = "batch sign", .exec = fz_exec },
-	{ .name = "journal seal", .exec = fz_exec },
-	{ .name = "ceremony run", .exec = fz_exec },
+	{ .name = "init", .exec_argv = fz_exec },
+	{ .name = "device-ca create", .exec_argv = fz_exec },
+	{ .name = "api sign", .exec_argv = fz_exec },
+	{ .name = "batch sign", .exec_argv = fz_exec },
+	{ .name = "journal seal", .exec_argv = fz_exec },
+	{ .name = "ceremony run", .exec_argv = fz_exec },
 };
 
 static const struct cmd_entry *

@@ -22,7 +22,7 @@ P=$T/root/usr/local
 BIN=$P/bin/airca
 for f in bin/airca share/man/man1/airca.1 share/airca/hsm-profiles/softhsm2.conf \
 	share/airca/ceremony-scripts/root-init.ceremony share/doc/airca/README.md \
-	share/doc/airca/operator-guide.md; do
+	share/doc/airca/operator-guide.md share/bash-completion/completions/airca; do
 	[ -f "$P/$f" ] || fail "make install did not install $f"
 done
 

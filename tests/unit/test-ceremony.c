@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ceremony.h"
+#include "cmd.h"
 #include "check.h"
 #include "error.h"
 #include "media.h"
@@ -17,12 +18,12 @@ static int stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 static const struct cmd_entry stub_entries[] = {
-	{ .name = "init", .exec = stub_exec },
-	{ .name = "device-ca create", .exec = stub_exec },
-	{ .name = "api sign", .exec = stub_exec },
-	{ .name = "sign", .exec = stub_exec },
-	{ .name = "journal seal", .exec = stub_exec },
-	{ .name = "ceremony run", .exec = stub_exec },
+	{ .name = "init", .exec_argv = stub_exec },
+	{ .name = "device-ca create", .exec_argv = stub_exec },
+	{ .name = "api sign", .exec_argv = stub_exec },
+	{ .name = "sign", .exec_argv = stub_exec },
+	{ .name = "journal seal", .exec_argv = stub_exec },
+	{ .name = "ceremony run", .exec_argv = stub_exec },
 };
 
 static const struct cmd_entry *

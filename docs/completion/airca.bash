@@ -1,0 +1,106 @@
+# bash completion for airca(1).  Generated from the command table by
+# docs/completion/gen.sh: do not edit; run 'docs/completion/gen.sh build/airca'.
+
+_airca_commands='
+token list
+token keys
+check-airgap
+init
+device-ca create
+device-ca revoke
+device-ca disable
+device-ca enable
+api sign
+api device-cas
+sign
+batch sign
+list
+export
+renew
+revoke
+crl
+journal show
+journal verify
+journal seal
+journal repair
+registry rebuild
+ceremony run
+ceremony print
+ceremony check
+ceremony report
+tui
+demo
+version
+help
+'
+
+# the options of each command, and those of them that take a value
+_airca_options() {
+	case $1 in
+	"token list") echo "--module" ;;
+	"token keys") echo "" ;;
+	"check-airgap") echo "" ;;
+	"init") echo "--factory --key --days" ;;
+	"device-ca create") echo "--user-id --label --days" ;;
+	"device-ca revoke") echo "--serial --out" ;;
+	"device-ca disable") echo "--serial --out" ;;
+	"device-ca enable") echo "--serial --out" ;;
+	"api sign") echo "--in --out" ;;
+	"api device-cas") echo "--out" ;;
+	"sign") echo "--profile --in --out --ca --days" ;;
+	"batch sign") echo "--ca --in --out" ;;
+	"list") echo "--expiring --profile" ;;
+	"export") echo "--serial --chain --der --out" ;;
+	"renew") echo "--expiring --out --profile" ;;
+	"revoke") echo "--serial --reason" ;;
+	"crl") echo "--ca --out" ;;
+	"journal show") echo "--since --journal" ;;
+	"journal verify") echo "--journal --audit-cert --root --seal --allow-unpinned" ;;
+	"journal seal") echo "" ;;
+	"journal repair") echo "--yes --adopt --discard" ;;
+	"registry rebuild") echo "" ;;
+	"ceremony run") echo "--param --confirm-file --confirm-env" ;;
+	"ceremony print") echo "--param" ;;
+	"ceremony check") echo "" ;;
+	"ceremony report") echo "--ceremony --journal --audit-cert --root" ;;
+	"tui") echo "" ;;
+	"demo") echo "" ;;
+	"version") echo "" ;;
+	"help") echo "" ;;
+	esac
+}
+_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --confirm-env --confirm-file --days --expiring --factory --in --journal --key --label --module --out --param --profile --reason --root --seal --serial --since --user-id '
+
+_airca() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
+	if [[ $prev == --* && $_airca_valued == *" $prev "* ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	fi
+	# the command words typed so far, without options and their values
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		if [[ $w == --* ]]; then
+			[[ $_airca_valued == *" $w "* ]] && ((i++))
+			continue
+		fi
+		typed="${typed:+$typed }$w"
+	done
+	if [[ $cur == -* ]] || { [ -n "$typed" ] &&
+	    grep -qxF -- "$typed" <<<"$_airca_commands"; }; then
+		if [ -z "$typed" ]; then
+			COMPREPLY=($(compgen -W "--home --hsm --pin-env --pin-file --actor --json --quiet --help --version" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(_airca_options "$typed") --json --help" -- "$cur"))
+		fi
+		return
+	fi
+	# the next word of the commands that start with what was typed
+	COMPREPLY=($(compgen -W "$(awk -v t="$typed" 'NF {
+		n = split($0, w, " "); k = t == "" ? 0 : split(t, x, " ")
+		if (k >= n) next
+		for (j = 1; j <= k; j++) if (w[j] != x[j]) next
+		print w[k + 1] }' <<<"$_airca_commands" | sort -u)" -- "$cur"))
+}
+complete -F _airca airca

@@ -1,0 +1,20 @@
+/* ctx.h: what a command runs with: the global options, given by the CLI, a ceremony step or the TUI. */
+#ifndef AIRCA_CTX_H
+#define AIRCA_CTX_H
+
+#include <stdbool.h>
+
+#include "prompt.h"
+
+/* Global options, parsed by main() before the command words. */
+struct cmd_ctx {
+	const char *home;		/* --home DIR or $AIRCA_HOME */
+	const char *hsm;		/* --hsm PROFILE or $AIRCA_HSM */
+	struct pin_source pin;		/* --pin-env VAR / --pin-file F */
+	const char *actor;		/* --actor NAME, $AIRCA_ACTOR, or the login name */
+	const char *ceremony;		/* ceremony id when run from a ceremony script, else NULL */
+	bool	json;			/* --json */
+	bool	quiet;			/* --quiet: no progress, no narration */
+};
+
+#endif
