@@ -8,13 +8,16 @@
 #   make faults   ENOSPC/EIO/SIGKILL at every Nth write, fsync, rename, open
 #                 of the commands that write (tests/faults/; long)
 #   make bench    benchmarks beside their peers (never fail)
+#   make install  PREFIX (default /usr/local) and DESTDIR honoured
+#   make deb      the Debian package, in build/deb-pkg/ (debian/, debhelper)
+#   make test-deb builds it, lintian, runs the packaged demo (minutes: not in 'make test')
 
 # Every Debian package airca needs to build, test, fuzz and bench.
 DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
 	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
 	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time \
-	python3 util-linux strace gdb
+	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian
 
 PKGS     = libp11 jansson inih libqrencode p11-kit-1
 TUI_PKGS = ncursesw
@@ -22,6 +25,16 @@ TUI_PKGS = ncursesw
 CC      ?= cc
 BUILD   ?= build
 VERSION  = 0.1.0
+
+# Where 'make install' puts things; DESTDIR is prepended at install time
+# only (packaging).  The binary looks for its data beside itself first
+# (<bin>/../share/airca), then at DATADIR, compiled in.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/airca
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/airca
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 WARN    = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wno-deprecated-declarations -Werror
@@ -46,9 +59,10 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 CFLAGS ?=
 CFLAGS += $(BASE_CFLAGS) $(OPT)
+LDFLAGS ?=
 
 .PHONY: all bins deps check-deps test test-unit test-integration test-tui demo \
-	fuzz faults bench clean install
+	fuzz faults bench clean install deb test-deb FORCE
 
 all: check-deps $(BUILD)/airca
 
@@ -66,6 +80,14 @@ $(BUILD)/tui/%.o: tui/%.c $(wildcard src/*.h tui/*.h)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -Itui $(shell pkg-config --cflags $(TUI_PKGS) 2>/dev/null) -c $< -o $@
 
+# DATADIR is compiled into datadir.o: rebuild it when DATADIR changes.
+$(BUILD)/datadir.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(BUILD)/src/datadir.o: CFLAGS += -DAIRCA_DATADIR='"$(DATADIR)"'
+$(BUILD)/src/datadir.o: $(BUILD)/datadir.flags
+FORCE:
+
 $(BUILD)/libairca.a: $(CORE_OBJS)
 	@rm -f $@
 	@echo "  AR      $@"
@@ -73,7 +95,7 @@ $(BUILD)/libairca.a: $(CORE_OBJS)
 
 $(BUILD)/airca: $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a \
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(TUI_OBJS) $(BUILD)/libairca.a \
 		$(LIBS) $(TUI_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libairca.a
@@ -131,17 +153,37 @@ faults: all $(BUILD)/tests/gen-csrs
 bench: all
 	tests/bench/run.sh
 
-PREFIX ?= /usr/local
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles \
-		$(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 755 $(BUILD)/airca $(DESTDIR)$(PREFIX)/bin/airca
-	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(PREFIX)/share/airca/hsm-profiles/
-	install -m 644 ceremony-scripts/*.ceremony $(DESTDIR)$(PREFIX)/share/airca/ceremony-scripts/
-	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 docs/completion/airca.bash \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/airca
+# Honours PREFIX (and BINDIR, DATADIR, MANDIR, DOCDIR) and DESTDIR.
+DOCS = README.md docs/*.md docs/verify-journal.sh
+# Builds what it installs but never runs 'make deps' (packaging calls it).
+install: $(BUILD)/airca
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/hsm-profiles \
+		$(DESTDIR)$(DATADIR)/ceremony-scripts $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DOCDIR)
+	install -m 755 $(BUILD)/airca $(DESTDIR)$(BINDIR)/airca
+	install -m 644 hsm-profiles/*.conf $(DESTDIR)$(DATADIR)/hsm-profiles/
+	install -m 644 ceremony-scripts/*.ceremony $(DESTDIR)$(DATADIR)/ceremony-scripts/
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	if [ -f docs/completion/airca.bash ]; then \
+		install -d $(DESTDIR)$(BASHCOMPDIR) && \
+		install -m 644 docs/completion/airca.bash $(DESTDIR)$(BASHCOMPDIR)/airca; \
+	fi
+
+# The Debian package: debian/ drives this Makefile (debhelper compat 13).
+# Built from a copy of the tree in build/deb-pkg/, so dpkg-buildpackage
+# writes the .deb there and not beside the checkout; tests/pkg/deb.sh
+# (make test-deb) checks it with lintian and runs the installed demo.
+DEB_DIR = build/deb-pkg
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/airca-$(VERSION)
+	tar -c --exclude=./build --exclude=./.git . | tar -x -C $(DEB_DIR)/airca-$(VERSION)
+	cd $(DEB_DIR)/airca-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
+
+test-deb:
+	bash tests/pkg/deb.sh
 
 clean:
 	rm -rf build

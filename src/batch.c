@@ -1119,6 +1119,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 {
 	struct ca *ca = b->ca;
 	struct signer s;
+	char done[64];
 	struct batch_counts c;
 	struct meter m;
 	const struct reg_entry *prev;
@@ -1424,9 +1425,13 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		memcpy(res->out_tree, outtree, sizeof(res->out_tree));
 		res->seconds = mono() - t0;
 	}
-	r = c.rejected > 0 ? airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu "
-	    "requests rejected (see %s/rejected.txt); the rest are signed",
-	    c.rejected, c.total, s.outdir) : 0;
+	if (c.rejected > 0) {
+		batch_counts_done(&c, done, sizeof(done));
+		r = airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu requests "
+		    "rejected (see %s/rejected.txt); %s", c.rejected, c.total,
+		    s.outdir, done);
+	} else
+		r = 0;
  out:
 	if (reader) {
 		queue_stop(&s.in);
@@ -1495,4 +1500,16 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	queue_destroy(&s.out);
 	pthread_cond_destroy(&s.stored_cv);
 	return r;
+}
+
+void
+batch_counts_done(const struct batch_counts *c, char *buf, size_t size)
+{
+	if (c->accepted == 0 && c->skipped == 0)
+		snprintf(buf, size, "none signed");
+	else if (c->skipped == 0)
+		snprintf(buf, size, "%zu signed", c->accepted);
+	else
+		snprintf(buf, size, "%zu signed, %zu signed before",
+		    c->accepted, c->skipped);
 }

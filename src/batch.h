@@ -98,6 +98,12 @@ struct batch_result {
 	double	seconds;
 };
 
+/*
+ * What a finished batch did, for the officer: "none signed", "3 signed",
+ * "3 signed, 2 signed before" (into buf, size bytes, always terminated).
+ */
+void	batch_counts_done(const struct batch_counts *c, char *buf, size_t size);
+
 struct batch;
 
 /*

@@ -483,6 +483,16 @@ rule(struct out *o, char ch)
 	o->fn(o->arg, line);
 }
 
+/* v is a string of exactly 64 hex digits. */
+static bool
+is_sha256_hex(json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s != NULL && strlen(s) == SHA256_HEX_LEN &&
+	    strspn(s, "0123456789abcdefABCDEF") == SHA256_HEX_LEN;
+}
+
 /* A SHA-256 in groups of four, two lines of eight groups. */
 static void
 sha_lines(struct out *o, int indent, const char *hex)
@@ -565,25 +575,41 @@ render_output(struct out *o, const char *event, json_t *ent)
 		emit(o, 4, "COMMAND FAILED (%s): %s", safe(jstr(d, "error"), a,
 		    sizeof(a)), safe(jstr(d, "reason"), b, sizeof(b)));
 	} else {
-		/* anything else: its string fields, as 'journal show' does */
+		/*
+		 * anything else (batch-begin, batch-end, ...): its short fields
+		 * on one line, as 'journal show' does, a long one ending in
+		 * "..."; then every SHA-256 whole, in groups, never cut
+		 */
+		char line[LINE_MAX_BYTES];
 		size_t n = 0;
 
-		c[0] = '\0';
+		line[0] = '\0';
 		json_object_foreach(d, k, v) {
-			if (!json_is_string(v) && !json_is_integer(v))
+			if (is_sha256_hex(v) ||
+			    (!json_is_string(v) && !json_is_integer(v)))
 				continue;
-			if (json_is_string(v))
-				safe(json_string_value(v), d4, 60);
-			else
+			if (json_is_string(v)) {
+				safe(json_string_value(v), d4, 61);
+				if (strlen(d4) < strlen(json_string_value(v)))
+					strcat(d4, "...");
+			} else
 				snprintf(d4, sizeof(d4), "%lld",
 				    (long long)json_integer_value(v));
-			n += (size_t)snprintf(c + n, n < sizeof(c) ?
-			    sizeof(c) - n : 0, "%s%s=%s", n ? " " : "",
+			n += (size_t)snprintf(line + n, n < sizeof(line) ?
+			    sizeof(line) - n : 0, "%s%s=%s", n ? " " : "",
 			    safe(k, a, 40), d4);
-			if (n >= sizeof(c))
+			if (n >= sizeof(line)) {
+				strcpy(line + sizeof(line) - 4, "...");
 				break;
+			}
 		}
-		emit(o, 4, "%s: %s", safe(event, b, 40), c);
+		emit(o, 4, "%s: %s", safe(event, b, 40), line);
+		json_object_foreach(d, k, v) {
+			if (!is_sha256_hex(v))
+				continue;
+			emit(o, 6, "%s:", safe(k, a, 40));
+			sha_lines(o, 8, json_string_value(v));
+		}
 	}
 }
 

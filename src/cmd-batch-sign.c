@@ -58,6 +58,7 @@ static int
 cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
     const struct cmd_args *a)
 {
+	char done[64];
 	struct batch *b = NULL;
 	struct batch_hooks hooks;
 	struct batch_result res;
@@ -74,10 +75,12 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
 	if (r == 0 || r == AIRCA_ERR_PARTIAL)
 		print_result(ctx, out, &res);
 	/* a partial batch is a finished command: cmd_run closes it as one */
-	if (r == AIRCA_ERR_PARTIAL)
+	if (r == AIRCA_ERR_PARTIAL) {
+		batch_counts_done(&res.counts, done, sizeof(done));
 		r = airca_errf(AIRCA_ERR_PARTIAL, "%zu of %zu requests "
-		    "rejected (see %s/rejected.txt); the rest are signed",
-		    res.counts.rejected, res.counts.total, out);
+		    "rejected (see %s/rejected.txt); %s",
+		    res.counts.rejected, res.counts.total, out, done);
+	}
 	return r;
 }
 

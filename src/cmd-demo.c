@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,26 @@ demo_run(struct demo *d)
 }
 
 static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == -1 ? -1 : 0;
+}
+
+/* A demo that failed leaves nothing behind: its token, home and stick go. */
+static void
+demo_cleanup(const struct demo *d)
+{
+	if (nftw(d->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		fprintf(stderr, "airca demo: could not remove %s: %s\n",
+		    d->dir, strerror(errno));
+	else
+		fprintf(stderr, "airca demo: failed; removed %s\n", d->dir);
+}
+
+static int
 cmd_demo_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
 	struct demo d;
@@ -274,18 +295,23 @@ cmd_demo_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 	    "objectstore.backend = file\nlog.level = ERROR\n"
 	    "slots.removable = false\n", tokens);
 	if (mkdir(tokens, 0700) == -1 || mkdir(d.usb, 0755) == -1)
-		return airca_errf(AIRCA_ERR_IO, "%s: %s", d.dir, strerror(errno));
-	if ((r = media_write(conf, text, strlen(text), 0)) != 0)
-		return r;
-	setenv("SOFTHSM2_CONF", conf, 1);
-	d.ctx = *ctx;
-	d.ctx.home = d.home;
-	d.ctx.hsm = ctx->hsm != NULL ? ctx->hsm : "softhsm2";
-	d.ctx.pin.env = DEMO_PIN_ENV;
-	d.ctx.pin.file = NULL;
-	printf("airca demo: a factory ceremony on a SoftHSM token, narrated.\n");
-	r = demo_run(&d);
+		r = airca_errf(AIRCA_ERR_IO, "%s: %s", d.dir, strerror(errno));
+	else
+		r = media_write(conf, text, strlen(text), 0);
+	if (r == 0) {
+		setenv("SOFTHSM2_CONF", conf, 1);
+		d.ctx = *ctx;
+		d.ctx.home = d.home;
+		d.ctx.hsm = ctx->hsm != NULL ? ctx->hsm : "softhsm2";
+		d.ctx.pin.env = DEMO_PIN_ENV;
+		d.ctx.pin.file = NULL;
+		printf("airca demo: a factory ceremony on a SoftHSM token, "
+		    "narrated.\n");
+		r = demo_run(&d);
+	}
 	explicit_bzero(d.pin, sizeof(d.pin));
+	if (r != 0)
+		demo_cleanup(&d);
 	return r;
 }
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include <ini.h>
 
+#include "datadir.h"
 #include "error.h"
 #include "hsm.h"
 #include "util.h"
@@ -380,9 +380,8 @@ read_profile(const char *path, char **bufp, size_t *lenp)
 static int
 find_profile(const char *name, char *path, size_t size)
 {
-	char exe[PATH_MAX], dirs[4][PATH_MAX], tried[1024] = "";
+	char dirs[1 + DATADIR_MAX][PATH_MAX], tried[1024] = "";
 	const char *env;
-	ssize_t n;
 	size_t i, nd = 0, tl;
 	struct stat st;
 
@@ -391,13 +390,7 @@ find_profile(const char *name, char *path, size_t size)
 		    "profile name: use a name like softhsm2 or a path", name);
 	if ((env = getenv("AIRCA_PROFILES")) != NULL && *env != '\0')
 		snprintf(dirs[nd++], PATH_MAX, "%s", env);
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		snprintf(dirs[nd++], PATH_MAX, "%s/../hsm-profiles",
-		    dirname(exe));
-	}
-	snprintf(dirs[nd++], PATH_MAX, "/usr/local/share/airca/hsm-profiles");
-	snprintf(dirs[nd++], PATH_MAX, "/usr/share/airca/hsm-profiles");
+	nd += datadir_list("hsm-profiles", dirs + nd, DATADIR_MAX);
 	for (i = 0; i < nd; i++) {
 		if ((size_t)snprintf(path, size, "%s/%s.conf", dirs[i], name)
 		    >= size)

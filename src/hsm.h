@@ -44,8 +44,8 @@ struct hsm_profile {
 
 /*
  * Load a profile by name ("softhsm2": hsm-profiles/softhsm2.conf, found
- * through $AIRCA_PROFILES, the directory beside the binary's ../hsm-profiles,
- * /usr/local/share/airca/hsm-profiles and /usr/share/airca/hsm-profiles) or
+ * in $AIRCA_PROFILES, then along datadir_list("hsm-profiles"): beside the
+ * installed binary, the compiled-in prefix, the source tree) or
  * by path (anything with a '/').  Unknown sections or keys are errors with
  * the line number.  Returns 0 and fills *p.
  */

@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "ceremony.h"
 #include "cmd.h"
+#include "datadir.h"
 #include "error.h"
 #include "tui.h"
 #include "util.h"
@@ -25,26 +25,23 @@ script_cmp(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-/* Where the scripts are: $AIRCA_SCRIPTS, ./ceremony-scripts, beside the binary, the install. */
+/*
+ * Where the scripts are: $AIRCA_SCRIPTS, ./ceremony-scripts (the PKI
+ * engineer's prepared set), then datadir_list(): beside the installed
+ * binary, the compiled-in prefix, the source tree (resolved, no "..").
+ */
 static bool
 scripts_dir(char *out, size_t size)
 {
-	char exe[PATH_MAX], dirs[5][PATH_MAX];
+	char dirs[2 + DATADIR_MAX][PATH_MAX];
 	const char *env;
 	struct stat st;
-	ssize_t n;
 	size_t i, nd = 0;
 
 	if ((env = getenv("AIRCA_SCRIPTS")) != NULL && *env != '\0')
 		snprintf(dirs[nd++], PATH_MAX, "%s", env);
 	snprintf(dirs[nd++], PATH_MAX, "ceremony-scripts");
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		snprintf(dirs[nd++], PATH_MAX, "%s/../share/airca/"
-		    "ceremony-scripts", dirname(exe));
-	}
-	snprintf(dirs[nd++], PATH_MAX, "/usr/local/share/airca/ceremony-scripts");
-	snprintf(dirs[nd++], PATH_MAX, "/usr/share/airca/ceremony-scripts");
+	nd += datadir_list("ceremony-scripts", dirs + nd, DATADIR_MAX);
 	for (i = 0; i < nd; i++)
 		if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode) &&
 		    strlen(dirs[i]) < size) {

@@ -3,6 +3,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,17 @@ cls_attr(enum tui_class c)
 
 /*
  * Draw UTF-8 s at (y, x), at most w columns; returns the bytes used.
- * Invalid bytes and control characters are drawn as '?'.
+ * Invalid bytes and control characters are drawn as '?'.  With mark, a
+ * string that does not fit ends in a visible marker ('>' in the last
+ * column) instead of being cut silently; put_wrapped() draws without it
+ * and carries on at the byte returned.
  */
 static size_t
-put(int y, int x, int w, attr_t attr, const char *s)
+put_mark(int y, int x, int w, attr_t attr, const char *s, bool mark)
 {
 	wchar_t buf[512];
+	unsigned char cwid[512];
+	size_t kb[512];
 	mbstate_t ms;
 	size_t n = 0, k, used = 0, len = strlen(s);
 	int cols = 0, cw;
@@ -74,15 +80,31 @@ put(int y, int x, int w, attr_t attr, const char *s)
 		}
 		if (cols + cw > w)
 			break;
+		cwid[n] = (unsigned char)cw;
+		kb[n] = k;
 		buf[n++] = wc;
 		cols += cw;
 		used += k;
+	}
+	if (mark && used < len && s[used + strspn(s + used, " ")] != '\0') {
+		while (n > 0 && cols + 1 > w) {
+			n--;
+			cols -= cwid[n];
+			used -= kb[n];
+		}
+		buf[n++] = L'>';
 	}
 	buf[n] = L'\0';
 	attron(attr);
 	mvaddnwstr(y, x, buf, (int)n);
 	attroff(attr);
 	return used;
+}
+
+static size_t
+put(int y, int x, int w, attr_t attr, const char *s)
+{
+	return put_mark(y, x, w, attr, s, true);
 }
 
 /*
@@ -107,7 +129,8 @@ put_wrapped(int y, int x, int w, int maxrows, attr_t attr, const char *s)
 		for (cut = (size_t)lw; cut > 0 && s[cut] != ' '; cut--)
 			;
 		if (cut == 0 || cut <= strspn(s, " ")) {
-			used = put(y + rows, rows ? x + (int)ind : x, lw, attr, s);
+			used = put_mark(y + rows, rows ? x + (int)ind : x, lw,
+			    attr, s, false);
 			if (used == 0)
 				return rows + 1;
 			s += used;
@@ -544,7 +567,7 @@ draw_scripts(struct tui *t)
 
 	snprintf(buf, sizeof(buf), "Ceremony scripts in %.400s", t->scripts_dir[0] ?
 	    t->scripts_dir : "(none found: set AIRCA_SCRIPTS)");
-	put(y++, 1, COLS - 2, A_BOLD, buf);
+	y += put_wrapped(y, 1, COLS - 2, 3, A_BOLD, buf);
 	y++;
 	h = LINES - 1 - y - 4;
 	scroll_into_view(t, t->nscripts, h);
@@ -671,8 +694,8 @@ draw_batch(struct tui *t)
 {
 	const struct tui_batch *b = t->batch;
 	const struct batch_item *it;
-	char buf[1024], hex[SHA256_HEX_LEN + 1];
-	int y = 1, h, i;
+	char buf[1024], hex[SHA256_HEX_LEN + 1], file[BATCH_FILE_MAX + 2];
+	int y = 1, h, i, fw;
 	size_t k;
 
 	if (b == NULL) {
@@ -690,16 +713,27 @@ draw_batch(struct tui *t)
 	    b->calabel, b->counts.total, b->counts.accepted, b->counts.skipped,
 	    b->counts.rejected, tui_batch_approved(b));
 	y += put_wrapped(y, 1, COLS - 2, 2, A_BOLD, buf);
-	snprintf(buf, sizeof(buf), "OK  %-16s %-36s %-8s %s", "FILE", "CN",
+	/* the FILE column takes the longest name the width allows (CN is a
+	 * UUID, 36); a name still longer ends in '>' rather than cut short */
+	for (fw = 16, k = 0; k < b->nitems; k++)
+		if ((int)strlen(b->items[k].file) > fw)
+			fw = (int)strlen(b->items[k].file);
+	if (fw > COLS - 2 - 57)
+		fw = COLS - 2 - 57 < 16 ? 16 : COLS - 2 - 57;
+	snprintf(buf, sizeof(buf), "OK  %-*s %-36s %-8s %s", fw, "FILE", "CN",
 	    "KEY", "RESULT");
 	put(y++, 1, COLS - 2, A_UNDERLINE, buf);
-	h = LINES - 1 - y - 5;
+	h = LINES - 1 - y - 7;
 	scroll_into_view(t, b->nitems, h);
 	for (k = t->top[SCR_BATCH], i = 0; k < b->nitems && i < h; k++, i++) {
 		it = &b->items[k];
-		snprintf(buf, sizeof(buf), "[%c] %-16.16s %-36.36s %-8.8s %s",
+		if ((int)strlen(it->file) > fw)
+			snprintf(file, sizeof(file), "%.*s>", fw - 1, it->file);
+		else
+			snprintf(file, sizeof(file), "%s", it->file);
+		snprintf(buf, sizeof(buf), "[%c] %-*s %-36.36s %-8.8s %s",
 		    b->approved[k] ? 'x' : it->verdict == BATCH_ACCEPT ? ' ' :
-		    '-', it->file, it->cn[0] ? it->cn : "-", it->key[0] ?
+		    '-', fw, file, it->cn[0] ? it->cn : "-", it->key[0] ?
 		    it->key : "-", batch_verdict_name(it->verdict));
 		put(y++, 1, COLS - 2, k == t->sel[SCR_BATCH] ? A_REVERSE :
 		    cls_attr(it->verdict == BATCH_REJECT ? TC_ERR :
@@ -708,17 +742,21 @@ draw_batch(struct tui *t)
 	if (b->counts.total > b->nitems)
 		put(y, 1, COLS - 2, A_DIM, "(more requests than the list "
 		    "holds: counted above)");
-	hline_at(LINES - 6);
+	/* the selected request: verdict and reason (2 rows), its whole
+	 * SHA-256 on a row of its own, never cut by a long reason */
+	hline_at(LINES - 8);
 	if (t->sel[SCR_BATCH] < b->nitems) {
 		it = &b->items[t->sel[SCR_BATCH]];
-		if (it->have_sha)
-			hex_encode(it->sha256, SHA256_LEN, hex);
-		snprintf(buf, sizeof(buf), "%s: %s%s%.200s%s%s", it->file,
+		snprintf(buf, sizeof(buf), "%s: %s%s%.400s", it->file,
 		    batch_verdict_name(it->verdict), it->reason[0] ? ": " : "",
-		    it->reason, it->have_sha ? ", file SHA-256 " : "",
-		    it->have_sha ? hex : "");
-		put_wrapped(LINES - 5, 1, COLS - 2, 2, cls_attr(it->verdict ==
+		    it->reason);
+		put_wrapped(LINES - 7, 1, COLS - 2, 2, cls_attr(it->verdict ==
 		    BATCH_REJECT ? TC_ERR : TC_NORMAL), buf);
+		if (it->have_sha) {
+			hex_encode(it->sha256, SHA256_LEN, hex);
+			snprintf(buf, sizeof(buf), "file SHA-256 %s", hex);
+			put_wrapped(LINES - 5, 1, COLS - 2, 1, A_NORMAL, buf);
+		}
 	}
 	if (b->have_prog) {
 		move(LINES - 4, 0);

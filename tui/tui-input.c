@@ -69,6 +69,9 @@ tui_input(const struct tui *t, int key)
 		return act(key == TK_LEFT ? ACT_QR_PREV : ACT_QR_NEXT, 0);
 	if (t->field != NULL && t->field_focus && !t->help)
 		return field_key(key);
+	/* help stays up until a key: the clock tick and a resize are not keys */
+	if (t->help && (key == TK_NONE || key == TK_RESIZE))
+		return act(ACT_NONE, 0);
 	if (t->help)
 		return key == 'q' ? act(ACT_QUIT, 0) : act(ACT_HELP, 0);
 	switch (key) {

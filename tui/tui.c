@@ -2,6 +2,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +214,14 @@ cmd_tui_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return airca_errf(AIRCA_ERR_USAGE, "airca tui needs a terminal "
 		    "(for scripts: airca ceremony run --confirm-file F)");
+	/* QR codes are Unicode half blocks: an ASCII rendering of two
+	 * characters a module would need 45 rows, so refuse plainly */
 	setlocale(LC_ALL, "");
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		return airca_errf(AIRCA_ERR_USAGE, "airca tui needs a UTF-8 "
+		    "locale to draw QR codes (this one's character set is "
+		    "%.40s): run it as LANG=C.UTF-8 airca tui",
+		    nl_langinfo(CODESET));
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return AIRCA_ERR_NOMEM;
 	t->capfd = -1;

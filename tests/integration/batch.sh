@@ -175,4 +175,12 @@ airca batch sign --ca dca1 --in "$T/in4" --out "$T/out4" >"$T/b4.out" || fail "r
 grep -q "0 signed, 3 skipped" "$T/b4.out" || { cat "$T/b4.out"; fail "re-run after a failure signed again"; }
 airca registry rebuild >"$T/rb.out" 2>&1 || fail "registry rebuild"
 grep -q "identical to the registry it replaced" "$T/rb.out" || { cat "$T/rb.out"; fail "registry and journal disagree"; }
+
+# every request refused: the message says none was signed, not "the rest are"
+mkdir -p "$T/in5"
+make_csr bad5 "/CN=0f1e2d3c-4b5a-4978-8a6b-555555555555/OU=evil"
+cp "$T/bad5.csr" "$T/in5/bad.csr"
+expect_fail 3 '1 of 1 requests rejected \(see .*/rejected.txt\); none signed$' \
+	airca batch sign --ca dca1 --in "$T/in5" --out "$T/out5"
+grep -q 'the rest are signed' "$T/.stderr" && fail "all refused, yet 'the rest are signed'"
 echo "batch ok"

@@ -71,6 +71,15 @@ tail -1 "$AIRCA_HOME/journal.jsonl" | grep -q '"event":"seal"' || fail "journal 
 grep -q '^Step 6 of 8  run  (by the officer)  done, SOME INPUTS REFUSED' "$T/rep" || { cat "$T/rep"; fail "transcript step 6"; }
 sed -n '/^Step 6 of 8/,/^Step 7 of 8/p' "$T/rep" | grep -q 'POLICY CHANGED since it was last recorded: policy.conf' ||
 	{ cat "$T/rep"; fail "the policy change is not in step 6 of the transcript"; }
+# the batch's tree hashes whole (64 digits, in groups), never cut to fit a line
+in_tree=$(grep -o '"in-tree-sha256":"[0-9a-f]*"' "$AIRCA_HOME/journal.jsonl" | tail -1 | cut -d'"' -f4)
+out_tree=$(grep -o '"out-tree-sha256":"[0-9a-f]*"' "$AIRCA_HOME/journal.jsonl" | tail -1 | cut -d'"' -f4)
+[ ${#in_tree} -eq 64 ] && [ ${#out_tree} -eq 64 ] || fail "no tree hashes in batch-end"
+for h in in-tree-sha256:$in_tree out-tree-sha256:$out_tree; do
+	k=${h%%:*} v=${h#*:}
+	[ "$(grep -A2 "^ *$k:\$" "$T/rep" | sed -n '2,3p' | tr -d ' \n')" = "$v" ] ||
+		{ cat "$T/rep"; fail "transcript: $k not whole"; }
+done
 f=$(ls "$T/usb/out"/*.pem | head -1)
 openssl x509 -in "$f" -noout -checkend $((1001 * 86400)) >/dev/null && fail "device certificate ignores the tightened days"
 

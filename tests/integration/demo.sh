@@ -25,4 +25,11 @@ grep -q "Everything issued" "$T/demo.out" || fail "demo stopped after the batch"
 pin_leak=$(grep -il '"[a-z-]*pin[a-z-]*":' "$d/home/journal.jsonl" "$d/home/airca.json" "$d/home/registry.jsonl" || true)
 [ -z "$pin_leak" ] || fail "a PIN field in $pin_leak"
 tail -1 "$d/home/journal.jsonl" | grep -qE '"event":"(checkpoint|seal)"' || fail "journal not signed at the end"
+
+# a demo that fails leaves no temp directory behind
+mkdir -p "$T/fail"
+rc=0; TMPDIR=$T/fail "$AIRCA_BIN" --hsm "$T/no-such-profile.conf" demo > "$T/fail.out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "demo with a missing HSM profile succeeded"
+grep -q 'failed; removed' "$T/fail.out" || { cat "$T/fail.out"; fail "demo failure not reported"; }
+[ -z "$(ls -A "$T/fail")" ] || { ls -la "$T/fail"; fail "demo left $(ls "$T/fail") behind"; }
 echo "demo ok"

@@ -47,6 +47,8 @@ main(int argc, char **argv)
 	t.help = true;
 	CHECK(a('x') == ACT_HELP);
 	CHECK(a('q') == ACT_QUIT);
+	CHECK(a(TK_NONE) == ACT_NONE);		/* the clock tick does not close it */
+	CHECK(a(TK_RESIZE) == ACT_NONE);
 	t.help = false;
 
 	/* a field with the focus: every printable byte is typed, q and ? too */
