@@ -14,8 +14,7 @@
 #define WIDTH		80
 #define MAX_CONFIRM	(CEREMONY_MAX_STEPS * 4 + 128)
 
-/* --param k=v, collected before the script is parsed. */
-/* --param NAME=VALUE, as many as a script can declare (checked before anything is read). */
+/* --param NAME=VALUE, at most 2 * CEREMONY_MAX_PARAMS of them: checked before anything is read. */
 static int
 params_check(const struct cmd_args *a)
 {
