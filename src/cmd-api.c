@@ -202,8 +202,116 @@ api_reexported(struct ca *ca, const char *in, const char *hex,
 	return r;
 }
 
+/*
+ * What the officers mean to do with the API's response: the three fioctl
+ * commands that ask the API for CSRs (docs/api.md).  The response does not
+ * say which; the home's journal (root-crt ever written to an upload
+ * bundle?) and the officers do.
+ */
+enum api_intent {
+	INTENT_NONE = 0,	/* not stated: decided from the home's state */
+	INTENT_FIRST_TIME,	/* fioctl keys ca create: root-crt, tls-crt, ca-crt */
+	INTENT_ROTATE_TLS,	/* fioctl keys ca rotate-tls: tls-crt; keys est: est-tls-crt */
+	INTENT_ADD_ONLINE_CA,	/* fioctl keys ca add-device-ca --online-ca: ca-crt */
+};
+
+static const char *const intent_flag[] = {
+	[INTENT_NONE] = "",
+	[INTENT_FIRST_TIME] = "--first-time",
+	[INTENT_ROTATE_TLS] = "--rotate-tls",
+	[INTENT_ADD_ONLINE_CA] = "--add-online-ca",
+};
+
+/*
+ * The intent for resp, from the stated one and the home's state; refuses
+ * (AIRCA_ERR_INPUT) a response or a statement that contradicts either.
+ * A re-run on the very response whose bundle first held root-crt is still
+ * the first-time setup (its files are re-exported).
+ */
 static int
-api_sign(struct ca *ca, const char *in, const char *outdir)
+api_intent(struct ca *ca, const struct api_response *resp,
+    enum api_intent stated, enum api_intent *intentp)
+{
+	const char *first = NULL;
+	char hex[SHA256_HEX_LEN + 1];
+	bool set_up, tls = resp->csr[API_TLS] != NULL;
+	bool online = resp->csr[API_CA] != NULL;
+	bool est = resp->csr[API_EST] != NULL;
+	enum api_intent intent = stated;
+
+	hex_encode(resp->sha256, SHA256_LEN, hex);
+	set_up = registry_root_exported(ca->reg, &first) > 0 &&
+	    strcmp(first, hex) != 0;
+	if (intent == INTENT_NONE) {
+		if (!set_up)
+			intent = INTENT_FIRST_TIME;
+		else if ((tls || est) && !online)
+			intent = INTENT_ROTATE_TLS;
+		else if (online && !tls && !est)
+			intent = INTENT_ADD_ONLINE_CA;
+		else
+			return airca_errf(AIRCA_ERR_INPUT, "%s holds tls-csr and "
+			    "ca-csr, but this home's root was written to an "
+			    "upload bundle before (the factory's PKI is set "
+			    "up): state what this is with --rotate-tls or "
+			    "--add-online-ca, and bring a response that asks "
+			    "for that alone", resp->path);
+	}
+	if (intent == INTENT_FIRST_TIME && set_up)
+		return airca_errf(AIRCA_ERR_INPUT, "--first-time, but this "
+		    "home's root was already written to an upload bundle (see "
+		    "'airca journal show', event root-crt-exported): the "
+		    "factory's PKI is set up; use --rotate-tls or "
+		    "--add-online-ca");
+	if (intent != INTENT_FIRST_TIME && !set_up)
+		return airca_errf(AIRCA_ERR_INPUT, "%s, but this home never "
+		    "wrote root-crt to an upload bundle: the factory's PKI is "
+		    "not set up yet; run the first-time setup (--first-time, "
+		    "as fioctl keys ca create)", intent_flag[intent]);
+	/* fioctl keys est authorize asks for est-tls-csr alone: a rotation */
+	if ((intent == INTENT_FIRST_TIME && !tls) ||
+	    (intent == INTENT_ROTATE_TLS && !tls && !est))
+		return airca_errf(AIRCA_ERR_INPUT, "%s: %s has no tls-csr, "
+		    "which the API always returns for %s; bring the response "
+		    "to the matching request", intent_flag[intent], resp->path,
+		    intent == INTENT_FIRST_TIME ? "keys ca create" :
+		    "keys ca rotate-tls");
+	if (intent == INTENT_ROTATE_TLS && online)
+		return airca_errf(AIRCA_ERR_INPUT, "--rotate-tls: %s holds a "
+		    "ca-csr, which a TLS rotation does not ask for; sign it "
+		    "with --add-online-ca from its own response", resp->path);
+	if (intent == INTENT_ADD_ONLINE_CA && (!online || tls || est))
+		return airca_errf(AIRCA_ERR_INPUT, "--add-online-ca: %s must "
+		    "hold ca-csr alone (it has%s%s%s)", resp->path,
+		    online ? " ca-csr" : " no ca-csr", tls ? ", tls-csr" : "",
+		    est ? ", est-tls-csr" : "");
+	*intentp = intent;
+	return 0;
+}
+
+/* Journal that root-crt went into the bundle in outdir: "root-crt-exported". */
+static int
+root_exported(struct ca *ca, const char *in, const char *hex,
+    const char *outdir)
+{
+	char serial[SERIAL_HEX_MAX];
+	json_t *d;
+	int r;
+
+	cert_serial_hex(ca->root, serial, sizeof(serial));
+	if ((d = json_pack("{s:s,s:s,s:s,s:s}", "serial", serial, "input", in,
+	    "input-sha256", hex, "dir", outdir)) == NULL)
+		return AIRCA_ERR_NOMEM;
+	r = ca_journal(ca, "root-crt-exported", d, 0);
+	if (r == 0)
+		r = registry_apply(ca->reg, "root-crt-exported", d);
+	json_decref(d);
+	return r;
+}
+
+static int
+api_sign(struct ca *ca, const char *in, const char *outdir,
+    enum api_intent stated)
 {
 	struct api_response resp;
 	struct ca_judge_set set;
@@ -218,23 +326,31 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 	char *pem = NULL, *cas = NULL, hex[SHA256_HEX_LEN + 1];
 	char serial[SERIAL_HEX_MAX], reasons[2048] = "";
 	size_t len, caslen = 0, ncas = 0, nn = 0, nrej = 0, nagain = 0;
-	bool rotation;
-	int i, r;
+	enum api_intent intent;
+	char intentmsg[1024] = "";
+	bool root, cacrt;
+	int i, r, rint;
 
 	bundle_init(&b, outdir);
 	memset(&resp, 0, sizeof(resp));
 	memset(&set, 0, sizeof(set));
 	if ((r = bundle_read_response(in, &resp)) != 0)
 		goto out;
-	rotation = resp.csr[API_CA] == NULL;
+	/* a contradiction is told after the requests' own refusals, if any */
+	intent = INTENT_NONE;
+	if ((rint = api_intent(ca, &resp, stated, &intent)) != 0)
+		snprintf(intentmsg, sizeof(intentmsg), "%s", airca_errmsg());
+	/* the PATCH fields of fioctl's matching command (docs/api.md) */
+	root = intent == INTENT_FIRST_TIME;
+	cacrt = intent == INTENT_FIRST_TIME || intent == INTENT_ADD_ONLINE_CA;
 
 	/* The outputs must all be free before anything is signed. */
-	if (!rotation)
+	if (root)
 		names[nn++] = "root.pem";
 	for (i = 0; i < API_NCSR; i++)
 		if (resp.csr[i] != NULL)
 			names[nn++] = api_csr_file(i);
-	if (!rotation)
+	if (cacrt)
 		names[nn++] = "device-cas.pem";
 	names[nn++] = "upload.json";
 	if ((r = media_mkdir(outdir)) != 0 ||
@@ -254,6 +370,10 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 		r = airca_errf(AIRCA_ERR_POLICY, "%s: nothing signed, %zu "
 		    "request%s refused: %s", in, nrej, nrej > 1 ? "s" : "",
 		    reasons);
+		goto out;
+	}
+	if (rint != 0) {
+		r = airca_errf(rint, "%s", intentmsg);
 		goto out;
 	}
 
@@ -298,7 +418,7 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
-	if (!rotation) {
+	if (root) {
 		if ((r = cert_pem(ca->root, &pem, &len)) != 0 ||
 		    (r = bundle_add(&b, "root.pem", pem, len)) != 0)
 			goto out;
@@ -317,18 +437,24 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 		free(pem);
 		pem = NULL;
 	}
-	if (!rotation) {
-		if ((r = device_cas_pem(ca, &cas, &caslen, &ncas)) != 0 ||
-		    (r = bundle_add(&b, "device-cas.pem", cas, caslen)) != 0)
+	if (cacrt) {
+		if ((r = device_cas_pem(ca, &cas, &caslen, &ncas)) != 0)
 			goto out;
-		json_object_set_new(upload, "ca-crt", json_string(cas));
+		/* as fioctl: an empty ca-crt is left out (omitempty) */
+		if (ncas > 0) {
+			if ((r = bundle_add(&b, "device-cas.pem", cas,
+			    caslen)) != 0)
+				goto out;
+			json_object_set_new(upload, "ca-crt", json_string(cas));
+		}
 	}
 	if (cert[API_EST] != NULL) {
 		if ((r = cert_pem(cert[API_EST], &pem, &len)) != 0)
 			goto out;
 		json_object_set_new(upload, "est-tls-crt", json_string(pem));
 	}
-	if ((r = write_upload(ca, outdir, upload, &b)) != 0)
+	if ((r = write_upload(ca, outdir, upload, &b)) != 0 ||
+	    (root && (r = root_exported(ca, in, hex, outdir)) != 0))
 		goto out;
 	if (!ca->ctx->quiet && !ca->ctx->json) {
 		for (i = 0; i < API_NCSR; i++) {
@@ -339,7 +465,7 @@ api_sign(struct ca *ca, const char *in, const char *outdir)
 			    again[i] ? "signed before, re-exported" : "signed",
 			    outdir, api_csr_file(i), serial);
 		}
-		if (!rotation)
+		if (cacrt)
 			printf("ca-crt       %zu device CA%s (online and local, "
 			    "not revoked)\n", ncas, ncas == 1 ? "" : "s");
 		printf("upload       %s/upload.json  (PATCH body; SHA256SUMS "
@@ -433,15 +559,43 @@ parse_in_out(int argc, char **argv, const struct cmd_entry *e, bool need_in,
 static int
 cmd_api_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "in",			required_argument, NULL, 'i' },
+		{ "out",		required_argument, NULL, 'o' },
+		{ "first-time",		no_argument, NULL, INTENT_FIRST_TIME },
+		{ "rotate-tls",		no_argument, NULL, INTENT_ROTATE_TLS },
+		{ "add-online-ca",	no_argument, NULL, INTENT_ADD_ONLINE_CA },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct ca ca;
 	const char *in = NULL, *out = NULL;
-	int r;
+	enum api_intent intent = INTENT_NONE;
+	int ch, r;
 
-	if ((r = parse_in_out(argc, argv, &cmd_api_sign_entry, true, &in,
-	    &out)) != 0)
-		return r;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			in = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case INTENT_FIRST_TIME:
+		case INTENT_ROTATE_TLS:
+		case INTENT_ADD_ONLINE_CA:
+			/* one intent: two contradict each other */
+			if (intent != INTENT_NONE && (int)intent != ch)
+				return cmd_usage(&cmd_api_sign_entry);
+			intent = (enum api_intent)ch;
+			break;
+		default:
+			return cmd_usage(&cmd_api_sign_entry);
+		}
+	}
+	if (optind != argc || in == NULL || out == NULL)
+		return cmd_usage(&cmd_api_sign_entry);
 	if ((r = ca_open(&ca, ctx, "api sign", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
-		r = api_sign(&ca, in, out);
+		r = api_sign(&ca, in, out, intent);
 	return ca_close(&ca, r);
 }
 
@@ -463,7 +617,8 @@ cmd_api_device_cas_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_api_sign_entry = {
 	.name = "api sign",
-	.usage = "--in RESPONSE.json --out DIR",
+	.usage = "--in RESPONSE.json --out DIR [--first-time | --rotate-tls | "
+	    "--add-online-ca]",
 	.summary = "sign the factory API's CSRs; write upload.json",
 	.exec = cmd_api_sign_exec,
 };
