@@ -3,6 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "bundle.h"
 #include "ca.h"
@@ -66,6 +70,224 @@ device_cas_pem(struct ca *ca, char **pemp, size_t *lenp, size_t *np)
 	*np = n;
 	buf = NULL;
  out:
+	X509_free(x);
+	free(buf);
+	return r;
+}
+
+#define API_MAX_DROPS	16
+#define API_MAX_CURRENT	64	/* device CAs in the API's list */
+
+/* What the officers brought and confirmed: --current FILE, --drop SERIAL. */
+struct api_current {
+	const char *path;			/* NULL: airca's records alone */
+	const char *drop[API_MAX_DROPS];
+	size_t	ndrop;
+};
+
+static bool
+drop_named(const struct api_current *cur, const char *serial)
+{
+	size_t i;
+
+	for (i = 0; i < cur->ndrop; i++)
+		if (strcasecmp(cur->drop[i], serial) == 0)
+			return true;
+	return false;
+}
+
+static bool
+in_list(X509 *const *list, size_t n, const char *fp)
+{
+	char f[SHA256_HEX_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cert_fingerprint(list[i], f);
+		if (strcmp(f, fp) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The API's current device CAs: the ca-crt of its GET (what fioctl keys ca
+ * show --json prints, client/foundries_pki.go CaCerts), each verified as
+ * signed by this home's root; its root-crt, if there, must be this root.
+ */
+static int
+current_read(struct ca *ca, const char *path, X509 **list, size_t *np)
+{
+	static const char *const known[] = { "root-crt", "ca-crt", "tls-crt",
+	    "est-tls-crt", "ca-revoke-crl", "disabled-ca-serials",
+	    "change-meta", NULL };
+	unsigned char *buf = NULL;
+	json_t *root = NULL, *v;
+	json_error_t jerr;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *rk;
+	const char *key;
+	char serial[SERIAL_HEX_MAX];
+	size_t len, n = 0, k;
+	int r;
+
+	if ((r = media_read(path, MEDIA_MAX_JSON, &buf, &len)) != 0)
+		goto out;
+	if ((root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL || !json_is_object(root)) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%s: not the JSON object the "
+		    "factory API's GET returns (fioctl keys ca show --json)%s%s",
+		    path, root == NULL ? ": " : "", root == NULL ? jerr.text : "");
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		for (k = 0; known[k] != NULL && strcmp(known[k], key) != 0; k++)
+			;
+		if (known[k] == NULL) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s: unknown key "
+			    "\"%.64s\": the API's certificates hold root-crt, "
+			    "ca-crt, tls-crt, est-tls-crt, ca-revoke-crl, "
+			    "disabled-ca-serials, change-meta (docs/api.md)",
+			    path, key);
+			goto out;
+		}
+	}
+	if ((v = json_object_get(root, "root-crt")) != NULL &&
+	    json_is_string(v) && json_string_length(v) > 0) {
+		if ((bio = BIO_new_mem_buf(json_string_value(v),
+		    (int)json_string_length(v))) == NULL ||
+		    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
+		    X509_cmp(x, ca->root) != 0) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s: root-crt is not "
+			    "this home's root: the file is another factory's, "
+			    "or the API's root was replaced", path);
+			goto out;
+		}
+		X509_free(x);
+		x = NULL;
+		BIO_free(bio);
+		bio = NULL;
+	}
+	v = json_object_get(root, "ca-crt");
+	if (v == NULL || !json_is_string(v)) {
+		r = airca_errf(AIRCA_ERR_INPUT, "%s has no ca-crt: the API's "
+		    "list of device CAs is what --current is for", path);
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(json_string_value(v),
+	    (int)json_string_length(v))) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	rk = X509_get0_pubkey(ca->root);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		cert_serial_hex(x, serial, sizeof(serial));
+		if (X509_NAME_cmp(X509_get_issuer_name(x),
+		    X509_get_subject_name(ca->root)) != 0 || rk == NULL ||
+		    X509_verify(x, rk) != 1) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s: ca-crt serial %s is "
+			    "not signed by this home's root", path, serial);
+			goto out;
+		}
+		if (n == API_MAX_CURRENT) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s: more than %d device "
+			    "CAs in ca-crt", path, API_MAX_CURRENT);
+			goto out;
+		}
+		list[n++] = x;
+		x = NULL;
+	}
+	ERR_clear_error();
+	*np = n;
+	n = 0;
+	r = 0;
+ out:
+	while (n > 0)
+		X509_free(list[--n]);
+	X509_free(x);
+	BIO_free(bio);
+	json_decref(root);
+	free(buf);
+	return r;
+}
+
+/*
+ * ca-crt from the API's current list (cur->path) plus airca's changes: the
+ * API's CAs in its order, but those airca revoked or superseded, which are
+ * dropped only when named with --drop (refused otherwise, naming them);
+ * then airca's device CAs not revoked that the API lacks.  Without
+ * --current: airca's device CAs alone.
+ */
+static int
+device_cas_merged(struct ca *ca, const struct api_current *cur, char **pemp,
+    size_t *lenp, size_t *np)
+{
+	X509 *list[API_MAX_CURRENT], *x = NULL;
+	const struct reg_entry *e;
+	char *buf = NULL, fp[SHA256_HEX_LEN + 1], serial[SERIAL_HEX_MAX];
+	char undropped[512] = "";
+	size_t i, len = 0, n = 0, nl = 0;
+	int r;
+
+	if (cur->path == NULL)
+		return device_cas_pem(ca, pemp, lenp, np);
+	if ((r = current_read(ca, cur->path, list, &nl)) != 0)
+		return r;
+	for (i = 0; i < nl; i++) {
+		cert_serial_hex(list[i], serial, sizeof(serial));
+		cert_fingerprint(list[i], fp);
+		e = registry_by_serial(ca->reg, serial);
+		if (e != NULL && strcmp(e->fingerprint, fp) == 0 &&
+		    (e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED)) {
+			if (!drop_named(cur, serial)) {
+				snprintf(undropped + strlen(undropped),
+				    sizeof(undropped) - strlen(undropped),
+				    "%s%s (%s)", undropped[0] != '\0' ? ", " :
+				    "", serial, cert_status_name(e->status));
+				continue;
+			}
+			ca_warn(ca, "dropping %s (%s here) from the API's "
+			    "device CAs, as --drop says", serial,
+			    cert_status_name(e->status));
+			continue;
+		}
+		if (e == NULL)
+			ca_warn(ca, "device CA %s is in the API's list but not "
+			    "in this home's records: kept", serial);
+		if ((r = pem_append(&buf, &len, list[i])) != 0)
+			goto out;
+		n++;
+	}
+	if (undropped[0] != '\0') {
+		r = airca_errf(AIRCA_ERR_INPUT, "the upload would drop device "
+		    "CA%s the API lists: %s; its devices could no longer "
+		    "register: confirm each with --drop SERIAL, or leave it in "
+		    "the API", strchr(undropped, ',') ? "s" : "", undropped);
+		goto out;
+	}
+	for (i = 0; i < registry_count(ca->reg); i++) {
+		e = registry_at(ca->reg, i);
+		if ((strcmp(e->profile, "online-ca") != 0 &&
+		    strcmp(e->profile, "device-ca") != 0) ||
+		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED ||
+		    in_list(list, nl, e->fingerprint))
+			continue;
+		if ((r = registry_cert(ca->home, e, &x)) != 0 ||
+		    (r = pem_append(&buf, &len, x)) != 0)
+			goto out;
+		X509_free(x);
+		x = NULL;
+		n++;
+	}
+	*pemp = buf;
+	*lenp = len;
+	*np = n;
+	buf = NULL;
+	r = 0;
+ out:
+	while (nl > 0)
+		X509_free(list[--nl]);
 	X509_free(x);
 	free(buf);
 	return r;
@@ -311,7 +533,7 @@ root_exported(struct ca *ca, const char *in, const char *hex,
 
 static int
 api_sign(struct ca *ca, const char *in, const char *outdir,
-    enum api_intent stated)
+    enum api_intent stated, const struct api_current *cur)
 {
 	struct api_response resp;
 	struct ca_judge_set set;
@@ -343,6 +565,13 @@ api_sign(struct ca *ca, const char *in, const char *outdir,
 	/* the PATCH fields of fioctl's matching command (docs/api.md) */
 	root = intent == INTENT_FIRST_TIME;
 	cacrt = intent == INTENT_FIRST_TIME || intent == INTENT_ADD_ONLINE_CA;
+	/* --current judged (verified, nothing dropped unconfirmed) before any signing */
+	if (rint == 0 && cacrt && cur->path != NULL) {
+		if ((r = device_cas_merged(ca, cur, &cas, &caslen, &ncas)) != 0)
+			goto out;
+		free(cas);
+		cas = NULL;
+	}
 
 	/* The outputs must all be free before anything is signed. */
 	if (root)
@@ -438,7 +667,7 @@ api_sign(struct ca *ca, const char *in, const char *outdir,
 		pem = NULL;
 	}
 	if (cacrt) {
-		if ((r = device_cas_pem(ca, &cas, &caslen, &ncas)) != 0)
+		if ((r = device_cas_merged(ca, cur, &cas, &caslen, &ncas)) != 0)
 			goto out;
 		/* as fioctl: an empty ca-crt is left out (omitempty) */
 		if (ncas > 0) {
@@ -488,7 +717,7 @@ api_sign(struct ca *ca, const char *in, const char *outdir,
 }
 
 static int
-api_device_cas(struct ca *ca, const char *outdir)
+api_device_cas(struct ca *ca, const char *outdir, const struct api_current *cur)
 {
 	struct bundle b;
 	const char *names[] = { "device-cas.pem", "upload.json" };
@@ -500,7 +729,7 @@ api_device_cas(struct ca *ca, const char *outdir)
 	bundle_init(&b, outdir);
 	if ((r = media_mkdir(outdir)) != 0 ||
 	    (r = bundle_check_free(outdir, names, 2)) != 0 ||
-	    (r = device_cas_pem(ca, &cas, &caslen, &ncas)) != 0)
+	    (r = device_cas_merged(ca, cur, &cas, &caslen, &ncas)) != 0)
 		goto out;
 	if (ncas == 0) {
 		r = airca_errf(AIRCA_ERR_STATE, "no device CA to upload: "
@@ -527,36 +756,6 @@ api_device_cas(struct ca *ca, const char *outdir)
 }
 
 static int
-parse_in_out(int argc, char **argv, const struct cmd_entry *e, bool need_in,
-    const char **in, const char **out)
-{
-	static const struct option opts[] = {
-		{ "in",		required_argument, NULL, 'i' },
-		{ "out",	required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
-
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			if (!need_in)
-				return cmd_usage(e);
-			*in = optarg;
-			break;
-		case 'o':
-			*out = optarg;
-			break;
-		default:
-			return cmd_usage(e);
-		}
-	}
-	if (optind != argc || (need_in && *in == NULL) || *out == NULL)
-		return cmd_usage(e);
-	return 0;
-}
-
-static int
 cmd_api_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -565,8 +764,11 @@ cmd_api_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "first-time",		no_argument, NULL, INTENT_FIRST_TIME },
 		{ "rotate-tls",		no_argument, NULL, INTENT_ROTATE_TLS },
 		{ "add-online-ca",	no_argument, NULL, INTENT_ADD_ONLINE_CA },
+		{ "current",		required_argument, NULL, 'c' },
+		{ "drop",		required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct api_current cur = { NULL, { NULL }, 0 };
 	struct ca ca;
 	const char *in = NULL, *out = NULL;
 	enum api_intent intent = INTENT_NONE;
@@ -588,44 +790,78 @@ cmd_api_sign_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				return cmd_usage(&cmd_api_sign_entry);
 			intent = (enum api_intent)ch;
 			break;
+		case 'c':
+			cur.path = optarg;
+			break;
+		case 'd':
+			if (cur.ndrop == API_MAX_DROPS)
+				return cmd_usage(&cmd_api_sign_entry);
+			cur.drop[cur.ndrop++] = optarg;
+			break;
 		default:
 			return cmd_usage(&cmd_api_sign_entry);
 		}
 	}
+	if (cur.ndrop > 0 && cur.path == NULL)
+		return cmd_usage(&cmd_api_sign_entry);
 	if (optind != argc || in == NULL || out == NULL)
 		return cmd_usage(&cmd_api_sign_entry);
 	if ((r = ca_open(&ca, ctx, "api sign", CA_HOME | CA_WRITE | CA_TOKEN)) == 0)
-		r = api_sign(&ca, in, out, intent);
+		r = api_sign(&ca, in, out, intent, &cur);
 	return ca_close(&ca, r);
 }
 
 static int
 cmd_api_device_cas_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "out",	required_argument, NULL, 'o' },
+		{ "current",	required_argument, NULL, 'c' },
+		{ "drop",	required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct api_current cur = { NULL, { NULL }, 0 };
 	struct ca ca;
-	const char *in = NULL, *out = NULL;
-	int r;
+	const char *out = NULL;
+	int ch, r;
 
-	if ((r = parse_in_out(argc, argv, &cmd_api_device_cas_entry, false, &in,
-	    &out)) != 0)
-		return r;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'c':
+			cur.path = optarg;
+			break;
+		case 'd':
+			if (cur.ndrop == API_MAX_DROPS)
+				return cmd_usage(&cmd_api_device_cas_entry);
+			cur.drop[cur.ndrop++] = optarg;
+			break;
+		default:
+			return cmd_usage(&cmd_api_device_cas_entry);
+		}
+	}
+	if (optind != argc || out == NULL || (cur.ndrop > 0 &&
+	    cur.path == NULL))
+		return cmd_usage(&cmd_api_device_cas_entry);
 	if ((r = ca_open(&ca, ctx, "api device-cas", CA_HOME | CA_WRITE |
 	    CA_TOKEN)) == 0)
-		r = api_device_cas(&ca, out);
+		r = api_device_cas(&ca, out, &cur);
 	return ca_close(&ca, r);
 }
 
 const struct cmd_entry cmd_api_sign_entry = {
 	.name = "api sign",
 	.usage = "--in RESPONSE.json --out DIR [--first-time | --rotate-tls | "
-	    "--add-online-ca]",
+	    "--add-online-ca] [--current FILE [--drop SERIAL]...]",
 	.summary = "sign the factory API's CSRs; write upload.json",
 	.exec = cmd_api_sign_exec,
 };
 
 const struct cmd_entry cmd_api_device_cas_entry = {
 	.name = "api device-cas",
-	.usage = "--out DIR",
+	.usage = "--out DIR [--current FILE [--drop SERIAL]...]",
 	.summary = "upload.json with every device CA not revoked (ca-crt)",
 	.exec = cmd_api_device_cas_exec,
 };
