@@ -1137,7 +1137,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
-	size_t i, k, npend = 0, ndefer = 0;
+	size_t i, k, npend = 0, ndefer = 0, ndropped = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -1269,6 +1269,10 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			else if (r != 0)
 				goto out;
 			else {
+				if (policy_dropped(b->prof,
+				    X509_REQ_get_subject_name(jb->c->req),
+				    line, sizeof(line)) > 0)
+					ndropped++;
 				cert_serial_hex(cert, jb->it.serial,
 				    sizeof(jb->it.serial));
 				cert_fingerprint(cert, jb->it.fingerprint);
@@ -1419,6 +1423,11 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	    (r = journal_checkpoint(ca->j, ca->audit_key, ca->audit)) != 0)
 		goto out;
 	meter_tick(&m, &c, true);
+	if (ndropped > 0)
+		ca_warn(ca, "profile %s dropped subject attributes that no rule "
+		    "names from %zu request%s (journaled as subject-dropped on "
+		    "each certificate; name them in the policy to keep them)",
+		    b->prof->name, ndropped, ndropped == 1 ? "" : "s");
 	if (res != NULL) {
 		res->counts = c;
 		memcpy(res->in_tree, tree, sizeof(res->in_tree));

@@ -18,6 +18,15 @@ static const struct {
 	{ "est-tls-csr", "est-tls",   "est-tls.pem",	"est-tls-crt" },
 };
 
+/*
+ * Keys the API's response held in fioctl's script era (the shell scripts
+ * fioctl ran to sign the CSRs, client/foundries_pki.go before fioctl commit
+ * 058fae9): known, and ignored.
+ */
+static const char *const api_legacy_keys[] = {
+	"create_ca", "create_device_ca", "sign_ca_csr", "sign_tls_csr", NULL
+};
+
 const char *api_csr_key(enum api_csr i) { return api_fields[i].key; }
 const char *api_csr_profile(enum api_csr i) { return api_fields[i].profile; }
 const char *api_csr_file(enum api_csr i) { return api_fields[i].file; }
@@ -29,7 +38,8 @@ bundle_parse_response(const char *what, const unsigned char *data, size_t len,
 {
 	json_t *root = NULL, *v;
 	json_error_t jerr;
-	int i, n = 0, r = AIRCA_ERR_INPUT;
+	const char *key;
+	int i, k, n = 0, r = AIRCA_ERR_INPUT;
 
 	memset(resp, 0, sizeof(*resp));
 	snprintf(resp->path, sizeof(resp->path), "%s", what);
@@ -44,6 +54,26 @@ bundle_parse_response(const char *what, const unsigned char *data, size_t len,
 		r = airca_errf(AIRCA_ERR_INPUT, "%s: not a JSON object: expected "
 		    "the factory API's CSR response", what);
 		goto out;
+	}
+	/*
+	 * Every key known, or refused by name: a typo such as est_tls_csr
+	 * would otherwise make a run quietly sign less than the API asked.
+	 */
+	json_object_foreach(root, key, v) {
+		for (i = 0; i < API_NCSR; i++)
+			if (strcmp(key, api_fields[i].key) == 0)
+				break;
+		for (k = 0; i == API_NCSR && api_legacy_keys[k] != NULL; k++)
+			if (strcmp(key, api_legacy_keys[k]) == 0)
+				break;
+		if (i == API_NCSR && api_legacy_keys[k] == NULL) {
+			r = airca_errf(AIRCA_ERR_INPUT, "%s: unknown key \"%.64s\":"
+			    " the factory API's CSR response holds tls-csr, "
+			    "ca-csr and est-tls-csr (docs/api.md); check the file "
+			    "for a typo or bring the response the API returned",
+			    what, key);
+			goto out;
+		}
 	}
 	for (i = 0; i < API_NCSR; i++) {
 		if ((v = json_object_get(root, api_fields[i].key)) == NULL ||

@@ -926,10 +926,29 @@ ca_issue_judged(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
     json_t *extra, int journal_flags, X509 **certp)
 {
 	struct ca_issue ci;
+	char dropped[256];
+	json_t *ev = NULL;
+	int r;
 
 	if (j->verdict != CA_VERDICT_ISSUE)
 		return airca_errf(AIRCA_ERR_INTERNAL, "a request judged a "
 		    "re-export cannot be issued again");
+	/* what the profile drops from the request is journaled, never silent */
+	if (policy_dropped(j->prof, X509_REQ_get_subject_name(j->c->req),
+	    dropped, sizeof(dropped)) > 0) {
+		if ((ev = extra != NULL ? json_deep_copy(extra) :
+		    json_object()) == NULL ||
+		    json_object_set_new(ev, "subject-dropped",
+		    json_string(dropped)) != 0) {
+			json_decref(ev);
+			return AIRCA_ERR_NOMEM;
+		}
+		extra = ev;
+		if (!(journal_flags & CA_ISSUE_DEFERRED))
+			ca_warn(ca, "profile %s drops %s from the request's "
+			    "subject (no rule names it); journaled as "
+			    "subject-dropped", j->prof->name, dropped);
+	}
 	memset(&ci, 0, sizeof(ci));
 	ci.prof = j->prof;
 	ci.subject = j->subj;
@@ -941,7 +960,9 @@ ca_issue_judged(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
 	ci.days = j->days;
 	ci.extra = extra;
 	ci.journal_flags = journal_flags;
-	return ca_issue(ca, &ci, certp);
+	r = ca_issue(ca, &ci, certp);
+	json_decref(ev);
+	return r;
 }
 
 int

@@ -57,6 +57,8 @@ static const struct attr {
 	{ "L",			NID_localityName,		128,	false },
 	{ "ST",			NID_stateOrProvinceName,	128,	false },
 	{ "serialNumber",	NID_serialNumber,		64,	true },
+	/* lmp-device-register --production: businessCategory=production */
+	{ "businessCategory",	NID_businessCategory,		128,	false },
 };
 #define NATTRS	(sizeof(attrs) / sizeof(attrs[0]))
 
@@ -73,7 +75,7 @@ static const char *const policy_keys[] = {
 
 static const char device_ca_cn_pattern[] = "^fio-[A-Za-z0-9._-]{1,60}$";
 static const char device_cn_pattern[] =
-    "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 static const struct attr *
 attr_by_nid(int nid)
@@ -266,6 +268,13 @@ policy_default(const char *factory, struct policy *pol)
 	p->eku = EKU_CLIENT;
 	if ((r = rule_set_pattern(&p->rules[0], device_cn_pattern)) != 0)
 		goto fail;
+	/*
+	 * lmp-device-register --production marks a production device only by
+	 * businessCategory=production in its subject: kept when present.
+	 */
+	rule_set(&p->rules[2], NID_businessCategory, RULE_OPTIONAL,
+	    "production");
+	p->nrules = 3;
 
 	p = &pol->profiles[PROFILE_AUDIT];
 	rule_set(&p->rules[0], NID_commonName, RULE_SUPPLIED, "airca audit");
@@ -1242,6 +1251,38 @@ policy_subject(const struct profile *prof, const X509_NAME *req,
 	free(ival);
 	X509_NAME_free(out);
 	return r;
+}
+
+int
+policy_dropped(const struct profile *prof, const X509_NAME *req, char *buf,
+    size_t len)
+{
+	const char *sn;
+	size_t k, used = 0, n;
+	int i, nid, count = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (i = 0; req != NULL && i < X509_NAME_entry_count(req); i++) {
+		nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(
+		    X509_NAME_get_entry(req, i)));
+		for (k = 0; k < prof->nrules; k++)
+			if (prof->rules[k].nid == nid &&
+			    prof->rules[k].presence != RULE_DROP)
+				break;
+		if (k < prof->nrules)
+			continue;
+		/* a name the policy knows, or the OID in dotted form */
+		sn = nid != NID_undef ? OBJ_nid2sn(nid) : "unknown attribute";
+		n = strlen(sn) + (count > 0 ? 2 : 0);
+		if (used + n + 1 < len) {
+			snprintf(buf + used, len - used, "%s%s",
+			    count > 0 ? ", " : "", sn);
+			used += n;
+		}
+		count++;
+	}
+	return count;
 }
 
 /* ---- SAN DNS names ---- */

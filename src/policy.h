@@ -129,6 +129,15 @@ int	policy_subject(const struct profile *prof, const X509_NAME *req,
 	    const X509_NAME *issuer, X509_NAME **outp);
 
 /*
+ * The attributes of the requested subject req that the profile's rules
+ * drop (an attribute no rule names): their short names, comma-separated,
+ * in buf (truncated to len; "" for none).  Returns how many; never fails.
+ * Callers journal the list and warn: nothing is dropped silently.
+ */
+int	policy_dropped(const struct profile *prof, const X509_NAME *req,
+	    char *buf, size_t len);
+
+/*
  * The SAN DNS names the profile takes from names (n of them): checks the
  * count against san mode (AIRCA_ERR_POLICY with reason otherwise) and that
  * each is a valid host name (letters, digits, '-', '.', optional leading

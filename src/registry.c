@@ -43,6 +43,9 @@ struct registry {
 	size_t	n, cap;
 	struct map maps[MAP_NKINDS];
 	struct pool pool;
+	/* "root-crt-exported": the response whose bundle first held root-crt */
+	unsigned long root_exports;
+	char	root_export_sha[SHA256_HEX_LEN + 1];
 };
 
 static uint64_t
@@ -415,6 +418,15 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 			cur->superseded_by = s;
 		return 0;
 	}
+	if (strcmp(event, "root-crt-exported") == 0) {
+		if ((s = jstr(data, "input-sha256")) == NULL)
+			return airca_errf(AIRCA_ERR_STATE, "root-crt-exported "
+			    "without input-sha256");
+		if (reg->root_exports++ == 0)
+			snprintf(reg->root_export_sha,
+			    sizeof(reg->root_export_sha), "%s", s);
+		return 0;
+	}
 	if (strcmp(event, "crl-issued") == 0) {
 		json_int_t num = json_integer_value(json_object_get(data,
 		    "number"));
@@ -581,6 +593,14 @@ registry_cache_matches(struct registry *reg, bool *matchp, bool *bodyp)
 	EVP_MD_CTX_free(fa);
 	EVP_MD_CTX_free(fb);
 	return r;
+}
+
+unsigned long
+registry_root_exported(const struct registry *reg, const char **shap)
+{
+	if (shap != NULL)
+		*shap = reg->root_exports > 0 ? reg->root_export_sha : NULL;
+	return reg->root_exports;
 }
 
 size_t

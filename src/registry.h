@@ -87,6 +87,15 @@ int	registry_apply(struct registry *reg, const char *event, json_t *data);
 int	registry_save(struct registry *reg);
 
 size_t	registry_count(const struct registry *reg);
+
+/*
+ * How many "root-crt-exported" events the journal holds (an upload bundle
+ * with root-crt was written: the factory's PKI was set up, or is being);
+ * *shap, if not NULL, gets the SHA-256 hex of the first such bundle's API
+ * response (owned by reg), NULL when none.
+ */
+unsigned long registry_root_exported(const struct registry *reg,
+	    const char **shap);
 const struct reg_entry *registry_at(const struct registry *reg, size_t i);
 
 /* Lookups; NULL when absent.  Several entries may share a CN or key: the newest is returned. */

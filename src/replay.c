@@ -21,7 +21,8 @@ state_event(const char *event)
 {
 	return strcmp(event, "cert-issued") == 0 ||
 	    strcmp(event, "cert-status") == 0 ||
-	    strcmp(event, "crl-issued") == 0;
+	    strcmp(event, "crl-issued") == 0 ||
+	    strcmp(event, "root-crt-exported") == 0;
 }
 
 static int

@@ -45,8 +45,8 @@ _airca_options() {
 	"device-ca revoke") echo "--serial --out" ;;
 	"device-ca disable") echo "--serial --out" ;;
 	"device-ca enable") echo "--serial --out" ;;
-	"api sign") echo "--in --out" ;;
-	"api device-cas") echo "--out" ;;
+	"api sign") echo "--in --out --first-time --rotate-tls --add-online-ca --current --drop" ;;
+	"api device-cas") echo "--out --current --drop" ;;
 	"sign") echo "--profile --in --out --ca --days" ;;
 	"batch sign") echo "--ca --in --out" ;;
 	"list") echo "--expiring --profile" ;;
@@ -69,7 +69,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --confirm-env --confirm-file --days --expiring --factory --in --journal --key --label --module --out --param --profile --reason --root --seal --serial --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --confirm-env --confirm-file --current --days --drop --expiring --factory --in --journal --key --label --module --out --param --profile --reason --root --seal --serial --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w

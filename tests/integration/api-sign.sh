@@ -65,8 +65,10 @@ expect_fail 1 "OU" airca api sign --in "$T/bad3.json" --out "$T/out3"
 # not JSON, not a response
 echo 'garbage' > "$T/g.json"
 expect_fail 1 "not valid JSON" airca api sign --in "$T/g.json" --out "$T/out4"
-echo '{"foo": 1}' > "$T/e.json"
+echo '{"create_ca": "#!/bin/sh"}' > "$T/e.json"
 expect_fail 1 "none of tls-csr" airca api sign --in "$T/e.json" --out "$T/out4"
+echo '{"foo": 1}' > "$T/e.json"
+expect_fail 1 'unknown key "foo"' airca api sign --in "$T/e.json" --out "$T/out4"
 
 # TLS rotation: only tls-csr => upload.json with just tls-crt, old one superseded
 old=$(openssl x509 -in "$O/tls.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)

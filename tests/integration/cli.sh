@@ -115,7 +115,7 @@ expect_fail 2 "unknown option --profle for 'sign'; did you mean --profile\?" \
 	airca sign --profle device --in "$T/dev.csr" --out "$T/o.pem"
 expect_fail 2 "unknown option --frobnicate for 'batch sign' \(it takes --ca, --in, --out\)" \
 	airca batch sign --frobnicate
-expect_fail 2 "'api sign' needs --out DIR \(usage: airca api sign --in RESPONSE.json --out DIR\)" \
+expect_fail 2 "'api sign' needs --out DIR \(usage: airca api sign --in RESPONSE.json --out DIR \[--first-time\]" \
 	airca api sign --in "$T/resp.json"
 expect_fail 2 "--in given twice for 'sign'" \
 	airca sign --profile device --in "$T/dev.csr" --in "$T/dev.csr" --out "$T/o.pem"

@@ -32,6 +32,8 @@ crl_text() { openssl crl -in "$1" -noout -text; }
 reason_in() { crl_text "$1" | awk -v s="$2" '/Serial Number:/ { on = (tolower($3) == s) } on && r { gsub(/^ +| +$/, ""); print; exit } on { r = /CRL Reason Code/ }'; }
 
 # ---- bad inputs change nothing ----
+# (the header line names the journal head, which a refused command moves:
+# its failure is journaled; the certificates are what must not change)
 cp "$H/registry.jsonl" "$T/reg.before"
 nj=$(grep -c '"event":"crl-issued"' "$H/journal.jsonl" || true)
 expect_fail 2 "not hex" airca device-ca revoke --serial "zz${d1}" --out "$T/bad"

@@ -285,9 +285,16 @@ test_subject(void)
 	X509_NAME_free(req);
 	req = mkname("CN", "0F8E2B1A-3C4D-4E5F-8A9B-0C1D2E3F4A5B", "OU", "acme",
 	    NULL);
+	/* lmp-device-register accepts upper-case UUIDs ([a-fA-F0-9]) */
+	CHECK(policy_subject(dev, req, iss, &out) == 0);
+	X509_NAME_free(out);
+	out = NULL;
+	X509_NAME_free(req);
+	req = mkname("CN", "0G8E2B1A-3C4D-4E5F-8A9B-0C1D2E3F4A5B", "OU", "acme",
+	    NULL);
 	CHECK_ERR(policy_subject(dev, req, iss, &out), AIRCA_ERR_POLICY,
-	    "CN '0F8E2B1A-3C4D-4E5F-8A9B-0C1D2E3F4A5B' does not match pattern "
-	    "^[0-9a-f]{8}-");
+	    "CN '0G8E2B1A-3C4D-4E5F-8A9B-0C1D2E3F4A5B' does not match pattern "
+	    "^[0-9a-fA-F]{8}-");
 	X509_NAME_free(req);
 	req = mkname("CN", "0f8e2b1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b", NULL);
 	CHECK_ERR(policy_subject(dev, req, iss, &out), AIRCA_ERR_POLICY,
@@ -352,7 +359,7 @@ test_match(void)
 	CHECK(load_text(HEAD "[profile device]\nO = match, optional, max=64\n"
 	    "[profile root]\nO = match, optional, max=64\n", &pol) == 0);
 	dev = policy_profile(&pol, "device");
-	CHECK(dev->nrules == 3 && dev->rules[2].match);
+	CHECK(dev->nrules == 4 && dev->rules[3].match);
 	iss = mkname("CN", "fio-1", "OU", "acme", "O", "Acme Inc", NULL);
 
 	req = mkname("CN", "0f8e2b1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "OU", "acme",
