@@ -46,6 +46,9 @@ cls_attr(enum tui_class c)
 	}
 }
 
+/* A key row with the whole SPKI SHA-256: label, type, flags, 64 hex digits. */
+#define KEYROW_FULL	(24 + 1 + 9 + 1 + 13 + 2 + 64)
+
 /*
  * Draw UTF-8 s at (y, x), at most w columns; returns the bytes used.
  * Invalid bytes and control characters are drawn as '?'.  With mark, a
@@ -412,11 +415,13 @@ draw_token(struct tui *t)
 	for (k = t->pane[SCR_TOKEN] == 1 ? t->top[SCR_TOKEN] : 0, i = 0;
 	    k < t->nkeys && i < hkeys; k++, i++) {
 		ki = &t->keys[k];
-		snprintf(buf, sizeof(buf), "%-24.40s %-9s %s%s%s  %.16s...",
+		/* the whole SPKI hash where it fits, else its start marked "..." */
+		snprintf(buf, sizeof(buf), "%-24.40s %-9s %s%s%s  %.*s%s",
 		    ki->label, key_type_name(ki->type) ? key_type_name(ki->type)
 		    : "?", ki->has_private ? "priv " : "     ", ki->has_public ?
 		    "pub " : "    ", ki->has_cert ? "cert" : "    ",
-		    ki->spki_sha256);
+		    COLS - 3 >= KEYROW_FULL ? 64 : 16, ki->spki_sha256,
+		    COLS - 3 >= KEYROW_FULL ? "" : "...");
 		put(y++, 2, COLS - 3, t->pane[SCR_TOKEN] == 1 &&
 		    k == t->sel[SCR_TOKEN] ? A_REVERSE : A_NORMAL, buf);
 	}
