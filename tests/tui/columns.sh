@@ -38,10 +38,10 @@ for size in "80 24" "200 30"; do
 	keys 2; tui_wait '\[2 Token\]'; tui_wait 'airca-audit'; check_screen "$1" 2
 	if [ "$1" -eq 80 ]; then
 		screen | grep -qE 'airca-root .* [0-9a-f]{16}\.\.\.$' || { screen; fail "80 columns: SPKI not shortened with a marker"; }
-		screen | grep -qE '^  slot [0-9]+ airca .*initialized, .*>$' || { screen; fail "80 columns: the slot flags are cut with no marker"; }
+		screen | grep -qE '^  slot [0-9]+ +airca .*initialized, .*>$' || { screen; fail "80 columns: the slot flags are cut with no marker"; }
 	else
 		screen | grep -qF "$spki" || { screen; fail "200 columns: the key objects' SPKI SHA-256 is not whole"; }
-		screen | grep -qE '^  slot [0-9]+ airca .*user-pin-initialized, rng, restore-key-not-needed$' ||
+		screen | grep -qE '^  slot [0-9]+ +airca .*user-pin-initialized, rng, restore-key-not-needed$' ||
 			{ screen; fail "200 columns: the slot flags are not whole"; }
 	fi
 	keys 3; tui_wait '\[3 Certs\]'; tui_wait 'fio-u1'; check_screen "$1" 3
