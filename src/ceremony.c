@@ -368,15 +368,11 @@ check_run(struct parser *p, struct ceremony_step *s)
 			    "slot, token, PIN or home (those come from the HSM "
 			    "profile and the operator)", s->args[i]);
 	/* the options as the command declares them, {param}s unchecked */
-	if (e->exec != NULL) {
-		if (args_parse(e->name, &e->args, (int)s->nargs - nw,
-		    s->args + nw, ARGS_CHECK_SYNTAX | ARGS_CHECK_VALUES |
-		    ARGS_SKIP_PARAMS, &a) != 0)
-			return perr(p, "%s", airca_errmsg());
-		if (a.help)
-			return perr(p, "'run %s --help' is not a ceremony step",
-			    e->name);
-	}
+	if (args_parse(e->name, &e->args, (int)s->nargs - nw, s->args + nw,
+	    ARGS_CHECK_SYNTAX | ARGS_CHECK_VALUES | ARGS_SKIP_PARAMS, &a) != 0)
+		return perr(p, "%s", airca_errmsg());
+	if (a.help)
+		return perr(p, "'run %s --help' is not a ceremony step", e->name);
 	s->cmd = e;
 	s->nwords = nw;
 	return 0;

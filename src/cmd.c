@@ -1,7 +1,6 @@
 /* cmd.c: the command table, exact lookup of multi-word names, and cmd_run: parse, check, open, exec, close. */
 #include <sys/stat.h>
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,9 +89,7 @@ cmd_find(int argc, char *const *argv, int *nwordsp)
 void
 cmd_usage_line(const struct cmd_entry *e, char *out, size_t len)
 {
-	if (e->exec == NULL && e->usage != NULL)
-		snprintf(out, len, "%s", e->usage);
-	else if (args_usage(&e->args, out, len) != 0)
+	if (args_usage(&e->args, out, len) != 0)
 		snprintf(out, len, "[options]");
 }
 
@@ -105,8 +102,7 @@ cmd_help(const struct cmd_entry *e, FILE *f)
 	cmd_usage_line(e, usage, sizeof(usage));
 	fprintf(f, "usage: airca [global options] %s%s%s\n\n  %s\n", e->name,
 	    usage[0] != '\0' ? " " : "", usage, e->summary);
-	if (e->exec != NULL && e->args.opts != NULL &&
-	    e->args.opts[0].name != NULL) {
+	if (e->args.opts != NULL && e->args.opts[0].name != NULL) {
 		fprintf(f, "\noptions:\n");
 		for (o = e->args.opts; o->name != NULL; o++)
 			fprintf(f, "  --%s%s%s%s\n", o->name,
@@ -185,50 +181,19 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct cmd_entry *e;
 	struct cmd_args a;
-	char **v = NULL;
-	int i, n = 0, nwords, r;
+	int nwords, r;
 
 	if (argc < 1 || (e = cmd_find(argc, argv, &nwords)) == NULL)
 		return airca_errf(AIRCA_ERR_USAGE, "unknown command '%s'",
 		    argc > 0 ? argv[0] : "");
-	if (e->exec != NULL) {
-		if ((r = args_parse(e->name, &e->args, argc - nwords,
-		    argv + nwords, ARGS_CHECK_ALL, &a)) != 0)
-			return r;
-		if (a.help) {
-			cmd_help(e, stdout);
-			return 0;
-		}
-		if (a.json)
-			ctx->json = true;
-		return run_parsed(ctx, e, &a);
+	if ((r = args_parse(e->name, &e->args, argc - nwords, argv + nwords,
+	    ARGS_CHECK_ALL, &a)) != 0)
+		return r;
+	if (a.help) {
+		cmd_help(e, stdout);
+		return 0;
 	}
-
-	/* not yet converted: --help and --json here, the rest to getopt */
-	for (i = nwords; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			cmd_help(e, stdout);
-			return 0;
-		}
-	}
-	if ((v = calloc((size_t)argc + 1, sizeof(*v))) == NULL)
-		return AIRCA_ERR_NOMEM;
-	for (i = nwords - 1; i < argc; i++) {
-		if (i >= nwords && strcmp(argv[i], "--json") == 0) {
-			ctx->json = true;
-			continue;
-		}
-		v[n++] = argv[i];
-	}
-	r = 0;
-	if (e->flags & (CMD_HOME | CMD_HOME_RAW))
-		r = home_present(ctx);
-	optind = 0;	/* glibc: full reset of getopt's state */
-	opterr = 1;
-	if (r == 0)
-		r = e->exec_argv(ctx, n, v);
-	free(v);
-	return r;
+	if (a.json)
+		ctx->json = true;
+	return run_parsed(ctx, e, &a);
 }

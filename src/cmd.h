@@ -21,7 +21,6 @@ struct ca;
 struct cmd_entry {
 	const char *name;		/* "batch sign": matched word by word, exactly */
 	const char *summary;		/* one line for help */
-	const char *usage;		/* not yet converted: options after the name */
 	struct args_spec args;		/* declared options and positional words */
 	unsigned flags;			/* CMD_* */
 	/*
@@ -36,11 +35,6 @@ struct cmd_entry {
 	 */
 	int	(*exec)(struct cmd_ctx *ctx, struct ca *ca,
 		    const struct cmd_args *args);
-	/*
-	 * Commands not yet converted: argv[0] is the last word of the name;
-	 * options follow (getopt_long with optind = 1).
-	 */
-	int	(*exec_argv)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
 /* NULL-terminated table, in help order (cmd.c). */

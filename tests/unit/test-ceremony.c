@@ -4,26 +4,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "ceremony.h"
 #include "cmd.h"
 #include "check.h"
 #include "error.h"
 #include "media.h"
 
-/* A fixed table, so these tests do not move when commands are added. */
-static int stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
+/*
+ * A fixed table, so these tests do not move when commands are added: each
+ * stub declares the options the scripts below use, as plain strings.
+ */
+static int stub_exec(struct cmd_ctx *ctx, struct ca *ca,
+    const struct cmd_args *a)
 {
-	(void)ctx; (void)argc; (void)argv;
+	(void)ctx; (void)ca; (void)a;
 	return 0;
 }
 
+static const struct args_opt stub_opts[] = {
+	{ "label",   ARGS_STRING, "L",	 0, 0, 0, NULL },
+	{ "profile", ARGS_STRING, "P",	 0, 0, 0, NULL },
+	{ "user-id", ARGS_STRING, "UID", 0, 0, 0, NULL },
+	{ "factory", ARGS_STRING, "F",	 0, 0, 0, NULL },
+	{ "ca",	     ARGS_STRING, "L",	 0, 0, 0, NULL },
+	{ "in",	     ARGS_STRING, "F",	 0, 0, 0, NULL },
+	{ "out",     ARGS_STRING, "D",	 0, 0, 0, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+#define STUB(n)	{ .name = n, .args = { .opts = stub_opts }, .exec = stub_exec }
 static const struct cmd_entry stub_entries[] = {
-	{ .name = "init", .exec_argv = stub_exec },
-	{ .name = "device-ca create", .exec_argv = stub_exec },
-	{ .name = "api sign", .exec_argv = stub_exec },
-	{ .name = "sign", .exec_argv = stub_exec },
-	{ .name = "journal seal", .exec_argv = stub_exec },
-	{ .name = "ceremony run", .exec_argv = stub_exec },
+	STUB("init"),
+	STUB("device-ca create"),
+	STUB("api sign"),
+	STUB("sign"),
+	STUB("journal seal"),
+	STUB("ceremony run"),
 };
 
 static const struct cmd_entry *
