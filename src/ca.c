@@ -711,7 +711,6 @@ ca_generate_key(struct ca *ca, enum key_type type, const char *label, EVP_PKEY *
 	return r;
 }
 
-
 struct ca_judged {
 	enum ca_verdict verdict;
 	const struct profile *prof;

@@ -1,4 +1,9 @@
-/* csr.c: certificate requests from outside: one PEM or DER request, self-signed, with a key airca accepts. */
+/*
+ * csr.c: certificate requests from outside: one PEM or DER request,
+ * self-signed, with a key airca accepts.  Over 1,000 lines on purpose: every
+ * check a hostile request passes is here, in the order it is applied, so a
+ * reviewer reads the whole gate in one file.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

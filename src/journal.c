@@ -1,4 +1,10 @@
-/* journal.c: appending to the hash-chained journal and signing its checkpoints and seals. */
+/*
+ * journal.c: appending to the hash-chained journal and signing its
+ * checkpoints and seals.  Over 1,000 lines on purpose: the writer's state
+ * (seq, head, pending lines, which entries this process wrote, the failed
+ * flag that stops every later append) is static here, so that nothing but
+ * this file can append to the journal or decide what a checkpoint signs.
+ */
 #include <sys/stat.h>
 
 #include <errno.h>

@@ -1,4 +1,10 @@
-/* media.c: bounded reads of hostile files and atomic, verified writes on removable media. */
+/*
+ * media.c: bounded reads of hostile files and atomic, verified writes on
+ * removable media.  Over 1,000 lines on purpose: every read and write of a
+ * stick or the home goes through the same static path, name and file-kind
+ * checks (check_path, open_regular, write_common), and keeping them static in
+ * one file means no other file can reach around them.
+ */
 #include <sys/types.h>
 #include <sys/stat.h>
 

@@ -1,4 +1,10 @@
-/* policy.c: the certificate profiles of DESIGN.md, the policy file that may only tighten them, subject and SAN rules. */
+/*
+ * policy.c: the built-in certificate profiles (docs/profiles.md), the policy
+ * file that may only tighten them, subject and SAN rules.  Over 1,000 lines
+ * on purpose: the built-ins, the parser and the tighten-only comparison live
+ * together so that every rule the file may set is checked against the
+ * built-in it tightens in one place.
+ */
 #include <sys/stat.h>
 
 #include <errno.h>

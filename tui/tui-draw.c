@@ -1,4 +1,9 @@
-/* tui-draw.c: the drawing room: the only code that calls curses (ncursesw); lays out the screens from the state, translates keys. */
+/*
+ * tui-draw.c: the drawing room: the only code that calls curses (ncursesw);
+ * lays out the screens from the state, translates keys.  Over 1,000 lines on
+ * purpose: keeping every curses call in this one file is what keeps the
+ * state and input rooms testable without a terminal.
+ */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <errno.h>
