@@ -12,12 +12,16 @@
 #   make deb      the Debian package, in build/deb-pkg/ (debian/, debhelper)
 #   make test-deb builds it, lintian, runs the packaged demo (minutes: not in 'make test')
 
-# Every Debian package airca needs to build, test, fuzz and bench.
+# Every Debian package airca needs to build, test, fuzz and bench.  The
+# last line is for tests only: the openCryptoki and TPM 2.0 (swtpm) tokens
+# of tests/integration/token-*.sh.
 DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
 	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
 	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time \
-	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian
+	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian \
+	opencryptoki libtpm2-pkcs11-1 libtpm2-pkcs11-tools swtpm tpm2-abrmd \
+	tpm2-tools dbus-daemon
 
 PKGS     = libp11 jansson inih libqrencode p11-kit-1
 TUI_PKGS = ncursesw
