@@ -33,18 +33,11 @@ export AIRCA_HSM=softhsm2
 export TEST_PIN=1234-test-pin
 TEST_KEY=""			# init's --key: what the token can generate
 P11_MODULE=/usr/lib/softhsm/libsofthsm2.so
-AIRCA_PRELOAD=""		# keeps a module mapped for LeakSanitizer
 token_start
 
 # airca with the test PIN from the environment
-airca() { airca_nopin --pin-env TEST_PIN "$@"; }
-airca_nopin() {
-	if [ -n "$AIRCA_PRELOAD" ]; then
-		LD_PRELOAD=$AIRCA_PRELOAD "$AIRCA_BIN" "$@"
-	else
-		"$AIRCA_BIN" "$@"
-	fi
-}
+airca() { "$AIRCA_BIN" --pin-env TEST_PIN "$@"; }
+airca_nopin() { "$AIRCA_BIN" "$@"; }
 
 # make_token [LABEL]: a fresh token labelled LABEL (default airca) with
 # TEST_PIN on this test's token backend

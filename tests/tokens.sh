@@ -52,15 +52,19 @@ profile_copy() {
 	export AIRCA_PROFILES="$T/profiles" AIRCA_HSM=$1
 }
 
-# The sanitizer build's libasan first, then the modules: LeakSanitizer
-# names a leak's module only while it is mapped, and the modules unload
-# their plug-ins at C_Finalize (tests/lsan.supp lists them).
+# AIRCA_BIN becomes a wrapper that preloads the sanitizer build's libasan
+# first, then the modules: LeakSanitizer names a leak's module only while
+# it is mapped, and the modules unload their plug-ins at C_Finalize
+# (tests/lsan.supp lists them).  Tests that run "$AIRCA_BIN" get it too.
 preload() {
-	local asan
-	AIRCA_PRELOAD=""
-	asan=$(ldd "$AIRCA_BIN" 2>/dev/null | awk '/libasan/ {print $3}')
-	[ -n "$asan" ] && AIRCA_PRELOAD="$asan $*"
-	return 0
+	local asan real=$AIRCA_BIN
+	asan=$(ldd "$real" 2>/dev/null | awk '/libasan/ {print $3}')
+	[ -n "$asan" ] || return 0
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\nLD_PRELOAD="%s %s" exec "%s" "$@"\n' "$asan" "$*" \
+		"$real" > "$T/bin/airca"
+	chmod 755 "$T/bin/airca"
+	AIRCA_BIN=$T/bin/airca
 }
 
 token_start() {
