@@ -11,13 +11,19 @@
 #   make install  PREFIX (default /usr/local) and DESTDIR honoured
 #   make deb      the Debian package, in build/deb-pkg/ (debian/, debhelper)
 #   make test-deb builds it, lintian, runs the packaged demo (minutes: not in 'make test')
+#   make test-tokens  integration tests again on openCryptoki and a swtpm
+#                 (AIRCA_TEST_TOKEN; minutes: not in 'make test')
 
-# Every Debian package airca needs to build, test, fuzz and bench.
+# Every Debian package airca needs to build, test, fuzz and bench.  The
+# last line is for tests only: the openCryptoki and TPM 2.0 (swtpm) tokens
+# of tests/integration/token-*.sh.
 DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
 	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
 	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time \
-	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian
+	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian \
+	opencryptoki libtpm2-pkcs11-1 libtpm2-pkcs11-tools swtpm tpm2-abrmd \
+	tpm2-tools dbus-daemon
 
 PKGS     = libp11 jansson inih libqrencode p11-kit-1
 TUI_PKGS = ncursesw
@@ -62,7 +68,7 @@ CFLAGS += $(BASE_CFLAGS) $(OPT)
 LDFLAGS ?=
 
 .PHONY: all bins deps check-deps test test-unit test-integration test-tui demo \
-	fuzz faults bench clean install deb test-deb FORCE
+	fuzz faults bench clean install deb test-deb test-tokens FORCE
 
 all: check-deps $(BUILD)/airca
 
@@ -144,6 +150,17 @@ demo: all
 
 fuzz: deps
 	tests/fuzz/run.sh
+
+# The integration tests that use only tests/lib.sh's helpers, again on the
+# other token backends (tests/tokens.sh): make test runs token-*.sh only.
+TOKEN_TESTS = sign device-ca lifecycle api-sign batch journal
+test-tokens: deps
+	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) OPT="$(SAN_OPT)" bins
+	@fails=0; for tok in opencryptoki tpm2; do for t in $(TOKEN_TESTS); do \
+		log=$(SAN_BUILD)/test-logs/token-$$tok-$$t.log; mkdir -p $(SAN_BUILD)/test-logs; \
+		if AIRCA_TEST_TOKEN=$$tok AIRCA_BUILD=$(SAN_BUILD) bash tests/integration/$$t.sh >$$log 2>&1; \
+		then echo "ok   $$tok $$t"; else echo "FAIL $$tok $$t (log: $$log)"; fails=$$((fails + 1)); fi; \
+	done; done; [ $$fails -eq 0 ]
 
 # The full write-failure and kill sweep on the release build: a table and a
 # summary line; tests/faults/known-failures lists what is not fixed yet.

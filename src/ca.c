@@ -696,7 +696,9 @@ ca_generate_key(struct ca *ca, enum key_type type, const char *label, EVP_PKEY *
 	json_t *d = NULL;
 	int r;
 
-	if ((r = token_generate(ca->tok, type, label, pubp, &ki)) != 0 ||
+	if ((ca->have_hsm && (r = hsm_profile_can_generate(&ca->hsm, type))
+	    != 0) ||
+	    (r = token_generate(ca->tok, type, label, pubp, &ki)) != 0 ||
 	    (r = token_key_attrs(ca->tok, label, &a)) != 0)
 		goto out;
 	if ((d = key_json(&ki, &a)) == NULL) {

@@ -65,11 +65,8 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	}
 	if ((r = ca_token_login(ca)) != 0)
 		goto out;
-	if (!(ca->hsm.key_types & (1u << kt))) {
-		r = airca_errf(AIRCA_ERR_USAGE, "HSM profile '%s' cannot "
-		    "generate %s keys", ca->hsm.name, key_type_name(kt));
+	if ((r = hsm_profile_can_generate(&ca->hsm, kt)) != 0)
 		goto out;
-	}
 	/* The factory root of trust is set once: refuse before touching the token. */
 	if ((r = token_label_exists(ca->tok, CA_ROOT_LABEL, &exists)) != 0)
 		goto out;
@@ -221,18 +218,31 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	return r;
 }
 
-/* The factory name is the OU of every certificate: checked before the home is made. */
+/*
+ * The factory name is the OU of every certificate, and the key type one
+ * the profile's token can generate: both checked before the home is made
+ * and before the PIN.
+ */
 static int
 cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
+	struct hsm_profile prof;
 	const char *factory = args_get(a, "factory");
+	enum key_type kt = KEY_EC_P256;
+	int r;
 
-	(void)ctx;
 	if (!policy_factory_ok(factory))
 		return airca_errf(AIRCA_ERR_USAGE, "--factory '%.64s': not "
 		    "usable as a factory name: 1..64 printable bytes, no '/', "
 		    "',' or leading '.', no leading or trailing space", factory);
-	return 0;
+	if (args_has(a, "key") && (r = key_type_parse(args_get(a, "key"),
+	    &kt)) != 0)
+		return r;
+	if (ctx->hsm == NULL || *ctx->hsm == '\0')
+		return 0;	/* the login says a profile is needed */
+	if ((r = hsm_profile_load(ctx->hsm, &prof)) != 0)
+		return r;
+	return hsm_profile_can_generate(&prof, kt);
 }
 
 /* Makes the home itself (CMD_CREATES_HOME): there is none to open yet. */

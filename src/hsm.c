@@ -310,6 +310,74 @@ prescan(const char *buf, size_t len, char *why, size_t whysize)
 	return 0;
 }
 
+/*
+ * The line of "generate" in [keys], for the messages that quote it (inih
+ * does not pass line numbers to the handler).  0 if there is none.
+ */
+static int
+generate_line(const char *buf)
+{
+	const char *s = buf, *e, *k;
+	int line = 1;
+	bool in_keys = false;
+
+	for (; *s != '\0'; s = e + 1, line++) {
+		if ((e = strchr(s, '\n')) == NULL)
+			e = s + strlen(s);
+		if (*s == '[')
+			in_keys = strncmp(s, "[keys]", 6) == 0;
+		else if (in_keys && strncmp(s, "generate", 8) == 0) {
+			for (k = s + 8; k < e && (*k == ' ' || *k == '\t'); k++)
+				;
+			if (k < e && (*k == '=' || *k == ':'))
+				return line;
+		}
+		if (*e == '\0')
+			break;
+	}
+	return 0;
+}
+
+static void
+token_selection(const struct hsm_profile *p, char *buf, size_t size)
+{
+	if (p->token_label[0] != '\0')
+		snprintf(buf, size, "token '%s'", p->token_label);
+	else if (p->token_serial[0] != '\0')
+		snprintf(buf, size, "the token with serial %s", p->token_serial);
+	else
+		snprintf(buf, size, "token %.200s", p->token_uri);
+}
+
+int
+hsm_profile_can_generate(const struct hsm_profile *p, enum key_type kt)
+{
+	char tok[256], list[64] = "";
+	size_t n;
+	int t;
+
+	if (p->key_types & (1u << kt))
+		return 0;
+	for (t = 0; t < KEY_NTYPES; t++) {
+		if (!(p->key_types & (1u << t)))
+			continue;
+		n = strlen(list);
+		snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
+		    key_type_name((enum key_type)t));
+	}
+	token_selection(p, tok, sizeof(tok));
+	if (p->generate_line == 0)
+		return airca_errf(AIRCA_ERR_USAGE, "%s (HSM profile '%s') cannot "
+		    "generate %s keys: %s has no [keys] generate line, which "
+		    "means %s only; use --key %s, or list what the token "
+		    "generates in the profile after a rehearsal", tok, p->name,
+		    key_type_name(kt), p->path, list, list);
+	return airca_errf(AIRCA_ERR_USAGE, "%s (HSM profile '%s') cannot "
+	    "generate %s keys: %s:%d lists only %s; use --key with one of "
+	    "those", tok, p->name, key_type_name(kt), p->path,
+	    p->generate_line, list);
+}
+
 /* Read path (regular file, no symlink, bounded) into a NUL-terminated buffer. */
 static int
 read_profile(const char *path, char **bufp, size_t *lenp)
@@ -476,6 +544,8 @@ hsm_profile_load(const char *name_or_path, struct hsm_profile *p)
 		prof.name[n] = '\0';
 	}
 	memcpy(prof.path, path, strlen(path) + 1);
+	if (st.seen & SEEN_GENERATE)
+		prof.generate_line = generate_line(buf);
 	*p = prof;
 	r = 0;
  out:

@@ -34,6 +34,7 @@ struct hsm_profile {
 	char	token_serial[17];
 	char	token_uri[512];		/* RFC 7512 pkcs11: URI */
 	unsigned key_types;		/* [keys] generate = ...: bit (1 << enum key_type) */
+	int	generate_line;		/* its line in path; 0: not given (ec-p256) */
 	size_t	id_len;			/* [keys] id_len: CKA_ID bytes (default 16) */
 	size_t	label_max;		/* [keys] label_max (default 32) */
 	bool	login_before_search;	/* [quirks] login_before_search */
@@ -50,5 +51,12 @@ struct hsm_profile {
  * the line number.  Returns 0 and fills *p.
  */
 int	hsm_profile_load(const char *name_or_path, struct hsm_profile *p);
+
+/*
+ * Can the profile's token generate keys of type kt?  0, or
+ * AIRCA_ERR_USAGE with a sentence naming the token, the profile's
+ * generate line and the types it lists.
+ */
+int	hsm_profile_can_generate(const struct hsm_profile *p, enum key_type kt);
 
 #endif

@@ -1333,7 +1333,11 @@ token_generate(struct token *tok, enum key_type type, const char *label,
 	npub = 0;
 	pub[npub++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
 	pub[npub++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &no, sizeof(no) };
-	pub[npub++] = (CK_ATTRIBUTE){ CKA_VERIFY, &yes, sizeof(yes) };
+	/*
+	 * No CKA_VERIFY: airca verifies on the host, and tpm2-pkcs11 sets a
+	 * public key's CKA_VERIFY from the TPM key's decrypt bit, so asking
+	 * for it with CKA_DECRYPT false fails the generation (CKR_GENERAL_ERROR).
+	 */
 	pub[npub++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, lablen };
 	pub[npub++] = (CK_ATTRIBUTE){ CKA_ID, id, idlen };
 	switch (type) {
@@ -1512,6 +1516,50 @@ token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp)
 	return r;
 }
 
+/*
+ * The certificate object with the PKCS#11 v2.20 attributes only: libp11
+ * adds CKA_NAME_HASH_ALGORITHM and CKA_HASH_OF_SUBJECT_PUBLIC_KEY (v2.40),
+ * which openCryptoki 3.8 refuses with CKR_ATTRIBUTE_TYPE_INVALID.
+ */
+static CK_RV
+store_cert_v220(struct token *tok, X509 *cert, const char *label,
+    unsigned char *id, size_t idlen)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE ct = CKC_X_509;
+	CK_BBOOL yes = CK_TRUE;
+	CK_OBJECT_HANDLE h;
+	unsigned char *der = NULL, *subj = NULL, *iss = NULL, *sn = NULL;
+	int dlen, slen, ilen, nlen;
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	dlen = i2d_X509(cert, &der);
+	slen = i2d_X509_NAME(X509_get_subject_name(cert), &subj);
+	ilen = i2d_X509_NAME(X509_get_issuer_name(cert), &iss);
+	nlen = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &sn);
+	if (dlen > 0 && slen > 0 && ilen > 0 && nlen > 0) {
+		CK_ATTRIBUTE tmpl[] = {
+			{ CKA_CLASS, &cls, sizeof(cls) },
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) },
+			{ CKA_SUBJECT, subj, (CK_ULONG)slen },
+			{ CKA_ISSUER, iss, (CK_ULONG)ilen },
+			{ CKA_SERIAL_NUMBER, sn, (CK_ULONG)nlen },
+			{ CKA_VALUE, der, (CK_ULONG)dlen },
+			{ CKA_LABEL, (void *)label, strlen(label) },
+			{ CKA_ID, id, idlen },
+		};
+
+		rv = tok->raw.f->C_CreateObject(tok->sess, tmpl,
+		    sizeof(tmpl) / sizeof(tmpl[0]), &h);
+	}
+	OPENSSL_free(der);
+	OPENSSL_free(subj);
+	OPENSSL_free(iss);
+	OPENSSL_free(sn);
+	return rv;
+}
+
 int
 token_store_cert(struct token *tok, const char *label, X509 *cert)
 {
@@ -1560,10 +1608,15 @@ token_store_cert(struct token *tok, const char *label, X509 *cert)
 	    NULL) != 0) {
 		CK_RV rv = libp11_ckr();
 
-		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': cannot store the "
-		    "certificate for '%s' (%s)", tok->info.label, label,
-		    ckr_name(rv));
-		goto out;
+		/* a v2.20 module (openCryptoki 3.8) refuses libp11's v2.40 hashes */
+		if (rv == CKR_ATTRIBUTE_TYPE_INVALID)
+			rv = store_cert_v220(tok, cert, label, id, idlen);
+		if (rv != CKR_OK) {
+			r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': cannot "
+			    "store the certificate for '%s' (%s)",
+			    tok->info.label, label, ckr_name(rv));
+			goto out;
+		}
 	}
 	r = 0;
  out:

@@ -10,29 +10,38 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/airca-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 0; }
 
-export SOFTHSM2_CONF="$T/softhsm2.conf"
-mkdir -p "$T/tokens"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
-	"$T/tokens" > "$SOFTHSM2_CONF"
+# The token the test runs on: AIRCA_TEST_TOKEN=softhsm2 (default),
+# opencryptoki or tpm2 (tests/tokens.sh; docs/hsm-setup.md).
+: "${AIRCA_TEST_TOKEN:=softhsm2}"
+case $AIRCA_TEST_TOKEN in
+softhsm2|opencryptoki|tpm2) ;;
+*) fail "AIRCA_TEST_TOKEN=$AIRCA_TEST_TOKEN: use softhsm2, opencryptoki or tpm2" ;;
+esac
+# shellcheck source=tokens.sh
+. "$TOP/tests/tokens.sh"
+token_reexec "$@"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/airca-test.XXXXXX")
+cleanup() { token_stop; rm -rf "$T"; }
+trap cleanup EXIT
 
 export AIRCA_HOME="$T/home"
 export AIRCA_HSM=softhsm2
 export TEST_PIN=1234-test-pin
+TEST_KEY=""			# init's --key: what the token can generate
+P11_MODULE=/usr/lib/softhsm/libsofthsm2.so
+token_start
 
 # airca with the test PIN from the environment
 airca() { "$AIRCA_BIN" --pin-env TEST_PIN "$@"; }
 airca_nopin() { "$AIRCA_BIN" "$@"; }
 
-# make_token [LABEL]: a fresh token in this test's SoftHSM
-make_token() {
-	softhsm2-util --init-token --free --label "${1:-airca}" \
-		--so-pin 5678-so-pin --pin "$TEST_PIN" >/dev/null
-}
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# make_token [LABEL]: a fresh token labelled LABEL (default airca) with
+# TEST_PIN on this test's token backend
+make_token() { token_make "${1:-airca}"; }
 
 # expect_fail CODE PATTERN cmd...: cmd must exit CODE and say PATTERN on stderr
 expect_fail() {
@@ -85,10 +94,11 @@ api_response() {
 json_get() { sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$1" | head -1 | sed 's/\\n/\n/g' | sed '${/^$/d}'; }
 
 # p11 ARGS: pkcs11-tool on the test token
-p11() { pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label airca "$@" 2>/dev/null; }
+p11() { pkcs11-tool --module "$P11_MODULE" --token-label airca "$@" 2>/dev/null; }
 
 # init_ca [FACTORY]: a fresh token and an initialised home
 init_ca() {
 	make_token
-	airca init --factory "${1:-acme}" >"$T/init.out" || fail "init failed: $(cat "$T/init.out")"
+	airca init --factory "${1:-acme}" ${TEST_KEY:+--key "$TEST_KEY"} >"$T/init.out" ||
+		fail "init failed: $(cat "$T/init.out")"
 }

@@ -86,4 +86,22 @@ after=$(p11 --login --pin "$TEST_PIN" -O | sha256sum)
 make_token other
 expect_fail 2 "usage" airca --home "$T/h3" init --factory acme --key dsa-1024
 export WRONG=0000; expect_fail 4 "PIN" "$AIRCA_BIN" --pin-env WRONG --home "$T/h4" init --factory acme
+# a key type the profile's token cannot generate: refused before the PIN
+# and before the home is made, naming the token and the profile's line
+mkdir -p "$T/prof"
+sed 's/^generate = .*/generate = ec-p384, rsa-3072/' "$TOP/hsm-profiles/softhsm2.conf" > "$T/prof/p384.conf"
+gl=$(grep -n '^generate' "$T/prof/p384.conf" | cut -d: -f1)
+expect_fail 2 "^airca init: usage error: token 'airca' \(HSM profile 'SoftHSMv2'\) cannot generate ec-p256 keys: $T/prof/p384.conf:$gl lists only ec-p384, rsa-3072; use --key with one of those\$" \
+	airca_nopin --hsm "$T/prof/p384.conf" --home "$T/h5" init --factory acme
+[ -e "$T/h5" ] && fail "a refused key type made the home"
+grep -Eq 'PIN|pin' "$T/.stderr" && fail "a refused key type asked for the PIN"
+expect_fail 2 "cannot generate rsa-4096 keys: .*p384.conf:$gl lists only ec-p384, rsa-3072" \
+	airca --hsm "$T/prof/p384.conf" --home "$T/h5" init --factory acme --key rsa-4096
+# no generate line: ec-p256 only, and the message says so
+grep -v '^generate' "$TOP/hsm-profiles/softhsm2.conf" > "$T/prof/nogen.conf"
+expect_fail 2 "cannot generate ec-p384 keys: $T/prof/nogen.conf has no \[keys\] generate line, which means ec-p256 only" \
+	airca --hsm "$T/prof/nogen.conf" --home "$T/h5" init --factory acme --key ec-p384
+# a home whose key type the profile stopped listing: no new device CA key
+expect_fail 2 "token 'airca' \(HSM profile 'SoftHSMv2'\) cannot generate ec-p256 keys: .*p384.conf:$gl" \
+	airca --hsm "$T/prof/p384.conf" device-ca create --user-id u9 --label dca9
 echo "init ok"

@@ -15,13 +15,14 @@ airca device-ca create --user-id owner1 >/dev/null
 airca api sign --in "$T/resp.json" --out "$T/out" >/dev/null
 
 # verify: no token, no PIN
+pin=$TEST_PIN
 unset TEST_PIN
 airca_nopin journal verify >"$T/v" || { cat "$T/v"; fail "clean journal does not verify"; }
 grep -q '^journal OK' "$T/v" || fail "no OK line"
 head=$(sed -n 's/^  head *\([0-9a-f]*\)$/\1/p' "$T/v")
 [ "$head" = "$(tail -n 1 "$J" | tr -d '\n' | sha256sum | cut -d' ' -f1)" ] ||
 	fail "head is not the hash of the last line"
-export TEST_PIN=1234-test-pin
+export TEST_PIN=$pin
 grep -q "$TEST_PIN" "$J" && fail "the PIN is in the journal"
 grep -qi '"pin"' "$J" && fail "a pin field is in the journal"
 

@@ -76,6 +76,23 @@ test_profile(void)
 	CHECK(p.id_len == 16 && p.label_max == 32);
 	CHECK(p.network == NET_WARN);
 
+	/* what it cannot generate: the token and the line, in one sentence */
+	CHECK(p.generate_line == 7);
+	CHECK(hsm_profile_can_generate(&p, KEY_EC_P384) == 0);
+	snprintf(want, sizeof(want), "token 'airca' (HSM profile 'test') "
+	    "cannot generate rsa-4096 keys: %s/p.conf:7 lists only ec-p256, "
+	    "ec-p384, rsa-3072; use --key with one of those", dir);
+	CHECK_ERR(hsm_profile_can_generate(&p, KEY_RSA_4096), AIRCA_ERR_USAGE,
+	    want);
+	/* "generate" is found in [keys] only, after comments and blanks */
+	CHECK(load_text("# generate = no\n[hsm]\nmodule = /x.so\n\n"
+	    "[token]\nserial = 12ab\n[keys]\n; generate\nid_len = 2\n"
+	    "generate\t= rsa-3072\n", &p) == 0);
+	CHECK(p.generate_line == 10);
+	CHECK_ERR(hsm_profile_can_generate(&p, KEY_EC_P256), AIRCA_ERR_USAGE,
+	    "the token with serial 12ab (HSM profile 'p') cannot generate "
+	    "ec-p256 keys");
+
 	/* defaults: refuse, ec-p256, name from the file */
 	CHECK(load_text("[hsm]\nmodule = /x.so\n[token]\nserial = 12ab\n",
 	    &p) == 0);
@@ -83,6 +100,9 @@ test_profile(void)
 	CHECK(p.key_types == 1u << KEY_EC_P256);
 	CHECK_STR(p.name, "p");
 	CHECK(p.id_len == 16);
+	CHECK(p.generate_line == 0);
+	CHECK_ERR(hsm_profile_can_generate(&p, KEY_RSA_3072), AIRCA_ERR_USAGE,
+	    "has no [keys] generate line, which means ec-p256 only");
 
 	snprintf(want, sizeof(want), "%s/p.conf:3: unknown section [tokn]",
 	    dir);
@@ -140,6 +160,13 @@ test_profile(void)
 	CHECK(p.id_len == 2 && p.network == NET_REFUSE);
 	CHECK(hsm_profile_load("smartcard-hsm", &p) == 0);
 	CHECK_STR(p.token_label, "SmartCard-HSM (UserPIN)");
+	CHECK(p.network == NET_REFUSE);
+	CHECK(hsm_profile_load("opencryptoki", &p) == 0);
+	CHECK(p.key_types == ((1u << KEY_RSA_3072) | (1u << KEY_RSA_4096)));
+	CHECK(p.network == NET_REFUSE);
+	CHECK(hsm_profile_load("tpm2-pkcs11", &p) == 0);
+	CHECK(p.key_types == ((1u << KEY_EC_P256) | (1u << KEY_EC_P384) |
+	    (1u << KEY_RSA_3072)));
 	CHECK(p.network == NET_REFUSE);
 }
 
