@@ -9,8 +9,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 # a split planned (issue 11: token.c along libp11's seams, batch_sign in
-# phases) and not yet done; remove a name here when its file is split
-SPLIT_PENDING="src/token.c src/batch.c"
+# phases, ca.c's judge-and-issue half into its own file) and not yet done;
+# remove a name here when its file is split
+SPLIT_PENDING="src/token.c src/batch.c src/ca.c"
 
 problems=""
 for f in "$TOP"/src/*.c "$TOP"/tui/*.c; do
