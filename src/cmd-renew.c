@@ -21,6 +21,7 @@ struct cand {
 	char	file[80];		/* OUT/<CN or serial>.pem */
 	time_t	not_after;
 	bool	ca;			/* device-ca or online-ca: renewed first */
+	bool	api;			/* the factory API holds it (api_field) */
 	char	newserial[SERIAL_HEX_MAX];	/* "" until renewed */
 };
 
@@ -428,6 +429,7 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 		snprintf(c[n].serial, sizeof(c[n].serial), "%s", e->serial);
 		c[n].not_after = e->not_after;
 		c[n].ca = !leaf_profile(e->profile);
+		c[n].api = api_field(e->profile) != NULL;
 		if (e->cn != NULL && name_safe(e->cn, 64) &&
 		    strchr(e->cn, ' ') == NULL)
 			snprintf(c[n].file, sizeof(c[n].file), "%s.pem", e->cn);
@@ -454,8 +456,7 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	nn = n;
 	for (i = 0; i < n; i++) {
 		names[i] = c[i].file;
-		if (api_field(registry_by_serial(ca->reg, c[i].serial)->profile)
-		    != NULL && nn == n)
+		if (c[i].api && nn == n)
 			names[nn++] = "upload.json";
 	}
 	if ((r = media_mkdir(outdir)) != 0 ||
