@@ -81,12 +81,27 @@ grep -q "^low2.csr: duplicate: CN 1111AAAA-2222-4333-8444-555555555555 was issue
 grep -q "^ok $T/b1/$PROD.pem CN=$PROD OU=acme businessCategory=production " "$T/v1" || fail "production mark: $(cat "$T/v1")"
 grep -q "^ok $T/b1/$DEV.pem CN=$DEV OU=acme businessCategory= " "$T/v1" || fail "non-production: $(cat "$T/v1")"
 
+# a device registered through the API's online CA (lmp-device-register's
+# request signed by its key as factory-registration-ref's sign_device_csr
+# does: subject copied, serial = the UUID's hex, critical digitalSignature
+# and clientAuth); the API holds that key, the test plays the API
+ONL=2222bbbb-3333-4444-8555-666666666666
+mkdir -p "$T/in5"
+lmp_csr "$T/in5" onl $ONL production
+printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=critical,clientAuth\nauthorityKeyIdentifier=keyid\n' > "$T/onl.ext"
+openssl x509 -req -in "$T/in5/onl.csr" -CA "$T/o1/online-ca.pem" -CAkey "$T/online.key" \
+	-set_serial "0x${ONL//-/}" -days 7300 -extfile "$T/onl.ext" -out "$T/onl.pem" 2>/dev/null ||
+	fail "the online CA could not sign"
+"$FA" verify-device "$ST" --register "$T/onl.pem" > "$T/v0" || fail "online CA's device: $(cat "$T/v0")"
+grep -q "^ok $T/onl.pem CN=$ONL OU=acme businessCategory=production serial=$(dec "${ONL//-/}") issuer=$(dec "$(serial_of "$T/o1/online-ca.pem")")$" "$T/v0" ||
+	fail "online CA's device: $(cat "$T/v0")"
+
 # ---- the gateway: crypto/tls, client certificates from the ca-crt pool ----
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/rogue.key" \
 	-subj "/CN=11111111-2222-4333-8444-777777777777/OU=acme" -days 30 \
 	-addext "extendedKeyUsage=clientAuth" -out "$T/rogue.pem" 2>/dev/null
 openssl x509 -in "$T/o1/root.pem" -out "$T/root.pem"
-"$FA" gateway "$ST" "$T/tls.key" "$T/port" 3 > "$T/gw.out" 2>&1 &
+"$FA" gateway "$ST" "$T/tls.key" "$T/port" 4 > "$T/gw.out" 2>&1 &
 GW=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || fail "the gateway did not start: $(cat "$T/gw.out")"
@@ -99,10 +114,12 @@ device() {	# CERT KEY: a device connects, checking the gateway as aktualizr does
 device "$T/b1/$PROD.pem" "$T/prod.key" > "$T/d1"
 device "$T/b1/$DEV.pem" "$T/dev.key" > "$T/d2"
 device "$T/rogue.pem" "$T/rogue.key" > "$T/d3"
+device "$T/onl.pem" "$T/onl.key" > "$T/d4"
 wait "$GW" || fail "gateway: $(cat "$T/gw.out")"
 grep -q "^welcome $PROD$" "$T/d1" || fail "production device not welcomed: $(cat "$T/d1")"
 grep -q "^welcome $DEV$" "$T/d2" || fail "device not welcomed: $(cat "$T/d2")"
 grep -q "^welcome" "$T/d3" && fail "a device of no CA in ca-crt was welcomed"
+grep -q "^welcome $ONL$" "$T/d4" || fail "the online CA's device not welcomed: $(cat "$T/d4")"
 grep -q "^accepted CN=$PROD OU=acme businessCategory=production serial=" "$T/gw.out" || fail "gateway: $(cat "$T/gw.out")"
 grep -q "^accepted CN=$DEV OU=acme businessCategory= serial=" "$T/gw.out" || fail "gateway: $(cat "$T/gw.out")"
 grep -q "^refused: .*certificate" "$T/gw.out" || fail "gateway took the rogue device: $(cat "$T/gw.out")"
