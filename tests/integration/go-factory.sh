@@ -76,6 +76,12 @@ airca batch sign --ca dca1 --in "$T/in2" --out "$T/b1x" >/dev/null 2>&1 || rc=$?
 grep -q "^low2.csr: duplicate: CN 1111AAAA-2222-4333-8444-555555555555 was issued before (serial [0-9a-f]*, as $PROD)" "$T/b1x/rejected.txt" ||
 	fail "case twin across batches: $(cat "$T/b1x/rejected.txt")"
 
+# ... and one at a time (airca sign)
+rc=0
+airca sign --profile device --ca dca1 --in "$T/in2/low2.csr" --out "$T/low2.pem" 2>"$T/s.err" >/dev/null || rc=$?
+[ "$rc" -ne 0 ] && grep -q "duplicate: CN 1111AAAA-2222-4333-8444-555555555555 was issued before" "$T/s.err" ||
+	fail "sign took a case twin (rc $rc): $(cat "$T/s.err")"
+
 # every device certificate, as the API and the gateway verify it (ClientAuth)
 "$FA" verify-device "$ST" "$T/b1/$PROD.pem" "$T/b1/$DEV.pem" "$T/b1/$UP.pem" > "$T/v1" || { cat "$T/v1"; fail "verify-device"; }
 grep -q "^ok $T/b1/$PROD.pem CN=$PROD OU=acme businessCategory=production " "$T/v1" || fail "production mark: $(cat "$T/v1")"
@@ -133,6 +139,13 @@ expect_fail 1 "this is a TLS rotation .*leave --current out" airca api sign --cu
 airca api sign --rotate-tls --in "$T/rot.json" --out "$T/o2" >/dev/null
 [ "$(keys "$T/o2/upload.json")" = "tls-crt" ] || fail "rotate: $(keys "$T/o2/upload.json")"
 patch "$T/o2/upload.json" | grep -q '^patched tls-crt ' || fail "rotate PATCH"
+
+# ---- EST (fioctl keys est authorize): est-tls-csr alone, est-tls-crt alone ----
+api_csr est "/CN=ota-lite.fio" "DNS:acme.est.fio"
+api_response "$T/est.json" est="$T/est.csr"
+airca api sign --in "$T/est.json" --out "$T/o2e" >/dev/null
+[ "$(keys "$T/o2e/upload.json")" = "est-tls-crt" ] || fail "est: $(keys "$T/o2e/upload.json")"
+patch "$T/o2e/upload.json" | grep -q '^patched est-tls-crt ' || fail "est PATCH"
 
 # ---- a second local CA (fioctl keys ca add-device-ca --local-ca), from the API's list ----
 airca device-ca create --user-id owner2 --label dca2 >/dev/null
