@@ -15,15 +15,16 @@
 #                 (AIRCA_TEST_TOKEN; minutes: not in 'make test')
 
 # Every Debian package airca needs to build, test, fuzz and bench.  The
-# last line is for tests only: the openCryptoki and TPM 2.0 (swtpm) tokens
-# of tests/integration/token-*.sh.
+# last two lines are for tests only: the openCryptoki and TPM 2.0 (swtpm) tokens
+# of tests/integration/token-*.sh, and Go for go-factory.sh.
 DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
 	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
 	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time \
 	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian \
 	opencryptoki libtpm2-pkcs11-1 libtpm2-pkcs11-tools swtpm tpm2-abrmd \
-	tpm2-tools dbus-daemon
+	tpm2-tools dbus-daemon \
+	golang-go
 
 PKGS     = libp11 jansson inih libqrencode p11-kit-1
 TUI_PKGS = ncursesw

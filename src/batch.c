@@ -155,6 +155,7 @@ struct batch {
 	const struct profile *prof;
 	char	calabel[65];
 	char	caserial[SERIAL_HEX_MAX];
+	char	caspki[SHA256_HEX_LEN + 1];	/* its key: renewals of it sign alike */
 	X509	*cacert;
 	X509_NAME *casubj;		/* a copy for the reader thread */
 	char	indir[PATH_MAX];
@@ -308,6 +309,7 @@ batch_open(struct ca *ca, const char *calabel, const char *indir,
 		goto out;
 	}
 	snprintf(b->caserial, sizeof(b->caserial), "%s", e->serial);
+	snprintf(b->caspki, sizeof(b->caspki), "%s", e->spki);
 	if ((b->casubj = X509_NAME_dup(X509_get_subject_name(b->cacert))) ==
 	    NULL) {
 		r = AIRCA_ERR_NOMEM;
@@ -435,7 +437,7 @@ judge_file(struct batch *b, size_t i, struct job *jb)
 	const char *name = batch_name(b, i);
 	unsigned char *buf = NULL;
 	X509_NAME *subj = NULL;
-	char *cn = NULL;
+	char *cn = NULL, *p;
 	size_t len;
 	bool clean;
 	int r;
@@ -503,6 +505,10 @@ judge_file(struct batch *b, size_t i, struct job *jb)
 		goto out;
 	}
 	memcpy(jb->it.cn, cn, strlen(cn) + 1);	/* fits: checked above */
+	/* UUIDs that differ only in case are one device (registry.h) */
+	for (p = cn; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
 	sha256(cn, strlen(cn), jb->cnkey);
 	if (jb->c->asks_ca || jb->c->nexts > 0 || jb->c->has_other_san)
 		snprintf(jb->it.reason, sizeof(jb->it.reason), "the request "
@@ -514,6 +520,19 @@ judge_file(struct batch *b, size_t i, struct job *jb)
 	free(cn);
 	X509_NAME_free(subj);
 	free(buf);
+}
+
+/* Did this batch's device CA key sign as issuer (this certificate of it, or one it renewed)? */
+static bool
+same_ca_key(const struct batch *b, const char *issuer)
+{
+	const struct reg_entry *ie;
+
+	if (strcmp(issuer, b->caserial) == 0)
+		return true;
+	ie = registry_by_serial(b->ca->reg, issuer);
+	return ie != NULL && strcmp(ie->profile, "device-ca") == 0 &&
+	    strcmp(ie->spki, b->caspki) == 0;
 }
 
 /*
@@ -534,7 +553,8 @@ judge_dups(struct batch *b, struct job *jb, const struct reg_entry **prevp)
 	if (dupset_put(&b->cns, jb->cnkey, jb->it.index, &first)) {
 		escape_name(batch_name(b, first), other, sizeof(other));
 		job_reject(jb, "duplicate in this batch: CN %s is requested by "
-		    "%s too (the first one is taken)", jb->it.cn, other);
+		    "%s too, CNs compared without case (the first one is "
+		    "taken)", jb->it.cn, other);
 		return;
 	}
 	if (dupset_put(&b->keys, jb->c->spki_sha256, jb->it.index, &first)) {
@@ -546,7 +566,7 @@ judge_dups(struct batch *b, struct job *jb, const struct reg_entry **prevp)
 	hex_encode(jb->c->spki_sha256, SHA256_LEN, spki);
 	e = registry_by_spki(b->ca->reg, b->prof->name, spki);
 	if (e != NULL && e->cn != NULL && strcmp(e->cn, jb->it.cn) == 0 &&
-	    strcmp(e->issuer, b->caserial) == 0 && e->status == CERT_VALID) {
+	    same_ca_key(b, e->issuer) && e->status == CERT_VALID) {
 		jb->it.verdict = BATCH_SKIP;
 		snprintf(jb->it.reason, sizeof(jb->it.reason), "signed before "
 		    "(serial %s): re-exported", e->serial);
@@ -564,9 +584,10 @@ judge_dups(struct batch *b, struct job *jb, const struct reg_entry **prevp)
 		return;
 	}
 	if ((e = registry_by_cn(b->ca->reg, b->prof->name, jb->it.cn)) != NULL)
-		job_reject(jb, "duplicate: CN %s was issued before (serial %s) "
-		    "and the policy does not allow renewal", jb->it.cn,
-		    e->serial);
+		job_reject(jb, "duplicate: CN %s was issued before (serial %s%s%s"
+		    ") and the policy does not allow renewal", jb->it.cn,
+		    e->serial, strcmp(e->cn, jb->it.cn) != 0 ? ", as " : "",
+		    strcmp(e->cn, jb->it.cn) != 0 ? e->cn : "");
 }
 
 /* ---- time and progress ---- */
@@ -913,6 +934,15 @@ write_cert(struct signer *s, struct outjob *oj)
 		if ((r = media_read_at(s->outfd, oj->name, MEDIA_MAX_CERT, &old,
 		    &oldlen)) != 0)
 			goto out;
+		if (oldlen > oj->pemlen && memcmp(old, all, oj->pemlen) == 0 &&
+		    (oldlen != len || memcmp(old, all, len) != 0)) {
+			r = airca_errf(AIRCA_ERR_EXISTS, "%s/%s exists with this "
+			    "certificate but another chain: the device CA's "
+			    "certificate was renewed since (the same key); "
+			    "choose another --out for the re-export with the "
+			    "renewed chain", s->outdir, oj->name);
+			goto out;
+		}
 		if (oldlen != len || memcmp(old, all, len) != 0) {
 			r = airca_errf(AIRCA_ERR_EXISTS, "%s/%s exists and is "
 			    "not this certificate: it is not from this batch; "

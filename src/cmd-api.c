@@ -39,42 +39,6 @@ pem_append(char **bufp, size_t *lenp, X509 *cert)
 	return 0;
 }
 
-/*
- * Every online and local device CA that is not revoked (valid or on hold),
- * in issue order, as one PEM text: the factory API's ca-crt.
- */
-static int
-device_cas_pem(struct ca *ca, char **pemp, size_t *lenp, size_t *np)
-{
-	const struct reg_entry *e;
-	X509 *x = NULL;
-	char *buf = NULL;
-	size_t i, len = 0, n = 0;
-	int r = 0;
-
-	for (i = 0; i < registry_count(ca->reg); i++) {
-		e = registry_at(ca->reg, i);
-		if ((strcmp(e->profile, "online-ca") != 0 &&
-		    strcmp(e->profile, "device-ca") != 0) ||
-		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED)
-			continue;
-		if ((r = registry_cert(ca->home, e, &x)) != 0 ||
-		    (r = pem_append(&buf, &len, x)) != 0)
-			goto out;
-		X509_free(x);
-		x = NULL;
-		n++;
-	}
-	*pemp = buf;
-	*lenp = len;
-	*np = n;
-	buf = NULL;
- out:
-	X509_free(x);
-	free(buf);
-	return r;
-}
-
 #define API_MAX_DROPS	16
 #define API_MAX_CURRENT	64	/* device CAs in the API's list */
 
@@ -231,7 +195,7 @@ device_cas_merged(struct ca *ca, const struct api_current *cur, char **pemp,
 	int r;
 
 	if (cur->path == NULL)
-		return device_cas_pem(ca, pemp, lenp, np);
+		return registry_device_cas_pem(ca->reg, pemp, lenp, np);
 	if ((r = current_read(ca, cur->path, list, &nl)) != 0)
 		return r;
 	for (i = 0; i < nl; i++) {
@@ -444,6 +408,14 @@ static const char *const intent_flag[] = {
 	[INTENT_ADD_ONLINE_CA] = "--add-online-ca",
 };
 
+/* Why --current has no place in a TLS rotation. */
+static const char current_rotate_msg[] = "--current is the API's list of "
+    "device CAs, the start of the ca-crt that a first-time setup or "
+    "--add-online-ca uploads; a TLS rotation uploads tls-crt (or "
+    "est-tls-crt) alone and leaves the API's device CAs as they are (fioctl "
+    "keys ca rotate-tls and keys est authorize send no ca-crt): leave "
+    "--current out";
+
 /*
  * The intent for resp, from the stated one and the home's state; refuses
  * (AIRCA_ERR_INPUT) a response or a statement that contradicts either.
@@ -560,7 +532,12 @@ api_sign(struct ca *ca, const char *in, const char *outdir,
 		goto out;
 	/* a contradiction is told after the requests' own refusals, if any */
 	intent = INTENT_NONE;
-	if ((rint = api_intent(ca, &resp, stated, &intent)) != 0)
+	if ((rint = api_intent(ca, &resp, stated, &intent)) == 0 &&
+	    intent == INTENT_ROTATE_TLS && cur->path != NULL)
+		rint = airca_errf(AIRCA_ERR_INPUT, "this is a TLS rotation (the "
+		    "home is set up and %s asks for no ca-csr): %s", in,
+		    current_rotate_msg);
+	if (rint != 0)
 		snprintf(intentmsg, sizeof(intentmsg), "%s", airca_errmsg());
 	/* the PATCH fields of fioctl's matching command (docs/api.md) */
 	root = intent == INTENT_FIRST_TIME;
@@ -780,6 +757,9 @@ cmd_api_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 			    "'airca api sign --help')", given, intents[i]);
 		given = intents[i];
 	}
+	if (given != NULL && strcmp(given, "rotate-tls") == 0 &&
+	    args_has(a, "current"))
+		return airca_errf(AIRCA_ERR_USAGE, "%s", current_rotate_msg);
 	if (args_count(a, "drop") > 0 && !args_has(a, "current"))
 		return airca_errf(AIRCA_ERR_USAGE, "--drop names a CA of the "
 		    "API's current list: give that list with --current FILE");

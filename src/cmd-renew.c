@@ -21,7 +21,26 @@ struct cand {
 	char	file[80];		/* OUT/<CN or serial>.pem */
 	time_t	not_after;
 	bool	ca;			/* device-ca or online-ca: renewed first */
+	bool	api;			/* the factory API holds it (api_field) */
+	char	newserial[SERIAL_HEX_MAX];	/* "" until renewed */
 };
+
+/*
+ * The field of the factory API's PATCH body (upload.json) that carries a
+ * renewed certificate of profile p, as the fioctl command that changes it
+ * sends it (docs/api.md); NULL when the API does not hold it (devices).
+ */
+static const char *
+api_field(const char *p)
+{
+	if (strcmp(p, "tls") == 0)
+		return "tls-crt";	/* keys ca rotate-tls */
+	if (strcmp(p, "est-tls") == 0)
+		return "est-tls-crt";	/* keys est authorize */
+	if (strcmp(p, "device-ca") == 0 || strcmp(p, "online-ca") == 0)
+		return "ca-crt";	/* keys ca update: the whole list */
+	return NULL;
+}
 
 static bool
 leaf_profile(const char *p)
@@ -285,6 +304,90 @@ renew_one(struct ca *ca, const struct cand *c, const char *outdir,
 	return r;
 }
 
+/*
+ * OUT/upload.json for what the API must learn of: the renewed tls-crt,
+ * est-tls-crt, and ca-crt (every device CA of this home not revoked or
+ * superseded: the renewed certificate replaces the old one).  *namep is
+ * "upload.json" when written, NULL when nothing renewed is the API's.
+ */
+static int
+renew_upload(struct ca *ca, const struct cand *c, size_t n,
+    const char *outdir, const char **namep, unsigned char **bufp,
+    size_t *blenp)
+{
+	const struct reg_entry *e;
+	const char *f;
+	json_t *upload = NULL, *v;
+	X509 *x = NULL;
+	char *pem = NULL, *text = NULL, path[4096];
+	size_t i, len, ncas;
+	bool cas = false;
+	int r;
+
+	*namep = NULL;
+	if ((upload = json_object()) == NULL)
+		return AIRCA_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (c[i].newserial[0] == '\0' ||
+		    (e = registry_by_serial(ca->reg, c[i].newserial)) == NULL ||
+		    (f = api_field(e->profile)) == NULL)
+			continue;
+		if (strcmp(f, "ca-crt") == 0) {
+			cas = true;
+			continue;
+		}
+		/* sorted by expiry: the last one of a field is the newest */
+		if ((r = registry_cert(ca->home, e, &x)) != 0 ||
+		    (r = cert_pem(x, &pem, &len)) != 0)
+			goto out;
+		json_object_set_new(upload, f, json_string(pem));
+		free(pem);
+		pem = NULL;
+		X509_free(x);
+		x = NULL;
+	}
+	if (cas) {
+		if ((r = registry_device_cas_pem(ca->reg, &pem, &len,
+		    &ncas)) != 0)
+			goto out;
+		if (ncas > 0)
+			json_object_set_new(upload, "ca-crt", json_string(pem));
+	}
+	r = 0;
+	if (json_object_size(upload) == 0)
+		goto out;
+	if (registry_root_exported(ca->reg, NULL) == 0) {
+		if (!ca->ctx->quiet)
+			fprintf(stderr, "note: no upload.json: this home's root "
+			    "was never written to an upload bundle, so the "
+			    "factory API holds nothing to renew; the first-time "
+			    "setup ('airca api sign') uploads these\n");
+		goto out;
+	}
+	if ((text = json_dumps(upload, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = path_join(path, sizeof(path), outdir, "upload.json")) != 0 ||
+	    (r = media_write(path, text, strlen(text), 0)) != 0 ||
+	    (r = media_read(path, MEDIA_MAX_JSON, bufp, blenp)) != 0)
+		goto out;
+	*namep = "upload.json";
+	if (!ca->ctx->quiet) {
+		printf("upload   %s/upload.json  (PATCH body:", outdir);
+		json_object_foreach(upload, f, v)
+			printf(" %s", f);
+		printf(")\n");
+	}
+ out:
+	X509_free(x);
+	free(pem);
+	free(text);
+	json_decref(upload);
+	return r;
+}
+
 static int
 renew(struct ca *ca, long days, const char *profile, const char *outdir)
 {
@@ -295,12 +398,13 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	char newserial[SERIAL_HEX_MAX], hex[SHA256_HEX_LEN + 1], path[4096];
 	unsigned char *buf = NULL;
 	time_t limit = now() + (time_t)days * 86400;
-	size_t i, j, n = 0, nok = 0, nrej = 0, blen;
+	const char *upname = NULL;
+	size_t i, j, n = 0, nn, nok = 0, nrej = 0, blen;
 	bool explicit_ca;
 	int r, rr;
 
 	if ((c = calloc(registry_count(ca->reg) + 1, sizeof(*c))) == NULL ||
-	    (names = calloc(registry_count(ca->reg) + 1,
+	    (names = calloc(registry_count(ca->reg) + 2,
 	    sizeof(*names))) == NULL) {
 		r = AIRCA_ERR_NOMEM;
 		goto out;
@@ -325,6 +429,7 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 		snprintf(c[n].serial, sizeof(c[n].serial), "%s", e->serial);
 		c[n].not_after = e->not_after;
 		c[n].ca = !leaf_profile(e->profile);
+		c[n].api = api_field(e->profile) != NULL;
 		if (e->cn != NULL && name_safe(e->cn, 64) &&
 		    strchr(e->cn, ' ') == NULL)
 			snprintf(c[n].file, sizeof(c[n].file), "%s.pem", e->cn);
@@ -348,10 +453,14 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 				snprintf(c[i].file, sizeof(c[i].file), "%s.pem",
 				    c[i].serial);
 	qsort(c, n, sizeof(*c), cand_cmp);
-	for (i = 0; i < n; i++)
+	nn = n;
+	for (i = 0; i < n; i++) {
 		names[i] = c[i].file;
+		if (c[i].api && nn == n)
+			names[nn++] = "upload.json";
+	}
 	if ((r = media_mkdir(outdir)) != 0 ||
-	    (r = bundle_check_free(outdir, names, n)) != 0)
+	    (r = bundle_check_free(outdir, names, nn)) != 0)
 		goto out;
 
 	if ((files = json_object()) == NULL) {
@@ -360,6 +469,9 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	}
 	for (i = 0; i < n; i++) {
 		r = renew_one(ca, &c[i], outdir, newserial);
+		if (r == 0)
+			snprintf(c[i].newserial, sizeof(c[i].newserial), "%s",
+			    newserial);
 		if (r == AIRCA_ERR_POLICY) {
 			if (!ca->ctx->quiet)
 				fprintf(stderr, "refused  %s: %s\n", c[i].serial,
@@ -389,6 +501,16 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 			    newserial, outdir, c[i].file);
 	}
 	if (nok > 0) {
+		if ((r = renew_upload(ca, c, n, outdir, &upname, &buf,
+		    &blen)) != 0)
+			goto out;
+		if (upname != NULL) {
+			sha256_hex(buf, blen, hex);
+			free(buf);
+			buf = NULL;
+			json_object_set_new(files, upname, json_string(hex));
+			names[nok++] = upname;
+		}
 		if ((r = media_write_sums(outdir, names, nok)) != 0 ||
 		    (r = media_check_sums(outdir)) != 0)
 			goto out;

@@ -88,12 +88,60 @@ entry_key(const struct reg_entry *e, enum map_kind k, const char **a,
 	}
 }
 
+/*
+ * The hash of a map key (a, b).  A CN (MAP_CN's b) is hashed without ASCII
+ * case: device UUIDs are case-insensitive (RFC 4122; the reference
+ * registration service makes the certificate serial from the UUID's hex),
+ * so 0F8E... and 0f8e... are one device.
+ */
+static uint64_t
+hash_key(enum map_kind k, const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ULL;
+	unsigned char c;
+
+	if (k != MAP_CN || b == NULL)
+		return hash_str2(a, b);
+	for (; *a != '\0'; a++)	/* as hash_str2, b folded to lower case */
+		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (; *b != '\0'; b++) {
+		c = (unsigned char)*b;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = (h ^ c) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Equal without ASCII case (the locale's case rules play no part). */
 static bool
-key_eq(const char *a1, const char *b1, const char *a2, const char *b2)
+ascii_caseeq(const char *x, const char *y)
+{
+	unsigned char c, d;
+
+	for (;; x++, y++) {
+		c = (unsigned char)*x;
+		d = (unsigned char)*y;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (d >= 'A' && d <= 'Z')
+			d = (unsigned char)(d - 'A' + 'a');
+		if (c != d)
+			return false;
+		if (c == '\0')
+			return true;
+	}
+}
+
+static bool
+key_eq(enum map_kind k, const char *a1, const char *b1, const char *a2,
+    const char *b2)
 {
 	return strcmp(a1, a2) == 0 &&
 	    ((b1 == NULL && b2 == NULL) ||
-	    (b1 != NULL && b2 != NULL && strcmp(b1, b2) == 0));
+	    (b1 != NULL && b2 != NULL && (k == MAP_CN ?
+	    ascii_caseeq(b1, b2) : strcmp(b1, b2) == 0)));
 }
 
 static size_t
@@ -106,10 +154,10 @@ map_find(const struct registry *reg, enum map_kind k, const char *a,
 
 	if (m->cap == 0)
 		return 0;
-	for (i = hash_str2(a, b) & (m->cap - 1); (idx = m->slots[i]) != 0;
+	for (i = hash_key(k, a, b) & (m->cap - 1); (idx = m->slots[i]) != 0;
 	    i = (i + 1) & (m->cap - 1)) {
 		if (entry_key(&reg->e[idx - 1], k, &ea, &eb) &&
-		    key_eq(a, b, ea, eb))
+		    key_eq(k, a, b, ea, eb))
 			return idx;
 	}
 	return 0;
@@ -138,17 +186,17 @@ map_put(struct registry *reg, enum map_kind k, size_t idx)
 			if (old[j] == 0)
 				continue;
 			entry_key(&reg->e[old[j] - 1], k, &ea, &eb);
-			for (i = hash_str2(ea, eb) & (m->cap - 1);
+			for (i = hash_key(k, ea, eb) & (m->cap - 1);
 			    m->slots[i] != 0; i = (i + 1) & (m->cap - 1))
 				;
 			m->slots[i] = old[j];
 		}
 		free(old);
 	}
-	for (i = hash_str2(a, b) & (m->cap - 1); (cur = m->slots[i]) != 0;
+	for (i = hash_key(k, a, b) & (m->cap - 1); (cur = m->slots[i]) != 0;
 	    i = (i + 1) & (m->cap - 1)) {
 		if (entry_key(&reg->e[cur - 1], k, &ea, &eb) &&
-		    key_eq(a, b, ea, eb))
+		    key_eq(k, a, b, ea, eb))
 			break;
 	}
 	if (m->slots[i] == 0)
@@ -781,4 +829,48 @@ registry_cert(const char *home, const struct reg_entry *e, X509 **certp)
 	}
 	*certp = x;
 	return 0;
+}
+
+int
+registry_device_cas_pem(const struct registry *reg, char **pemp,
+    size_t *lenp, size_t *np)
+{
+	const struct reg_entry *e;
+	X509 *x = NULL;
+	char *buf = NULL, *pem = NULL, *nb;
+	size_t i, len = 0, plen, n = 0;
+	int r = 0;
+
+	for (i = 0; i < reg->n; i++) {
+		e = &reg->e[i];
+		if ((strcmp(e->profile, "online-ca") != 0 &&
+		    strcmp(e->profile, "device-ca") != 0) ||
+		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED)
+			continue;
+		if ((r = registry_cert(reg->home, e, &x)) != 0 ||
+		    (r = cert_pem(x, &pem, &plen)) != 0)
+			goto out;
+		if ((nb = realloc(buf, len + plen + 1)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		buf = nb;
+		memcpy(buf + len, pem, plen);
+		len += plen;
+		buf[len] = '\0';
+		free(pem);
+		pem = NULL;
+		X509_free(x);
+		x = NULL;
+		n++;
+	}
+	*pemp = buf;
+	*lenp = len;
+	*np = n;
+	buf = NULL;
+ out:
+	X509_free(x);
+	free(pem);
+	free(buf);
+	return r;
 }

@@ -98,7 +98,11 @@ unsigned long registry_root_exported(const struct registry *reg,
 	    const char **shap);
 const struct reg_entry *registry_at(const struct registry *reg, size_t i);
 
-/* Lookups; NULL when absent.  Several entries may share a CN or key: the newest is returned. */
+/*
+ * Lookups; NULL when absent.  Several entries may share a CN or key: the
+ * newest is returned.  CNs are compared without ASCII case (device UUIDs
+ * that differ only in case are one device; DNS names are case-insensitive).
+ */
 const struct reg_entry *registry_by_serial(const struct registry *reg, const char *serial);
 const struct reg_entry *registry_by_cn(const struct registry *reg, const char *profile, const char *cn);
 const struct reg_entry *registry_by_spki(const struct registry *reg, const char *profile, const char *spki);
@@ -116,6 +120,15 @@ int	registry_load_cert(const char *home, const char *serial, X509 **certp);
  * signed with, exported or uploaded is what the journal issued.
  */
 int	registry_cert(const char *home, const struct reg_entry *e, X509 **certp);
+
+/*
+ * The factory API's ca-crt as this home knows it: every online and local
+ * device CA neither revoked nor superseded (valid or on hold), in issue
+ * order, as one PEM text, each checked with registry_cert().  *pemp is
+ * malloc'd (NULL when *np is 0); *np is the number of CAs.
+ */
+int	registry_device_cas_pem(const struct registry *reg, char **pemp,
+	    size_t *lenp, size_t *np);
 
 /* "valid", "revoked", "hold", "superseded"; the CRL reason name. */
 const char *cert_status_name(enum cert_status s);
