@@ -8,7 +8,12 @@
  * and the writer's own check that the token's signature verifies.  Each
  * case pins a mutant of tests/mutants/mutants.tsv.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -452,6 +457,74 @@ test_writer(void)
 	keys_free(&k);
 }
 
+/*
+ * A failed write stops every later write of the process, also entries
+ * that another handle held back (JOURNAL_DEFER) and writes at its
+ * journal_sync(): in a child, as the refusal is process-wide.
+ */
+static void
+test_failed_flush(void)
+{
+	struct journal *j = NULL, *j2 = NULL;
+	struct stat st0, st1;
+	struct rlimit rl;
+	char home[256], path[256], home2[256], path2[256], big[8192];
+	pid_t pid;
+	json_t *d;
+	int status = 0, fails = 0;
+
+	home_path(home, sizeof(home), "held", NULL);
+	home_path(path, sizeof(path), "held", JOURNAL_FILE);
+	home_path(home2, sizeof(home2), "full", NULL);
+	home_path(path2, sizeof(path2), "full", JOURNAL_FILE);
+	mkdir(home, 0700);
+	mkdir(home2, 0700);
+	CHECK(journal_create(home, "cer-1", "alice", NULL, &j) == 0);
+	journal_close(j);
+	j = NULL;
+	CHECK(journal_create(home2, "cer-1", "alice", NULL, &j2) == 0);
+	journal_close(j2);
+	j2 = NULL;
+	CHECK(stat(path, &st0) == 0);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	fflush(stderr);
+	if ((pid = fork()) == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		if (journal_open(home, "cli-h", "eve", &j) != 0 ||
+		    journal_append(j, "command", NULL, JOURNAL_DEFER, NULL) != 0 ||
+		    journal_open(home2, "cli-f", "eve", &j2) != 0)
+			_exit(10);
+		if (stat(path2, &st1) != 0)
+			_exit(11);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)st1.st_size + 100;
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(12);
+		d = json_pack("{s:s}", "note", big);
+		if (journal_append(j2, "command", d, 0, NULL) == 0)
+			_exit(13);
+		json_decref(d);
+		rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+		setrlimit(RLIMIT_FSIZE, &rl);
+		if (!journal_failed())
+			fails |= 1;
+		/* the held entry of the other handle is not written now */
+		if (journal_sync(j) == 0 || strstr(airca_errmsg(),
+		    "refused: an earlier append of this airca failed") == NULL)
+			fails |= 2;
+		journal_close(j);
+		journal_close(j2);
+		if (stat(path, &st1) != 0 || st1.st_size != st0.st_size)
+			fails |= 4;
+		_exit(fails);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "failed flush child: status %d\n", status);
+	CHECK(stat(path, &st1) == 0 && st1.st_size == st0.st_size);
+}
+
 int
 main(void)
 {
@@ -467,6 +540,7 @@ main(void)
 	test_pin();
 	test_v1();
 	test_writer();
+	test_failed_flush();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
