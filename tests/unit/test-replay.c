@@ -1,7 +1,8 @@
 /*
  * test-replay.c: replay applies an unsigned tail only when this process
  * wrote it; a line appended by someone else (chain correct, unsigned) is
- * reported and changes nothing (software keys).
+ * reported and changes nothing; a certificate file replaced in the home
+ * is refused by registry_cert() (software keys).
  */
 #include <sys/stat.h>
 
@@ -82,7 +83,6 @@ main(void)
 	FILE *f;
 	json_t *d;
 
-	(void)test_write_pem;
 	if (mkdtemp(tmpdir) == NULL)
 		return 2;
 	root_key = test_key("ec-p256");
@@ -136,6 +136,28 @@ main(void)
 	journal_close(j);
 	CHECK(status_after_replay(home, &res) == CERT_REVOKED);
 	CHECK(res.tail_from == 5 && res.tail_n == 1 && res.tail_applied);
+
+	/* a certificate file replaced in the home is not the journal's */
+	{
+		struct registry *reg = NULL;
+		const struct reg_entry *e;
+		X509 *x = NULL;
+		char certs[400], pem[420];
+
+		snprintf(certs, sizeof(certs), "%s/certs", home);
+		mkdir(certs, 0700);
+		snprintf(pem, sizeof(pem), "%s/40aa01.pem", certs);
+		CHECK(test_write_pem(pem, audit));
+		CHECK(replay_journal(home, root, audit, &reg, &res) == 0);
+		CHECK(reg != NULL &&
+		    (e = registry_by_serial(reg, "40aa01")) != NULL);
+		if (reg != NULL && e != NULL)
+			CHECK_ERR(registry_cert(home, e, &x), AIRCA_ERR_STATE,
+			    "is not the certificate the journal issued");
+		CHECK(x == NULL);
+		X509_free(x);
+		registry_free(reg);
+	}
 
 	snprintf(line, sizeof(line), "rm -rf %s", tmpdir);
 	if (system(line) != 0)
