@@ -315,6 +315,28 @@ test_checkpoint(const char *type)
 	resign(&ls, 6, k.audit_key, md);
 	CHECK_BAD(&ls, &k, NULL, 7, "signature does not verify");
 	lines_free(&ls);
+
+	/*
+	 * Not canonical at the same length: \u00e9 where the writer makes
+	 * \u00E9 (the last line, unsigned: the chain and signatures stay
+	 * right, only the form check can refuse it).
+	 */
+	{
+		struct journal *j = NULL;
+		json_t *d = json_pack("{s:s}", "note", "caf\xc3\xa9");
+
+		CHECK(journal_open(home, "cli-2", "bob", &j) == 0);
+		CHECK(journal_append(j, "command", d, 0, NULL) == 0);
+		json_decref(d);
+		journal_close(j);
+	}
+	lines_read(path, &ls);
+	CHECK(ls.n == 8 && strstr(ls.l[7], "caf\\u00E9") != NULL);
+	CHECK_ERR(verify_lines(&ls, &k, NULL, &rep), AIRCA_ERR_VERIFY,
+	    "1 entry after the last signature");
+	edit(&ls, 7, "caf\\u00E9", "caf\\u00e9");
+	CHECK_BAD(&ls, &k, NULL, 8, "not in canonical form");
+	lines_free(&ls);
 	keys_free(&k);
 }
 
