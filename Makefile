@@ -5,6 +5,8 @@
 #   make test     sanitizer build (ASan+UBSan, -Werror) + unit, integration, tui tests
 #   make demo     a narrated ceremony on a fresh SoftHSM token in a temp home
 #   make fuzz     libFuzzer harnesses, bounded time (clang)
+#   make mutate   every mutant of tests/mutants/mutants.tsv against its tests
+#                 (release build; a table and the mutation score; minutes)
 #   make faults   ENOSPC/EIO/SIGKILL at every Nth write, fsync, rename, open
 #                 of the commands that write (tests/faults/; long)
 #   make bench    benchmarks beside their peers (never fail)
@@ -69,7 +71,7 @@ CFLAGS += $(BASE_CFLAGS) $(OPT)
 LDFLAGS ?=
 
 .PHONY: all bins deps check-deps test test-unit test-integration test-tui demo \
-	fuzz faults bench clean install deb test-deb test-tokens FORCE
+	fuzz faults bench clean install deb test-deb test-tokens mutate FORCE
 
 all: check-deps $(BUILD)/airca
 
@@ -142,9 +144,19 @@ SAN_BUILD = build/san
 SAN_OPT   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=undefined
 
+# After the tests, a sample of the mutants (flag 'sample' in
+# tests/mutants/mutants.tsv: the most dangerous, each against its own unit
+# tests, on a scratch copy of build/san): one that survives fails the run.
 test: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) OPT="$(SAN_OPT)" bins
 	AIRCA_BUILD=$(SAN_BUILD) tests/run.sh
+	python3 tests/mutants/run.py --sample --no-baseline \
+		--build $(SAN_BUILD) --opt "$(SAN_OPT)"
+
+# Every mutant on a scratch copy of the release build (faster to run than
+# the sanitizer build; a mutant is judged by behaviour, not memory errors).
+mutate: all bins
+	python3 tests/mutants/run.py --build $(BUILD) --report $(BUILD)/mutants.md
 
 demo: all
 	AIRCA_DEMO_BIN=$(BUILD)/airca $(BUILD)/airca demo

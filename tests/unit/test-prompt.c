@@ -2,6 +2,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -345,15 +346,71 @@ check_no_copies(void)
 	close(memfd);
 }
 
+/*
+ * The copy --pin-env keeps for the next login is wiped when the process
+ * exits.  In a fresh process (this binary again, "--exit-wipe"), whose own
+ * atexit handler, registered before prompt.c's and so run after it,
+ * counts the copies left.
+ */
+static struct secret exit_secret;
+
+static void
+exit_count(void)
+{
+	if (pin_copies(&exit_secret) != 0)
+		_exit(3);
+}
+
+static int
+exit_wipe_child(void)
+{
+	struct pin_source src = { NULL, NULL };
+	char buf[64];
+
+	if ((memfd = open("/proc/self/mem", O_RDONLY)) == -1)
+		return 2;
+	atexit(exit_count);
+	secret_new(&exit_secret);
+	pin_env("AIRCA_T_X", &exit_secret);
+	src.env = "AIRCA_T_X";
+	if (prompt_pin(&src, "PIN", buf, sizeof(buf)) != 0)
+		return 4;
+	explicit_bzero(buf, sizeof(buf));
+	if (pin_copies(&exit_secret) != 1)	/* the kept copy, until exit */
+		return 5;
+	return 0;
+}
+
+static void
+check_exit_wipe(const char *self)
+{
+	pid_t pid;
+	int status = -1;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		execl(self, self, "--exit-wipe", (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "exit-wipe child: status 0x%x (3: the kept PIN "
+		    "was not wiped at exit)\n", status);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct pin_source src = { NULL, NULL };
 	char buf[64], path[] = "/tmp/airca-test-pin.XXXXXX";
 	FILE *f;
 	int fd;
 
+	if (argc > 1 && strcmp(argv[1], "--exit-wipe") == 0)
+		return exit_wipe_child();
 	check_no_copies();
+	check_exit_wipe(argv[0]);
 	setenv("AIRCA_T_PIN", "1234", 1);
 	src.env = "AIRCA_T_PIN";
 	CHECK(prompt_pin(&src, "PIN", buf, sizeof(buf)) == 0);
