@@ -75,7 +75,7 @@ LDFLAGS ?=
 
 all: check-deps $(BUILD)/airca
 
-bins: $(BUILD)/airca $(UNIT_BINS) $(BUILD)/tests/gen-csrs
+bins: $(BUILD)/airca $(UNIT_BINS) $(BUILD)/tests/gen-csrs $(BUILD)/tests/p11shim.so
 
 # src/ is compiled without tui/ on its include path, so a core file that
 # included a TUI header would not build; only tui/ sees tui/ and curses.
@@ -117,6 +117,14 @@ $(BUILD)/tests/gen-csrs: tests/bench/gen-csrs.c
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $< -lcrypto
+
+# The fault and latency injecting PKCS#11 module of the tests
+# (tests/p11shim/README.md): built with the same flags, so under the
+# sanitizer build it is instrumented too and loads into that airca.
+$(BUILD)/tests/p11shim.so: tests/p11shim/p11shim.c
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
 
 # Install missing Debian packages (as root, or through sudo).
 deps:

@@ -601,16 +601,23 @@ mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+#define METER_SAMPLES	64	/* at 10 a second: more than BATCH_RATE_WINDOW */
+
 struct meter {
 	const struct batch_hooks *hooks;
 	struct batch_progress p;
 	double	start, last;
+	/* (time, done) at each tick, for the rate over the last few seconds */
+	double	st[METER_SAMPLES];
+	size_t	sd[METER_SAMPLES];
+	size_t	ns, head;
 };
 
 static void
 meter_tick(struct meter *m, const struct batch_counts *c, bool final)
 {
-	double t;
+	double t, t0 = 0;
+	size_t d0 = 0, i, k;
 
 	if (m->hooks == NULL || m->hooks->progress == NULL)
 		return;
@@ -621,10 +628,64 @@ meter_tick(struct meter *m, const struct batch_counts *c, bool final)
 	m->p.counts = *c;
 	m->p.done = c->accepted + c->skipped + c->rejected;
 	m->p.elapsed = t - m->start;
-	m->p.rate = m->p.elapsed > 0 ? (double)m->p.done / m->p.elapsed : 0;
-	m->p.eta = m->p.rate > 0 && m->p.done >= 16 ?
+	m->p.final = final;
+	/* the oldest sample still inside the window, else the start */
+	t0 = m->start;
+	for (i = 0; i < m->ns; i++) {
+		k = (m->head + METER_SAMPLES - m->ns + i) % METER_SAMPLES;
+		if (t - m->st[k] <= BATCH_RATE_WINDOW) {
+			t0 = m->st[k];
+			d0 = m->sd[k];
+			break;
+		}
+	}
+	m->st[m->head] = t;
+	m->sd[m->head] = m->p.done;
+	m->head = (m->head + 1) % METER_SAMPLES;
+	if (m->ns < METER_SAMPLES)
+		m->ns++;
+	m->p.rate = t - t0 > 0 ? (double)(m->p.done - d0) / (t - t0) : 0;
+	m->p.eta = m->p.rate > 0 && m->p.done >= 16 && m->p.elapsed >= 0.5 ?
 	    (double)(c->total - m->p.done) / m->p.rate : -1;
 	m->hooks->progress(m->hooks->arg, &m->p);
+}
+
+/* "42s", "3m05s", "1h02m" */
+static void
+duration_text(double s, char *buf, size_t size)
+{
+	unsigned long n = s < 0 ? 0 : (unsigned long)(s + 0.5);
+
+	if (n < 60)
+		snprintf(buf, size, "%lus", n);
+	else if (n < 3600)
+		snprintf(buf, size, "%lum%02lus", n / 60, n % 60);
+	else
+		snprintf(buf, size, "%luh%02lum", n / 3600, n % 3600 / 60);
+}
+
+void
+batch_progress_text(const struct batch_progress *p, char *buf, size_t size)
+{
+	char left[32];
+	int n;
+
+	n = snprintf(buf, size, "%zu/%zu", p->done, p->counts.total);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (p->rate > 0)
+		n += snprintf(buf + n, size - (size_t)n, "  %.0f/s", p->rate);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (p->final)
+		snprintf(buf + n, size - (size_t)n, "  done in %.1fs",
+		    p->elapsed);
+	else if (p->done >= p->counts.total)
+		snprintf(buf + n, size - (size_t)n, "  finishing");
+	else if (p->eta >= 0) {
+		duration_text(p->eta, left, sizeof(left));
+		snprintf(buf + n, size - (size_t)n, "  about %s left", left);
+	}
 }
 
 static void
@@ -1167,7 +1228,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char tree[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
-	size_t i, k, npend = 0, ndefer = 0, ndropped = 0;
+	size_t i, k, npend = 0, ndefer = 0, ndropped = 0, journaled = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -1382,6 +1443,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 			if ((r = journal_checkpoint_flags(ca->j, ca->audit_key,
 			    ca->audit, JOURNAL_NOSYNC)) != 0)
 				goto out;
+			journaled = c.accepted + c.skipped;
 			ndefer = 0;
 			for (k = 0; k < npend; k++)
 				queue_put(&s.out, pend[k]);	/* the writer never stops early */
@@ -1509,6 +1571,16 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		ca->reg = NULL;
 		ca->reg_dirty = false;
 		airca_errf(r, "%s", msg);
+	}
+	if (r == AIRCA_ERR_TOKEN || r == AIRCA_ERR_LOGIN) {
+		/* what the officer does next, with the token's own words first */
+		char msg[1536];
+
+		snprintf(msg, sizeof(msg), "%s", airca_errmsg());
+		airca_errf(r, "%s. The batch stopped with %zu of %zu requests "
+		    "signed and journaled: when the token answers again, run "
+		    "the same command; it skips what was signed and finishes "
+		    "the batch", msg, journaled, c.total);
 	}
 	for (; npend > 0; npend--) {
 		free(pend[npend - 1]->pem);

@@ -67,9 +67,26 @@ struct batch_progress {
 	struct batch_counts counts;	/* so far; counts.total is the batch's */
 	size_t	done;			/* items finished (accepted + skipped + rejected) */
 	double	elapsed;		/* seconds since the step started */
-	double	rate;			/* items per second so far */
-	double	eta;			/* seconds left, estimated; -1 until known */
+	/*
+	 * Items per second measured over the last BATCH_RATE_WINDOW seconds
+	 * (since the start before that): on a slow token, the signing rate,
+	 * not an average diluted by requests skipped or rejected at first.
+	 */
+	double	rate;
+	double	eta;			/* seconds left at that rate; -1 until known */
+	bool	final;			/* the last call: the step is over */
 };
+
+#define BATCH_RATE_WINDOW	5	/* seconds */
+
+/*
+ * One line for the officer: "120/400  49/s  about 6s left" (rate and time
+ * left once they are known; "finishing" once every request is through,
+ * "done in 4.1s" at the end).  Into buf, always
+ * terminated.
+ */
+void	batch_progress_text(const struct batch_progress *p, char *buf,
+	    size_t size);
 
 /*
  * Called by batch_scan() and batch_sign() once per item in name order,

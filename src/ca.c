@@ -617,8 +617,9 @@ ca_close(struct ca *ca, int r)
 			snprintf(msg, sizeof(msg), "%s", airca_errmsg());
 			d = json_pack("{s:s,s:s}", "error", airca_strerror(r),
 			    "reason", msg);
-			if (journal_append(ca->j, "command-failed", d, 0,
-			    NULL) != 0)
+			/* deferred: if the token cannot sign it, it goes unwritten */
+			if (journal_append(ca->j, "command-failed", d,
+			    JOURNAL_DEFER, NULL) != 0)
 				r2 = AIRCA_ERR_JOURNAL;
 			json_decref(d);
 			if (r2 == 0)
@@ -626,6 +627,16 @@ ca_close(struct ca *ca, int r)
 		}
 		if (ca->audit_key != NULL && r2 == 0)
 			r2 = journal_checkpoint(ca->j, ca->audit_key, ca->audit);
+		/*
+		 * A failed command whose token went away (removed, no session
+		 * left): what it would add can never be signed, so none of it
+		 * is written; the journal ends on its last signature.
+		 */
+		if (r != 0 && r2 != 0 && journal_discard_deferred(ca->j) > 0) {
+			ca_warn(ca, "this failure is not journaled: %s",
+			    airca_errmsg());
+			r2 = 0;
+		}
 		else if (journal_unsigned(ca->j) > 0 && ca->audit_key == NULL &&
 		    r == 0)
 			ca_warn(ca, "%zu journal entries wait for the next "

@@ -10,20 +10,28 @@
 #include "media.h"
 #include "util.h"
 
-/* Progress on a terminal: one line, rewritten. */
+/* Progress on stderr: one line rewritten on a terminal, a line a second otherwise. */
+struct progress_out {
+	bool	tty;
+	double	last;		/* elapsed at the last line written (not a tty) */
+};
+
 static void
 show_progress(void *arg, const struct batch_progress *p)
 {
-	(void)arg;
-	fprintf(stderr, "\r  %zu/%zu  (%zu signed, %zu skipped, %zu rejected)"
-	    "  %.0f/s", p->done, p->counts.total, p->counts.accepted,
-	    p->counts.skipped, p->counts.rejected, p->rate);
-	if (p->eta >= 0 && p->done < p->counts.total)
-		fprintf(stderr, "  ETA %.0fs   ", p->eta);
-	else
-		fprintf(stderr, "            ");
-	if (p->done == p->counts.total)
-		fputc('\n', stderr);
+	struct progress_out *po = arg;
+	char line[160];
+	bool end = p->final;
+
+	if (!po->tty && !end && p->elapsed - po->last < 1.0)
+		return;
+	po->last = p->elapsed;
+	batch_progress_text(p, line, sizeof(line));
+	fprintf(stderr, "%s  %s  (%zu signed, %zu skipped, %zu rejected)%s",
+	    po->tty ? "\r" : "progress:", line, p->counts.accepted,
+	    p->counts.skipped, p->counts.rejected, po->tty && !end ?
+	    "\033[K" : "\n");
+	fflush(stderr);
 }
 
 static void
@@ -62,13 +70,22 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
 	struct batch *b = NULL;
 	struct batch_hooks hooks;
 	struct batch_result res;
+	struct progress_out po;
 	const char *out = args_get(a, "out");
 	int r;
 
 	memset(&hooks, 0, sizeof(hooks));
 	memset(&res, 0, sizeof(res));
-	if (isatty(STDERR_FILENO) && !ctx->quiet && !ctx->json)
+	memset(&po, 0, sizeof(po));
+	po.tty = isatty(STDERR_FILENO);
+	if (ctx->progress != NULL) {
+		hooks.progress = ctx->progress;
+		hooks.arg = ctx->progress_arg;
+	} else if (args_has(a, "progress") ||
+	    (po.tty && !ctx->quiet && !ctx->json)) {
 		hooks.progress = show_progress;
+		hooks.arg = &po;
+	}
 	if ((r = batch_open(ca, args_get(a, "ca"), args_get(a, "in"), &b)) == 0)
 		r = batch_sign(b, out, NULL, &hooks, &res);
 	batch_free(b);
@@ -88,6 +105,7 @@ static const struct args_opt batch_sign_opts[] = {
 	{ "ca",	 ARGS_LABEL,	"LABEL", ARGS_REQUIRED, 0, 0, NULL },
 	{ "in",	 ARGS_IN_DIR,	"DIR",	 ARGS_REQUIRED, 0, 0, NULL },
 	{ "out", ARGS_OUT_DIR,	"DIR",	 ARGS_REQUIRED, 0, 0, NULL },
+	{ "progress", ARGS_FLAG, NULL,	 0,		0, 0, NULL },
 	{ NULL, 0, NULL, 0, 0, 0, NULL }
 };
 

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "issue.h"
 #include "media.h"
+#include "token.h"
 #include "util.h"
 
 static const struct {
@@ -289,7 +290,7 @@ crl_sign(const struct crl_params *p, X509_CRL **crlp)
 		goto out;
 	}
 	if (X509_CRL_sign(crl, p->sign_key, md) <= 0) {
-		r = airca_errssl(AIRCA_ERR_CRYPTO, "the token did not sign the "
+		r = token_errssl(AIRCA_ERR_CRYPTO, "the token did not sign the "
 		    "CRL");
 		goto out;
 	}

@@ -6,6 +6,8 @@
 
 #include "prompt.h"
 
+struct batch_progress;
+
 /* Global options, parsed by main() before the command words. */
 struct cmd_ctx {
 	const char *home;		/* --home DIR or $AIRCA_HOME */
@@ -15,6 +17,13 @@ struct cmd_ctx {
 	const char *ceremony;		/* ceremony id when run from a ceremony script, else NULL */
 	bool	json;			/* --json */
 	bool	quiet;			/* --quiet: no progress, no narration */
+	/*
+	 * Where a long command reports its progress when a front end shows
+	 * it (the TUI running a ceremony step); NULL: the command prints it
+	 * on stderr, when that is a terminal or it was asked to.
+	 */
+	void	(*progress)(void *arg, const struct batch_progress *p);
+	void	*progress_arg;
 };
 
 #endif

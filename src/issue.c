@@ -25,6 +25,7 @@
 #include "error.h"
 #include "issue.h"
 #include "policy.h"
+#include "token.h"
 #include "util.h"
 
 #define SHA1_LEN	20
@@ -503,7 +504,7 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 		goto nomem;
 
 	if (X509_sign(x, ip->sign_key, md) <= 0) {
-		r = airca_errssl(AIRCA_ERR_CRYPTO, "signing the %s certificate "
+		r = token_errssl(AIRCA_ERR_CRYPTO, "signing the %s certificate "
 		    "failed", prof->name);
 		goto out;
 	}

@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "journal.h"
+#include "token.h"
 #include "util.h"
 
 struct journal {
@@ -771,7 +772,7 @@ journal_sign(EVP_PKEY *key, X509 *cert, const char *msg, size_t mlen,
 	    (sig = malloc(siglen)) == NULL ||
 	    EVP_DigestSign(mc, sig, &siglen, (const unsigned char *)msg,
 	    mlen) != 1) {
-		r = airca_errssl(AIRCA_ERR_TOKEN, "the token did not sign the "
+		r = token_errssl(AIRCA_ERR_TOKEN, "the token did not sign the "
 		    "journal entry");
 		goto out;
 	}

@@ -5,6 +5,7 @@
  * The only file that includes libp11 or PKCS#11 headers.
  */
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@ static const unsigned char oid_p384[] = {
  */
 static unsigned int modules_loaded;
 
+/* The open token's label, for messages about signatures made through it. */
+static char open_label[33];
+
 /* The module as seen through its own C_GetFunctionList. */
 struct raw {
 	void	*dl;
@@ -73,55 +77,277 @@ struct uri_sel {
 	unsigned long slot_id;
 };
 
-static const char *
-ckr_name(CK_RV rv)
-{
-	static char buf[32];
+/*
+ * Every PKCS#11 return code airca may meet, as the officer reads it: a
+ * sentence, then the code's name for the HSM vendor's support.
+ */
+static const struct token_ckr ckr_table[] = {
+	{ CKR_OK, "CKR_OK", "no error: the token did what was asked" },
+	{ CKR_CANCEL, "CKR_CANCEL", "the operation was cancelled" },
+	{ CKR_HOST_MEMORY, "CKR_HOST_MEMORY", "the PKCS#11 module ran out of "
+	    "memory on this computer" },
+	{ CKR_SLOT_ID_INVALID, "CKR_SLOT_ID_INVALID", "the token's slot is "
+	    "gone (reader unplugged, or HSM restarted)" },
+	{ CKR_GENERAL_ERROR, "CKR_GENERAL_ERROR", "the token hit an "
+	    "unrecoverable error: remove and re-insert it, or restart the HSM" },
+	{ CKR_FUNCTION_FAILED, "CKR_FUNCTION_FAILED", "the token could not "
+	    "carry out the request" },
+	{ CKR_ARGUMENTS_BAD, "CKR_ARGUMENTS_BAD", "the module refused the "
+	    "arguments airca gave it (a bug in airca or in the module)" },
+	{ CKR_NO_EVENT, "CKR_NO_EVENT", "no slot event happened" },
+	{ CKR_NEED_TO_CREATE_THREADS, "CKR_NEED_TO_CREATE_THREADS", "the "
+	    "module needs to create threads and may not" },
+	{ CKR_CANT_LOCK, "CKR_CANT_LOCK", "the module cannot lock as airca "
+	    "asked" },
+	{ CKR_ATTRIBUTE_READ_ONLY, "CKR_ATTRIBUTE_READ_ONLY", "the token does "
+	    "not let that attribute be set" },
+	{ CKR_ATTRIBUTE_SENSITIVE, "CKR_ATTRIBUTE_SENSITIVE", "the token keeps "
+	    "that attribute secret" },
+	{ CKR_ATTRIBUTE_TYPE_INVALID, "CKR_ATTRIBUTE_TYPE_INVALID", "the token "
+	    "does not know that attribute" },
+	{ CKR_ATTRIBUTE_VALUE_INVALID, "CKR_ATTRIBUTE_VALUE_INVALID", "the "
+	    "token refuses that attribute value" },
+	{ CKR_ACTION_PROHIBITED, "CKR_ACTION_PROHIBITED", "the token's policy "
+	    "forbids that action" },
+	{ CKR_DATA_INVALID, "CKR_DATA_INVALID", "the token refuses the data "
+	    "it was given" },
+	{ CKR_DATA_LEN_RANGE, "CKR_DATA_LEN_RANGE", "the token refuses the "
+	    "data's length" },
+	{ CKR_DEVICE_ERROR, "CKR_DEVICE_ERROR", "the token reported a "
+	    "hardware or communication error" },
+	{ CKR_DEVICE_MEMORY, "CKR_DEVICE_MEMORY", "the token is out of memory "
+	    "(too many objects or sessions on it)" },
+	{ CKR_DEVICE_REMOVED, "CKR_DEVICE_REMOVED", "the token was removed or "
+	    "stopped answering" },
+	{ CKR_ENCRYPTED_DATA_INVALID, "CKR_ENCRYPTED_DATA_INVALID", "the token "
+	    "refuses the encrypted data" },
+	{ CKR_ENCRYPTED_DATA_LEN_RANGE, "CKR_ENCRYPTED_DATA_LEN_RANGE", "the "
+	    "token refuses the encrypted data's length" },
+	{ CKR_FUNCTION_CANCELED, "CKR_FUNCTION_CANCELED", "the operation was "
+	    "cancelled on the token" },
+	{ CKR_FUNCTION_NOT_PARALLEL, "CKR_FUNCTION_NOT_PARALLEL", "the token "
+	    "cannot run that operation in parallel" },
+	{ CKR_FUNCTION_NOT_SUPPORTED, "CKR_FUNCTION_NOT_SUPPORTED", "the token "
+	    "does not support that operation" },
+	{ CKR_KEY_HANDLE_INVALID, "CKR_KEY_HANDLE_INVALID", "the key is no "
+	    "longer there (token removed or reset, or the key deleted)" },
+	{ CKR_KEY_SIZE_RANGE, "CKR_KEY_SIZE_RANGE", "the token does not "
+	    "support that key size" },
+	{ CKR_KEY_TYPE_INCONSISTENT, "CKR_KEY_TYPE_INCONSISTENT", "the key is "
+	    "of the wrong type for that algorithm" },
+	{ CKR_KEY_NOT_NEEDED, "CKR_KEY_NOT_NEEDED", "the token needs no key "
+	    "for that" },
+	{ CKR_KEY_CHANGED, "CKR_KEY_CHANGED", "the key changed during the "
+	    "operation" },
+	{ CKR_KEY_NEEDED, "CKR_KEY_NEEDED", "the token needs a key it was "
+	    "not given" },
+	{ CKR_KEY_INDIGESTIBLE, "CKR_KEY_INDIGESTIBLE", "the token cannot "
+	    "digest that key" },
+	{ CKR_KEY_FUNCTION_NOT_PERMITTED, "CKR_KEY_FUNCTION_NOT_PERMITTED",
+	    "the key's attributes do not allow that use" },
+	{ CKR_KEY_NOT_WRAPPABLE, "CKR_KEY_NOT_WRAPPABLE", "the token will not "
+	    "wrap that key" },
+	{ CKR_KEY_UNEXTRACTABLE, "CKR_KEY_UNEXTRACTABLE", "the key may not "
+	    "leave the token" },
+	{ CKR_MECHANISM_INVALID, "CKR_MECHANISM_INVALID", "the token does not "
+	    "support that algorithm" },
+	{ CKR_MECHANISM_PARAM_INVALID, "CKR_MECHANISM_PARAM_INVALID", "the "
+	    "token refuses the algorithm's parameters" },
+	{ CKR_OBJECT_HANDLE_INVALID, "CKR_OBJECT_HANDLE_INVALID", "the object "
+	    "is no longer there (token removed or reset, or the object "
+	    "deleted)" },
+	{ CKR_OPERATION_ACTIVE, "CKR_OPERATION_ACTIVE", "another operation is "
+	    "still running on that session" },
+	{ CKR_OPERATION_NOT_INITIALIZED, "CKR_OPERATION_NOT_INITIALIZED", "the "
+	    "token lost track of the operation (was it reset?)" },
+	{ CKR_PIN_INCORRECT, "CKR_PIN_INCORRECT", "the PIN is wrong" },
+	{ CKR_PIN_INVALID, "CKR_PIN_INVALID", "the PIN has characters the "
+	    "token does not accept" },
+	{ CKR_PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE", "the PIN is too short or "
+	    "too long for the token" },
+	{ CKR_PIN_EXPIRED, "CKR_PIN_EXPIRED", "the PIN has expired: change it "
+	    "with the HSM's tool" },
+	{ CKR_PIN_LOCKED, "CKR_PIN_LOCKED", "the PIN is locked after too many "
+	    "wrong tries: the security officer must unlock it with the SO PIN" },
+	{ CKR_SESSION_CLOSED, "CKR_SESSION_CLOSED", "the session was closed "
+	    "under airca" },
+	{ CKR_SESSION_COUNT, "CKR_SESSION_COUNT", "the token has no free "
+	    "session: too many are open (by airca or other applications); "
+	    "close other applications using the token, or lower max_sessions "
+	    "under [quirks] in the HSM profile" },
+	{ CKR_SESSION_HANDLE_INVALID, "CKR_SESSION_HANDLE_INVALID", "the "
+	    "session is no longer valid (the token was removed or reset)" },
+	{ CKR_SESSION_PARALLEL_NOT_SUPPORTED,
+	    "CKR_SESSION_PARALLEL_NOT_SUPPORTED", "the token does not support "
+	    "parallel sessions" },
+	{ CKR_SESSION_READ_ONLY, "CKR_SESSION_READ_ONLY", "the session is "
+	    "read-only" },
+	{ CKR_SESSION_EXISTS, "CKR_SESSION_EXISTS", "a session is still open "
+	    "on the token" },
+	{ CKR_SESSION_READ_ONLY_EXISTS, "CKR_SESSION_READ_ONLY_EXISTS", "a "
+	    "read-only session is open, so the security officer cannot log "
+	    "in" },
+	{ CKR_SESSION_READ_WRITE_SO_EXISTS, "CKR_SESSION_READ_WRITE_SO_EXISTS",
+	    "a security officer session is open on the token: close it (the "
+	    "HSM's tool) first" },
+	{ CKR_SIGNATURE_INVALID, "CKR_SIGNATURE_INVALID", "the signature does "
+	    "not verify" },
+	{ CKR_SIGNATURE_LEN_RANGE, "CKR_SIGNATURE_LEN_RANGE", "the signature "
+	    "has the wrong length" },
+	{ CKR_TEMPLATE_INCOMPLETE, "CKR_TEMPLATE_INCOMPLETE", "the token wants "
+	    "attributes airca did not give" },
+	{ CKR_TEMPLATE_INCONSISTENT, "CKR_TEMPLATE_INCONSISTENT", "the token "
+	    "refuses this combination of attributes" },
+	{ CKR_TOKEN_NOT_PRESENT, "CKR_TOKEN_NOT_PRESENT", "no token is in the "
+	    "slot: it was removed, or not inserted" },
+	{ CKR_TOKEN_NOT_RECOGNIZED, "CKR_TOKEN_NOT_RECOGNIZED", "the module "
+	    "does not recognise the token in the slot" },
+	{ CKR_TOKEN_WRITE_PROTECTED, "CKR_TOKEN_WRITE_PROTECTED", "the token "
+	    "is write-protected" },
+	{ CKR_UNWRAPPING_KEY_HANDLE_INVALID,
+	    "CKR_UNWRAPPING_KEY_HANDLE_INVALID", "the unwrapping key is not "
+	    "there" },
+	{ CKR_UNWRAPPING_KEY_SIZE_RANGE, "CKR_UNWRAPPING_KEY_SIZE_RANGE", "the "
+	    "token refuses the unwrapping key's size" },
+	{ CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT,
+	    "CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT", "the unwrapping key is of "
+	    "the wrong type" },
+	{ CKR_USER_ALREADY_LOGGED_IN, "CKR_USER_ALREADY_LOGGED_IN", "the user "
+	    "is logged in already" },
+	{ CKR_USER_NOT_LOGGED_IN, "CKR_USER_NOT_LOGGED_IN", "the token is not "
+	    "logged in (was it removed or reset?)" },
+	{ CKR_USER_PIN_NOT_INITIALIZED, "CKR_USER_PIN_NOT_INITIALIZED", "the "
+	    "token has no user PIN yet: the security officer must set one" },
+	{ CKR_USER_TYPE_INVALID, "CKR_USER_TYPE_INVALID", "the token does not "
+	    "know that kind of user" },
+	{ CKR_USER_ANOTHER_ALREADY_LOGGED_IN,
+	    "CKR_USER_ANOTHER_ALREADY_LOGGED_IN", "another user is logged in "
+	    "to the token: log them out first" },
+	{ CKR_USER_TOO_MANY_TYPES, "CKR_USER_TOO_MANY_TYPES", "too many kinds "
+	    "of user are logged in to the token" },
+	{ CKR_WRAPPED_KEY_INVALID, "CKR_WRAPPED_KEY_INVALID", "the wrapped key "
+	    "is damaged or not for this token" },
+	{ CKR_WRAPPED_KEY_LEN_RANGE, "CKR_WRAPPED_KEY_LEN_RANGE", "the wrapped "
+	    "key has the wrong length" },
+	{ CKR_WRAPPING_KEY_HANDLE_INVALID, "CKR_WRAPPING_KEY_HANDLE_INVALID",
+	    "the wrapping key is not there" },
+	{ CKR_WRAPPING_KEY_SIZE_RANGE, "CKR_WRAPPING_KEY_SIZE_RANGE", "the "
+	    "token refuses the wrapping key's size" },
+	{ CKR_WRAPPING_KEY_TYPE_INCONSISTENT,
+	    "CKR_WRAPPING_KEY_TYPE_INCONSISTENT", "the wrapping key is of the "
+	    "wrong type" },
+	{ CKR_RANDOM_SEED_NOT_SUPPORTED, "CKR_RANDOM_SEED_NOT_SUPPORTED", "the "
+	    "token's random number generator takes no seed" },
+	{ CKR_RANDOM_NO_RNG, "CKR_RANDOM_NO_RNG", "the token has no random "
+	    "number generator (set no_rng = yes under [quirks] in the HSM "
+	    "profile)" },
+	{ CKR_DOMAIN_PARAMS_INVALID, "CKR_DOMAIN_PARAMS_INVALID", "the token "
+	    "does not support those key parameters" },
+	{ CKR_CURVE_NOT_SUPPORTED, "CKR_CURVE_NOT_SUPPORTED", "the token does "
+	    "not support that elliptic curve" },
+	{ CKR_BUFFER_TOO_SMALL, "CKR_BUFFER_TOO_SMALL", "the module's answer "
+	    "did not fit (a bug in airca or in the module)" },
+	{ CKR_SAVED_STATE_INVALID, "CKR_SAVED_STATE_INVALID", "the token "
+	    "refuses the saved state" },
+	{ CKR_INFORMATION_SENSITIVE, "CKR_INFORMATION_SENSITIVE", "the token "
+	    "keeps that information secret" },
+	{ CKR_STATE_UNSAVEABLE, "CKR_STATE_UNSAVEABLE", "the token cannot save "
+	    "that state" },
+	{ CKR_CRYPTOKI_NOT_INITIALIZED, "CKR_CRYPTOKI_NOT_INITIALIZED", "the "
+	    "module was not initialised (or was finalised under airca)" },
+	{ CKR_CRYPTOKI_ALREADY_INITIALIZED, "CKR_CRYPTOKI_ALREADY_INITIALIZED",
+	    "the module was initialised already" },
+	{ CKR_MUTEX_BAD, "CKR_MUTEX_BAD", "the module's locking failed" },
+	{ CKR_MUTEX_NOT_LOCKED, "CKR_MUTEX_NOT_LOCKED", "the module's locking "
+	    "failed" },
+	{ CKR_FIPS_SELF_TEST_FAILED, "CKR_FIPS_SELF_TEST_FAILED", "the token "
+	    "failed its self-test: do not use it until the vendor has looked "
+	    "at it" },
+	{ CKR_LIBRARY_LOAD_FAILED, "CKR_LIBRARY_LOAD_FAILED", "the module "
+	    "could not load a library it needs" },
+	{ CKR_PIN_TOO_WEAK, "CKR_PIN_TOO_WEAK", "the token finds the PIN too "
+	    "weak" },
+	{ CKR_PUBLIC_KEY_INVALID, "CKR_PUBLIC_KEY_INVALID", "the token refuses "
+	    "the public key" },
+	{ CKR_FUNCTION_REJECTED, "CKR_FUNCTION_REJECTED", "the token rejected "
+	    "the request" },
+};
 
-	switch (rv) {
-	case CKR_OK:			return "CKR_OK";
-	case CKR_HOST_MEMORY:		return "CKR_HOST_MEMORY";
-	case CKR_SLOT_ID_INVALID:	return "CKR_SLOT_ID_INVALID";
-	case CKR_GENERAL_ERROR:		return "CKR_GENERAL_ERROR";
-	case CKR_FUNCTION_FAILED:	return "CKR_FUNCTION_FAILED";
-	case CKR_ARGUMENTS_BAD:		return "CKR_ARGUMENTS_BAD";
-	case CKR_ATTRIBUTE_READ_ONLY:	return "CKR_ATTRIBUTE_READ_ONLY";
-	case CKR_ATTRIBUTE_SENSITIVE:	return "CKR_ATTRIBUTE_SENSITIVE";
-	case CKR_ATTRIBUTE_TYPE_INVALID: return "CKR_ATTRIBUTE_TYPE_INVALID";
-	case CKR_ATTRIBUTE_VALUE_INVALID: return "CKR_ATTRIBUTE_VALUE_INVALID";
-	case CKR_DEVICE_ERROR:		return "CKR_DEVICE_ERROR";
-	case CKR_DEVICE_MEMORY:		return "CKR_DEVICE_MEMORY";
-	case CKR_DEVICE_REMOVED:	return "CKR_DEVICE_REMOVED";
-	case CKR_FUNCTION_NOT_SUPPORTED: return "CKR_FUNCTION_NOT_SUPPORTED";
-	case CKR_KEY_SIZE_RANGE:	return "CKR_KEY_SIZE_RANGE";
-	case CKR_MECHANISM_INVALID:	return "CKR_MECHANISM_INVALID";
-	case CKR_MECHANISM_PARAM_INVALID: return "CKR_MECHANISM_PARAM_INVALID";
-	case CKR_OBJECT_HANDLE_INVALID:	return "CKR_OBJECT_HANDLE_INVALID";
-	case CKR_PIN_INCORRECT:		return "CKR_PIN_INCORRECT";
-	case CKR_PIN_INVALID:		return "CKR_PIN_INVALID";
-	case CKR_PIN_LEN_RANGE:		return "CKR_PIN_LEN_RANGE";
-	case CKR_PIN_EXPIRED:		return "CKR_PIN_EXPIRED";
-	case CKR_PIN_LOCKED:		return "CKR_PIN_LOCKED";
-	case CKR_SESSION_CLOSED:	return "CKR_SESSION_CLOSED";
-	case CKR_SESSION_COUNT:		return "CKR_SESSION_COUNT";
-	case CKR_SESSION_HANDLE_INVALID: return "CKR_SESSION_HANDLE_INVALID";
-	case CKR_SESSION_READ_ONLY:	return "CKR_SESSION_READ_ONLY";
-	case CKR_TEMPLATE_INCOMPLETE:	return "CKR_TEMPLATE_INCOMPLETE";
-	case CKR_TEMPLATE_INCONSISTENT:	return "CKR_TEMPLATE_INCONSISTENT";
-	case CKR_TOKEN_NOT_PRESENT:	return "CKR_TOKEN_NOT_PRESENT";
-	case CKR_TOKEN_NOT_RECOGNIZED:	return "CKR_TOKEN_NOT_RECOGNIZED";
-	case CKR_TOKEN_WRITE_PROTECTED:	return "CKR_TOKEN_WRITE_PROTECTED";
-	case CKR_USER_ALREADY_LOGGED_IN: return "CKR_USER_ALREADY_LOGGED_IN";
-	case CKR_USER_NOT_LOGGED_IN:	return "CKR_USER_NOT_LOGGED_IN";
-	case CKR_USER_PIN_NOT_INITIALIZED: return "CKR_USER_PIN_NOT_INITIALIZED";
-	case CKR_USER_TYPE_INVALID:	return "CKR_USER_TYPE_INVALID";
-	case CKR_RANDOM_NO_RNG:		return "CKR_RANDOM_NO_RNG";
-	case CKR_CRYPTOKI_NOT_INITIALIZED: return "CKR_CRYPTOKI_NOT_INITIALIZED";
-	case CKR_CRYPTOKI_ALREADY_INITIALIZED:
-		return "CKR_CRYPTOKI_ALREADY_INITIALIZED";
-	}
-	snprintf(buf, sizeof(buf), "CKR 0x%lx", (unsigned long)rv);
+const struct token_ckr *
+token_ckr_table(size_t *np)
+{
+	*np = sizeof(ckr_table) / sizeof(ckr_table[0]);
+	return ckr_table;
+}
+
+static const struct token_ckr *
+ckr_find(CK_RV rv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ckr_table) / sizeof(ckr_table[0]); i++)
+		if (ckr_table[i].rv == rv)
+			return &ckr_table[i];
+	return NULL;
+}
+
+void
+token_ckr_text(unsigned long rv, char *buf, size_t size)
+{
+	const struct token_ckr *c;
+
+	if ((c = ckr_find(rv)) != NULL)
+		snprintf(buf, size, "%s (%s)", c->text, c->name);
+	else if (rv >= CKR_VENDOR_DEFINED)
+		snprintf(buf, size, "the token failed with an error of its "
+		    "vendor's (code 0x%lx): look it up in the HSM's "
+		    "documentation", rv);
+	else
+		snprintf(buf, size, "the token failed with an error airca does "
+		    "not know (code 0x%lx): look it up in the PKCS#11 "
+		    "specification or the HSM's documentation", rv);
+}
+
+/* A code as a sentence for a message: "the token was removed ... (CKR_...)". */
+static const char *
+ckr_say(CK_RV rv)
+{
+	static _Thread_local char buf[320];
+
+	token_ckr_text(rv, buf, sizeof(buf));
 	return buf;
+}
+
+int
+token_errssl(int code, const char *fmt, ...)
+{
+	char what[512], say[320], reason[256] = "";
+	unsigned long e, first = 0;
+	int lib = ERR_get_CKR_code();
+	CK_RV rv = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	while ((e = ERR_get_error()) != 0) {
+		if (first == 0)
+			first = e;
+		if (rv == 0 && lib != 0 && ERR_GET_LIB(e) == lib)
+			rv = ERR_GET_REASON(e);
+	}
+	if (rv != 0) {
+		token_ckr_text(rv, say, sizeof(say));
+		if (open_label[0] != '\0')
+			return airca_errf(AIRCA_ERR_TOKEN, "token '%s': %s: %s",
+			    open_label, what, say);
+		return airca_errf(AIRCA_ERR_TOKEN, "%s: %s", what, say);
+	}
+	if (first != 0) {
+		ERR_error_string_n(first, reason, sizeof(reason));
+		return airca_errf(code, "%s (%s)", what, reason);
+	}
+	return airca_errf(code, "%s", what);
 }
 
 /* A blank-padded PKCS#11 text field into a NUL-terminated, trimmed string. */
@@ -193,7 +419,7 @@ raw_load(const char *module, struct raw *raw)
 		dlclose(raw->dl);
 		raw->dl = NULL;
 		return airca_errf(AIRCA_ERR_TOKEN, "%s: C_GetFunctionList "
-		    "failed (%s)", module, ckr_name(rv));
+		    "failed: %s", module, ckr_say(rv));
 	}
 	modules_loaded++;
 	return 0;
@@ -212,8 +438,8 @@ raw_init(struct raw *raw, const char *module)
 	if (rv == CKR_OK)
 		raw->initialized = true;
 	else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
-		return airca_errf(AIRCA_ERR_TOKEN, "%s: C_Initialize failed "
-		    "(%s)", module, ckr_name(rv));
+		return airca_errf(AIRCA_ERR_TOKEN, "%s: C_Initialize failed"
+		    ": %s", module, ckr_say(rv));
 	return 0;
 }
 
@@ -242,7 +468,7 @@ raw_info(struct raw *raw, unsigned long slot_id, struct token_info *ti)
 	ti->slot_id = slot_id;
 	if ((rv = raw->f->C_GetSlotInfo(slot_id, &si)) != CKR_OK)
 		return airca_errf(AIRCA_ERR_TOKEN, "slot %lu: C_GetSlotInfo "
-		    "failed (%s)", slot_id, ckr_name(rv));
+		    "failed: %s", slot_id, ckr_say(rv));
 	pad_trim(ti->slot_desc, sizeof(ti->slot_desc), si.slotDescription,
 	    sizeof(si.slotDescription));
 	if (!(si.flags & CKF_TOKEN_PRESENT))
@@ -253,7 +479,7 @@ raw_info(struct raw *raw, unsigned long slot_id, struct token_info *ti)
 		    rv == CKR_TOKEN_NOT_RECOGNIZED)
 			return 0;
 		return airca_errf(AIRCA_ERR_TOKEN, "slot %lu: C_GetTokenInfo "
-		    "failed (%s)", slot_id, ckr_name(rv));
+		    "failed: %s", slot_id, ckr_say(rv));
 	}
 	ti->present = true;
 	pad_trim(ti->label, sizeof(ti->label), tinfo.label,
@@ -293,8 +519,8 @@ p11_load(const char *module, struct raw *raw, PKCS11_CTX **ctxp,
 		CK_RV rv = libp11_ckr();
 
 		return airca_errf(AIRCA_ERR_TOKEN, "libp11 cannot load PKCS#11 "
-		    "module %s (%s); check [hsm] module in the HSM profile and "
-		    "the module's own configuration", module, ckr_name(rv));
+		    "module %s: %s; check [hsm] module in the HSM profile and "
+		    "the module's own configuration", module, ckr_say(rv));
 	}
 	*loadedp = true;
 	if ((r = raw_init(raw, module)) != 0)
@@ -302,8 +528,8 @@ p11_load(const char *module, struct raw *raw, PKCS11_CTX **ctxp,
 	if (PKCS11_enumerate_slots(*ctxp, slotsp, nslotsp) != 0) {
 		CK_RV rv = libp11_ckr();
 
-		return airca_errf(AIRCA_ERR_TOKEN, "%s: cannot list slots (%s)",
-		    module, ckr_name(rv));
+		return airca_errf(AIRCA_ERR_TOKEN, "%s: cannot list slots: %s",
+		    module, ckr_say(rv));
 	}
 	return 0;
 }
@@ -383,8 +609,8 @@ token_init(const char *module, const char *label, const char *so_pin,
 		goto out;
 	}
 	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
-		r = airca_errf(AIRCA_ERR_TOKEN, "C_InitToken failed (%s)",
-		    ckr_name(libp11_ckr()));
+		r = airca_errf(AIRCA_ERR_TOKEN, "C_InitToken failed: %s",
+		    ckr_say(libp11_ckr()));
 		goto out;
 	}
 	/* libp11 re-reads the slot list; find the token again by label. */
@@ -404,8 +630,8 @@ token_init(const char *module, const char *label, const char *so_pin,
 	if (PKCS11_open_session(slot, 1) != 0 ||
 	    PKCS11_login(slot, 1, so_pin) != 0 ||
 	    PKCS11_init_pin(slot->token, pin) != 0) {
-		r = airca_errf(AIRCA_ERR_TOKEN, "setting the user PIN failed "
-		    "(%s)", ckr_name(libp11_ckr()));
+		r = airca_errf(AIRCA_ERR_TOKEN, "setting the user PIN failed"
+		    ": %s", ckr_say(libp11_ckr()));
 		goto out;
 	}
 	PKCS11_logout(slot);
@@ -594,6 +820,33 @@ pick_token(struct token *tok)
 	    found, fix);
 }
 
+/*
+ * Have libp11 open its session now, while we can still tell why it could
+ * not: libp11 0.4.12 opens sessions lazily, and when C_OpenSession fails
+ * with none pooled it waits for one forever (a hang at the first
+ * signature).  So a probe session first: if the token has no second
+ * session to give, say so; then libp11 takes the one just freed.
+ */
+static int
+libp11_session(struct token *tok)
+{
+	CK_SESSION_HANDLE probe;
+	unsigned char b;
+	CK_RV rv;
+
+	if ((rv = tok->raw.f->C_OpenSession(tok->info.slot_id,
+	    CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &probe)) !=
+	    CKR_OK)
+		return airca_errf(AIRCA_ERR_TOKEN, "token '%s' gives airca one "
+		    "session but it needs two (its own and libp11's): %s",
+		    tok->info.label, ckr_say(rv));
+	tok->raw.f->C_CloseSession(probe);
+	/* any call that needs a session; its answer does not matter */
+	if (PKCS11_generate_random(tok->slot, &b, 1) != 0)
+		ERR_clear_error();
+	return 0;
+}
+
 int
 token_open(const struct hsm_profile *p, struct token **tokp)
 {
@@ -623,19 +876,22 @@ token_open(const struct hsm_profile *p, struct token **tokp)
 	if (PKCS11_open_session(tok->slot, 1) != 0) {
 		rv = libp11_ckr();
 		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': cannot open a "
-		    "read/write session (%s)", tok->info.label, ckr_name(rv));
+		    "read/write session: %s", tok->info.label, ckr_say(rv));
 		goto out;
 	}
 	if ((rv = tok->raw.f->C_OpenSession(tok->info.slot_id,
 	    CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &tok->sess))
 	    != CKR_OK) {
 		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': cannot open a "
-		    "read/write session (%s)%s", tok->info.label, ckr_name(rv),
+		    "read/write session: %s%s", tok->info.label, ckr_say(rv),
 		    rv == CKR_TOKEN_WRITE_PROTECTED ? "; the token is write "
 		    "protected" : "");
 		goto out;
 	}
 	tok->have_sess = true;
+	if ((r = libp11_session(tok)) != 0)
+		goto out;
+	snprintf(open_label, sizeof(open_label), "%s", tok->info.label);
 	*tokp = tok;
 	tok = NULL;
 	r = 0;
@@ -757,6 +1013,8 @@ token_login(struct token *tok, const char *pin, size_t len)
 			    "token '%s'%s", tok->info.label, state);
 			break;
 		case CKR_PIN_LOCKED:
+			/* whatever the flags say: a locked PIN is never retried */
+			tok->info.pin_locked = true;
 			r = airca_errf(AIRCA_ERR_LOGIN, "the user PIN of token "
 			    "'%s' is locked: the security officer must unlock "
 			    "it with the SO PIN", tok->info.label);
@@ -764,8 +1022,8 @@ token_login(struct token *tok, const char *pin, size_t len)
 		case CKR_PIN_LEN_RANGE:
 		case CKR_PIN_INVALID:
 			r = airca_errf(AIRCA_ERR_LOGIN, "token '%s' refuses "
-			    "this PIN's length or characters (%s)%s",
-			    tok->info.label, ckr_name(rv), state);
+			    "this PIN's length or characters: %s%s",
+			    tok->info.label, ckr_say(rv), state);
 			break;
 		case CKR_PIN_EXPIRED:
 			r = airca_errf(AIRCA_ERR_LOGIN, "the user PIN of token "
@@ -779,7 +1037,7 @@ token_login(struct token *tok, const char *pin, size_t len)
 			break;
 		default:
 			r = airca_errf(AIRCA_ERR_LOGIN, "login to token '%s' "
-			    "refused (%s)%s", tok->info.label, ckr_name(rv),
+			    "refused: %s%s", tok->info.label, ckr_say(rv),
 			    state);
 			break;
 		}
@@ -810,7 +1068,7 @@ token_random(struct token *tok, unsigned char *buf, size_t len)
 	if ((rv = tok->raw.f->C_GenerateRandom(tok->sess, buf, len)) !=
 	    CKR_OK)
 		return airca_errf(AIRCA_ERR_TOKEN, "token '%s': C_GenerateRandom "
-		    "failed (%s)%s", tok->info.label, ckr_name(rv),
+		    "failed: %s%s", tok->info.label, ckr_say(rv),
 		    rv == CKR_RANDOM_NO_RNG || rv == CKR_FUNCTION_NOT_SUPPORTED ?
 		    "; set no_rng = yes under [quirks] in the HSM profile" : "");
 	return 0;
@@ -828,15 +1086,15 @@ find_objects(struct token *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	if ((rv = tok->raw.f->C_FindObjectsInit(tok->sess, tmpl, n)) !=
 	    CKR_OK)
 		return airca_errf(AIRCA_ERR_TOKEN, "token '%s': "
-		    "C_FindObjectsInit failed (%s)", tok->info.label,
-		    ckr_name(rv));
+		    "C_FindObjectsInit failed: %s", tok->info.label,
+		    ckr_say(rv));
 	while (total < max) {
 		if ((rv = tok->raw.f->C_FindObjects(tok->sess, out + total,
 		    max - total, &got)) != CKR_OK) {
 			tok->raw.f->C_FindObjectsFinal(tok->sess);
 			return airca_errf(AIRCA_ERR_TOKEN, "token '%s': "
-			    "C_FindObjects failed (%s)", tok->info.label,
-			    ckr_name(rv));
+			    "C_FindObjects failed: %s", tok->info.label,
+			    ckr_say(rv));
 		}
 		if (got == 0)
 			break;
@@ -892,8 +1150,8 @@ get_attr(struct token *tok, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
 		r = rv == CKR_ATTRIBUTE_TYPE_INVALID ||
 		    rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_OK ?
 		    AIRCA_ERR_NOTFOUND : airca_errf(AIRCA_ERR_TOKEN,
-		    "token '%s': C_GetAttributeValue failed (%s)",
-		    tok->info.label, ckr_name(rv));
+		    "token '%s': C_GetAttributeValue failed: %s",
+		    tok->info.label, ckr_say(rv));
 		goto out;
 	}
 	if (a.ulValueLen > ATTR_MAX) {
@@ -910,8 +1168,8 @@ get_attr(struct token *tok, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
 	if ((rv = tok->raw.f->C_GetAttributeValue(tok->sess, obj, &a, 1)) !=
 	    CKR_OK) {
 		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': "
-		    "C_GetAttributeValue failed (%s)", tok->info.label,
-		    ckr_name(rv));
+		    "C_GetAttributeValue failed: %s", tok->info.label,
+		    ckr_say(rv));
 		goto out;
 	}
 	*valp = val;
@@ -939,8 +1197,8 @@ get_bool(struct token *tok, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
 	}
 	if (rv != CKR_OK)
 		return airca_errf(AIRCA_ERR_TOKEN, "token '%s': "
-		    "C_GetAttributeValue(0x%lx) failed (%s)", tok->info.label,
-		    (unsigned long)type, ckr_name(rv));
+		    "C_GetAttributeValue(0x%lx) failed: %s", tok->info.label,
+		    (unsigned long)type, ckr_say(rv));
 	*bp = b == CK_TRUE;
 	return 0;
 }
@@ -1181,7 +1439,7 @@ object_pubkey(struct token *tok, CK_OBJECT_HANDLE obj, EVP_PKEY **pkp)
 	if ((rv = tok->raw.f->C_GetAttributeValue(tok->sess, obj, &a, 1)) !=
 	    CKR_OK)
 		return airca_errf(AIRCA_ERR_TOKEN, "token '%s': cannot read "
-		    "the key type (%s)", tok->info.label, ckr_name(rv));
+		    "the key type: %s", tok->info.label, ckr_say(rv));
 	if (kt == CKK_EC)
 		return ec_pubkey(tok, obj, pkp);
 	if (kt == CKK_RSA)
@@ -1366,8 +1624,8 @@ token_generate(struct token *tok, enum key_type type, const char *label,
 	    priv, sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv)) != CKR_OK) {
 		hpub = hpriv = CK_INVALID_HANDLE;
 		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s' cannot generate a "
-		    "%s key (%s)%s", tok->info.label, key_type_name(type),
-		    ckr_name(rv), rv == CKR_MECHANISM_INVALID ||
+		    "%s key: %s%s", tok->info.label, key_type_name(type),
+		    ckr_say(rv), rv == CKR_MECHANISM_INVALID ||
 		    rv == CKR_KEY_SIZE_RANGE || rv == CKR_TEMPLATE_INCONSISTENT ||
 		    rv == CKR_ATTRIBUTE_VALUE_INVALID ? "; remove it from [keys] "
 		    "generate in the HSM profile" : "");
@@ -1475,7 +1733,7 @@ token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp)
 		CK_RV rv = libp11_ckr();
 
 		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': libp11 cannot "
-		    "list keys (%s)", tok->info.label, ckr_name(rv));
+		    "list keys: %s", tok->info.label, ckr_say(rv));
 		goto out;
 	}
 	for (i = 0; i < nkeys; i++) {
@@ -1495,8 +1753,8 @@ token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp)
 		CK_RV rv = libp11_ckr();
 
 		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': libp11 cannot "
-		    "use key '%s' (%s); is its public key stored under the "
-		    "same CKA_ID?", tok->info.label, label, ckr_name(rv));
+		    "use key '%s': %s; is its public key stored under the "
+		    "same CKA_ID?", tok->info.label, label, ckr_say(rv));
 		goto out;
 	}
 	if (EVP_PKEY_eq(pk, pub) != 1) {
@@ -1613,8 +1871,8 @@ token_store_cert(struct token *tok, const char *label, X509 *cert)
 			rv = store_cert_v220(tok, cert, label, id, idlen);
 		if (rv != CKR_OK) {
 			r = airca_errf(AIRCA_ERR_TOKEN, "token '%s': cannot "
-			    "store the certificate for '%s' (%s)",
-			    tok->info.label, label, ckr_name(rv));
+			    "store the certificate for '%s': %s",
+			    tok->info.label, label, ckr_say(rv));
 			goto out;
 		}
 	}
@@ -1652,7 +1910,7 @@ read_obj(struct token *tok, CK_OBJECT_HANDLE h, struct obj *o)
 	if ((rv = tok->raw.f->C_GetAttributeValue(tok->sess, h, &a, 1)) !=
 	    CKR_OK)
 		return airca_errf(AIRCA_ERR_TOKEN, "token '%s': cannot read an "
-		    "object's class (%s)", tok->info.label, ckr_name(rv));
+		    "object's class: %s", tok->info.label, ckr_say(rv));
 	if ((r = get_attr(tok, h, CKA_ID, &v, &len)) == 0) {
 		if (len > TOKEN_ID_MAX)
 			o->id_long = true;
@@ -1786,6 +2044,7 @@ token_close(struct token *tok)
 {
 	if (tok == NULL)
 		return;
+	open_label[0] = '\0';
 	/* token_login() logged in through our session: log out through it */
 	if (token_logged_in(tok))
 		tok->raw.f->C_Logout(tok->sess);

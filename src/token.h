@@ -56,6 +56,35 @@ struct token_key_info {
 
 struct token;
 
+/* A PKCS#11 return code as the officer reads it. */
+struct token_ckr {
+	unsigned long rv;
+	const char *name;		/* "CKR_DEVICE_REMOVED" */
+	const char *text;		/* "the token was removed or stopped answering" */
+};
+
+/* Every code airca knows a sentence for; static, *np entries. */
+const struct token_ckr *token_ckr_table(size_t *np);
+
+/*
+ * A return code as a sentence with its name in parentheses: "the token
+ * was removed or stopped answering (CKR_DEVICE_REMOVED)"; a code airca
+ * does not know still gets a sentence, with its value in hex.  Into buf,
+ * always terminated.
+ */
+void	token_ckr_text(unsigned long rv, char *buf, size_t size);
+
+/*
+ * Like airca_errssl(code, fmt, ...), for a signature made through a token
+ * key (X509_sign, EVP_DigestSign with an EVP_PKEY from
+ * token_signing_key()): when the OpenSSL error queue holds the PKCS#11
+ * code the token answered, the message names the open token and says
+ * the code as a sentence, and AIRCA_ERR_TOKEN is returned.  Clears the
+ * queue.
+ */
+int	token_errssl(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /*
  * Every slot of the module with its token, if any.  *infop is a malloc'd
  * array of *np entries owned by the caller.  Returns 0 or AIRCA_ERR_TOKEN.

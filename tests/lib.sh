@@ -102,3 +102,15 @@ init_ca() {
 	airca init --factory "${1:-acme}" ${TEST_KEY:+--key "$TEST_KEY"} >"$T/init.out" ||
 		fail "init failed: $(cat "$T/init.out")"
 }
+
+# use_shim [MAX_SESSIONS]: from now on airca reaches the test token through
+# tests/p11shim (fault and latency injection, tests/p11shim/README.md), by
+# an HSM profile $T/shim.conf; the P11SHIM_* knobs are set per command.
+use_shim() {
+	sed -e "s|^module = .*|module = $TOP/$AIRCA_BUILD/tests/p11shim.so|" \
+		-e "s|^max_sessions = .*|max_sessions = ${1:-0}|" \
+		-e "s|^name = .*|name = SoftHSMv2 through p11shim|" \
+		"$TOP/hsm-profiles/softhsm2.conf" > "$T/shim.conf"
+	export AIRCA_HSM="$T/shim.conf"
+	export P11SHIM_MODULE=/usr/lib/softhsm/libsofthsm2.so
+}

@@ -136,9 +136,23 @@ cer_show(void *arg, const char *text)
 
 	tui_capture_drain(t);	/* what the command printed comes first */
 	tui_text_add(&t->log, line_class(text), "%s", text);
-	if (strncmp(text, "Step ", 5) == 0)
+	if (strncmp(text, "Step ", 5) == 0) {
 		snprintf(t->cer_step, sizeof(t->cer_step), "%s", text);
+		t->cer_have_prog = false;
+	}
 	tui_draw(t);		/* long steps: the room sees progress */
+}
+
+/* A step's command reports progress (batch sign): the bar on the last row. */
+static void
+cer_progress(void *arg, const struct batch_progress *p)
+{
+	struct tui *t = arg;
+
+	tui_capture_drain(t);
+	t->cer_prog = *p;
+	t->cer_have_prog = true;
+	tui_draw(t);
 }
 
 static int
@@ -271,8 +285,14 @@ tui_ceremony_start(struct tui *t)
 	ui.sha256 = cer_sha256;
 	t->cer_open = true;
 	t->cer_abort = false;
+	t->cer_have_prog = false;
 	airca_errclear();
+	/* the steps run under a copy of ctx: they report progress here */
+	t->ctx->progress = cer_progress;
+	t->ctx->progress_arg = t;
 	r = ceremony_run(c, t->ctx, &ui, id, sizeof(id));
+	t->ctx->progress = NULL;
+	t->ctx->progress_arg = NULL;
 	snprintf(reason, sizeof(reason), "%s", airca_errmsg());
 	tui_capture_drain(t);
 	t->cer_open = false;

@@ -627,6 +627,31 @@ draw_log(struct tui *t, int y0, int y1)
 	}
 }
 
+/* A bar, the count, the measured rate and the time left (batch screen, ceremony step). */
+static void
+draw_progress(const struct batch_progress *p, int y)
+{
+	char buf[160];
+	int w = COLS - 2 - 50, fill, i;
+	size_t total = p->counts.total ? p->counts.total : 1;
+
+	if (w < 10)
+		w = 10;
+	fill = (int)((double)w * (double)p->done / (double)total);
+	if (fill > w)
+		fill = w;
+	move(y, 0);
+	clrtoeol();
+	move(y, 1);
+	addch('[');
+	for (i = 0; i < w; i++)
+		addch(i < fill ? '#' : '.');
+	addch(']');
+	buf[0] = ' ';
+	batch_progress_text(p, buf + 1, sizeof(buf) - 1);
+	put(y, w + 3, COLS - w - 4, A_BOLD, buf);
+}
+
 static void
 draw_ceremony(struct tui *t, int *cy, int *cx)
 {
@@ -671,32 +696,12 @@ draw_ceremony(struct tui *t, int *cy, int *cx)
 		put(1, 1, COLS - 2, A_BOLD | A_UNDERLINE, t->cer_step);
 	else if (t->cer_result[0] != '\0')
 		put(1, 1, COLS - 2, cls_attr(t->cer_result_cls), t->cer_result);
-	draw_log(t, 2, bottom + 1);
-}
-
-static void
-draw_progress(const struct tui_batch *b, int y)
-{
-	const struct batch_progress *p = &b->prog;
-	char buf[160], eta[32] = "";
-	int w = COLS - 2 - 50, fill, i;
-	size_t total = p->counts.total ? p->counts.total : 1;
-
-	if (w < 10)
-		w = 10;
-	fill = (int)((double)w * (double)p->done / (double)total);
-	if (fill > w)
-		fill = w;
-	move(y, 1);
-	addch('[');
-	for (i = 0; i < w; i++)
-		addch(i < fill ? '#' : '.');
-	addch(']');
-	if (p->eta >= 0 && p->done < p->counts.total)
-		snprintf(eta, sizeof(eta), "  ETA %.0fs", p->eta);
-	snprintf(buf, sizeof(buf), " %zu/%zu  %.0f/s%s", p->done,
-	    p->counts.total, p->rate, eta);
-	put(y, w + 3, COLS - w - 4, A_BOLD, buf);
+	/* a step that reports progress (batch sign) keeps the last row */
+	if (t->cer_open && t->cer_have_prog) {
+		draw_log(t, 2, bottom);
+		draw_progress(&t->cer_prog, bottom);
+	} else
+		draw_log(t, 2, bottom + 1);
 }
 
 static void
@@ -768,11 +773,8 @@ draw_batch(struct tui *t)
 			put_wrapped(LINES - 5, 1, COLS - 2, 1, A_NORMAL, buf);
 		}
 	}
-	if (b->have_prog) {
-		move(LINES - 4, 0);
-		clrtoeol();
-		draw_progress(b, LINES - 4);
-	}
+	if (b->have_prog)
+		draw_progress(&b->prog, LINES - 4);
 	if (b->result[0] != '\0' && !b->signing)
 		put_wrapped(LINES - 3, 1, COLS - 2, 2, cls_attr(b->result_cls),
 		    b->result);

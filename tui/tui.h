@@ -209,6 +209,8 @@ struct tui {
 	struct tui_text log;
 	bool	log_follow;
 	char	cer_step[256];		/* "Step 5 of 8: run (by officer)" */
+	struct batch_progress cer_prog;	/* of the step running, if it reports any */
+	bool	cer_have_prog;
 	char	cer_result[512];
 	enum tui_class cer_result_cls;
 	struct tui_qr qr_cer[TUI_QR_KEEP];	/* the SHA-256s shown, newest last */

@@ -48,7 +48,7 @@ _airca_options() {
 	"api sign") echo "--in --out --first-time --rotate-tls --add-online-ca --current --drop" ;;
 	"api device-cas") echo "--out --current --drop" ;;
 	"sign") echo "--profile --in --out --ca --days" ;;
-	"batch sign") echo "--ca --in --out" ;;
+	"batch sign") echo "--ca --in --out --progress" ;;
 	"list") echo "--expiring --profile" ;;
 	"export") echo "--serial --chain --der --out" ;;
 	"renew") echo "--expiring --out --profile" ;;

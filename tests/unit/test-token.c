@@ -413,6 +413,43 @@ test_token(void)
 	token_close(tok);
 }
 
+/* Every code of the table is a sentence with its name; unknown codes too. */
+static void
+test_ckr_text(void)
+{
+	const struct token_ckr *t;
+	char buf[400], want[64];
+	size_t n, i, j;
+
+	t = token_ckr_table(&n);
+	CHECK(n >= 80);
+	for (i = 0; i < n; i++) {
+		token_ckr_text(t[i].rv, buf, sizeof(buf));
+		snprintf(want, sizeof(want), " (%s)", t[i].name);
+		CHECK(strncmp(t[i].name, "CKR_", 4) == 0);
+		CHECK(strlen(t[i].text) >= 10);
+		/* a sentence: words first, the code's name last, no bare number */
+		CHECK(strlen(buf) > strlen(want) &&
+		    strcmp(buf + strlen(buf) - strlen(want), want) == 0);
+		CHECK(strstr(buf, "0x") == NULL);
+		for (j = 0; j < i; j++)
+			CHECK(t[j].rv != t[i].rv);
+	}
+	token_ckr_text(0x32, buf, sizeof(buf));
+	CHECK_STR(buf, "the token was removed or stopped answering "
+	    "(CKR_DEVICE_REMOVED)");
+	token_ckr_text(0x80000042UL, buf, sizeof(buf));
+	CHECK(strstr(buf, "code 0x80000042") != NULL);
+	CHECK(strstr(buf, "vendor") != NULL);
+	token_ckr_text(0x7777, buf, sizeof(buf));
+	CHECK(strstr(buf, "code 0x7777") != NULL);
+	CHECK(strncmp(buf, "the token failed with an error airca does not "
+	    "know", 49) == 0);
+	/* cut short, still terminated */
+	token_ckr_text(0x32, buf, 8);
+	CHECK(strlen(buf) == 7);
+}
+
 int
 main(void)
 {
@@ -435,6 +472,7 @@ main(void)
 	}
 	setenv("SOFTHSM2_CONF", conf, 1);
 
+	test_ckr_text();
 	test_profile();
 	test_token();
 
