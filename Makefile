@@ -152,12 +152,14 @@ SAN_BUILD = build/san
 SAN_OPT   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=undefined
 
-# After the tests, a sample of the mutants (flag 'sample' in
+# After the tests: every mutant's pattern still applies (a second), and a
+# sample of the mutants (flag 'sample' in
 # tests/mutants/mutants.tsv: the most dangerous, each against its own unit
 # tests, on a scratch copy of build/san): one that survives fails the run.
 test: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) OPT="$(SAN_OPT)" bins
 	AIRCA_BUILD=$(SAN_BUILD) tests/run.sh
+	python3 tests/mutants/run.py --check
 	python3 tests/mutants/run.py --sample --no-baseline \
 		--build $(SAN_BUILD) --opt "$(SAN_OPT)"
 
