@@ -17,9 +17,10 @@ DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	p11-kit libp11-kit-dev softhsm2 opensc libjansson-dev libinih-dev \
 	libqrencode-dev libncurses-dev libpkcs11-helper1-dev tmux faketime \
 	libfaketime gnutls-bin iproute2 clang libclang-rt-14-dev time \
-	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian
+	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian \
+	libgfshare-dev
 
-PKGS     = libp11 jansson inih libqrencode p11-kit-1
+PKGS     = libp11 jansson inih libqrencode p11-kit-1 libgfshare
 TUI_PKGS = ncursesw
 
 CC      ?= cc

@@ -36,6 +36,8 @@ struct hsm_profile {
 	unsigned key_types;		/* [keys] generate = ...: bit (1 << enum key_type) */
 	size_t	id_len;			/* [keys] id_len: CKA_ID bytes (default 16) */
 	size_t	label_max;		/* [keys] label_max (default 32) */
+	bool	wrap_with_trusted;	/* [keys] wrap_with_trusted: enforces CKA_WRAP_WITH_TRUSTED
+					   and imports CKA_TRUSTED keys (--backup K-of-N); default no */
 	bool	login_before_search;	/* [quirks] login_before_search */
 	bool	no_rng;			/* [quirks] no_rng: use the host RNG for ids/serials */
 	unsigned max_sessions;		/* [quirks] max_sessions (0 = no limit) */
