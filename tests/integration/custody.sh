@@ -61,6 +61,17 @@ grep -q "PRIVATE KEY" "$T/bundle/"* && fail "a clear key in the bundle"
 msha=$(sha256sum "$T/bundle/manifest.json" | cut -c1-64)
 grep '"event":"backup-written"' "$J" | grep -q "\"manifest-sha256\":\"$msha\"" || fail "backup-written lacks the manifest hash"
 expect_fail 1 "exists" airca backup --out "$T/bundle/manifest.json"
+# the same through the shipped ceremony script, confirmations from a file
+mkdir "$T/usb"
+printf '%s\n' "$TEST_PIN" > "$T/pin" && chmod 600 "$T/pin"
+printf '%s\n' "participant officer Alice" "participant officer Bob" "participant witness Carol" \
+	"confirm 1 Carol" "confirm 2 Alice" "confirm 3 Carol" "confirm 4 Alice" "confirm 5 Bob" \
+	"confirm 6 Carol" "confirm 7 Carol" > "$T/confirm"
+"$AIRCA_BIN" --pin-file "$T/pin" ceremony run "$TOP/ceremony-scripts/backup.ceremony" --param usb="$T/usb" \
+	--param out="$T/usb/bundle" --confirm-file "$T/confirm" > "$T/cer.out" 2>&1 || fail "backup.ceremony: $(cat "$T/cer.out")"
+grep -q "sealed" "$T/cer.out" || fail "backup.ceremony not sealed"
+[ -s "$T/usb/bundle/manifest.json" ] || fail "backup.ceremony wrote no bundle"
+[ "$(grep -c '"event":"backup-written"' "$J")" -eq 2 ] || fail "two backups journaled"
 
 # a second, fresh token and a profile that picks it
 make_token airca2
