@@ -2,9 +2,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ca.h"
 #include "cmd.h"
@@ -433,6 +435,19 @@ cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 				    "'%s' named twice: each share goes to a "
 				    "different person", args_value(a,
 				    "custodian", i));
+	/* the shares are shown at the very end: know now that they can be */
+	if (pol.k > 0 && !args_has(a, "shares-to")) {
+		int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		bool tty = fd != -1 && isatty(fd);
+
+		if (fd != -1)
+			close(fd);
+		if (!tty)
+			return airca_errf(AIRCA_ERR_USAGE, "--backup %u-of-%u: no "
+			    "terminal to show each custodian their share on; "
+			    "run init on the ceremony's terminal (--shares-to "
+			    "DIR is for rehearsals only)", pol.k, pol.n);
+	}
 	return 0;
 }
 

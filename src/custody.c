@@ -122,14 +122,18 @@ custody_share_set(const struct custody_share *s, char hex[9])
  */
 static const unsigned char *fill_from;
 static size_t fill_left;
+static bool fill_failed;
 
 static void
 custody_fill_rand(unsigned char *buf, unsigned int len)
 {
 	unsigned int i;
 
-	if (RAND_priv_bytes(buf, (int)len) != 1)
-		abort();	/* no randomness: never split with a weak polynomial */
+	/* no host randomness: the split is refused (fill_failed), never weak */
+	if (RAND_priv_bytes(buf, (int)len) != 1) {
+		fill_failed = true;
+		memset(buf, 0, len);
+	}
 	for (i = 0; i < len && fill_left > 0; i++, fill_left--)
 		buf[i] ^= *fill_from++;
 }
@@ -154,12 +158,18 @@ custody_split(const unsigned char *key, unsigned k, unsigned n,
 	gfshare_fill_rand = custody_fill_rand;
 	fill_from = rnd;
 	fill_left = (size_t)(k - 1) * CUSTODY_KEY_LEN;
+	fill_failed = false;
 	if ((g = gfshare_ctx_init_enc(xs, n, (unsigned char)k,
 	    CUSTODY_KEY_LEN)) == NULL) {
 		r = airca_errf(AIRCA_ERR_NOMEM, "libgfshare cannot split");
 		goto out;
 	}
 	gfshare_ctx_enc_setsecret(g, secret);
+	if (fill_failed) {
+		r = airca_errssl(AIRCA_ERR_CRYPTO, "the host RNG failed while "
+		    "splitting the custody key");
+		goto out;
+	}
 	if (fill_left != 0) {
 		r = airca_errf(AIRCA_ERR_INTERNAL, "libgfshare took fewer "
 		    "random bytes than the polynomial needs");
@@ -699,8 +709,14 @@ custody_read_tty(const char *what, struct custody_share *s)
 			snprintf(prompt, sizeof(prompt), "%s, line %u of %d "
 			    "(16 characters, then the 2 of the checksum)", what,
 			    l, CUSTODY_LINES);
-			if ((r = prompt_pin(&none, prompt, line, 256)) != 0)
+			if ((r = prompt_pin(&none, prompt, line, 256)) != 0) {
+				if (r == AIRCA_ERR_USAGE)
+					r = airca_errf(AIRCA_ERR_USAGE, "no "
+					    "terminal to type a share on: run "
+					    "on the ceremony's terminal, or give "
+					    "--share-file F (rehearsals)");
 				goto out;
+			}
 			r = custody_line_parse(line, l, s->b + (l - 1) *
 			    LINE_BYTES);
 			explicit_bzero(line, 256);

@@ -16,6 +16,12 @@ expect_fail 1 "does not say wrap_with_trusted = yes under \[keys\]: .*airca neve
 [ -e "$T/s0" ] && fail "shares written for a refused init"
 [ -z "$(p11 --login --pin "$TEST_PIN" -O)" ] || fail "a refused init touched the token"
 
+# no terminal to show the shares on (and no --shares-to): refused before anything is asked
+expect_fail 2 "no terminal to show each custodian their share on" \
+	setsid -w "$AIRCA_BIN" --pin-env TEST_PIN --so-pin-env TEST_SO_PIN init --factory acme --backup 2-of-2 \
+	--custodian a --custodian b
+[ -e "$H/journal.jsonl" ] && fail "init without a terminal made a journal"
+
 # a wrong SO PIN: nothing left on the token, no shares, and init can run again
 expect_fail 4 "wrong SO PIN for token 'airca'" \
 	airca --so-pin-env BAD_SO init --factory acme --backup 2-of-2 --custodian a --custodian b --shares-to "$T/s1"

@@ -116,6 +116,9 @@ expect_fail 1 "is not a backup this home's journal records" \
 p11n() { pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label airca2 "$@" 2>/dev/null; }
 [ -z "$(p11n --login --pin "$TEST_PIN" -O)" ] || fail "a refused restore touched the new token"
 
+# no share files and no terminal to type them on
+expect_fail 2 "no terminal to type a share on" setsid -w "$AIRCA_BIN" --so-pin-env TEST_SO_PIN $NEW restore --from "$T/bundle"
+
 # interrupted: a wrong user PIN after the SO imported the custody key leaves the token fresh
 export BAD_PIN=0000-wrong
 expect_fail 4 "wrong user PIN" "$AIRCA_BIN" --pin-env BAD_PIN --so-pin-env TEST_SO_PIN $NEW \
