@@ -26,9 +26,10 @@ DEB_PKGS = pkg-config libssl-dev openssl libp11-dev libengine-pkcs11-openssl \
 	python3 util-linux strace gdb dpkg-dev debhelper fakeroot lintian \
 	opencryptoki libtpm2-pkcs11-1 libtpm2-pkcs11-tools swtpm tpm2-abrmd \
 	tpm2-tools dbus-daemon \
-	golang-go
+	golang-go \
+	libgfshare-dev
 
-PKGS     = libp11 jansson inih libqrencode p11-kit-1
+PKGS     = libp11 jansson inih libqrencode p11-kit-1 libgfshare
 TUI_PKGS = ncursesw
 
 CC      ?= cc

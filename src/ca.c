@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca.h"
+#include "custody.h"
 #include "csr.h"
 #include "error.h"
 #include "issue.h"
@@ -221,14 +222,9 @@ ca_token_wait(struct ca *ca)
 }
 
 int
-ca_token_login(struct ca *ca)
+ca_token_open(struct ca *ca)
 {
-	struct pin_source *ps = &ca->ctx->pin;
 	struct airgap_report rep;
-	const struct token_info *ti;
-	struct pin_request req;
-	char pin[MEDIA_MAX_PIN], what[128], previous[512];
-	unsigned attempt;
 	json_t *d = NULL;
 	int r;
 
@@ -254,7 +250,36 @@ ca_token_login(struct ca *ca)
 				return r;
 		}
 	}
-	if ((r = ca_token_wait(ca)) != 0)
+	return ca_token_wait(ca);
+}
+
+int
+ca_so_login(struct ca *ca)
+{
+	const struct token_info *ti = token_info(ca->tok);
+	char pin[MEDIA_MAX_PIN], what[128];
+	int r;
+
+	snprintf(what, sizeof(what), "SO PIN for token '%s' (serial %s)",
+	    ti->label, ti->serial);
+	r = prompt_pin(&ca->ctx->so_pin, what, pin, sizeof(pin));
+	if (r == 0)
+		r = token_so_login(ca->tok, pin, strlen(pin));
+	explicit_bzero(pin, sizeof(pin));
+	return r;
+}
+
+int
+ca_token_login(struct ca *ca)
+{
+	struct pin_source *ps = &ca->ctx->pin;
+	const struct token_info *ti;
+	struct pin_request req;
+	char pin[MEDIA_MAX_PIN], what[128], previous[512];
+	unsigned attempt;
+	int r;
+
+	if (ca->tok == NULL && (r = ca_token_open(ca)) != 0)
 		return r;
 	ti = token_info(ca->tok);
 	snprintf(what, sizeof(what), "user PIN for token '%s' (serial %s)",
@@ -462,6 +487,16 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 		if ((r = ca_token_login(ca)) != 0)
 			goto out;
 		serial = state_str(ca->state, "token", "serial");
+		if (ca->reg != NULL) {
+			const struct custody_state *cs =
+			    registry_custody(ca->reg);
+
+			/* K-of-N: keys may be extractable, wrap-with-trusted */
+			token_set_custody(ca->tok, cs->pol.k > 0);
+			/* restored onto another token: that one is the home's now */
+			if (cs->token_serial[0] != '\0')
+				serial = cs->token_serial;
+		}
 		if (serial != NULL &&
 		    strcmp(serial, token_info(ca->tok)->serial) != 0) {
 			r = airca_errf(AIRCA_ERR_STATE, "this home belongs to "
@@ -689,12 +724,13 @@ key_json(const struct token_key_info *ki, const struct key_attrs *a)
 
 	hex_encode(ki->id, ki->id_len, id);
 	return json_pack("{s:s,s:s,s:s,s:s,s:{s:b,s:b,s:b,s:b,s:b,s:b,s:b,"
-	    "s:b,s:b}}", "label", ki->label, "type", key_type_name(ki->type),
-	    "id", id, "spki", ki->spki_sha256, "attributes",
-	    "token", a->token, "private", a->private_, "sensitive",
-	    a->sensitive, "extractable", a->extractable, "local", a->local,
-	    "always-sensitive", a->always_sensitive, "never-extractable",
-	    a->never_extractable, "decrypt", a->decrypt, "unwrap", a->unwrap);
+	    "s:b,s:b,s:b}}", "label", ki->label, "type",
+	    key_type_name(ki->type), "id", id, "spki", ki->spki_sha256,
+	    "attributes", "token", a->token, "private", a->private_,
+	    "sensitive", a->sensitive, "extractable", a->extractable, "local",
+	    a->local, "always-sensitive", a->always_sensitive,
+	    "never-extractable", a->never_extractable, "decrypt", a->decrypt,
+	    "unwrap", a->unwrap, "wrap-with-trusted", a->wrap_with_trusted);
 }
 
 /* Generate a CA key pair on the token and journal it with its attributes. */

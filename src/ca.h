@@ -90,6 +90,20 @@ int	ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 int	ca_token_login(struct ca *ca);
 
 /*
+ * The first half of ca_token_login(): the HSM profile loaded, the air gap
+ * checked, the token opened (asking for it), not logged in.  ca_token_login()
+ * then logs in on the token it finds open.
+ */
+int	ca_token_open(struct ca *ca);
+
+/*
+ * Log in as the security officer (custody: init, restore), the SO PIN from
+ * --so-pin-env / --so-pin-file or a no-echo prompt, wiped before this
+ * returns.  One try: a wrong SO PIN is an error.  token_so_logout() ends it.
+ */
+int	ca_so_login(struct ca *ca);
+
+/*
  * Journal an event (data borrowed).  Fails if the journal is not open.
  * JOURNAL_NOSYNC flags pass through.
  */

@@ -2,12 +2,15 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ca.h"
 #include "cmd.h"
+#include "custody.h"
 #include "error.h"
 #include "issue.h"
 #include "media.h"
@@ -37,9 +40,141 @@ write_cert(struct ca *ca, const char *name, X509 *cert)
 	return r;
 }
 
+/* What init was asked for, besides the factory and the key type. */
+struct init_opts {
+	unsigned days;
+	struct custody_policy pol;
+	const char *names[CUSTODY_MAX];	/* --custodian, in order: share 1, 2, ... */
+	const char *shares_to;		/* --shares-to DIR, or NULL: shown one by one */
+};
+
+/* Refuse before anything is made when the token holds a root (or custody key) already. */
 static int
-init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
+init_labels_free(struct ca *ca, bool custody)
 {
+	static const char *const labels[] = { CA_ROOT_LABEL, CA_AUDIT_LABEL,
+	    CUSTODY_LABEL };
+	bool exists = false;
+	size_t i;
+	int r;
+
+	for (i = 0; i < (custody ? 3u : 2u) && !exists; i++)
+		if ((r = token_label_exists(ca->tok, labels[i], &exists)) != 0)
+			return r;
+	if (exists)
+		return airca_errf(AIRCA_ERR_EXISTS, "token '%s' (serial %s) "
+		    "already holds a root ('%s', '%s' or '%s'): the factory "
+		    "root is set once; use another token or re-initialise this "
+		    "one deliberately", token_info(ca->tok)->label,
+		    token_info(ca->tok)->serial, CA_ROOT_LABEL, CA_AUDIT_LABEL,
+		    CUSTODY_LABEL);
+	return 0;
+}
+
+/*
+ * The custody key: 32 bytes of the token's RNG, split K-of-N (libgfshare,
+ * coefficients from the token's RNG too), then imported by the SO as the
+ * token's trusted wrapping key.  The key exists whole only in locked
+ * memory, and only until it is imported; *sharesp (n shares, locked) is
+ * what the custodians get.  kcheck and set get what the journal records.
+ */
+static int
+custody_new(struct ca *ca, const struct custody_policy *pol,
+    struct custody_share **sharesp, char kcheck[SHA256_HEX_LEN + 1],
+    char set[9])
+{
+	struct custody_share *shares = NULL;
+	unsigned char *key = NULL, *rnd = NULL, setid[CUSTODY_SET_ID_LEN];
+	size_t rndlen = (size_t)(pol->k - 1) * CUSTODY_KEY_LEN;
+	int r = AIRCA_ERR_NOMEM;
+
+	if ((key = secret_alloc(CUSTODY_KEY_LEN)) == NULL ||
+	    (rnd = secret_alloc(rndlen)) == NULL ||
+	    (shares = secret_alloc(pol->n * sizeof(*shares))) == NULL)
+		goto out;
+	if ((r = token_random(ca->tok, key, CUSTODY_KEY_LEN)) != 0 ||
+	    (r = token_random(ca->tok, rnd, rndlen)) != 0 ||
+	    (r = token_random(ca->tok, setid, sizeof(setid))) != 0 ||
+	    (r = custody_split(key, pol->k, pol->n, setid, rnd, shares)) != 0)
+		goto out;
+	custody_key_check(key, kcheck);
+	hex_encode(setid, sizeof(setid), set);
+	if ((r = ca_so_login(ca)) != 0)
+		goto out;
+	r = token_custody_import(ca->tok, CUSTODY_LABEL, key, CUSTODY_KEY_LEN);
+	token_so_logout(ca->tok);
+	if (r != 0)
+		goto out;
+	*sharesp = shares;
+	shares = NULL;
+	r = 0;
+ out:
+	secret_free(key, CUSTODY_KEY_LEN);
+	secret_free(rnd, rndlen);
+	secret_free(shares, pol->n * sizeof(*shares));
+	return r;
+}
+
+/* custody-created: the policy, the set, the key's check value and attributes, each share's SHA-256. */
+static json_t *
+custody_json(struct ca *ca, const struct init_opts *o,
+    const struct custody_share *shares, const char *kcheck, const char *set)
+{
+	struct secret_attrs sa;
+	char pol[32], sha[SHA256_HEX_LEN + 1];
+	json_t *d, *a;
+	unsigned i;
+
+	if (token_secret_attrs(ca->tok, CUSTODY_LABEL, &sa) != 0)
+		return NULL;
+	custody_policy_name(&o->pol, pol, sizeof(pol));
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < o->pol.n; i++) {
+		custody_share_sha256(&shares[i], sha);
+		json_array_append_new(a, json_pack("{s:i,s:s,s:s}", "share",
+		    (int)custody_share_x(&shares[i]), "name", o->names[i],
+		    "share-sha256", sha));
+	}
+	d = json_pack("{s:s,s:i,s:i,s:s,s:s,s:{s:s,s:s,s:i,s:{s:b,s:b,s:b,s:b,"
+	    "s:b,s:b,s:b}},s:o,s:s}", "key-policy", pol, "k", (int)o->pol.k,
+	    "n", (int)o->pol.n, "set", set, "key-check", kcheck,
+	    "custody-key", "label", CUSTODY_LABEL, "type", "aes-256",
+	    "bytes", (int)sa.value_len, "attributes", "trusted", sa.trusted,
+	    "wrap", sa.wrap, "unwrap", sa.unwrap, "decrypt", sa.decrypt,
+	    "sensitive", sa.sensitive, "extractable", sa.extractable,
+	    "modifiable", sa.modifiable, "custodians", a, "split",
+	    "libgfshare GF(2^8)");
+	return d;
+}
+
+/* Each custodian's share: on their own screen, or (rehearsals) into files. */
+static int
+custody_hand_out(const struct init_opts *o, const struct custody_share *shares)
+{
+	unsigned i;
+	int r;
+
+	if (o->shares_to != NULL && (r = media_mkdir(o->shares_to)) != 0)
+		return r;
+	for (i = 0; i < o->pol.n; i++) {
+		r = o->shares_to != NULL ? custody_write_share(o->shares_to,
+		    &shares[i], o->names[i]) : custody_show(&shares[i],
+		    o->names[i]);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+init_run(struct ca *ca, const char *factory, enum key_type kt,
+    const struct init_opts *o)
+{
+	struct custody_share *shares = NULL;
+	char kcheck[SHA256_HEX_LEN + 1], set[9], polname[32];
+	bool imported = false;
+	unsigned days = o->days;
 	struct ca_issue ci;
 	const struct token_info *ti;
 	X509_NAME *subj = NULL;
@@ -50,7 +185,6 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	char polfp[SHA256_HEX_LEN + 1];
 	char rserial[SERIAL_HEX_MAX], aserial[SERIAL_HEX_MAX], ts[21];
 	char groups[96];
-	bool exists;
 	int r;
 
 	if ((r = policy_default(factory, &ca->pol)) != 0)
@@ -63,32 +197,45 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 		    ca->pol.profiles[PROFILE_ROOT].days);
 		goto out;
 	}
-	if ((r = ca_token_login(ca)) != 0)
+	custody_policy_name(&o->pol, polname, sizeof(polname));
+	if ((r = ca_token_open(ca)) != 0)
 		goto out;
 	if ((r = hsm_profile_can_generate(&ca->hsm, kt)) != 0)
 		goto out;
-	/* The factory root of trust is set once: refuse before touching the token. */
-	if ((r = token_label_exists(ca->tok, CA_ROOT_LABEL, &exists)) != 0)
-		goto out;
-	if (!exists && (r = token_label_exists(ca->tok, CA_AUDIT_LABEL,
-	    &exists)) != 0)
-		goto out;
-	if (exists) {
-		r = airca_errf(AIRCA_ERR_EXISTS, "token '%s' (serial %s) "
-		    "already holds a root ('%s' or '%s'): the factory root is "
-		    "set once; use another token or re-initialise this one "
-		    "deliberately", token_info(ca->tok)->label,
-		    token_info(ca->tok)->serial, CA_ROOT_LABEL, CA_AUDIT_LABEL);
-		goto out;
+	if (o->pol.k > 0) {
+		/* never fall back to plain extractable keys */
+		if (!ca->hsm.wrap_with_trusted) {
+			r = airca_errf(AIRCA_ERR_POLICY, "--backup %s: HSM "
+			    "profile '%s' does not say wrap_with_trusted = yes "
+			    "under [keys]: this token is not known to keep a "
+			    "key that may leave only wrapped under a trusted "
+			    "key, and airca never makes plainly extractable CA "
+			    "keys; use --backup none (or the HSM's own backup "
+			    "scheme, see docs/custody.md)", polname,
+			    ca->hsm.name);
+			goto out;
+		}
+		/* The factory root of trust is set once: refuse before touching the token. */
+		if (!ca->hsm.login_before_search &&
+		    (r = init_labels_free(ca, true)) != 0)
+			goto out;
+		if ((r = custody_new(ca, &o->pol, &shares, kcheck, set)) != 0)
+			goto out;
+		imported = true;
 	}
+	if ((r = ca_token_login(ca)) != 0 ||
+	    (r = init_labels_free(ca, false)) != 0)
+		goto out;
+	token_set_custody(ca->tok, o->pol.k > 0);
 	ti = token_info(ca->tok);
 	if ((r = airgap_host(&ca->host)) != 0)
 		goto out;
-	d = json_pack("{s:s,s:s,s:o,s:{s:s,s:s,s:s,s:s},s:s}", "factory",
+	d = json_pack("{s:s,s:s,s:o,s:{s:s,s:s,s:s,s:s},s:s,s:s}", "factory",
 	    factory, "key-type", key_type_name(kt), "token", token_json(ti),
 	    "host", "name", ca->host.hostname, "kernel", ca->host.kernel,
 	    "airca", ca->host.airca_version, "binary-sha256",
-	    ca->host.binary_sha256, "hsm-profile", ca->hsm.name);
+	    ca->host.binary_sha256, "hsm-profile", ca->hsm.name, "key-policy",
+	    polname);
 	if (d == NULL) {
 		r = AIRCA_ERR_NOMEM;
 		goto out;
@@ -101,6 +248,15 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	d = json_pack("{s:s}", "command", "init");
 	if ((r = ca_journal(ca, "command", d, 0)) != 0)
 		goto out;
+	if (o->pol.k > 0) {
+		json_decref(d);
+		if ((d = custody_json(ca, o, shares, kcheck, set)) == NULL) {
+			r = airca_errf(AIRCA_ERR_NOMEM, "custody-created");
+			goto out;
+		}
+		if ((r = ca_journal(ca, "custody-created", d, 0)) != 0)
+			goto out;
+	}
 
 	if ((r = ca_generate_key(ca, kt, CA_ROOT_LABEL, &root_pub, &ca->root_key)) != 0 ||
 	    (r = ca_generate_key(ca, kt, CA_AUDIT_LABEL, &audit_pub,
@@ -171,11 +327,11 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	cert_fingerprint(root, fp);
 	time_iso(now(), ts);
 	state = json_pack("{s:s,s:i,s:s,s:s,s:s,s:o,s:{s:s,s:s,s:s},"
-	    "s:{s:s,s:s},s:s}", "format", "airca-home", "version", 1, "factory",
-	    factory, "created", ts, "hsm-profile", ca->hsm.name, "token",
-	    token_json(ti), "root", "label", CA_ROOT_LABEL, "serial", rserial,
-	    "fingerprint", fp, "audit", "label", CA_AUDIT_LABEL, "serial",
-	    aserial, "policy-sha256", polfp);
+	    "s:{s:s,s:s},s:s,s:s}", "format", "airca-home", "version", 1,
+	    "factory", factory, "created", ts, "hsm-profile", ca->hsm.name,
+	    "token", token_json(ti), "root", "label", CA_ROOT_LABEL, "serial",
+	    rserial, "fingerprint", fp, "audit", "label", CA_AUDIT_LABEL,
+	    "serial", aserial, "policy-sha256", polfp, "key-policy", polname);
 	free(text);
 	text = NULL;
 	if (state == NULL || (text = json_dumps(state, JSON_INDENT(2) |
@@ -186,27 +342,52 @@ init_run(struct ca *ca, const char *factory, enum key_type kt, unsigned days)
 	if ((r = path_join(path, sizeof(path), ca->home, CA_STATE_FILE)) != 0 ||
 	    (r = media_write(path, text, strlen(text), 0)) != 0)
 		goto out;
+	/* journaled (custody-created, the share hashes) before any share is shown */
+	if (o->pol.k > 0 && (r = custody_hand_out(o, shares)) != 0)
+		goto out;
 	hex_groups(fp, groups, sizeof(groups));
 	if (ca->ctx->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "factory",
+		json_t *jo = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "factory",
 		    factory, "root-serial", rserial, "root-fingerprint", fp,
-		    "audit-serial", aserial, "home", ca->home);
+		    "audit-serial", aserial, "home", ca->home, "key-policy",
+		    polname);
 
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_dumpf(jo, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
-		json_decref(o);
+		json_decref(jo);
 	} else {
 		printf("factory root initialised for '%s' in %s\n", factory,
 		    ca->home);
 		printf("  root  serial %s\n        SHA-256 %s\n", rserial,
 		    groups);
 		printf("  audit serial %s\n", aserial);
-		printf("  keys  %s, on token '%s' (serial %s), sensitive and "
-		    "not extractable\n", key_type_name(kt), ti->label,
-		    ti->serial);
+		if (o->pol.k == 0)
+			printf("  keys  %s, on token '%s' (serial %s), sensitive "
+			    "and not extractable\n", key_type_name(kt),
+			    ti->label, ti->serial);
+		else {
+			unsigned i;
+
+			printf("  keys  %s, on token '%s' (serial %s), sensitive; "
+			    "they leave it only wrapped under the trusted "
+			    "custody key\n", key_type_name(kt), ti->label,
+			    ti->serial);
+			printf("  custody %s, set %s:", polname, set);
+			for (i = 0; i < o->pol.n; i++)
+				printf("%s %s", i ? "," : "", o->names[i]);
+			printf("\n");
+			if (o->shares_to != NULL)
+				printf("  shares written to %s (rehearsal only: "
+				    "a real ceremony shows each on its own "
+				    "screen)\n", o->shares_to);
+		}
 	}
 	r = 0;
  out:
+	if (r != 0 && imported && ca->tok != NULL)
+		(void)token_secret_destroy(ca->tok, CUSTODY_LABEL);
+	if (shares != NULL)
+		secret_free(shares, o->pol.n * sizeof(*shares));
 	free(text);
 	json_decref(d);
 	json_decref(state);
@@ -227,14 +408,47 @@ static int
 cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct hsm_profile prof;
+	struct custody_policy pol;
 	const char *factory = args_get(a, "factory");
 	enum key_type kt = KEY_EC_P256;
+	size_t i, j, nc = args_count(a, "custodian");
 	int r;
 
 	if (!policy_factory_ok(factory))
 		return airca_errf(AIRCA_ERR_USAGE, "--factory '%.64s': not "
 		    "usable as a factory name: 1..64 printable bytes, no '/', "
 		    "',' or leading '.', no leading or trailing space", factory);
+	if ((r = custody_policy_parse(args_has(a, "backup") ?
+	    args_get(a, "backup") : "none", &pol)) != 0)
+		return r;
+	if (pol.k == 0 && (nc > 0 || args_has(a, "shares-to")))
+		return airca_errf(AIRCA_ERR_USAGE, "--custodian and --shares-to "
+		    "go with --backup K-of-N");
+	if (pol.k > 0 && nc != pol.n)
+		return airca_errf(AIRCA_ERR_USAGE, "--backup %u-of-%u names %u "
+		    "custodians: give --custodian NAME %u times (%zu given)",
+		    pol.k, pol.n, pol.n, pol.n, nc);
+	for (i = 0; i < nc; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(args_value(a, "custodian", i),
+			    args_value(a, "custodian", j)) == 0)
+				return airca_errf(AIRCA_ERR_USAGE, "--custodian "
+				    "'%s' named twice: each share goes to a "
+				    "different person", args_value(a,
+				    "custodian", i));
+	/* the shares are shown at the very end: know now that they can be */
+	if (pol.k > 0 && !args_has(a, "shares-to")) {
+		int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		bool tty = fd != -1 && isatty(fd);
+
+		if (fd != -1)
+			close(fd);
+		if (!tty)
+			return airca_errf(AIRCA_ERR_USAGE, "--backup %u-of-%u: no "
+			    "terminal to show each custodian their share on; "
+			    "run init on the ceremony's terminal (--shares-to "
+			    "DIR is for rehearsals only)", pol.k, pol.n);
+	}
 	if (args_has(a, "key") && (r = key_type_parse(args_get(a, "key"),
 	    &kt)) != 0)
 		return r;
@@ -250,15 +464,24 @@ static int
 cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
 {
 	struct ca ca;
+	struct init_opts o;
 	const char *factory = args_get(a, "factory");
 	enum key_type kt = KEY_EC_P256;
 	char path[PATH_MAX];
-	unsigned long days = (unsigned long)args_number(a, "days", 0);
+	size_t i;
 	int r;
 
 	(void)unused;
+	memset(&o, 0, sizeof(o));
+	o.days = (unsigned)args_number(a, "days", 0);
+	o.shares_to = args_get(a, "shares-to");
+	for (i = 0; i < args_count(a, "custodian") && i < CUSTODY_MAX; i++)
+		o.names[i] = args_value(a, "custodian", i);
 	if (args_has(a, "key") && (r = key_type_parse(args_get(a, "key"),
 	    &kt)) != 0)
+		return r;
+	if ((r = custody_policy_parse(args_has(a, "backup") ?
+	    args_get(a, "backup") : "none", &o.pol)) != 0)
 		return r;
 	ca_begin(&ca, ctx, "init");
 	if ((r = ca_home_path(ctx, ca.home, sizeof(ca.home))) != 0)
@@ -279,7 +502,7 @@ cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
 		r = airca_errf(AIRCA_ERR_EXISTS, "%s has a journal already "
 		    "(an earlier init failed?): use a new, empty home", ca.home);
 	if (r == 0)
-		r = init_run(&ca, factory, kt, (unsigned)days);
+		r = init_run(&ca, factory, kt, &o);
 	return ca_close(&ca, r);
 }
 
@@ -288,6 +511,9 @@ static const struct args_opt init_opts[] = {
 	{ "key",     ARGS_CHOICE, "ec-p256|ec-p384|rsa-3072|rsa-4096", 0, 0, 0,
 	    "ec-p256|ec-p384|rsa-3072|rsa-4096" },
 	{ "days",    ARGS_NUMBER, "N",    0,             1, 36500, NULL },
+	{ "backup",  ARGS_STRING, "none|K-of-N", 0,      0, 0, NULL },
+	{ "custodian", ARGS_NAME, "NAME", ARGS_MULTI,    0, 0, NULL },
+	{ "shares-to", ARGS_OUT_DIR, "DIR", 0,           0, 0, NULL },
 	{ NULL, 0, NULL, 0, 0, 0, NULL }
 };
 

@@ -7,6 +7,7 @@
 
 #include "ca.h"
 #include "cmd.h"
+#include "custody.h"
 #include "error.h"
 #include "hsm.h"
 #include "prompt.h"
@@ -22,11 +23,50 @@ type_name(enum key_type t)
 	return s != NULL ? s : "other";
 }
 
+/* A private key's access attributes in words ("" when unreadable). */
+static void
+access_words(struct token *tok, const struct token_key_info *k, char *buf,
+    size_t size)
+{
+	struct key_attrs at;
+
+	buf[0] = '\0';
+	if (!k->has_private || token_key_attrs(tok, k->label, &at) != 0) {
+		airca_errclear();
+		return;
+	}
+	snprintf(buf, size, "%s%s%s%s%s", at.sensitive ? "sensitive" :
+	    "NOT SENSITIVE", at.extractable ? (at.wrap_with_trusted ?
+	    ", extractable only wrapped under a trusted key "
+	    "(wrap-with-trusted)" : ", EXTRACTABLE") : ", never extractable",
+	    at.local ? ", generated on the token" : ", restored (not local)",
+	    at.always_sensitive ? ", always sensitive" : "",
+	    at.never_extractable ? ", never extractable since generation" : "");
+}
+
+static void
+custody_words(struct token *tok, char *buf, size_t size)
+{
+	struct secret_attrs sa;
+
+	buf[0] = '\0';
+	if (token_secret_attrs(tok, CUSTODY_LABEL, &sa) != 0) {
+		airca_errclear();
+		return;
+	}
+	snprintf(buf, size, "AES, %lu bytes, %s, %s%s, %s, %s, %s",
+	    sa.value_len, sa.trusted ? "trusted" : "NOT TRUSTED",
+	    sa.wrap ? "wraps" : "does not wrap", sa.unwrap ? ", UNWRAPS" : "",
+	    sa.sensitive ? "sensitive" : "NOT SENSITIVE",
+	    sa.extractable ? "EXTRACTABLE" : "not extractable",
+	    sa.modifiable ? "MODIFIABLE" : "not modifiable");
+}
+
 static int
-print_json(const struct token_key_info *k, size_t n)
+print_json(struct token *tok, const struct token_key_info *k, size_t n)
 {
 	json_t *arr = NULL, *o;
-	char *text = NULL, id[2 * TOKEN_ID_MAX + 1];
+	char *text = NULL, id[2 * TOKEN_ID_MAX + 1], acc[256];
 	size_t i;
 	int r = AIRCA_ERR_NOMEM;
 
@@ -46,7 +86,15 @@ print_json(const struct token_key_info *k, size_t n)
 		    json_boolean(k[i].has_cert));
 		json_object_set_new(o, "spki_sha256", k[i].spki_sha256[0] ?
 		    json_string(k[i].spki_sha256) : json_null());
+		access_words(tok, &k[i], acc, sizeof(acc));
+		if (acc[0] != '\0')
+			json_object_set_new(o, "access", json_string(acc));
 	}
+	custody_words(tok, acc, sizeof(acc));
+	if (acc[0] != '\0' && ((o = json_pack("{s:s,s:s,s:s}", "label",
+	    CUSTODY_LABEL, "type", "custody", "access", acc)) == NULL ||
+	    json_array_append_new(arr, o) != 0))
+		goto out;
 	if ((text = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII)) ==
 	    NULL)
 		goto out;
@@ -59,9 +107,10 @@ print_json(const struct token_key_info *k, size_t n)
 }
 
 static void
-print_text(const char *token, const struct token_key_info *k, size_t n)
+print_text(struct token *tok, const struct token_key_info *k, size_t n)
 {
-	char id[2 * TOKEN_ID_MAX + 1];
+	const char *token = token_info(tok)->label;
+	char id[2 * TOKEN_ID_MAX + 1], acc[256];
 	size_t i;
 
 	if (n == 0)
@@ -77,7 +126,14 @@ print_text(const char *token, const struct token_key_info *k, size_t n)
 		    k[i].has_cert ? "certificate" : "");
 		printf("  SPKI SHA-256: %s\n", k[i].spki_sha256[0] ?
 		    k[i].spki_sha256 : "(unknown)");
+		access_words(tok, &k[i], acc, sizeof(acc));
+		if (acc[0] != '\0')
+			printf("  access:      %s\n", acc);
 	}
+	custody_words(tok, acc, sizeof(acc));
+	if (acc[0] != '\0')
+		printf("\ncustody key '%s' (K-of-N backup)\n  access:      "
+		    "%s\n", CUSTODY_LABEL, acc);
 }
 
 static int
@@ -97,9 +153,9 @@ cmd_token_keys_exec(struct cmd_ctx *ctx, struct ca *unused,
 	    (r = token_keys(ca.tok, &keys, &n)) != 0)
 		goto out;
 	if (ctx->json)
-		r = print_json(keys, n);
+		r = print_json(ca.tok, keys, n);
 	else
-		print_text(token_info(ca.tok)->label, keys, n);
+		print_text(ca.tok, keys, n);
  out:
 	free(keys);
 	return ca_close(&ca, r);

@@ -13,6 +13,7 @@ struct cmd_ctx {
 	const char *home;		/* --home DIR or $AIRCA_HOME */
 	const char *hsm;		/* --hsm PROFILE or $AIRCA_HSM */
 	struct pin_source pin;		/* --pin-env VAR / --pin-file F */
+	struct pin_source so_pin;	/* --so-pin-env VAR / --so-pin-file F (custody: init, restore) */
 	const char *actor;		/* --actor NAME, $AIRCA_ACTOR, or the login name */
 	const char *ceremony;		/* ceremony id when run from a ceremony script, else NULL */
 	bool	json;			/* --json */

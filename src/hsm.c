@@ -28,6 +28,7 @@ enum seen {
 	SEEN_SERIAL = 1 << 3, SEEN_URI = 1 << 4, SEEN_GENERATE = 1 << 5,
 	SEEN_ID_LEN = 1 << 6, SEEN_LABEL_MAX = 1 << 7, SEEN_LBS = 1 << 8,
 	SEEN_NO_RNG = 1 << 9, SEEN_MAX_SESS = 1 << 10, SEEN_POLICY = 1 << 11,
+	SEEN_WWT = 1 << 12,
 };
 
 struct parse_state {
@@ -197,6 +198,14 @@ handler(void *user, const char *section, const char *name, const char *v)
 				return bad(st, "label_max must be 1..64, not "
 				    "'%s'", v);
 			p->label_max = n;
+			return 1;
+		}
+		if (strcmp(name, "wrap_with_trusted") == 0) {
+			if (!once(st, SEEN_WWT, section, name))
+				return 0;
+			if (parse_bool(v, &p->wrap_with_trusted) != 0)
+				return bad(st, "%s must be yes or no, not '%s'",
+				    name, v);
 			return 1;
 		}
 	} else if (strcmp(section, "quirks") == 0) {

@@ -37,6 +37,8 @@ struct hsm_profile {
 	int	generate_line;		/* its line in path; 0: not given (ec-p256) */
 	size_t	id_len;			/* [keys] id_len: CKA_ID bytes (default 16) */
 	size_t	label_max;		/* [keys] label_max (default 32) */
+	bool	wrap_with_trusted;	/* [keys] wrap_with_trusted: enforces CKA_WRAP_WITH_TRUSTED
+					   and imports CKA_TRUSTED keys (--backup K-of-N); default no */
 	bool	login_before_search;	/* [quirks] login_before_search */
 	bool	no_rng;			/* [quirks] no_rng: use the host RNG for ids/serials */
 	unsigned max_sessions;		/* [quirks] max_sessions (0 = no limit) */

@@ -46,6 +46,8 @@ main(int argc, char **argv)
 		{ "hsm",	required_argument, NULL, 'M' },
 		{ "pin-env",	required_argument, NULL, 'e' },
 		{ "pin-file",	required_argument, NULL, 'f' },
+		{ "so-pin-env",	required_argument, NULL, 'E' },
+		{ "so-pin-file", required_argument, NULL, 'F' },
 		{ "actor",	required_argument, NULL, 'a' },
 		{ "json",	no_argument,	   NULL, 'j' },
 		{ "quiet",	no_argument,	   NULL, 'q' },
@@ -76,6 +78,12 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			ctx.pin.file = optarg;
+			break;
+		case 'E':
+			ctx.so_pin.env = optarg;
+			break;
+		case 'F':
+			ctx.so_pin.file = optarg;
 			break;
 		case 'a':
 			ctx.actor = optarg;

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "custody.h"
 #include "error.h"
 #include "issue.h"
 #include "journal.h"
@@ -46,6 +47,7 @@ struct registry {
 	/* "root-crt-exported": the response whose bundle first held root-crt */
 	unsigned long root_exports;
 	char	root_export_sha[SHA256_HEX_LEN + 1];
+	struct custody_state custody;		/* key policy, custodians, restores */
 };
 
 static uint64_t
@@ -428,6 +430,7 @@ registry_free(struct registry *reg)
 		free(reg->pool.s[i]);
 	free(reg->pool.s);
 	free(reg->e);
+	custody_state_free(&reg->custody);
 	free(reg);
 }
 
@@ -439,6 +442,8 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 	size_t idx;
 	int r;
 
+	if (custody_event(event))
+		return custody_apply(&reg->custody, event, data);
 	if (strcmp(event, "cert-issued") == 0) {
 		if ((r = entry_from_json(reg, data, &e)) != 0)
 			return r;
@@ -873,4 +878,10 @@ registry_device_cas_pem(const struct registry *reg, char **pemp,
 	free(pem);
 	free(buf);
 	return r;
+}
+
+const struct custody_state *
+registry_custody(const struct registry *reg)
+{
+	return &reg->custody;
 }

@@ -140,4 +140,12 @@ const char *cert_status_name(enum cert_status s);
 json_t	*registry_cert_event(X509 *cert, const char *profile, X509 *issuer,
 	    const char *label);
 
+/*
+ * The custody state replayed from the journal (custody.h): the key policy
+ * of journal-open, custody-created, backup-written, custody-restored.
+ * Owned by reg.
+ */
+struct custody_state;
+const struct custody_state *registry_custody(const struct registry *reg);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "custody.h"
 #include "error.h"
 #include "replay.h"
 #include "util.h"
@@ -22,7 +23,7 @@ state_event(const char *event)
 	return strcmp(event, "cert-issued") == 0 ||
 	    strcmp(event, "cert-status") == 0 ||
 	    strcmp(event, "crl-issued") == 0 ||
-	    strcmp(event, "root-crt-exported") == 0;
+	    strcmp(event, "root-crt-exported") == 0 || custody_event(event);
 }
 
 static int

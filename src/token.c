@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "token.h"
+#include "token-int.h"
 #include "util.h"
 
 #define PIN_MAX		256
@@ -66,6 +67,7 @@ struct token {
 	CK_SESSION_HANDLE sess;		/* our own read/write session */
 	bool	have_sess;
 	struct token_info info;
+	bool	custody;		/* token_set_custody(): K-of-N key policy */
 };
 
 /* A token picked by a pkcs11: URI (RFC 7512), token attributes only. */
@@ -309,7 +311,7 @@ token_ckr_text(unsigned long rv, char *buf, size_t size)
 }
 
 /* A code as a sentence for a message: "the token was removed ... (CKR_...)". */
-static const char *
+const char *
 ckr_say(CK_RV rv)
 {
 	static _Thread_local char buf[320];
@@ -1075,7 +1077,7 @@ token_random(struct token *tok, unsigned char *buf, size_t len)
 }
 
 /* Every object matching tmpl, up to max handles. */
-static int
+int
 find_objects(struct token *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
     CK_OBJECT_HANDLE *out, size_t max, size_t *nfound)
 {
@@ -1106,7 +1108,7 @@ find_objects(struct token *tok, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 }
 
 /* The one object of class with label; NOTFOUND or several is an error. */
-static int
+int
 find_labelled(struct token *tok, CK_OBJECT_CLASS cls, const char *label,
     CK_OBJECT_HANDLE *objp)
 {
@@ -1136,7 +1138,7 @@ find_labelled(struct token *tok, CK_OBJECT_CLASS cls, const char *label,
 }
 
 /* A variable-length attribute; *valp malloc'd (NUL-terminated extra byte). */
-static int
+int
 get_attr(struct token *tok, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
     unsigned char **valp, size_t *lenp)
 {
@@ -1182,7 +1184,7 @@ get_attr(struct token *tok, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
 }
 
 /* A CK_BBOOL attribute; absent reads as false. */
-static int
+int
 get_bool(struct token *tok, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
     bool *bp)
 {
@@ -1203,7 +1205,7 @@ get_bool(struct token *tok, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
 	return 0;
 }
 
-static int
+int
 read_attrs(struct token *tok, CK_OBJECT_HANDLE obj, struct key_attrs *a)
 {
 	int r;
@@ -1221,7 +1223,9 @@ read_attrs(struct token *tok, CK_OBJECT_HANDLE obj, struct key_attrs *a)
 	    (r = get_bool(tok, obj, CKA_SIGN, &a->sign)) != 0 ||
 	    (r = get_bool(tok, obj, CKA_DECRYPT, &a->decrypt)) != 0 ||
 	    (r = get_bool(tok, obj, CKA_UNWRAP, &a->unwrap)) != 0 ||
-	    (r = get_bool(tok, obj, CKA_DERIVE, &a->derive)) != 0)
+	    (r = get_bool(tok, obj, CKA_DERIVE, &a->derive)) != 0 ||
+	    (r = get_bool(tok, obj, CKA_WRAP_WITH_TRUSTED,
+	    &a->wrap_with_trusted)) != 0)
 		return r;
 	return 0;
 }
@@ -1255,7 +1259,7 @@ attrs_ok(const struct key_attrs *a, char *why, size_t size)
 }
 
 /* The key type of an OpenSSL public key, KEY_NTYPES if none of ours. */
-static enum key_type
+enum key_type
 pkey_type(EVP_PKEY *pk)
 {
 	char group[64];
@@ -1281,7 +1285,7 @@ pkey_type(EVP_PKEY *pk)
 	return KEY_NTYPES;
 }
 
-static void
+void
 spki_sha256(EVP_PKEY *pk, char out[SHA256_HEX_LEN + 1])
 {
 	unsigned char *der = NULL;
@@ -1429,7 +1433,7 @@ rsa_pubkey(struct token *tok, CK_OBJECT_HANDLE obj, EVP_PKEY **pkp)
 }
 
 /* The OpenSSL key of a public key object. */
-static int
+int
 object_pubkey(struct token *tok, CK_OBJECT_HANDLE obj, EVP_PKEY **pkp)
 {
 	CK_KEY_TYPE kt = (CK_KEY_TYPE)-1;
@@ -1496,7 +1500,7 @@ id_nonzero(const unsigned char *id, size_t len)
 	return false;
 }
 
-static int
+int
 check_label(struct token *tok, const char *label)
 {
 	size_t len = label != NULL ? strlen(label) : 0;
@@ -1523,13 +1527,15 @@ token_generate(struct token *tok, enum key_type type, const char *label,
 		{ CKA_TOKEN, &yes, sizeof(yes) },
 		{ CKA_PRIVATE, &yes, sizeof(yes) },
 		{ CKA_SENSITIVE, &yes, sizeof(yes) },
-		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, tok->custody ? &yes : &no, sizeof(no) },
 		{ CKA_SIGN, &yes, sizeof(yes) },
 		{ CKA_DECRYPT, &no, sizeof(no) },
 		{ CKA_UNWRAP, &no, sizeof(no) },
 		{ CKA_DERIVE, &no, sizeof(no) },
 		{ CKA_LABEL, (void *)label, 0 },
 		{ CKA_ID, id, idlen },
+		/* last: passed only under custody (token_set_custody) */
+		{ CKA_WRAP_WITH_TRUSTED, &yes, sizeof(yes) },
 	};
 	CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
 	struct key_attrs a;
@@ -1621,7 +1627,8 @@ token_generate(struct token *tok, enum key_type type, const char *label,
 		goto out;
 	}
 	if ((rv = tok->raw.f->C_GenerateKeyPair(tok->sess, &mech, pub, npub,
-	    priv, sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv)) != CKR_OK) {
+	    priv, sizeof(priv) / sizeof(priv[0]) - (tok->custody ? 0 : 1),
+	    &hpub, &hpriv)) != CKR_OK) {
 		hpub = hpriv = CK_INVALID_HANDLE;
 		r = airca_errf(AIRCA_ERR_TOKEN, "token '%s' cannot generate a "
 		    "%s key: %s%s", tok->info.label, key_type_name(type),
@@ -1634,7 +1641,8 @@ token_generate(struct token *tok, enum key_type type, const char *label,
 	if ((r = read_attrs(tok, hpriv, &a)) != 0 ||
 	    (r = get_bool(tok, hpub, CKA_TOKEN, &pubtok)) != 0)
 		goto out;
-	if (!attrs_ok(&a, why, sizeof(why)) || !pubtok) {
+	if (!(tok->custody ? custody_attrs_ok(&a, true, why, sizeof(why)) :
+	    attrs_ok(&a, why, sizeof(why))) || !pubtok) {
 		r = airca_errf(AIRCA_ERR_KEYATTR, "token '%s' made a %s key "
 		    "that is %s%s; it was destroyed. This HSM cannot hold CA "
 		    "keys as airca requires", tok->info.label,
@@ -1714,7 +1722,8 @@ token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp)
 	if ((r = find_labelled(tok, CKO_PRIVATE_KEY, label, &obj)) != 0 ||
 	    (r = read_attrs(tok, obj, &a)) != 0)
 		goto out;
-	if (!attrs_ok(&a, why, sizeof(why))) {
+	if (!(tok->custody ? custody_attrs_ok(&a, false, why, sizeof(why)) :
+	    attrs_ok(&a, why, sizeof(why)))) {
 		r = airca_errf(AIRCA_ERR_KEYATTR, "key '%s' on token '%s' is "
 		    "%s: airca signs only with keys generated on the token as "
 		    "non-extractable signing keys", label, tok->info.label, why);
@@ -2054,4 +2063,35 @@ token_close(struct token *tok)
 	p11_unload(&tok->raw, tok->ctx, tok->loaded, tok->slots, tok->nslots);
 	OPENSSL_cleanse(tok, sizeof(*tok));
 	free(tok);
+}
+
+/* For the rest of the token layer (token-int.h). */
+CK_FUNCTION_LIST_PTR
+token_fl(struct token *tok)
+{
+	return tok->raw.f;
+}
+
+CK_SESSION_HANDLE
+token_sess(struct token *tok)
+{
+	return tok->sess;
+}
+
+const struct hsm_profile *
+token_prof(const struct token *tok)
+{
+	return &tok->prof;
+}
+
+void
+token_set_custody(struct token *tok, bool custody)
+{
+	tok->custody = custody;
+}
+
+bool
+token_custody(const struct token *tok)
+{
+	return tok->custody;
 }

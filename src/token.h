@@ -41,6 +41,7 @@ struct key_attrs {
 	bool	token, private_, sensitive, extractable, local;
 	bool	always_sensitive, never_extractable;
 	bool	sign, decrypt, unwrap, derive;
+	bool	wrap_with_trusted;	/* may leave only wrapped under a CKA_TRUSTED key */
 };
 
 struct token_key_info {
@@ -173,6 +174,82 @@ int	token_store_cert(struct token *tok, const char *label, X509 *cert);
  */
 int	token_init(const char *module, const char *label, const char *so_pin,
 	    const char *pin);
+
+/*
+ * Key custody (token-custody.c).  token_set_custody(tok, true): this home's
+ * key policy is K-of-N, so token_generate() makes CA keys SENSITIVE,
+ * EXTRACTABLE and WRAP_WITH_TRUSTED (they may leave the token only wrapped
+ * under a CKA_TRUSTED key) and refuses them unless that reads back, and
+ * token_signing_key() accepts such keys (and restored ones, which are not
+ * LOCAL).  Off (the default): keys are never extractable.
+ */
+void	token_set_custody(struct token *tok, bool custody);
+bool	token_custody(const struct token *tok);
+
+/*
+ * Log in as the security officer (CKU_SO) with pin, as token_login() does
+ * for the user: no copy kept, the stack wiped.  The user must not be logged
+ * in.  token_so_logout() ends it (and is a no-op otherwise).
+ */
+int	token_so_login(struct token *tok, const char *pin, size_t len);
+void	token_so_logout(struct token *tok);
+
+/*
+ * As the SO: import key (len bytes, AES) as the token's custody key,
+ * labelled label: a token object with CKA_TRUSTED and CKA_WRAP, and
+ * nothing else it may do (no UNWRAP, ENCRYPT, DECRYPT, SIGN, DERIVE),
+ * SENSITIVE, not EXTRACTABLE, not MODIFIABLE, not COPYABLE.  Read back;
+ * refused and destroyed (AIRCA_ERR_KEYATTR) unless it all holds.  Public
+ * (CKA_PRIVATE false): an SO may not create private objects, and the key
+ * can only wrap keys that a logged-in user reaches.  A label in use is
+ * AIRCA_ERR_EXISTS.
+ */
+int	token_custody_import(struct token *tok, const char *label,
+	    const unsigned char *key, size_t len);
+
+/* What token keys shows of a secret key (the custody key). */
+struct secret_attrs {
+	bool	trusted, wrap, unwrap, encrypt, decrypt, sensitive,
+		extractable, modifiable;
+	unsigned long value_len;
+};
+int	token_secret_attrs(struct token *tok, const char *label,
+	    struct secret_attrs *a);
+
+/* Destroy the secret key labelled label (a failed init's custody key). */
+int	token_secret_destroy(struct token *tok, const char *label);
+
+/*
+ * Wrap the private key labelled label under the secret key labelled
+ * wrapper with CKM_AES_KEY_WRAP_PAD (logged in).  *blobp malloc'd.  The
+ * token decides: a key not EXTRACTABLE, or WRAP_WITH_TRUSTED under a
+ * wrapper not TRUSTED, is refused (AIRCA_ERR_KEYATTR naming the CKR).
+ */
+int	token_custody_wrap(struct token *tok, const char *wrapper,
+	    const char *label, unsigned char **blobp, size_t *lenp);
+
+/* One key to unwrap by token_custody_unwrap(). */
+struct token_unwrap {
+	const char *label;
+	const unsigned char *id;
+	size_t	id_len;
+	const unsigned char *blob;
+	size_t	blob_len;
+	X509	*cert;			/* its certificate: type and public key */
+};
+
+/*
+ * Restore keys from a backup (logged in as the user, custody on): key (len
+ * bytes) becomes a session-only unwrapping key (never on the token, gone
+ * when this returns); each blob is unwrapped (CKM_AES_KEY_WRAP_PAD) into a
+ * private key with label, id and the attributes token_generate() gives
+ * under custody; its public key object is made from the certificate, its
+ * attributes read back; then the certificates are stored.  On failure the
+ * keys made by this call are destroyed.  A label already on the token is
+ * AIRCA_ERR_EXISTS before anything is made.
+ */
+int	token_custody_unwrap(struct token *tok, const unsigned char *key,
+	    size_t len, const struct token_unwrap *items, size_t n);
 
 /* Log out (C_Logout on airca's session), release slots, unload. NULL is fine. */
 void	token_close(struct token *tok);

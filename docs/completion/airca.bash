@@ -24,6 +24,9 @@ journal verify
 journal seal
 journal repair
 registry rebuild
+backup
+restore
+custody check
 ceremony run
 ceremony print
 ceremony check
@@ -40,7 +43,7 @@ _airca_options() {
 	"token list") echo "--module" ;;
 	"token keys") echo "" ;;
 	"check-airgap") echo "" ;;
-	"init") echo "--factory --key --days" ;;
+	"init") echo "--factory --key --days --backup --custodian --shares-to" ;;
 	"device-ca create") echo "--user-id --label --days" ;;
 	"device-ca revoke") echo "--serial --out" ;;
 	"device-ca disable") echo "--serial --out" ;;
@@ -59,6 +62,9 @@ _airca_options() {
 	"journal seal") echo "" ;;
 	"journal repair") echo "--yes --adopt --discard" ;;
 	"registry rebuild") echo "" ;;
+	"backup") echo "--out" ;;
+	"restore") echo "--from --share-file" ;;
+	"custody check") echo "--share-file" ;;
 	"ceremony run") echo "--param --confirm-file --confirm-env" ;;
 	"ceremony print") echo "--param" ;;
 	"ceremony check") echo "" ;;
@@ -69,7 +75,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --confirm-env --confirm-file --current --days --drop --expiring --factory --in --journal --key --label --module --out --param --profile --reason --root --seal --serial --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor --audit-cert --backup --ca --ceremony --confirm-env --confirm-file --current --custodian --days --drop --expiring --factory --from --in --journal --key --label --module --out --param --profile --reason --root --seal --serial --share-file --shares-to --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w
@@ -90,7 +96,7 @@ _airca() {
 	if [[ $cur == -* ]] || { [ -n "$typed" ] &&
 	    grep -qxF -- "$typed" <<<"$_airca_commands"; }; then
 		if [ -z "$typed" ]; then
-			COMPREPLY=($(compgen -W "--home --hsm --pin-env --pin-file --actor --json --quiet --help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "--home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor --json --quiet --help --version" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(_airca_options "$typed") --json --help" -- "$cur"))
 		fi

@@ -20,7 +20,7 @@ trap 'rm -rf "$T"' EXIT
 export LC_ALL=C
 say() { echo "batch bench: $*"; }
 
-PKGS="jansson libp11 libqrencode inih p11-kit-1"
+PKGS="jansson libp11 libqrencode inih p11-kit-1 libgfshare"
 mkdir -p "$B/bench"
 if ! make -C "$TOP" --no-print-directory -s BUILD="$AIRCA_BUILD" "$AIRCA_BUILD/airca" \
 	"$AIRCA_BUILD/libairca.a" >/dev/null ||

@@ -21,7 +21,7 @@ if ! make -C "$TOP" --no-print-directory -s BUILD="$AIRCA_BUILD" "$AIRCA_BUILD/l
    ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -I"$TOP/src" -I"$TOP/tests/unit" \
 	$(pkg-config --cflags jansson) -o "$B/bench/gen-journal" \
 	"$TOP/tests/bench/gen-journal.c" "$B/libairca.a" \
-	$(pkg-config --libs jansson libp11 libqrencode inih p11-kit-1 2>/dev/null) -lcrypto -lpthread \
+	$(pkg-config --libs jansson libp11 libqrencode inih p11-kit-1 libgfshare 2>/dev/null) -lcrypto -lpthread \
 	$(nm "$B/libairca.a" 2>/dev/null | grep -q __asan_init && echo -fsanitize=address,undefined); then
 	echo "journal-verify: cannot build the generator; skipped"
 	exit 0

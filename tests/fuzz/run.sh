@@ -14,7 +14,7 @@ cd "$TOP"
 : "${FUZZ_SECONDS:=30}"
 : "${CC_FUZZ:=clang}"
 OUT=${FUZZ_OUT:-build/fuzz}
-PKGS="libp11 jansson inih libqrencode p11-kit-1"
+PKGS="libp11 jansson inih libqrencode p11-kit-1 libgfshare"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -D_GNU_SOURCE -DAIRCA_VERSION=\"fuzz\" -g -O1 -fno-omit-frame-pointer -Isrc $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lcrypto -lpthread"

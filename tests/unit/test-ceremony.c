@@ -373,10 +373,14 @@ test_shipped(void)
 				script |= c->steps[i].kind == CEREMONY_CONFIRM_SCRIPT;
 			}
 			CHECK(clock && gap && script);
-			CHECK(c->nroles == 2 &&
+			/* two officers first, a witness last; custody
+			   ceremonies add their custodians in between */
+			CHECK(c->nroles >= 2 && c->nroles <= 3 &&
 			    strcmp(c->roles[0].name, "officer") == 0 &&
 			    c->roles[0].count == 2 &&
-			    strcmp(c->roles[1].name, "witness") == 0);
+			    strcmp(c->roles[c->nroles - 1].name, "witness") == 0 &&
+			    (c->nroles == 2 || strcmp(c->roles[1].name,
+			    "custodian") == 0));
 		}
 		ceremony_free(c);
 	}

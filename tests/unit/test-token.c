@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "check.h"
@@ -450,6 +451,101 @@ test_ckr_text(void)
 	CHECK(strlen(buf) == 7);
 }
 
+#define PROFILE_CUSTODY \
+	"[hsm]\nname = test\nmodule = " MODULE "\n" \
+	"[token]\nlabel = custody\n" \
+	"[keys]\ngenerate = ec-p256\nwrap_with_trusted = yes\n"
+
+/* Key custody against SoftHSM: what the token itself enforces. */
+static void
+test_custody(void)
+{
+	struct hsm_profile p;
+	struct token *tok = NULL;
+	struct key_attrs a;
+	struct secret_attrs sa;
+	EVP_PKEY *pub = NULL, *pub2 = NULL, *sk = NULL;
+	unsigned char key[32], *blob = NULL;
+	size_t blen = 0;
+	char cmd[600];
+
+	CHECK(load_text("[hsm]\nmodule = /x.so\n[token]\nlabel = a\n", &p) ==
+	    0);
+	CHECK(!p.wrap_with_trusted);	/* unknown tokens: no custody */
+	CHECK(load_text(PROFILE_CUSTODY, &p) == 0);
+	CHECK(p.wrap_with_trusted);
+	CHECK_ERR(load_text("[hsm]\nmodule = /x.so\n[token]\nlabel = a\n"
+	    "[keys]\nwrap_with_trusted = maybe\n", &p), AIRCA_ERR_INPUT,
+	    "wrap_with_trusted must be yes or no");
+	CHECK(load_text(PROFILE_CUSTODY, &p) == 0);
+	CHECK(init_token("custody") == 0);
+	/* a wrapping key any user can make: not trusted */
+	snprintf(cmd, sizeof(cmd), "pkcs11-tool --module " MODULE " "
+	    "--token-label custody --login --pin 1234 --keygen --key-type "
+	    "AES:32 --label untrusted --usage-wrap >/dev/null 2>&1");
+	CHECK(system(cmd) == 0);
+	CHECK(token_open(&p, &tok) == 0);
+	if (tok == NULL)
+		return;
+	CHECK(RAND_bytes(key, sizeof(key)) == 1);
+	CHECK_ERR(token_custody_import(tok, "airca-custody", key, sizeof(key)),
+	    AIRCA_ERR_LOGIN, "only the security officer can mark a key "
+	    "trusted");
+	CHECK_ERR(token_so_login(tok, "0000", 4), AIRCA_ERR_LOGIN,
+	    "wrong SO PIN for token 'custody'");
+	CHECK(token_so_login(tok, "5678", 4) == 0);
+	CHECK(token_custody_import(tok, "airca-custody", key, sizeof(key)) ==
+	    0);
+	CHECK_ERR(token_custody_import(tok, "airca-custody", key, sizeof(key)),
+	    AIRCA_ERR_EXISTS, "already holds an object labelled "
+	    "'airca-custody'");
+	token_so_logout(tok);
+	explicit_bzero(key, sizeof(key));
+	CHECK(token_secret_attrs(tok, "airca-custody", &sa) == 0);
+	CHECK(sa.trusted && sa.wrap && !sa.unwrap && !sa.encrypt &&
+	    !sa.decrypt && sa.sensitive && !sa.extractable && !sa.modifiable);
+	CHECK(sa.value_len == 32);
+	CHECK(token_secret_attrs(tok, "untrusted", &sa) == 0);
+	CHECK(!sa.trusted && sa.wrap);
+
+	CHECK(token_login(tok, "1234", 4) == 0);
+	/* K-of-N: extractable only wrapped under a trusted key */
+	token_set_custody(tok, true);
+	CHECK(token_generate(tok, KEY_EC_P256, "wwt", &pub, NULL) == 0);
+	CHECK(token_key_attrs(tok, "wwt", &a) == 0);
+	CHECK(a.sensitive && a.extractable && a.wrap_with_trusted);
+	CHECK(a.local && a.always_sensitive && !a.never_extractable);
+	CHECK(token_signing_key(tok, "wwt", &sk) == 0);
+	EVP_PKEY_free(sk);
+	sk = NULL;
+	/* SoftHSM enforces it: C_WrapKey under an untrusted key is refused */
+	CHECK_ERR(token_custody_wrap(tok, "untrusted", "wwt", &blob, &blen),
+	    AIRCA_ERR_KEYATTR, "refuses to wrap key 'wwt' under 'untrusted' "
+	    "(CKR_KEY_NOT_WRAPPABLE)");
+	CHECK(blob == NULL);
+	CHECK(token_custody_wrap(tok, "airca-custody", "wwt", &blob, &blen) ==
+	    0);
+	CHECK(blob != NULL && blen > 64 && blen < 1024);
+	free(blob);
+	blob = NULL;
+
+	/* key policy none: never extractable, and such a key never leaves */
+	token_set_custody(tok, false);
+	CHECK_ERR(token_signing_key(tok, "wwt", &sk), AIRCA_ERR_KEYATTR,
+	    "EXTRACTABLE");
+	CHECK(token_generate(tok, KEY_EC_P256, "never", &pub2, NULL) == 0);
+	check_attrs(tok, "never");
+	CHECK_ERR(token_custody_wrap(tok, "airca-custody", "never", &blob,
+	    &blen), AIRCA_ERR_KEYATTR, "CKR_KEY_UNEXTRACTABLE");
+	CHECK(blob == NULL);
+	/* the user may not mark a key trusted: the SO logs in only alone */
+	CHECK_ERR(token_so_login(tok, "5678", 4), AIRCA_ERR_STATE,
+	    "the user is logged in");
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(pub2);
+	token_close(tok);
+}
+
 int
 main(void)
 {
@@ -475,6 +571,7 @@ main(void)
 	test_ckr_text();
 	test_profile();
 	test_token();
+	test_custody();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
