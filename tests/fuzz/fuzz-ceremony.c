@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "ceremony.h"
 #include "cmd.h"
 #include "error.h"
@@ -11,22 +12,36 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int
-fz_exec(struct cmd_ctx *ctx, int argc, char **argv)
+fz_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
 	(void)ctx;
-	(void)argc;
-	(void)argv;
+	(void)ca;
+	(void)a;
 	return 0;
 }
 
+/* The options the seeds' steps use, as plain strings: the parser is fuzzed. */
+static const struct args_opt fz_opts[] = {
+	{ "label",   ARGS_STRING, "L",	 0, 0, 0, NULL },
+	{ "profile", ARGS_STRING, "P",	 0, 0, 0, NULL },
+	{ "user-id", ARGS_STRING, "UID", 0, 0, 0, NULL },
+	{ "factory", ARGS_STRING, "F",	 0, 0, 0, NULL },
+	{ "ca",	     ARGS_STRING, "L",	 0, 0, 0, NULL },
+	{ "in",	     ARGS_STRING, "F",	 0, 0, 0, NULL },
+	{ "out",     ARGS_STRING, "D",	 0, 0, 0, NULL },
+	{ "days",    ARGS_NUMBER, "N",	 0, 1, 36500, NULL },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 /* A fixed command table: the parser's lookup, not the commands, is fuzzed. */
+#define FZ(n)	{ .name = n, .args = { .opts = fz_opts }, .exec = fz_exec }
 static const struct cmd_entry fz_entries[] = {
-	{ .name = "init", .exec_argv = fz_exec },
-	{ .name = "device-ca create", .exec_argv = fz_exec },
-	{ .name = "api sign", .exec_argv = fz_exec },
-	{ .name = "batch sign", .exec_argv = fz_exec },
-	{ .name = "journal seal", .exec_argv = fz_exec },
-	{ .name = "ceremony run", .exec_argv = fz_exec },
+	FZ("init"),
+	FZ("device-ca create"),
+	FZ("api sign"),
+	FZ("batch sign"),
+	FZ("journal seal"),
+	FZ("ceremony run"),
 };
 
 static const struct cmd_entry *
