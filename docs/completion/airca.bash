@@ -48,7 +48,7 @@ _airca_options() {
 	"api sign") echo "--in --out --first-time --rotate-tls --add-online-ca --current --drop" ;;
 	"api device-cas") echo "--out --current --drop" ;;
 	"sign") echo "--profile --in --out --ca --days" ;;
-	"batch sign") echo "--ca --in --out" ;;
+	"batch sign") echo "--ca --in --out --profile --manifest" ;;
 	"list") echo "--expiring --profile" ;;
 	"export") echo "--serial --chain --der --out" ;;
 	"renew") echo "--expiring --out --profile" ;;
@@ -69,7 +69,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --confirm-env --confirm-file --current --days --drop --expiring --factory --in --journal --key --label --module --out --param --profile --reason --root --seal --serial --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --confirm-env --confirm-file --current --days --drop --expiring --factory --in --journal --key --label --manifest --module --out --param --profile --reason --root --seal --serial --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w
