@@ -591,6 +591,7 @@ ca_profile_issuer(struct ca *ca, const struct profile *prof,
     const char *calabel, X509 **issuerp, EVP_PKEY **keyp)
 {
 	const char *label = prof->issuer_label;
+	const struct reg_entry *e;
 	X509 *x = NULL;
 	EVP_PKEY *k = NULL;
 	int r;
@@ -608,10 +609,20 @@ ca_profile_issuer(struct ca *ca, const struct profile *prof,
 		}
 		k = ca->root_key;
 		EVP_PKEY_up_ref(k);
-	} else if ((r = ca_find_ca(ca, label, NULL, &x)) != 0 ||
-	    (r = token_signing_key(ca->tok, label, &k)) != 0) {
-		r = airca_errctx(r, "the issuer of profile %s", prof->name);
-		goto out;
+	} else {
+		if ((r = ca_find_ca(ca, label, &e, &x)) != 0 ||
+		    (r = token_signing_key(ca->tok, label, &k)) != 0) {
+			r = airca_errctx(r, "the issuer of profile %s",
+			    prof->name);
+			goto out;
+		}
+		if (e->status != CERT_VALID) {
+			r = airca_errf(AIRCA_ERR_POLICY, "CA '%s' (serial %s), "
+			    "the issuer of profile %s, is %s: it signs nothing",
+			    label, e->serial, prof->name,
+			    cert_status_name(e->status));
+			goto out;
+		}
 	}
 	*issuerp = x;
 	*keyp = k;

@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_airgap_entry,
 	&cmd_init_entry,
 	&cmd_device_ca_create_entry,
+	&cmd_ca_create_entry,
 	&cmd_device_ca_revoke_entry,
 	&cmd_device_ca_disable_entry,
 	&cmd_device_ca_enable_entry,

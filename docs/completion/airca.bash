@@ -7,6 +7,7 @@ token keys
 check-airgap
 init
 device-ca create
+ca create
 device-ca revoke
 device-ca disable
 device-ca enable
@@ -42,6 +43,7 @@ _airca_options() {
 	"check-airgap") echo "" ;;
 	"init") echo "--factory --key --days" ;;
 	"device-ca create") echo "--user-id --label --days" ;;
+	"ca create") echo "--profile --label --cn --days" ;;
 	"device-ca revoke") echo "--serial --out" ;;
 	"device-ca disable") echo "--serial --out" ;;
 	"device-ca enable") echo "--serial --out" ;;
@@ -69,7 +71,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --confirm-env --confirm-file --current --days --drop --expiring --factory --in --journal --key --label --manifest --module --out --param --profile --reason --root --seal --serial --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --cn --confirm-env --confirm-file --current --days --drop --expiring --factory --in --journal --key --label --manifest --module --out --param --profile --reason --root --seal --serial --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w
