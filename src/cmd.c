@@ -26,6 +26,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_api_sign_entry,
 	&cmd_api_device_cas_entry,
 	&cmd_sign_entry,
+	&cmd_keygen_entry,
 	&cmd_batch_sign_entry,
 	&cmd_list_entry,
 	&cmd_export_entry,

@@ -55,6 +55,7 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_device_ca_create_entry;
 extern const struct cmd_entry cmd_ca_create_entry;
 extern const struct cmd_entry cmd_sign_entry;
+extern const struct cmd_entry cmd_keygen_entry;
 extern const struct cmd_entry cmd_batch_sign_entry;
 extern const struct cmd_entry cmd_api_sign_entry;
 extern const struct cmd_entry cmd_api_device_cas_entry;

@@ -76,7 +76,7 @@ static const char *const profile_keys[] = {
  */
 static const char *const user_keys[] = {
 	"kind", "issuer", "days", "min_rsa_bits", "allow_rsa", "allow_p384",
-	"san_dns", "san_ip", "san_uri",
+	"san_dns", "san_ip", "san_uri", "keygen",
 };
 #define NUSER_KEYS	(sizeof(user_keys) / sizeof(user_keys[0]))
 
@@ -150,7 +150,8 @@ policy_kind_ok(const struct profile *prof)
 			return false;
 	return prof->ca == k->ca && prof->pathlen == k->pathlen &&
 	    prof->key_usage == k->key_usage && prof->eku == k->eku &&
-	    prof->san == SAN_NONE && (!prof->unlimited || !k->ca);
+	    prof->san == SAN_NONE && (!prof->unlimited || !k->ca) &&
+	    (!prof->keygen || !k->ca);
 }
 
 /* What a kind gives, for messages: "CA:FALSE, keyUsage ..., ...". */
@@ -1133,7 +1134,7 @@ user_key(struct load_ctx *c, size_t u, const char *name, const char *value)
 	else
 		return fail(c, "unknown key '%.64s' in [profile %s] (kind, "
 		    "issuer, days, min_rsa_bits, allow_rsa, allow_p384, "
-		    "san_dns, san_ip, san_uri, or an attribute: CN, OU, O, C, "
+		    "san_dns, san_ip, san_uri, keygen, or an attribute: CN, OU, O, C, "
 		    "L, ST, serialNumber, businessCategory)", name, prof->name);
 	if (up->seen & (1U << bit))
 		return fail(c, "%s given twice in [profile %s]", name,
@@ -1185,6 +1186,18 @@ user_key(struct load_ctx *c, size_t u, const char *name, const char *value)
 			prof->allow_rsa = b;
 		else
 			prof->allow_p384 = b;
+	} else if (strcmp(name, "keygen") == 0) {
+		if (strcmp(value, "allowed") == 0) {
+			if (k->ca)
+				return fail(c, "keygen = allowed: kind %s is a "
+				    "CA, whose key is made on the token ('airca "
+				    "ca create'), never in memory", k->name);
+			prof->keygen = true;
+		} else if (strcmp(value, "no") == 0)
+			prof->keygen = false;
+		else
+			return fail(c, "keygen = %.32s: use allowed or no",
+			    value);
 	} else {
 		/* san_dns, san_ip, san_uri */
 		t = (unsigned)(i - 6);
@@ -1594,6 +1607,8 @@ format_user(struct sbuf *b, const struct profile *p)
 			sb_printf(b, "%s = %s\n", san_type_names[i],
 			    p->san_rule[i] == RULE_SUPPLIED ? "required" :
 			    "optional");
+	if (p->keygen)
+		sb_printf(b, "keygen = allowed\n");
 	for (i = 0; i < p->nrules; i++) {
 		r = &p->rules[i];
 		if ((a = attr_by_nid(r->nid)) == NULL)

@@ -120,6 +120,7 @@ struct profile {
 	char	issuer_label[65];	/* "root" or the token label of the issuing CA */
 	bool	unlimited;		/* days = unlimited: notAfter 99991231235959Z; days is 0 */
 	enum rule_presence san_rule[3];	/* DNS, IP, URI: RULE_DROP (not taken), optional, supplied */
+	bool	keygen;			/* keygen = allowed: airca keygen may make its keys */
 };
 
 struct policy {

@@ -14,6 +14,7 @@ device-ca enable
 api sign
 api device-cas
 sign
+keygen
 batch sign
 list
 export
@@ -50,6 +51,7 @@ _airca_options() {
 	"api sign") echo "--in --out --first-time --rotate-tls --add-online-ca --current --drop" ;;
 	"api device-cas") echo "--out --current --drop" ;;
 	"sign") echo "--profile --in --out --ca --days" ;;
+	"keygen") echo "--profile --count --out --passwords --cn-prefix" ;;
 	"batch sign") echo "--ca --in --out --profile --manifest" ;;
 	"list") echo "--expiring --profile" ;;
 	"export") echo "--serial --chain --der --out" ;;
@@ -71,7 +73,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --cn --confirm-env --confirm-file --current --days --drop --expiring --factory --in --journal --key --label --manifest --module --out --param --profile --reason --root --seal --serial --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --actor --audit-cert --ca --ceremony --cn --cn-prefix --confirm-env --confirm-file --count --current --days --drop --expiring --factory --in --journal --key --label --manifest --module --out --param --passwords --profile --reason --root --seal --serial --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w

@@ -808,6 +808,11 @@ test_user(void)
 	    ":6: days = 0: a number of days (1..36500) or unlimited");
 	CHECK_LOAD_FAILS(HEAD "[profile web]\nkind = server\nissuer = a/b\n",
 	    ":6: issuer = a/b: root, or the label of a CA");
+	CHECK_LOAD_FAILS(HEAD "[profile sub]\nkind = intermediate-ca\n"
+	    "keygen = allowed\n", ":6: keygen = allowed: kind intermediate-ca "
+	    "is a CA, whose key is made on the token");
+	CHECK_LOAD_FAILS(HEAD SRV "keygen = maybe\n", ":8: keygen = maybe: use "
+	    "allowed or no");
 	CHECK_LOAD_FAILS(HEAD "[profile averyveryverylongname]\nkind = server\n",
 	    ":4: unknown section [profile averyveryverylongname]");
 }
