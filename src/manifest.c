@@ -257,32 +257,46 @@ parse(struct manifest *m, const char *text, size_t len)
 }
 
 int
-manifest_load(const char *path, struct manifest **mp)
+manifest_parse(const char *name, const unsigned char *data, size_t len,
+    struct manifest **mp)
 {
 	struct manifest *m = NULL;
-	unsigned char *buf = NULL;
-	size_t len;
 	int r;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return airca_errf(AIRCA_ERR_NOMEM, "out of memory");
-	snprintf(m->path, sizeof(m->path), "%s", path);
-	if ((r = media_read(path, MANIFEST_MAX_BYTES, &buf, &len)) != 0)
+	snprintf(m->path, sizeof(m->path), "%s", name);
+	sha256(data, len, m->sha);
+	if (len > MANIFEST_MAX_BYTES) {
+		r = bad(m, 1, "larger than %d bytes", MANIFEST_MAX_BYTES);
 		goto out;
-	sha256(buf, len, m->sha);
-	if (memchr(buf, '\0', len) != NULL) {
+	}
+	if (memchr(data, '\0', len) != NULL) {
 		r = bad(m, 1, "the file holds a NUL byte: not a CSV text");
 		goto out;
 	}
 	/* sort_m is a file-level pointer: one manifest is sorted at a time */
-	if ((r = parse(m, (const char *)buf, len)) != 0)
+	if ((r = parse(m, (const char *)data, len)) != 0)
 		goto out;
 	*mp = m;
 	m = NULL;
 	r = 0;
  out:
-	free(buf);
 	manifest_free(m);
+	return r;
+}
+
+int
+manifest_load(const char *path, struct manifest **mp)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	int r;
+
+	if ((r = media_read(path, MANIFEST_MAX_BYTES, &buf, &len)) != 0)
+		return r;
+	r = manifest_parse(path, buf, len, mp);
+	free(buf);
 	return r;
 }
 

@@ -35,6 +35,10 @@ struct manifest;
  */
 int	manifest_load(const char *path, struct manifest **mp);
 
+/* manifest_load() of len bytes of data already read; name is for messages. */
+int	manifest_parse(const char *name, const unsigned char *data, size_t len,
+	    struct manifest **mp);
+
 void	manifest_free(struct manifest *m);
 
 /* SHA-256 of the file's bytes, as read. */
