@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "error.h"
+#include "csr.h"
 #include "policy.h"
 
 static char tmpdir[] = "/tmp/airca-test-policy.XXXXXX";
@@ -711,7 +712,7 @@ test_user(void)
 	    "san_dns = required\nsan_ip = optional\n"
 	    "[profile ines]\nkind = device-identity\ndays = unlimited\n"
 	    "CN = supplied, pattern=^dev-[0-9]+$\nserialNumber = map=serial\n"
-	    "C = optional, default=CH\n"
+	    "C = optional, default=CH\nsan_uri = optional\n"
 	    "[profile sub]\nissuer = root\nkind = intermediate-ca\ndays = 3000\n"
 	    "CN = supplied\n", &pol) == 0 ||
 	    (fprintf(stderr, "%s\n", airca_errmsg()), 0));
@@ -759,6 +760,43 @@ test_user(void)
 	CHECK_ERR(policy_subject_row(p, req, NULL, &row, &out),
 	    AIRCA_ERR_POLICY, "the manifest row has no value in column 'serial'");
 	X509_NAME_free(req);
+
+	/* SAN rules by type: web takes DNS (required) and IP, not URIs */
+	{
+		char *dns[] = { "gw.example", "GW.example" }, *uri[] = {
+		    "spiffe://acme/x", "no-scheme", "spiffe://acme/x" };
+		struct san_ip ip[2] = { { { 127, 0, 0, 1 }, 4 },
+		    { { 127, 0, 0, 1 }, 4 } };
+
+		p = policy_profile(&pol, "web");
+		CHECK(policy_san(p, dns, 1, ip, 1, NULL, 0, false, false) == 0);
+		CHECK_ERR(policy_san(p, NULL, 0, ip, 1, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "profile web needs at least one DNS name "
+		    "in the request's subjectAltName (san_dns = required)");
+		CHECK_ERR(policy_san(p, dns, 2, NULL, 0, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "DNS name 'GW.example' given twice");
+		CHECK_ERR(policy_san(p, dns, 1, ip, 2, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "IP address 127.0.0.1 given twice");
+		CHECK_ERR(policy_san(p, dns, 1, NULL, 0, NULL, 0, true, false),
+		    AIRCA_ERR_POLICY, "neither 4 (IPv4) nor 16 (IPv6) bytes");
+		/* URIs are not taken: not judged, not copied */
+		CHECK(policy_san(p, dns, 1, NULL, 0, uri, 3, false, true) == 0);
+		p = policy_profile(&pol, "ines");
+		CHECK(policy_san(p, NULL, 0, NULL, 0, uri, 1, false, false) == 0);
+		CHECK_ERR(policy_san(p, NULL, 0, NULL, 0, uri, 2, false, false),
+		    AIRCA_ERR_POLICY, "URI 'no-scheme' has no scheme");
+		CHECK_ERR(policy_san(p, NULL, 0, NULL, 0, uri, 1, false, true),
+		    AIRCA_ERR_POLICY, "a URI in the request's subjectAltName is "
+		    "not a printable IA5String");
+		uri[1] = "urn:dev:1";
+		CHECK_ERR(policy_san(p, NULL, 0, NULL, 0, uri, 3, false, false),
+		    AIRCA_ERR_POLICY, "URI 'spiffe://acme/x' given twice");
+		/* a wildcard is the built-in tls profile's alone */
+		dns[0] = "*.acme.example";
+		p = policy_profile(&pol, "web");
+		CHECK_ERR(policy_san(p, dns, 1, NULL, 0, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "profile web takes no wildcard");
+	}
 	policy_free(&pol);
 
 	/* forbidden combinations, each refused at its line */
