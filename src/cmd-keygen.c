@@ -152,7 +152,7 @@ static int
 keygen(struct ca *ca, const char *name, unsigned count, const char *outdir,
     const char *pwfile, const char *prefix)
 {
-	const struct profile *prof;
+	const struct profile *prof = NULL;
 	STACK_OF(X509) *chain = NULL;
 	X509 *issuer = NULL;
 	EVP_PKEY *ikey = NULL;
