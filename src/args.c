@@ -17,6 +17,22 @@ static const char *const signable_profiles[] = {
 	"tls", "est-tls", "online-ca", "device-ca", "device", NULL
 };
 
+/* The shape of a user-defined profile's name (policy.c judges the rest). */
+static bool
+profile_name_syntax(const char *v)
+{
+	size_t n = strlen(v), i;
+
+	if (n == 0 || n > 15 || v[0] < 'a' || v[0] > 'z' ||
+	    strcmp(v, "root") == 0 || strcmp(v, "audit") == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '-'))
+			return false;
+	return true;
+}
+
 const struct args_opt *
 args_find_opt(const struct args_spec *spec, const char *name, size_t len)
 {
@@ -211,8 +227,13 @@ check_value(enum args_type type, const struct args_opt *o, const char *what,
 		for (pp = signable_profiles; *pp != NULL; pp++)
 			if (strcmp(*pp, v) == 0)
 				return 0;
+		/* a user-defined profile: the policy judges it once loaded */
+		if (profile_name_syntax(v))
+			return 0;
 		return airca_errf(AIRCA_ERR_USAGE, "%s %.80s: use tls, "
-		    "est-tls, online-ca, device-ca or device", what, v);
+		    "est-tls, online-ca, device-ca or device, or a profile of "
+		    "policy.conf (1..15 lower-case letters, digits and '-')",
+		    what, v);
 	case ARGS_USER_ID:
 		if (!user_id_ok(v))
 			return airca_errf(AIRCA_ERR_USAGE, "%s '%.80s': use the "

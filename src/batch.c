@@ -23,6 +23,7 @@
 #include "error.h"
 #include "issue.h"
 #include "journal.h"
+#include "manifest.h"
 #include "media.h"
 #include "sweep.h"
 #include "policy.h"
@@ -166,7 +167,11 @@ struct batch {
 	struct dupset cns, keys;
 	unsigned char *left_out;	/* bitmap of n bits: batch_leave_out(); NULL: none */
 	size_t	nleft_out;
+	struct manifest *man;		/* --manifest: the allow-list and mapped values; NULL: none */
+	size_t	*row_user;		/* per manifest row: the item that claimed it, or NO_ROW */
 };
+
+#define NO_ROW	((size_t)-1)
 
 const char *
 batch_verdict_name(enum batch_verdict v)
@@ -270,6 +275,78 @@ int
 batch_open(struct ca *ca, const char *calabel, const char *indir,
     struct batch **bp)
 {
+	return batch_open_profile(ca, NULL, calabel, indir, NULL, bp);
+}
+
+/* The issuer of a user profile's batch: its CA, valid, and its label on the token. */
+static int
+open_user_issuer(struct batch *b, const char *calabel)
+{
+	struct ca *ca = b->ca;
+	const struct profile *prof = b->prof;
+	const struct reg_entry *e;
+	const char *label = prof->issuer_label;
+	int r;
+
+	if (prof->ca)
+		return airca_errf(AIRCA_ERR_USAGE, "--profile %s is a CA kind: "
+		    "an intermediate CA is made with 'airca ca create'",
+		    prof->name);
+	if (calabel != NULL && strcmp(calabel, label) != 0 &&
+	    !(strcmp(label, "root") == 0 && strcmp(calabel, CA_ROOT_LABEL) == 0))
+		return airca_errf(AIRCA_ERR_USAGE, "--ca %s: profile %s is "
+		    "issued by %s (its issuer in policy.conf)", calabel,
+		    prof->name, label);
+	if (strcmp(label, "root") == 0)
+		label = CA_ROOT_LABEL;
+	snprintf(b->calabel, sizeof(b->calabel), "%s", label);
+	if ((r = ca_find_ca(ca, label, &e, &b->cacert)) != 0)
+		return r;
+	if (e->status != CERT_VALID)
+		return airca_errf(AIRCA_ERR_STATE, "CA '%s' (serial %s) is %s: "
+		    "it signs nothing", label, e->serial,
+		    cert_status_name(e->status));
+	snprintf(b->caserial, sizeof(b->caserial), "%s", e->serial);
+	snprintf(b->caspki, sizeof(b->caspki), "%s", e->spki);
+	return 0;
+}
+
+/* The manifest, checked against the profile's map= columns. */
+static int
+open_manifest(struct batch *b, const char *manifest)
+{
+	const struct profile *prof = b->prof;
+	size_t k, n;
+	int r;
+
+	if (manifest == NULL) {
+		if (policy_maps(prof))
+			return airca_errf(AIRCA_ERR_USAGE, "profile %s maps "
+			    "subject values from a manifest: give --manifest "
+			    "FILE", prof->name);
+		return 0;
+	}
+	if ((r = manifest_load(manifest, &b->man)) != 0)
+		return r;
+	for (k = 0; k < prof->nrules; k++)
+		if (prof->rules[k].map[0] != '\0' &&
+		    !manifest_has_column(b->man, prof->rules[k].map))
+			return airca_errf(AIRCA_ERR_INPUT, "manifest %s has no "
+			    "column '%s', which profile %s maps into %s",
+			    manifest, prof->rules[k].map, prof->name,
+			    OBJ_nid2sn(prof->rules[k].nid));
+	n = manifest_rows(b->man);
+	if ((b->row_user = calloc(n, sizeof(*b->row_user))) == NULL)
+		return AIRCA_ERR_NOMEM;
+	for (k = 0; k < n; k++)
+		b->row_user[k] = NO_ROW;
+	return 0;
+}
+
+int
+batch_open_profile(struct ca *ca, const char *profname, const char *calabel,
+    const char *indir, const char *manifest, struct batch **bp)
+{
 	struct batch *b = NULL;
 	const struct reg_entry *e;
 	DIR *d = NULL;
@@ -283,6 +360,23 @@ batch_open(struct ca *ca, const char *calabel, const char *indir,
 		return AIRCA_ERR_NOMEM;
 	b->ca = ca;
 	b->dirfd = -1;
+	if (profname != NULL && strcmp(profname, "device") != 0) {
+		if ((b->prof = policy_profile(&ca->pol, profname)) == NULL ||
+		    b->prof->kind == KIND_BUILTIN) {
+			r = airca_errf(AIRCA_ERR_USAGE, "--profile %s: batch "
+			    "sign takes device or a user-defined profile of "
+			    "%s/%s", profname, ca->home, CA_POLICY_FILE);
+			goto out;
+		}
+		if ((r = open_user_issuer(b, calabel)) != 0)
+			goto out;
+		goto issuer_done;
+	}
+	if (calabel == NULL) {
+		r = airca_errf(AIRCA_ERR_USAGE, "profile device needs --ca "
+		    "LABEL: the local device CA that signs");
+		goto out;
+	}
 	if (strlen(calabel) >= sizeof(b->calabel)) {
 		r = airca_errf(AIRCA_ERR_USAGE, "--ca: a label is at most %zu "
 		    "bytes", sizeof(b->calabel) - 1);
@@ -310,6 +404,9 @@ batch_open(struct ca *ca, const char *calabel, const char *indir,
 	}
 	snprintf(b->caserial, sizeof(b->caserial), "%s", e->serial);
 	snprintf(b->caspki, sizeof(b->caspki), "%s", e->spki);
+ issuer_done:
+	if ((r = open_manifest(b, manifest)) != 0)
+		goto out;
 	if ((b->casubj = X509_NAME_dup(X509_get_subject_name(b->cacert))) ==
 	    NULL) {
 		r = AIRCA_ERR_NOMEM;
@@ -392,6 +489,8 @@ batch_free(struct batch *b)
 	free(b->names);
 	free(b->off);
 	free(b->left_out);
+	free(b->row_user);
+	manifest_free(b->man);
 	dupset_free(&b->cns);
 	dupset_free(&b->keys);
 	free(b);
@@ -399,11 +498,21 @@ batch_free(struct batch *b)
 
 /* ---- judging ---- */
 
+static void
+rows_clear(struct batch *b)
+{
+	size_t k;
+
+	for (k = 0; b->man != NULL && k < manifest_rows(b->man); k++)
+		b->row_user[k] = NO_ROW;
+}
+
 /* A request read and judged on its own (any thread): what the reader hands on. */
 struct job {
 	struct batch_item it;
 	struct csr *c;			/* NULL when rejected */
 	unsigned char cnkey[SHA256_LEN];	/* SHA-256 of the CN */
+	size_t	row;			/* the manifest row, or NO_ROW */
 };
 
 static void
@@ -426,6 +535,30 @@ job_reject(struct job *jb, const char *fmt, ...)
 }
 
 /*
+ * The manifest row of a request: the one whose key is the request's CN, or
+ * else one of its SAN DNS names, URIs or IP addresses.  NO_ROW if none.
+ */
+static size_t
+find_row(const struct batch *b, const struct csr *c)
+{
+	char *cn, ipbuf[64];
+	size_t row = NO_ROW, i;
+
+	if ((cn = name_cn(X509_REQ_get_subject_name(c->req))) != NULL)
+		row = manifest_find(b->man, cn);
+	free(cn);
+	for (i = 0; row == NO_ROW && i < c->ndns; i++)
+		row = manifest_find(b->man, c->dns[i]);
+	for (i = 0; row == NO_ROW && i < c->nuri; i++)
+		row = manifest_find(b->man, c->uri[i]);
+	for (i = 0; row == NO_ROW && i < c->nip; i++) {
+		san_ip_str(&c->ip[i], ipbuf, sizeof(ipbuf));
+		row = manifest_find(b->man, ipbuf);
+	}
+	return row;
+}
+
+/*
  * Everything about request i that does not depend on the others or on the
  * registry: the name, the file, the request, the key, the subject rules.
  * Thread-safe: reads only the batch's immutable parts.
@@ -435,14 +568,16 @@ judge_file(struct batch *b, size_t i, struct job *jb)
 {
 	const struct profile *prof = b->prof;
 	const char *name = batch_name(b, i);
-	unsigned char *buf = NULL;
+	unsigned char *buf = NULL, msha[SHA256_LEN];
 	X509_NAME *subj = NULL;
-	char *cn = NULL, *p;
+	struct policy_row row, *rowp = NULL;
+	char *cn = NULL, *p, hex[SHA256_HEX_LEN + 1];
 	size_t len;
 	bool clean;
 	int r;
 
 	memset(jb, 0, sizeof(*jb));
+	jb->row = NO_ROW;
 	jb->it.index = i;
 	jb->it.verdict = BATCH_ACCEPT;
 	clean = escape_name(name, jb->it.file, sizeof(jb->it.file));
@@ -483,12 +618,28 @@ judge_file(struct batch *b, size_t i, struct job *jb)
 	if ((jb->c->key == CSR_KEY_RSA && (!prof->allow_rsa ||
 	    jb->c->key_bits < (int)prof->min_rsa_bits)) ||
 	    (jb->c->key == CSR_KEY_EC_P384 && !prof->allow_p384)) {
-		job_reject(jb, "key %s is not allowed by profile device",
-		    jb->it.key);
+		job_reject(jb, "key %s is not allowed by profile %s",
+		    jb->it.key, prof->name);
 		goto out;
 	}
-	if ((r = policy_subject(prof, X509_REQ_get_subject_name(jb->c->req),
-	    b->casubj, &subj)) != 0) {
+	if (b->man != NULL) {
+		if ((jb->row = find_row(b, jb->c)) == NO_ROW) {
+			memcpy(msha, manifest_sha256(b->man), sizeof(msha));
+			hex_encode(msha, sizeof(msha), hex);
+			job_reject(jb, "not in the manifest: no row whose %s is "
+			    "the request's CN or one of its subjectAltNames "
+			    "(manifest SHA-256 %.16s...): an unlisted device "
+			    "is not signed", manifest_key_column(b->man), hex);
+			goto out;
+		}
+		manifest_row(b->man, jb->row, &row);
+		rowp = &row;
+	}
+	if ((r = policy_subject_row(prof, X509_REQ_get_subject_name(
+	    jb->c->req), b->casubj, rowp, &subj)) != 0 ||
+	    (prof->kind != KIND_BUILTIN && (r = policy_san(prof, jb->c->dns,
+	    jb->c->ndns, jb->c->ip, jb->c->nip, jb->c->uri, jb->c->nuri,
+	    jb->c->bad_ip, jb->c->bad_uri)) != 0)) {
 		job_reject(jb, "%s", airca_errmsg());
 		goto out;
 	}
@@ -513,9 +664,9 @@ judge_file(struct batch *b, size_t i, struct job *jb)
 	if (jb->c->asks_ca || jb->c->nexts > 0 || jb->c->has_other_san)
 		snprintf(jb->it.reason, sizeof(jb->it.reason), "the request "
 		    "asks for %d extension%s%s: ignored, the certificate gets "
-		    "the device profile only", jb->c->nexts,
+		    "profile %s only", jb->c->nexts,
 		    jb->c->nexts == 1 ? "" : "s", jb->c->asks_ca ?
-		    " (CA:TRUE among them)" : "");
+		    " (CA:TRUE among them)" : "", prof->name);
  out:
 	free(cn);
 	X509_NAME_free(subj);
@@ -540,8 +691,41 @@ same_ca_key(const struct batch *b, const char *issuer)
  * duplicates in the batch, and requests this CA signed before (SKIP) or
  * that repeat an issued CN or key.  Sets *prevp for SKIP.
  */
+static void	judge_dups_rest(struct batch *, struct job *,
+		    const struct reg_entry **);
+
+/*
+ * A manifest row claims one request: the first that reached it and passed
+ * every other check; a later one is refused.
+ */
 static void
 judge_dups(struct batch *b, struct job *jb, const struct reg_entry **prevp)
+{
+	char other[BATCH_FILE_MAX];
+	size_t u;
+
+	*prevp = NULL;
+	if (jb->it.verdict == BATCH_REJECT)
+		return;
+	if (b->man != NULL && jb->row != NO_ROW &&
+	    (u = b->row_user[jb->row]) != NO_ROW) {
+		escape_name(batch_name(b, u), other, sizeof(other));
+		job_reject(jb, "manifest row at line %zu (%s %s) is used by %s "
+		    "too (the first one is taken): a row is one device, one "
+		    "certificate", manifest_line(b->man, jb->row),
+		    manifest_key_column(b->man), manifest_key(b->man, jb->row),
+		    other);
+		return;
+	}
+	judge_dups_rest(b, jb, prevp);
+	if (b->man != NULL && jb->row != NO_ROW &&
+	    jb->it.verdict != BATCH_REJECT)
+		b->row_user[jb->row] = jb->it.index;
+}
+
+/* The rest of judge_dups(): the CNs and keys of this batch and the registry. */
+static void
+judge_dups_rest(struct batch *b, struct job *jb, const struct reg_entry **prevp)
 {
 	const struct reg_entry *e;
 	char spki[SHA256_HEX_LEN + 1], other[BATCH_FILE_MAX];
@@ -746,6 +930,7 @@ batch_scan(struct batch *b, const struct batch_hooks *hooks,
 	m.start = m.last = mono();
 	dupset_clear(&b->cns);
 	dupset_clear(&b->keys);
+	rows_clear(b);
 	if ((jb = malloc(sizeof(*jb))) == NULL ||
 	    (tc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(tc, EVP_sha256(), NULL) != 1) {
@@ -1204,6 +1389,71 @@ sb_flush(struct media_out *o, struct sbuf *sb)
 	return r;
 }
 
+/*
+ * Judge a request again under every rule and sign it: with the manifest
+ * row its map= rules take values from.  A refusal releases the row.
+ */
+static int
+sign_job(struct batch *b, struct job *jb, EVP_PKEY *key, json_t *extra,
+    int fl, X509 **certp)
+{
+	struct ca_judged *j = NULL;
+	struct policy_row row, *rowp = NULL;
+	int r;
+
+	if (b->man != NULL && jb->row != NO_ROW) {
+		manifest_row(b->man, jb->row, &row);
+		rowp = &row;
+		if (json_object_set_new(extra, "manifest-line", json_integer(
+		    (json_int_t)manifest_line(b->man, jb->row))) != 0)
+			return AIRCA_ERR_NOMEM;
+	}
+	if ((r = ca_judge_csr_row(b->ca, b->prof, jb->c, b->cacert, 0, rowp,
+	    NULL, NULL, 0, &j)) == 0)
+		r = ca_issue_judged(b->ca, j, key, extra, fl, certp);
+	ca_judged_free(j);
+	if (r == AIRCA_ERR_POLICY && rowp != NULL &&
+	    b->row_user[jb->row] == jb->it.index)
+		b->row_user[jb->row] = NO_ROW;
+	return r;
+}
+
+/* summary.json's manifest part: its hash and the rows no request claimed. */
+static int
+summary_manifest(struct batch *b, struct sbuf *lb, struct media_out *sum,
+    size_t *unusedp)
+{
+	char hex[SHA256_HEX_LEN + 1], num[32];
+	size_t k, n = 0;
+	int r;
+
+	*unusedp = 0;
+	if (b->man == NULL)
+		return 0;
+	hex_encode(manifest_sha256(b->man), SHA256_LEN, hex);
+	sb_str(lb, "\n  \"profile\": ");
+	sb_json(lb, b->prof->name);
+	sb_str(lb, ",\n  \"manifest-sha256\": \"");
+	sb_str(lb, hex);
+	sb_str(lb, "\",\n  \"unused-rows\": [");
+	for (k = 0; k < manifest_rows(b->man); k++) {
+		if (b->row_user[k] != NO_ROW)
+			continue;
+		snprintf(num, sizeof(num), "%zu", manifest_line(b->man, k));
+		sb_str(lb, n == 0 ? "\n    {\"line\": " : ",\n    {\"line\": ");
+		sb_str(lb, num);
+		sb_str(lb, ", \"key\": ");
+		sb_json(lb, manifest_key(b->man, k));
+		sb_str(lb, "}");
+		n++;
+		if ((n % 256) == 0 && (r = sb_flush(sum, lb)) != 0)
+			return r;
+	}
+	sb_str(lb, n == 0 ? "]," : "\n  ],");
+	*unusedp = n;
+	return sb_flush(sum, lb);
+}
+
 int
 batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
     const struct batch_hooks *hooks, struct batch_result *res)
@@ -1229,6 +1479,7 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	char outtree[SHA256_HEX_LEN + 1], line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
 	unsigned long startseq = 0;
 	size_t i, k, npend = 0, ndefer = 0, ndropped = 0, journaled = 0;
+	size_t unused = 0;
 	int homefd = -1;
 	double t0 = mono();
 	int r, fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
@@ -1307,13 +1558,25 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	}
 	dupset_clear(&b->cns);
 	dupset_clear(&b->keys);
+	rows_clear(b);
 
 	/* batch-start, signed at once: a kill from here on leaves a journal that verifies */
-	if ((d = json_pack("{s:s,s:s,s:s,s:s,s:I}", "ca", b->caserial,
+	if ((d = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "ca", b->caserial,
 	    "label", b->calabel, "in", b->indir, "out", s.outdir, "files",
-	    (json_int_t)b->n)) == NULL) {
+	    (json_int_t)b->n, "profile", b->prof->name)) == NULL) {
 		r = AIRCA_ERR_NOMEM;
 		goto out;
+	}
+	if (b->man != NULL) {
+		/* what the batch was signed against: the manifest's hash */
+		hex_encode(manifest_sha256(b->man), SHA256_LEN, hex);
+		if (json_object_set_new(d, "manifest-sha256",
+		    json_string(hex)) != 0 || json_object_set_new(d,
+		    "manifest-rows", json_integer((json_int_t)manifest_rows(
+		    b->man))) != 0) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
 	}
 	if ((r = journal_append(ca->j, "batch-start", d, 0, &startseq)) != 0 ||
 	    (r = journal_checkpoint(ca->j, ca->audit_key, ca->audit)) != 0)
@@ -1351,8 +1614,8 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 				r = AIRCA_ERR_NOMEM;
 				goto out;
 			}
-			r = ca_sign_csr(ca, b->prof, jb->c, b->cacert, key, 0,
-			    extra, fl | CA_ISSUE_DEFERRED, &cert);
+			r = sign_job(b, jb, key, extra, fl | CA_ISSUE_DEFERRED,
+			    &cert);
 			json_decref(extra);
 			extra = NULL;
 			if (r == AIRCA_ERR_POLICY)
@@ -1478,9 +1741,13 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 	{
 		char num[320];
 
-		snprintf(num, sizeof(num), "%s\n  \"in-tree-sha256\": \"%s\",\n"
+		sb_str(&lb, first ? "]," : "\n  ],");
+		if ((r = sb_flush(sum, &lb)) != 0 ||
+		    (r = summary_manifest(b, &lb, sum, &unused)) != 0)
+			goto out;
+		snprintf(num, sizeof(num), "\n  \"in-tree-sha256\": \"%s\",\n"
 		    "  \"total\": %zu,\n  \"signed\": %zu,\n  \"skipped\": %zu,\n"
-		    "  \"rejected\": %zu\n}\n", first ? "]," : "\n  ],", tree,
+		    "  \"rejected\": %zu\n}\n", tree,
 		    c.total, c.accepted, c.skipped, c.rejected);
 		if ((r = media_out_write(sum, num, strlen(num))) != 0 ||
 		    (r = close_report(&s, &rej, "rejected.txt")) != 0 ||
@@ -1511,6 +1778,11 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
+	if (b->man != NULL && json_object_set_new(d, "unused-rows",
+	    json_integer((json_int_t)unused)) != 0) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
 	if ((r = journal_append(ca->j, "batch-end", d, 0, NULL)) != 0 ||
 	    (r = journal_checkpoint(ca->j, ca->audit_key, ca->audit)) != 0)
 		goto out;
@@ -1522,6 +1794,8 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
 		    b->prof->name, ndropped, ndropped == 1 ? "" : "s");
 	if (res != NULL) {
 		res->counts = c;
+		res->unused_rows = unused;
+		res->manifest = b->man != NULL;
 		memcpy(res->in_tree, tree, sizeof(res->in_tree));
 		memcpy(res->out_tree, outtree, sizeof(res->out_tree));
 		res->seconds = mono() - t0;

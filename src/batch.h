@@ -113,6 +113,8 @@ struct batch_result {
 	char	in_tree[SHA256_HEX_LEN + 1];	/* input tree hash (docs/batch.md) */
 	char	out_tree[SHA256_HEX_LEN + 1];	/* SHA-256 of OUT/SHA256SUMS (batch_sign) */
 	double	seconds;
+	bool	manifest;			/* signed against a manifest */
+	size_t	unused_rows;			/* its rows no request claimed (in summary.json) */
 };
 
 /*
@@ -132,6 +134,21 @@ struct batch;
  * (batch_free); ca must outlive it.
  */
 int	batch_open(struct ca *ca, const char *calabel, const char *indir,
+	    struct batch **bp);
+
+/*
+ * batch_open() under profile profname: NULL or "device" as batch_open()
+ * (calabel the device CA), or a user-defined leaf profile of the policy,
+ * signed by its issuer (calabel, if not NULL, must name it).  manifest
+ * (may be NULL; required when the profile has map= rules): a device
+ * manifest (manifest.h), read whole and checked here, before anything is
+ * judged.  With one, a request whose CN (or else a SAN) is no row's key is
+ * rejected, a row claimed by an earlier request of the batch is refused,
+ * the profile's map= rules take the row's values, batch-start journals the
+ * manifest's SHA-256, and summary.json lists the rows no request claimed.
+ */
+int	batch_open_profile(struct ca *ca, const char *profname,
+	    const char *calabel, const char *indir, const char *manifest,
 	    struct batch **bp);
 
 /* Directory entries found by batch_open(). */

@@ -554,6 +554,10 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 	ip.pubkey = ci->pubkey;
 	ip.dns = ci->dns;
 	ip.ndns = ci->ndns;
+	ip.ip = ci->ip;
+	ip.nip = ci->nip;
+	ip.uri = ci->uri;
+	ip.nuri = ci->nuri;
 	ip.issuer = ci->issuer;
 	ip.sign_key = ci->issuer_key;
 	if (ca->pub_of != ci->issuer_key) {
@@ -603,14 +607,67 @@ ca_find_ca(struct ca *ca, const char *label, const struct reg_entry **ep,
 {
 	const struct reg_entry *e;
 
+	const struct profile *p;
+
 	if ((e = registry_by_label(ca->reg, label)) == NULL ||
 	    (strcmp(e->profile, "device-ca") != 0 &&
-	    strcmp(e->profile, "root") != 0))
+	    strcmp(e->profile, "root") != 0 &&
+	    ((p = policy_profile(&ca->pol, e->profile)) == NULL ||
+	    p->kind != KIND_INTERMEDIATE_CA)))
 		return airca_errf(AIRCA_ERR_NOTFOUND, "no CA labelled '%s' in "
 		    "this home (see 'airca list --profile device-ca')", label);
 	if (ep != NULL)
 		*ep = e;
 	return registry_cert(ca->home, e, certp);
+}
+
+int
+ca_profile_issuer(struct ca *ca, const struct profile *prof,
+    const char *calabel, X509 **issuerp, EVP_PKEY **keyp)
+{
+	const char *label = prof->issuer_label;
+	const struct reg_entry *e;
+	X509 *x = NULL;
+	EVP_PKEY *k = NULL;
+	int r;
+
+	if (calabel != NULL && strcmp(calabel, label) != 0 &&
+	    !(strcmp(label, "root") == 0 &&
+	    strcmp(calabel, CA_ROOT_LABEL) == 0))
+		return airca_errf(AIRCA_ERR_USAGE, "--ca %s: profile %s is "
+		    "issued by %s (its issuer in policy.conf)", calabel,
+		    prof->name, label);
+	if (strcmp(label, "root") == 0) {
+		if ((x = X509_dup(ca->root)) == NULL) {
+			r = AIRCA_ERR_NOMEM;
+			goto out;
+		}
+		k = ca->root_key;
+		EVP_PKEY_up_ref(k);
+	} else {
+		if ((r = ca_find_ca(ca, label, &e, &x)) != 0 ||
+		    (r = token_signing_key(ca->tok, label, &k)) != 0) {
+			r = airca_errctx(r, "the issuer of profile %s",
+			    prof->name);
+			goto out;
+		}
+		if (e->status != CERT_VALID) {
+			r = airca_errf(AIRCA_ERR_POLICY, "CA '%s' (serial %s), "
+			    "the issuer of profile %s, is %s: it signs nothing",
+			    label, e->serial, prof->name,
+			    cert_status_name(e->status));
+			goto out;
+		}
+	}
+	*issuerp = x;
+	*keyp = k;
+	x = NULL;
+	k = NULL;
+	r = 0;
+ out:
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return r;
 }
 
 int
@@ -876,11 +933,41 @@ ca_judge_csr(struct ca *ca, const struct profile *prof, struct csr *c,
     X509 *issuer, unsigned days, const char *what, struct ca_judge_set *set,
     unsigned flags, struct ca_judged **jp)
 {
+	return ca_judge_csr_row(ca, prof, c, issuer, days, NULL, what, set,
+	    flags, jp);
+}
+
+/* A certificate of this key under another profile than prof, or NULL. */
+static const struct reg_entry *
+other_profile_spki(struct ca *ca, const struct profile *prof,
+    const char *spki)
+{
+	const struct reg_entry *prev;
+	size_t k;
+
+	for (k = 0; k < PROFILE_COUNT + ca->pol.nuser; k++) {
+		const struct profile *p = k < PROFILE_COUNT ?
+		    &ca->pol.profiles[k] : &ca->pol.user[k - PROFILE_COUNT];
+
+		if (p == prof || (prev = registry_by_spki(ca->reg, p->name,
+		    spki)) == NULL)
+			continue;
+		return prev;
+	}
+	return NULL;
+}
+
+int
+ca_judge_csr_row(struct ca *ca, const struct profile *prof, struct csr *c,
+    X509 *issuer, unsigned days, const struct policy_row *row,
+    const char *what, struct ca_judge_set *set, unsigned flags,
+    struct ca_judged **jp)
+{
 	struct ca_judged *j = NULL;
 	const struct reg_entry *prev;
 	char spki[SHA256_HEX_LEN + 1], *cn = NULL, keyname[32];
 	size_t i;
-	int k, r;
+	int r;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		r = AIRCA_ERR_NOMEM;
@@ -890,6 +977,11 @@ ca_judge_csr(struct ca *ca, const struct profile *prof, struct csr *c,
 	j->c = c;
 	j->issuer = issuer;
 	j->days = days;
+	if (prof->unlimited && days != 0) {
+		r = airca_errf(AIRCA_ERR_POLICY, "--days %u: profile %s is "
+		    "unlimited (notAfter 99991231235959Z)", days, prof->name);
+		goto out;
+	}
 	if (days > prof->days) {
 		r = airca_errf(AIRCA_ERR_POLICY, "--days %u is longer than "
 		    "profile %s allows (%u)", days, prof->name, prof->days);
@@ -918,18 +1010,16 @@ ca_judge_csr(struct ca *ca, const struct profile *prof, struct csr *c,
 			memcpy(set->spki[set->n++], c->spki_sha256, SHA256_LEN);
 		}
 	}
-	if ((r = policy_subject(prof, X509_REQ_get_subject_name(c->req),
-	    X509_get_subject_name(issuer), &j->subj)) != 0)
+	if ((r = policy_subject_row(prof, X509_REQ_get_subject_name(c->req),
+	    X509_get_subject_name(issuer), row, &j->subj)) != 0)
 		goto out;
-	if (prof->san != SAN_NONE &&
-	    (r = policy_dns(prof, c->dns, c->ndns)) != 0)
+	if ((prof->san != SAN_NONE || prof->kind != KIND_BUILTIN) &&
+	    (r = policy_san(prof, c->dns, c->ndns, c->ip, c->nip, c->uri,
+	    c->nuri, c->bad_ip, c->bad_uri)) != 0)
 		goto out;
 	/* one key, one profile: whatever became of the other certificate */
 	hex_encode(c->spki_sha256, SHA256_LEN, spki);
-	for (k = 0; k < PROFILE_COUNT; k++) {
-		if (k == (int)prof->id || (prev = registry_by_spki(ca->reg,
-		    ca->pol.profiles[k].name, spki)) == NULL)
-			continue;
+	if ((prev = other_profile_spki(ca, prof, spki)) != NULL) {
 		r = airca_errf(AIRCA_ERR_POLICY, "this public key is already "
 		    "certified under profile %s (serial %s, %s): one key is "
 		    "never certified for two profiles; ask for a request with a "
@@ -1003,6 +1093,15 @@ ca_issue_judged(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
 	ci.pubkey = j->c->pub;
 	ci.dns = j->prof->san != SAN_NONE ? j->c->dns : NULL;
 	ci.ndns = j->prof->san != SAN_NONE ? j->c->ndns : 0;
+	if (j->prof->kind != KIND_BUILTIN) {
+		/* add_user_san() takes only the types the profile takes */
+		ci.dns = j->c->dns;
+		ci.ndns = j->c->ndns;
+		ci.ip = j->c->ip;
+		ci.nip = j->c->nip;
+		ci.uri = j->c->uri;
+		ci.nuri = j->c->nuri;
+	}
 	ci.issuer = j->issuer;
 	ci.issuer_key = issuer_key;
 	ci.days = j->days;

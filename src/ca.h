@@ -120,6 +120,10 @@ struct ca_issue {
 	EVP_PKEY *pubkey;
 	char *const *dns;
 	size_t	ndns;
+	const struct san_ip *ip;	/* user profiles that take IP addresses, URIs */
+	size_t	nip;
+	char *const *uri;
+	size_t	nuri;
 	X509	*issuer;		/* NULL: self-signed */
 	EVP_PKEY *issuer_key;
 	unsigned days;			/* 0: the profile's */
@@ -190,6 +194,23 @@ struct ca_judge_set {
 int	ca_judge_csr(struct ca *ca, const struct profile *prof, struct csr *c,
 	    X509 *issuer, unsigned days, const char *what,
 	    struct ca_judge_set *set, unsigned flags, struct ca_judged **jp);
+
+/*
+ * ca_judge_csr() with the manifest row (borrowed, NULL for none) that the
+ * profile's map=COLUMN rules take their values from.
+ */
+int	ca_judge_csr_row(struct ca *ca, const struct profile *prof,
+	    struct csr *c, X509 *issuer, unsigned days,
+	    const struct policy_row *row, const char *what,
+	    struct ca_judge_set *set, unsigned flags, struct ca_judged **jp);
+
+/*
+ * The issuer of a user-defined profile (its issuer = root or LABEL): the
+ * certificate and the token key.  calabel, if not NULL (--ca), must name
+ * the same CA.  Both owned by the caller.
+ */
+int	ca_profile_issuer(struct ca *ca, const struct profile *prof,
+	    const char *calabel, X509 **issuerp, EVP_PKEY **keyp);
 
 enum ca_verdict ca_judged_verdict(const struct ca_judged *j);
 /* CA_VERDICT_REEXPORT: the certificate issued before (borrowed from j), checked against the registry. */

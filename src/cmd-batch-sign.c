@@ -1,4 +1,4 @@
-/* cmd-batch-sign.c: airca batch sign: every device request in a directory, signed by a local device CA. */
+/* cmd-batch-sign.c: airca batch sign: every device request in a directory, signed by a local device CA or a user profile's issuer, optionally against a manifest. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +47,9 @@ print_result(struct cmd_ctx *ctx, const char *out, const struct batch_result *re
 		    "rejected", (json_int_t)res->counts.rejected,
 		    "in-tree-sha256", res->in_tree,
 		    "out-tree-sha256", res->out_tree, "seconds", res->seconds);
+		if (res->manifest)
+			json_object_set_new(o, "unused-rows",
+			    json_integer((json_int_t)res->unused_rows));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);
@@ -60,6 +63,10 @@ print_result(struct cmd_ctx *ctx, const char *out, const struct batch_result *re
 	    res->in_tree, res->out_tree);
 	if (res->counts.rejected > 0)
 		printf("  reasons in %s/rejected.txt\n", out);
+	if (res->manifest && res->unused_rows > 0)
+		printf("  %zu manifest row%s had no request (listed in "
+		    "%s/summary.json)\n", res->unused_rows,
+		    res->unused_rows == 1 ? "" : "s", out);
 }
 
 static int
@@ -86,7 +93,8 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
 		hooks.progress = show_progress;
 		hooks.arg = &po;
 	}
-	if ((r = batch_open(ca, args_get(a, "ca"), args_get(a, "in"), &b)) == 0)
+	if ((r = batch_open_profile(ca, args_get(a, "profile"), args_get(a,
+	    "ca"), args_get(a, "in"), args_get(a, "manifest"), &b)) == 0)
 		r = batch_sign(b, out, NULL, &hooks, &res);
 	batch_free(b);
 	if (r == 0 || r == AIRCA_ERR_PARTIAL)
@@ -101,11 +109,28 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
 	return r;
 }
 
+/* The device profile needs its device CA; a user profile names its issuer. */
+static int
+cmd_batch_sign_check(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+	const char *profile = args_get(a, "profile");
+
+	(void)ctx;
+	if ((profile == NULL || strcmp(profile, "device") == 0) &&
+	    args_get(a, "ca") == NULL)
+		return airca_errf(AIRCA_ERR_USAGE, "--ca LABEL is required: the "
+		    "local device CA that signs (or --profile NAME, a profile "
+		    "of policy.conf, which names its issuer)");
+	return 0;
+}
+
 static const struct args_opt batch_sign_opts[] = {
-	{ "ca",	 ARGS_LABEL,	"LABEL", ARGS_REQUIRED, 0, 0, NULL },
-	{ "in",	 ARGS_IN_DIR,	"DIR",	 ARGS_REQUIRED, 0, 0, NULL },
-	{ "out", ARGS_OUT_DIR,	"DIR",	 ARGS_REQUIRED, 0, 0, NULL },
-	{ "progress", ARGS_FLAG, NULL,	 0,		0, 0, NULL },
+	{ "ca",	      ARGS_LABEL,   "LABEL", 0,		    0, 0, NULL },
+	{ "in",	      ARGS_IN_DIR,  "DIR",   ARGS_REQUIRED, 0, 0, NULL },
+	{ "out",      ARGS_OUT_DIR, "DIR",   ARGS_REQUIRED, 0, 0, NULL },
+	{ "profile",  ARGS_PROFILE, "NAME",  0,		    0, 0, NULL },
+	{ "manifest", ARGS_IN_FILE, "CSV",   0,		    0, 0, NULL },
+	{ "progress", ARGS_FLAG,    NULL,    0,		    0, 0, NULL },
 	{ NULL, 0, NULL, 0, 0, 0, NULL }
 };
 
@@ -113,6 +138,7 @@ const struct cmd_entry cmd_batch_sign_entry = {
 	.name = "batch sign",
 	.summary = "sign every device request in a directory",
 	.args = { .opts = batch_sign_opts },
+	.check = cmd_batch_sign_check,
 	.flags = CMD_HOME | CMD_WRITE | CMD_TOKEN,
 	.exec = cmd_batch_sign_exec,
 };

@@ -185,6 +185,13 @@ renew_one(struct ca *ca, const struct cand *c, const char *outdir,
 		    c->serial);
 		goto out;
 	}
+	if (prof->kind != KIND_BUILTIN) {
+		/* its SANs and manifest values came from a request, not the record */
+		r = airca_errf(AIRCA_ERR_POLICY, "profile %s is user-defined: "
+		    "its certificates are not renewed here; sign a new request "
+		    "under it", prof->name);
+		goto out;
+	}
 	snprintf(label, sizeof(label), "%s", e->label);
 	ca_profile = prof->id == PROFILE_DEVICE_CA ||
 	    prof->id == PROFILE_ONLINE_CA;

@@ -19,24 +19,38 @@ leaf_profile(const char *p)
 	    strcmp(p, "device") == 0;
 }
 
+/* A certificate of a user-defined profile (a leaf or an intermediate CA)? */
+static const struct profile *
+user_profile(struct ca *ca, const char *p)
+{
+	const struct profile *prof = policy_profile(&ca->pol, p);
+
+	return prof != NULL && prof->kind != KIND_BUILTIN ? prof : NULL;
+}
+
 /* The status a reason leads to, and whether e may go there. */
 static int
 check_leaf(struct ca *ca, const char *serial, int reason,
     const struct reg_entry **ep, enum cert_status *top)
 {
 	const struct reg_entry *e;
+	const struct profile *up = NULL;
 
 	if ((e = registry_by_serial(ca->reg, serial)) == NULL)
 		return airca_errf(AIRCA_ERR_NOTFOUND, "serial %s: no certificate "
 		    "of this home has it (see 'airca list')", serial);
-	if (!leaf_profile(e->profile))
+	if (!leaf_profile(e->profile) && (up = user_profile(ca,
+	    e->profile)) == NULL)
 		return airca_errf(AIRCA_ERR_INPUT, "serial %s is a %s "
-		    "certificate (%s): 'airca revoke' takes tls, est-tls and "
-		    "device certificates; use 'airca device-ca revoke|disable' "
-		    "for device CAs; the root and the audit certificate are "
-		    "not revoked this way", serial, e->profile, e->subject);
+		    "certificate (%s): 'airca revoke' takes tls, est-tls, "
+		    "device certificates and those of policy.conf's own "
+		    "profiles; use 'airca device-ca revoke|disable' for device "
+		    "CAs; the root and the audit certificate are not revoked "
+		    "this way", serial, e->profile, e->subject);
 	switch (reason) {
 	case CRL_REASON_CA_COMPROMISE:
+		if (up != NULL && up->ca)
+			goto revoked;
 		return airca_errf(AIRCA_ERR_USAGE, "cACompromise is for CA "
 		    "certificates; %s is a %s certificate", serial, e->profile);
 	case CRL_REASON_HOLD:
@@ -54,6 +68,7 @@ check_leaf(struct ca *ca, const char *serial, int reason,
 		*top = CERT_VALID;
 		break;
 	default:
+ revoked:
 		if (e->status == CERT_REVOKED)
 			return airca_errf(AIRCA_ERR_INPUT, "serial %s is already "
 			    "revoked (reason %s)", serial,

@@ -1,4 +1,4 @@
-/* cmd-sign.c: airca sign: one request under any CSR profile, signed by the root or a local device CA. */
+/* cmd-sign.c: airca sign: one request under any CSR profile (built-in or policy.conf's), signed by its issuer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +29,21 @@ sign_one(struct ca *ca, const char *profname, const char *in, const char *out,
 	if ((prof = policy_profile(&ca->pol, profname)) == NULL ||
 	    prof->id == PROFILE_ROOT || prof->id == PROFILE_AUDIT) {
 		r = airca_errf(AIRCA_ERR_USAGE, "--profile %s: use tls, est-tls, "
-		    "online-ca, device-ca or device", profname);
+		    "online-ca, device-ca or device, or a profile of %s/%s",
+		    profname, ca->home, CA_POLICY_FILE);
 		goto out;
 	}
-	if (prof->id == PROFILE_DEVICE) {
+	if (prof->kind == KIND_INTERMEDIATE_CA) {
+		r = airca_errf(AIRCA_ERR_USAGE, "--profile %s: an intermediate "
+		    "CA's key is made on the token: use 'airca ca create "
+		    "--profile %s --label L'", profname, profname);
+		goto out;
+	}
+	if (prof->kind != KIND_BUILTIN) {
+		if ((r = ca_profile_issuer(ca, prof, calabel, &issuer,
+		    &ikey)) != 0)
+			goto out;
+	} else if (prof->id == PROFILE_DEVICE) {
 		if (calabel == NULL) {
 			r = airca_errf(AIRCA_ERR_USAGE, "profile device needs "
 			    "--ca LABEL: the local device CA that signs");

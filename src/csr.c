@@ -645,6 +645,52 @@ check_signature(struct csr *c)
 	return 0;
 }
 
+/*
+ * A SAN iPAddress or URI: kept for user profiles that take them.  One that
+ * cannot be read (an address not 4 or 16 bytes, a URI that is not
+ * printable ASCII of 1..255 bytes) or one too many is only noted: the
+ * built-in profiles never copy them, and a profile that takes the type
+ * refuses the request with the reason.
+ */
+static int
+read_san_other(struct csr *c, const GENERAL_NAME *gen)
+{
+	const unsigned char *d;
+	int len, k;
+
+	if (gen->type == GEN_IPADD) {
+		len = ASN1_STRING_length(gen->d.iPAddress);
+		if ((len != 4 && len != 16) || c->nip == CSR_MAX_IP) {
+			c->bad_ip = true;
+			return 0;
+		}
+		memcpy(c->ip[c->nip].addr, ASN1_STRING_get0_data(
+		    gen->d.iPAddress), (size_t)len);
+		c->ip[c->nip++].len = (size_t)len;
+		return 0;
+	}
+	d = ASN1_STRING_get0_data(gen->d.uniformResourceIdentifier);
+	len = ASN1_STRING_length(gen->d.uniformResourceIdentifier);
+	if (ASN1_STRING_type(gen->d.uniformResourceIdentifier) !=
+	    V_ASN1_IA5STRING || len <= 0 || len > CSR_MAX_URI_LEN ||
+	    c->nuri == CSR_MAX_URI) {
+		c->bad_uri = true;
+		return 0;
+	}
+	for (k = 0; k < len; k++)
+		if (d[k] <= 0x20 || d[k] >= 0x7f) {
+			c->bad_uri = true;
+			return 0;
+		}
+	if (c->uri == NULL &&
+	    (c->uri = calloc(CSR_MAX_URI, sizeof(*c->uri))) == NULL)
+		return airca_errf(AIRCA_ERR_NOMEM, "reading URIs");
+	if ((c->uri[c->nuri] = strndup((const char *)d, (size_t)len)) == NULL)
+		return airca_errf(AIRCA_ERR_NOMEM, "reading URIs");
+	c->nuri++;
+	return 0;
+}
+
 /* SAN dNSName values (printable IA5, bounded); note anything else. */
 static int
 read_san(struct csr *c, X509_EXTENSION *ext)
@@ -669,6 +715,12 @@ read_san(struct csr *c, X509_EXTENSION *ext)
 	n = sk_GENERAL_NAME_num(gens);
 	for (i = 0; i < n; i++) {
 		gen = sk_GENERAL_NAME_value(gens, i);
+		if (gen->type == GEN_IPADD || gen->type == GEN_URI) {
+			c->has_other_san = true;
+			if ((r = read_san_other(c, gen)) != 0)
+				goto out;
+			continue;
+		}
 		if (gen->type != GEN_DNS) {
 			c->has_other_san = true;
 			continue;
@@ -998,6 +1050,9 @@ csr_free(struct csr *c)
 	for (i = 0; i < c->ndns; i++)
 		free(c->dns[i]);
 	free(c->dns);
+	for (i = 0; i < c->nuri; i++)
+		free(c->uri[i]);
+	free(c->uri);
 	EVP_PKEY_free(c->pub_owned);
 	X509_REQ_free(c->req);
 	free(c);

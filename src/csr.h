@@ -11,6 +11,15 @@
 
 #define CSR_MAX_DNS	32	/* SAN DNS names read from one request */
 #define CSR_MAX_NAME	253	/* one DNS name */
+#define CSR_MAX_IP	8	/* SAN IP addresses read from one request */
+#define CSR_MAX_URI	8	/* SAN URIs read from one request */
+#define CSR_MAX_URI_LEN	255	/* one URI */
+
+/* An IP address of a subjectAltName: 4 (IPv4) or 16 (IPv6) bytes. */
+struct san_ip {
+	unsigned char addr[16];
+	size_t	len;
+};
 
 enum csr_key {
 	CSR_KEY_EC_P256 = 0,
@@ -29,7 +38,13 @@ struct csr {
 	unsigned char file_sha256[SHA256_LEN];	/* SHA-256 of the input bytes */
 	char	**dns;			/* SAN dNSName values, owned; ndns entries */
 	size_t	ndns;
-	bool	has_other_san;		/* SAN entries that are not dNSName (never copied) */
+	struct san_ip ip[CSR_MAX_IP];	/* SAN iPAddress values; nip entries */
+	size_t	nip;
+	char	**uri;			/* SAN URI values (printable ASCII), owned; nuri entries */
+	size_t	nuri;
+	bool	bad_ip, bad_uri;	/* an IP address or URI that could not be read */
+	bool	has_other_san;		/* SAN entries that are not dNSName (copied only by
+					   user profiles that take IP addresses or URIs) */
 	int	nexts;			/* extensions requested (never copied except SAN DNS) */
 	bool	asks_ca;		/* requested basicConstraints CA:TRUE (ignored, reported) */
 };

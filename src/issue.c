@@ -233,6 +233,59 @@ add_ext(X509 *x, int nid, void *value, int crit)
 	return 0;
 }
 
+/* One GENERAL_NAME of type type holding bytes d (len) into names. */
+static int
+push_name(GENERAL_NAMES *names, int type, const void *d, size_t len)
+{
+	GENERAL_NAME *gen = NULL;
+	ASN1_STRING *s = NULL;
+
+	if ((s = type == GEN_IPADD ? ASN1_OCTET_STRING_new() :
+	    ASN1_IA5STRING_new()) == NULL ||
+	    !ASN1_STRING_set(s, d, (int)len) ||
+	    (gen = GENERAL_NAME_new()) == NULL)
+		goto nomem;
+	GENERAL_NAME_set0_value(gen, type, s);
+	s = NULL;
+	if (!sk_GENERAL_NAME_push(names, gen))
+		goto nomem;
+	return 0;
+ nomem:
+	ASN1_STRING_free(s);
+	GENERAL_NAME_free(gen);
+	return airca_errssl(AIRCA_ERR_NOMEM, "cannot build subjectAltName");
+}
+
+/*
+ * A user profile's subjectAltName: the DNS names, IP addresses and URIs of
+ * the types it takes, in that order; none at all: no extension.
+ */
+static int
+add_user_san(X509 *x, const struct issue_params *ip)
+{
+	const struct profile *prof = ip->prof;
+	GENERAL_NAMES *san = NULL;
+	size_t i;
+	int r = 0;
+
+	if ((san = GENERAL_NAMES_new()) == NULL)
+		return airca_errssl(AIRCA_ERR_NOMEM, "cannot build "
+		    "subjectAltName");
+	for (i = 0; r == 0 && prof->san_rule[0] != RULE_DROP && i < ip->ndns;
+	    i++)
+		r = push_name(san, GEN_DNS, ip->dns[i], strlen(ip->dns[i]));
+	for (i = 0; r == 0 && prof->san_rule[1] != RULE_DROP && i < ip->nip;
+	    i++)
+		r = push_name(san, GEN_IPADD, ip->ip[i].addr, ip->ip[i].len);
+	for (i = 0; r == 0 && prof->san_rule[2] != RULE_DROP && i < ip->nuri;
+	    i++)
+		r = push_name(san, GEN_URI, ip->uri[i], strlen(ip->uri[i]));
+	if (r == 0 && sk_GENERAL_NAME_num(san) > 0)
+		r = add_ext(x, NID_subject_alt_name, san, 0);
+	GENERAL_NAMES_free(san);
+	return r;
+}
+
 static int
 add_extensions(X509 *x, const struct issue_params *ip,
     const ASN1_OCTET_STRING *issuer_ski)
@@ -295,7 +348,10 @@ add_extensions(X509 *x, const struct issue_params *ip,
 	}
 
 	/* subjectAltName with the DNS names, not critical (subject not empty) */
-	if (prof->san != SAN_NONE) {
+	if (prof->kind != KIND_BUILTIN) {
+		if ((r = add_user_san(x, ip)) != 0)
+			goto out;
+	} else if (prof->san != SAN_NONE) {
 		if ((san = GENERAL_NAMES_new()) == NULL)
 			goto nomem;
 		for (i = 0; i < ip->ndns; i++) {
@@ -419,6 +475,12 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 		goto out;
 	}
 	days = ip->days != 0 ? ip->days : prof->days;
+	if (prof->unlimited && ip->days != 0) {
+		r = airca_errf(AIRCA_ERR_POLICY, "profile %s is unlimited "
+		    "(notAfter 99991231235959Z): --days does not apply",
+		    prof->name);
+		goto out;
+	}
 	if (days > prof->days) {
 		r = airca_errf(AIRCA_ERR_POLICY, "%u days is longer than "
 		    "profile %s allows (%u)", days, prof->name, prof->days);
@@ -473,7 +535,9 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 		goto nomem;
 
 	not_after = ip->not_before + (time_t)days * 86400;
-	if (ip->issuer != NULL) {
+	if (prof->unlimited)
+		not_after = UNLIMITED_NOT_AFTER;	/* never clipped: the lint judges it */
+	else if (ip->issuer != NULL) {
 		issuer_not_after = asn1_time_t(X509_get0_notAfter(ip->issuer),
 		    &ok);
 		if (!ok) {
@@ -615,6 +679,7 @@ lint_validity(X509 *cert, const struct profile *prof, X509 *issuer)
 	const ASN1_TIME *nb = X509_get0_notBefore(cert);
 	const ASN1_TIME *na = X509_get0_notAfter(cert);
 	int r, pday, psec;
+	bool unlimited;
 
 	if ((r = lint_time(nb, "notBefore")) != 0 ||
 	    (r = lint_time(na, "notAfter")) != 0)
@@ -622,7 +687,19 @@ lint_validity(X509 *cert, const struct profile *prof, X509 *issuer)
 	if (ASN1_TIME_compare(nb, na) != -1)
 		return airca_errf(AIRCA_ERR_LINT, "lint: validity: notBefore is "
 		    "not before notAfter");
-	if (!ASN1_TIME_diff(&pday, &psec, nb, na) || pday < 0 ||
+	/* RFC 5280 4.1.2.5: no well-defined expiration is 99991231235959Z */
+	unlimited = ASN1_STRING_length(na) == 15 &&
+	    memcmp(ASN1_STRING_get0_data(na), "99991231235959Z", 15) == 0;
+	if (prof->unlimited) {
+		if (!unlimited)
+			return airca_errf(AIRCA_ERR_LINT, "lint: validity: "
+			    "profile %s is unlimited but notAfter is not "
+			    "99991231235959Z", prof->name);
+		if (prof->ca || prof->kind == KIND_BUILTIN)
+			return airca_errf(AIRCA_ERR_LINT, "lint: validity: "
+			    "profile %s may not be unlimited: only a leaf of a "
+			    "user-defined profile may", prof->name);
+	} else if (!ASN1_TIME_diff(&pday, &psec, nb, na) || pday < 0 ||
 	    (pday > (int)prof->days) ||
 	    (pday == (int)prof->days && psec > 0))
 		return airca_errf(AIRCA_ERR_LINT, "lint: validity: longer than "
@@ -632,7 +709,13 @@ lint_validity(X509 *cert, const struct profile *prof, X509 *issuer)
 	if (ASN1_TIME_compare(nb, X509_get0_notBefore(issuer)) < 0)
 		return airca_errf(AIRCA_ERR_LINT, "lint: validity: notBefore is "
 		    "before the issuer's notBefore");
-	if (ASN1_TIME_compare(na, X509_get0_notAfter(issuer)) > 0)
+	/*
+	 * Never past the issuer's notAfter, except an unlimited leaf: an
+	 * IEEE 802.1AR device identity has no well-defined expiration
+	 * whatever its issuer's (a CA never outlives its issuer).
+	 */
+	if (ASN1_TIME_compare(na, X509_get0_notAfter(issuer)) > 0 &&
+	    !(prof->unlimited && unlimited && !prof->ca))
 		return airca_errf(AIRCA_ERR_LINT, "lint: validity: notAfter is "
 		    "after the issuer's notAfter");
 	return 0;
@@ -779,6 +862,12 @@ lint_usage(X509 *cert, const struct profile *prof)
 	bool extra;
 	int k, nid, r;
 
+	/* a user profile is held to its kind, whatever its fields say */
+	if (!policy_kind_ok(prof)) {
+		r = airca_errf(AIRCA_ERR_LINT, "lint: profile %s is not the "
+		    "vetted set of its kind", prof->name);
+		goto out;
+	}
 	if ((r = lint_ext(cert, NID_basic_constraints, true, 1,
 	    (void **)&bc)) != 0)
 		goto out;
@@ -862,6 +951,98 @@ lint_usage(X509 *cert, const struct profile *prof)
 	return r;
 }
 
+/* A user profile's subjectAltName: only the types it takes, as policy_san() judges them. */
+static int
+lint_san_user(X509 *cert, const struct profile *prof)
+{
+	GENERAL_NAMES *san = NULL;
+	const GENERAL_NAME *gen;
+	char *dns[CSR_MAX_DNS], *uri[CSR_MAX_URI];
+	struct san_ip ips[CSR_MAX_IP];
+	const ASN1_STRING *v;
+	size_t ndns = 0, nuri = 0, nip = 0;
+	int i, n, t, r;
+	bool any = false, req = false;
+
+	for (t = 0; t < 3; t++) {
+		any |= prof->san_rule[t] != RULE_DROP;
+		req |= prof->san_rule[t] == RULE_SUPPLIED;
+	}
+	if (X509_get_ext_by_NID(cert, NID_subject_alt_name, -1) < 0) {
+		if (req)
+			return airca_errf(AIRCA_ERR_LINT, "lint: "
+			    "subjectAltName: missing, and profile %s requires "
+			    "one", prof->name);
+		return 0;
+	}
+	if ((r = lint_ext(cert, NID_subject_alt_name, any, 0,
+	    (void **)&san)) != 0)
+		goto out;
+	n = sk_GENERAL_NAME_num(san);
+	if (n <= 0) {
+		r = airca_errf(AIRCA_ERR_LINT, "lint: subjectAltName: empty");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		gen = sk_GENERAL_NAME_value(san, i);
+		t = gen->type == GEN_DNS ? 0 : gen->type == GEN_IPADD ? 1 :
+		    gen->type == GEN_URI ? 2 : -1;
+		if (t < 0 || prof->san_rule[t] == RULE_DROP) {
+			r = airca_errf(AIRCA_ERR_LINT, "lint: subjectAltName: "
+			    "an entry of a type profile %s does not take",
+			    prof->name);
+			goto out;
+		}
+		v = t == 1 ? gen->d.iPAddress : gen->d.ia5;
+		if (ASN1_STRING_length(v) <= 0 || (t != 1 &&
+		    memchr(ASN1_STRING_get0_data(v), '\0',
+		    (size_t)ASN1_STRING_length(v)) != NULL)) {
+			r = airca_errf(AIRCA_ERR_LINT, "lint: subjectAltName: "
+			    "entry #%d is empty or has a NUL", i + 1);
+			goto out;
+		}
+		if ((t == 0 && ndns == CSR_MAX_DNS) ||
+		    (t == 1 && nip == CSR_MAX_IP) ||
+		    (t == 2 && nuri == CSR_MAX_URI) ||
+		    (t == 1 && ASN1_STRING_length(v) != 4 &&
+		    ASN1_STRING_length(v) != 16)) {
+			r = airca_errf(AIRCA_ERR_LINT, "lint: subjectAltName: "
+			    "too many entries, or a bad IP address");
+			goto out;
+		}
+		if (t == 1) {
+			memcpy(ips[nip].addr, ASN1_STRING_get0_data(v),
+			    (size_t)ASN1_STRING_length(v));
+			ips[nip++].len = (size_t)ASN1_STRING_length(v);
+			continue;
+		}
+		if ((t == 0 ? (dns[ndns] = strndup((const char *)
+		    ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v))) :
+		    (uri[nuri] = strndup((const char *)ASN1_STRING_get0_data(v),
+		    (size_t)ASN1_STRING_length(v)))) == NULL) {
+			r = airca_errf(AIRCA_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (t == 0)
+			ndns++;
+		else
+			nuri++;
+	}
+	if ((r = policy_san(prof, dns, ndns, ips, nip, uri, nuri, false,
+	    false)) != 0) {
+		r = airca_errctx(AIRCA_ERR_LINT, "lint: subjectAltName");
+		goto out;
+	}
+	r = 0;
+ out:
+	while (ndns > 0)
+		free(dns[--ndns]);
+	while (nuri > 0)
+		free(uri[--nuri]);
+	GENERAL_NAMES_free(san);
+	return r;
+}
+
 static int
 lint_san(X509 *cert, const struct profile *prof)
 {
@@ -872,6 +1053,8 @@ lint_san(X509 *cert, const struct profile *prof)
 	int i, n, r;
 	size_t count = 0;
 
+	if (prof->kind != KIND_BUILTIN)
+		return lint_san_user(cert, prof);
 	if ((r = lint_ext(cert, NID_subject_alt_name, prof->san != SAN_NONE, 0,
 	    (void **)&san)) != 0 || san == NULL)
 		goto out;
@@ -1068,7 +1251,8 @@ lint_ext_list(X509 *cert, const struct profile *prof)
 		    nid == NID_subject_key_identifier ||
 		    nid == NID_authority_key_identifier ||
 		    (nid == NID_ext_key_usage && prof->eku != 0) ||
-		    (nid == NID_subject_alt_name && prof->san != SAN_NONE))
+		    (nid == NID_subject_alt_name && (prof->san != SAN_NONE ||
+		    prof->kind != KIND_BUILTIN)))
 			continue;
 		return airca_errf(AIRCA_ERR_LINT, "lint: extensions: %s is not "
 		    "in profile %s", nid != NID_undef ? OBJ_nid2sn(nid) :

@@ -8,6 +8,7 @@
 
 #include <openssl/x509.h>
 
+#include "csr.h"
 #include "policy.h"
 
 #define SERIAL_LEN	16
@@ -18,6 +19,10 @@ struct issue_params {
 	EVP_PKEY *pubkey;		/* subject public key */
 	char *const *dns;		/* SAN dNSNames (already through policy_dns()) */
 	size_t	ndns;
+	const struct san_ip *ip;	/* SAN iPAddresses, URIs (user profiles that take them, */
+	size_t	nip;			/* already through policy_san()) */
+	char *const *uri;
+	size_t	nuri;
 	X509	*issuer;		/* issuer certificate; NULL: self-signed (root) */
 	EVP_PKEY *sign_key;		/* issuer's private key (token) */
 	EVP_PKEY *sign_pub;		/* its public half from issue_signer_pub(); NULL: derived here */
@@ -29,7 +34,8 @@ struct issue_params {
 
 /*
  * Build the to-be-signed certificate (v3, subject, validity clipped to the
- * issuer's notAfter, extensions of the profile, SKI = SHA-1 of the key
+ * issuer's notAfter (an unlimited profile: 99991231235959Z, which only a
+ * leaf may have past its issuer's), extensions of the profile, SKI = SHA-1 of the key
  * bit string, AKI = issuer's SKI; digest SHA-256, SHA-384 for P-384
  * issuers), lint it (RFC 5280 and profile rules; AIRCA_ERR_LINT naming the
  * rule), sign it with sign_key, verify the signature with the issuer

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -74,6 +76,54 @@ static const char *const profile_keys[] = {
 };
 #define NPROFILE_KEYS	(sizeof(profile_keys) / sizeof(profile_keys[0]))
 
+/*
+ * Keys of a user-defined [profile NAME]; bit i of seen_user[], the
+ * attributes after them.
+ */
+static const char *const user_keys[] = {
+	"kind", "issuer", "days", "min_rsa_bits", "allow_rsa", "allow_p384",
+	"san_dns", "san_ip", "san_uri", "keygen",
+};
+#define NUSER_KEYS	(sizeof(user_keys) / sizeof(user_keys[0]))
+
+/*
+ * What a policy file may never set: the kind (or the built-in profile)
+ * fixes the extensions.  Named so that the refusal says why.
+ */
+static const char *const extension_keys[] = {
+	"basicConstraints", "basic_constraints", "keyUsage", "key_usage",
+	"extendedKeyUsage", "extended_key_usage", "extKeyUsage",
+	"ext_key_usage", "eku", "ku", "ca", "pathlen", "path_len",
+	"nsCertType", "extensions", "keyCertSign", "cRLSign",
+};
+#define NEXTENSION_KEYS	(sizeof(extension_keys) / sizeof(extension_keys[0]))
+
+/*
+ * The kinds of user-defined profiles.  Leaves: CA:FALSE and
+ * digitalSignature alone (TLS 1.2 ECDHE and TLS 1.3 sign with the key;
+ * no RSA key transport), the purposes that name the role, and the SAN
+ * types a peer checks for that role: a server is found by DNS name or IP
+ * address, a client or device by a URI (SPIFFE, 802.1AR) or a DNS name.
+ * device-identity is an IEEE 802.1AR DevID: no extendedKeyUsage, so that
+ * one identity serves EAP-TLS, TLS and the rest.  intermediate-ca is
+ * issued by the root with pathlen:0 and signs certificates and CRLs.
+ */
+static const struct kind_def kinds[KIND_COUNT] = {
+	[KIND_SERVER] = { "server", false, -1, KU_DIGITAL_SIGNATURE,
+	    EKU_SERVER, SAN_T_DNS | SAN_T_IP | SAN_T_URI },
+	[KIND_CLIENT] = { "client", false, -1, KU_DIGITAL_SIGNATURE,
+	    EKU_CLIENT, SAN_T_DNS | SAN_T_URI },
+	[KIND_SERVER_CLIENT] = { "server-client", false, -1,
+	    KU_DIGITAL_SIGNATURE, EKU_SERVER | EKU_CLIENT,
+	    SAN_T_DNS | SAN_T_IP | SAN_T_URI },
+	[KIND_INTERMEDIATE_CA] = { "intermediate-ca", true, 0,
+	    KU_KEY_CERT_SIGN | KU_CRL_SIGN, 0, 0 },
+	[KIND_DEVICE_IDENTITY] = { "device-identity", false, -1,
+	    KU_DIGITAL_SIGNATURE, 0, SAN_T_URI },
+};
+
+static const char *const san_type_names[3] = { "san_dns", "san_ip", "san_uri" };
+
 static const char *const policy_keys[] = {
 	"version", "factory", "ca_key", "allow_renewal", "crl_next_update_minutes",
 };
@@ -82,6 +132,57 @@ static const char *const policy_keys[] = {
 static const char device_ca_cn_pattern[] = "^fio-[A-Za-z0-9._-]{1,60}$";
 static const char device_cn_pattern[] =
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+const struct kind_def *
+policy_kind(enum profile_kind kind)
+{
+	if (kind <= KIND_BUILTIN || kind >= KIND_COUNT)
+		return NULL;
+	return &kinds[kind];
+}
+
+bool
+policy_kind_ok(const struct profile *prof)
+{
+	const struct kind_def *k;
+	unsigned t;
+
+	if (prof->kind == KIND_BUILTIN)
+		return prof->id != PROFILE_USER;
+	if (prof->id != PROFILE_USER || (k = policy_kind(prof->kind)) == NULL)
+		return false;
+	for (t = 0; t < 3; t++)
+		if (prof->san_rule[t] != RULE_DROP && !(k->san_types & (1U << t)))
+			return false;
+	return prof->ca == k->ca && prof->pathlen == k->pathlen &&
+	    prof->key_usage == k->key_usage && prof->eku == k->eku &&
+	    prof->san == SAN_NONE && (!prof->unlimited || !k->ca) &&
+	    (!prof->keygen || !k->ca);
+}
+
+/* What a kind gives, for messages: "CA:FALSE, keyUsage ..., ...". */
+static void
+kind_describe(const struct kind_def *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "CA:%s%s, keyUsage %s, %s%s%s",
+	    k->ca ? "TRUE" : "FALSE", k->ca ? " pathlen:0" : "",
+	    k->ca ? "keyCertSign + cRLSign" : "digitalSignature",
+	    k->eku == 0 ? "no extendedKeyUsage" : "extendedKeyUsage ",
+	    (k->eku & EKU_SERVER) ? "serverAuth" : "",
+	    (k->eku & EKU_CLIENT) ? ((k->eku & EKU_SERVER) ?
+	    " + clientAuth" : "clientAuth") : "");
+}
+
+static int
+kind_parse(const char *s)
+{
+	int i;
+
+	for (i = KIND_BUILTIN + 1; i < KIND_COUNT; i++)
+		if (strcmp(s, kinds[i].name) == 0)
+			return i;
+	return -1;
+}
 
 static const struct attr *
 attr_by_nid(int nid)
@@ -223,7 +324,7 @@ policy_default(const char *factory, struct policy *pol)
 	for (i = 0; i < PROFILE_COUNT; i++) {
 		p = &pol->profiles[i];
 		p->id = (enum profile_id)i;
-		p->name = profile_names[i];
+		snprintf(p->name, sizeof(p->name), "%s", profile_names[i]);
 		p->issuer = i == PROFILE_DEVICE ? PROFILE_DEVICE_CA : PROFILE_ROOT;
 		p->pathlen = -1;
 		p->days = 3650;
@@ -293,23 +394,32 @@ policy_default(const char *factory, struct policy *pol)
 	return r;
 }
 
+static void
+profile_free(struct profile *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->nrules; k++) {
+		struct subject_rule *r = &p->rules[k];
+
+		if (r->has_pattern) {
+			regfree(&r->re);
+			r->has_pattern = false;
+		}
+	}
+}
+
 void
 policy_free(struct policy *pol)
 {
-	size_t i, k;
+	size_t i;
 
 	if (pol == NULL)
 		return;
-	for (i = 0; i < PROFILE_COUNT; i++) {
-		for (k = 0; k < pol->profiles[i].nrules; k++) {
-			struct subject_rule *r = &pol->profiles[i].rules[k];
-
-			if (r->has_pattern) {
-				regfree(&r->re);
-				r->has_pattern = false;
-			}
-		}
-	}
+	for (i = 0; i < PROFILE_COUNT; i++)
+		profile_free(&pol->profiles[i]);
+	for (i = 0; i < pol->nuser && i < POLICY_MAX_USER; i++)
+		profile_free(&pol->user[i]);
 }
 
 const struct profile *
@@ -318,16 +428,40 @@ policy_profile(const struct policy *pol, const char *name)
 	size_t i;
 
 	for (i = 0; name != NULL && i < PROFILE_COUNT; i++)
-		if (pol->profiles[i].name != NULL &&
-		    strcmp(pol->profiles[i].name, name) == 0)
+		if (strcmp(pol->profiles[i].name, name) == 0)
 			return &pol->profiles[i];
+	for (i = 0; name != NULL && i < pol->nuser; i++)
+		if (strcmp(pol->user[i].name, name) == 0)
+			return &pol->user[i];
 	return NULL;
+}
+
+bool
+policy_maps(const struct profile *prof)
+{
+	size_t k;
+
+	for (k = 0; k < prof->nrules; k++)
+		if (prof->rules[k].map[0] != '\0')
+			return true;
+	return false;
 }
 
 /* ---- the policy file ---- */
 
+/* A user-defined profile as the first passes see it. */
+struct user_pre {
+	char	name[PROFILE_NAME_MAX + 1];
+	size_t	line;			/* its [profile NAME] header */
+	int	kind;			/* pass 1: -1 until kind = */
+	char	issuer[65];		/* pass 1: "root" unless issuer = */
+	unsigned seen;			/* pass 2: bits of user_keys[], then attrs[] */
+};
+
 struct load_ctx {
 	const char *path;
+	struct user_pre users[POLICY_MAX_USER];
+	size_t	nusers;
 	struct policy *pol;
 	struct policy def;		/* the defaults, to judge tightening */
 	char	factory[65];		/* pass 1: [policy] factory */
@@ -424,11 +558,28 @@ policy_key(struct load_ctx *c, const char *name, const char *value)
 
 struct rule_terms {
 	bool	fixed, match, supplied, optional, has_max, pattern;
+	bool	has_default, map;	/* user-defined profiles only */
 	bool	has_any;		/* a term was read */
+	char	defv[129];
+	char	mapv[MAP_COLUMN_MAX + 1];
 	char	value[RULE_VALUE_MAX];
 	char	source[RULE_VALUE_MAX];
 	size_t	max;
 };
+
+/* A manifest column name: 1..MAP_COLUMN_MAX of [A-Za-z0-9_.-]. */
+static bool
+column_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > MAP_COLUMN_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_.-", s[i]) == NULL)
+			return false;
+	return true;
+}
 
 /* One term other than pattern=; err gets the reason. */
 static bool
@@ -448,6 +599,31 @@ parse_term(const char *term, struct rule_terms *t, char *err, size_t errlen)
 		}
 		memcpy(t->value, term + 6, strlen(term + 6) + 1);
 		t->fixed = true;
+	} else if (strncmp(term, "default=", 8) == 0) {
+		if (t->has_default) {
+			snprintf(err, errlen, "default given twice");
+			return false;
+		}
+		if (term[8] == '\0' || strlen(term + 8) >= sizeof(t->defv)) {
+			snprintf(err, errlen, "default= needs a value of 1..%zu "
+			    "bytes", sizeof(t->defv) - 1);
+			return false;
+		}
+		memcpy(t->defv, term + 8, strlen(term + 8) + 1);
+		t->has_default = true;
+	} else if (strncmp(term, "map=", 4) == 0) {
+		if (t->map) {
+			snprintf(err, errlen, "map given twice");
+			return false;
+		}
+		if (!column_ok(term + 4)) {
+			snprintf(err, errlen, "%.64s: map= names a manifest "
+			    "column: 1..%d letters, digits, '_', '.' or '-'",
+			    term, MAP_COLUMN_MAX);
+			return false;
+		}
+		memcpy(t->mapv, term + 4, strlen(term + 4) + 1);
+		t->map = true;
 	} else if (strncmp(term, "max=", 4) == 0) {
 		if (t->has_max) {
 			snprintf(err, errlen, "max given twice");
@@ -478,7 +654,8 @@ parse_term(const char *term, struct rule_terms *t, char *err, size_t errlen)
 			t->optional = true;
 	} else {
 		snprintf(err, errlen, "unknown term '%.64s' (use fixed=V, "
-		    "match, supplied, optional, max=N, pattern=REGEX)", term);
+		    "match, supplied, optional, max=N, pattern=REGEX; in a "
+		    "user-defined profile also default=V, map=COLUMN)", term);
 		return false;
 	}
 	return true;
@@ -596,6 +773,10 @@ profile_rule(struct load_ctx *c, struct profile *prof,
 
 	if (!parse_terms(c, a->key, value, &t))
 		return 0;
+	if (t.has_default || t.map)
+		return fail(c, "%s: default= and map= are for user-defined "
+		    "profiles; built-in profile %s may only be tightened",
+		    a->key, prof->name);
 	for (i = 0; i < defp->nrules; i++)
 		if (defp->rules[i].nid == a->nid)
 			d = &defp->rules[i];
@@ -719,6 +900,18 @@ profile_rule(struct load_ctx *c, struct profile *prof,
 	return 1;
 }
 
+/* Is name one of the keys that would set an extension? */
+static bool
+extension_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NEXTENSION_KEYS; i++)
+		if (strcasecmp(name, extension_keys[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 profile_key(struct load_ctx *c, enum profile_id id, const char *name,
     const char *value)
@@ -731,6 +924,11 @@ profile_key(struct load_ctx *c, enum profile_id id, const char *name,
 	size_t i;
 	bool b;
 
+	if (extension_key(name))
+		return fail(c, "%.64s: the extensions of built-in profile %s "
+		    "are fixed (docs/profiles.md); a policy file cannot set "
+		    "basicConstraints, keyUsage or extendedKeyUsage", name,
+		    prof->name);
 	for (i = 0; i < NPROFILE_KEYS; i++)
 		if (strcmp(name, profile_keys[i]) == 0)
 			break;
@@ -782,6 +980,321 @@ profile_key(struct load_ctx *c, enum profile_id id, const char *name,
 	return 1;
 }
 
+/* ---- user-defined profiles ---- */
+
+/* 1..15 of [a-z0-9-], starting with a letter, not a built-in name. */
+static bool
+user_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > PROFILE_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* The user profile of section "profile NAME", or -1. */
+static int
+user_index(const struct load_ctx *c, const char *section)
+{
+	size_t i;
+
+	if (strncmp(section, "profile ", 8) != 0)
+		return -1;
+	for (i = 0; i < c->nusers; i++)
+		if (strcmp(section + 8, c->users[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Check a subject value from the file (fixed= or default=) against its rule. */
+static int
+rule_value_ok(struct load_ctx *c, const struct attr *a, const char *what,
+    const char *v, size_t max)
+{
+	if (text_class(v, strlen(v)) != 0)
+		return fail(c, "%s: %s value has control characters or is not "
+		    "UTF-8", a->key, what);
+	if (strlen(v) > max)
+		return fail(c, "%s: %s value is longer than max=%zu", a->key,
+		    what, max);
+	if (a->printable && !printable_string(v))
+		return fail(c, "%s: %s value is not a PrintableString", a->key,
+		    what);
+	return 1;
+}
+
+/*
+ * One attribute rule of a user profile.  Its rules are what the file
+ * says, in the file's order: supplied (the default presence), optional,
+ * fixed=V and match (the certificate always carries the value; a request
+ * value must equal it), default=V (an absent optional attribute), map=COLUMN
+ * (the device's manifest row), max=N, pattern=REGEX.
+ */
+static int
+user_rule(struct load_ctx *c, struct profile *prof, const struct attr *a,
+    const char *value)
+{
+	struct rule_terms t;
+	struct subject_rule *r;
+	char err[ERRLEN];
+	size_t max;
+
+	if (!parse_terms(c, a->key, value, &t))
+		return 0;
+	if (t.map && (t.fixed || t.match))
+		return fail(c, "%s: map= and fixed=/match exclude each other",
+		    a->key);
+	if (t.has_default && (t.fixed || t.match))
+		return fail(c, "%s: default= and fixed=/match exclude each "
+		    "other", a->key);
+	if (t.has_default && t.supplied)
+		return fail(c, "%s: default= fills an absent attribute, and a "
+		    "supplied one is never absent: say optional", a->key);
+	if ((t.fixed || t.match) && t.optional)
+		return fail(c, "%s: fixed=/match always put the value in the "
+		    "certificate: optional does not apply", a->key);
+	if (a->nid == NID_commonName && t.optional && !t.has_default)
+		return fail(c, "CN: every certificate names its subject by CN: "
+		    "say supplied, or give default=, fixed= or map=");
+	max = t.has_max ? t.max : (a->ub < RULE_DEFAULT_MAX ? a->ub :
+	    RULE_DEFAULT_MAX);
+	if (max > a->ub)
+		return fail(c, "%s: max=%zu is above the upper bound of %s "
+		    "(%zu bytes, RFC 5280)", a->key, max, a->key, a->ub);
+	if (t.fixed && !rule_value_ok(c, a, "fixed", t.value, max))
+		return 0;
+	if (t.has_default && !rule_value_ok(c, a, "default", t.defv, max))
+		return 0;
+	if (prof->nrules >= PROFILE_MAX_RULES)
+		return fail(c, "%s: too many rules in profile %s", a->key,
+		    prof->name);
+	r = &prof->rules[prof->nrules];
+	memset(r, 0, sizeof(*r));
+	r->nid = a->nid;
+	r->presence = t.optional || t.has_default ? RULE_OPTIONAL :
+	    RULE_SUPPLIED;
+	r->max = max;
+	r->fixed = t.fixed;
+	r->match = t.match;
+	if (t.fixed)
+		snprintf(r->value, sizeof(r->value), "%s", t.value);
+	if (t.has_default) {
+		r->has_default = true;
+		snprintf(r->def, sizeof(r->def), "%s", t.defv);
+	}
+	if (t.map)
+		snprintf(r->map, sizeof(r->map), "%s", t.mapv);
+	if (t.pattern) {
+		if (t.fixed)
+			return fail(c, "%s: fixed and pattern exclude each "
+			    "other", a->key);
+		if (pattern_compile(t.source, &r->re, err, sizeof(err)) != 0)
+			return fail(c, "%s: %s", a->key, err);
+		snprintf(r->value, sizeof(r->value), "%s", t.source);
+		r->has_pattern = true;
+		prof->nrules++;		/* policy_free() frees the regex */
+		if (t.has_default && regexec(&r->re, t.defv, 0, NULL, 0) != 0)
+			return fail(c, "%s: default=%s does not match pattern "
+			    "%s", a->key, t.defv, t.source);
+		return 1;
+	}
+	prof->nrules++;
+	return 1;
+}
+
+static int
+user_key(struct load_ctx *c, size_t u, const char *name, const char *value)
+{
+	struct profile *prof = &c->pol->user[u];
+	struct user_pre *up = &c->users[u];
+	const struct kind_def *k = policy_kind(prof->kind);
+	const struct attr *a = NULL;
+	unsigned long v;
+	unsigned bit, t;
+	char what[160];
+	size_t i;
+	bool b;
+
+	if (k == NULL)
+		return fail(c, "[profile %s] has no kind", prof->name);
+	if (extension_key(name)) {
+		kind_describe(k, what, sizeof(what));
+		return fail(c, "%.64s: a policy file cannot set "
+		    "basicConstraints, keyUsage or extendedKeyUsage: kind %s "
+		    "gives %s; choose the kind that fits (server, client, "
+		    "server-client, intermediate-ca, device-identity)", name,
+		    k->name, what);
+	}
+	for (i = 0; i < NUSER_KEYS; i++)
+		if (strcmp(name, user_keys[i]) == 0)
+			break;
+	if (i < NUSER_KEYS)
+		bit = (unsigned)i;
+	else if ((a = attr_by_key(name)) != NULL)
+		bit = NUSER_KEYS + (unsigned)(a - attrs);
+	else
+		return fail(c, "unknown key '%.64s' in [profile %s] (kind, "
+		    "issuer, days, min_rsa_bits, allow_rsa, allow_p384, "
+		    "san_dns, san_ip, san_uri, keygen, or an attribute: CN, OU, O, C, "
+		    "L, ST, serialNumber, businessCategory)", name, prof->name);
+	if (up->seen & (1U << bit))
+		return fail(c, "%s given twice in [profile %s]", name,
+		    prof->name);
+	up->seen |= 1U << bit;
+
+	if (a != NULL)
+		return user_rule(c, prof, a, value);
+	if (strcmp(name, "kind") == 0)
+		return 1;	/* read in pass 1 */
+	if (strcmp(name, "issuer") == 0) {
+		if (k->ca && strcmp(prof->issuer_label, "root") != 0)
+			return fail(c, "issuer = %.64s: kind %s is issued by "
+			    "the root alone (every CA below the root has "
+			    "pathlen:0, so it may sign no other CA)", value,
+			    k->name);
+		return 1;	/* read in pass 1 */
+	}
+	if (strcmp(name, "days") == 0) {
+		if (strcmp(value, "unlimited") == 0) {
+			/*
+			 * A CA may not outlive its issuer; every issuer of a
+			 * CA here (the root) is dated.
+			 */
+			if (k->ca)
+				return fail(c, "days = unlimited: kind %s is a "
+				    "CA, and a CA may not outlive its issuer; "
+				    "issuer %s is dated (only a leaf kind may "
+				    "be unlimited, RFC 5280 4.1.2.5)", k->name,
+				    prof->issuer_label);
+			prof->unlimited = true;
+			prof->days = 0;
+			return 1;
+		}
+		if (!parse_uint(value, 1, 36500, &v))
+			return fail(c, "days = %.32s: a number of days "
+			    "(1..36500) or unlimited", value);
+		prof->days = (unsigned)v;
+	} else if (strcmp(name, "min_rsa_bits") == 0) {
+		if (!parse_uint(value, 2048, 8192, &v))
+			return fail(c, "min_rsa_bits = %.32s: 2048..8192",
+			    value);
+		prof->min_rsa_bits = (unsigned)v;
+	} else if (strcmp(name, "allow_rsa") == 0 ||
+	    strcmp(name, "allow_p384") == 0) {
+		if (!parse_bool(value, &b))
+			return fail(c, "%s = %.32s: use yes or no", name, value);
+		if (name[6] == 'r')
+			prof->allow_rsa = b;
+		else
+			prof->allow_p384 = b;
+	} else if (strcmp(name, "keygen") == 0) {
+		if (strcmp(value, "allowed") == 0) {
+			if (k->ca)
+				return fail(c, "keygen = allowed: kind %s is a "
+				    "CA, whose key is made on the token ('airca "
+				    "ca create'), never in memory", k->name);
+			prof->keygen = true;
+		} else if (strcmp(value, "no") == 0)
+			prof->keygen = false;
+		else
+			return fail(c, "keygen = %.32s: use allowed or no",
+			    value);
+	} else {
+		/* san_dns, san_ip, san_uri */
+		t = (unsigned)(i - 6);
+		if (strcmp(value, "no") == 0) {
+			prof->san_rule[t] = RULE_DROP;
+			return 1;
+		}
+		if (strcmp(value, "optional") != 0 &&
+		    strcmp(value, "required") != 0)
+			return fail(c, "%s = %.32s: use no, optional or "
+			    "required", name, value);
+		if (!(k->san_types & (1U << t)))
+			return fail(c, "%s = %s: kind %s takes no %s in "
+			    "subjectAltName (%s)", name, value, k->name,
+			    t == 0 ? "DNS names" : t == 1 ? "IP addresses" :
+			    "URIs", t == 0 ? "DNS names are for server, client "
+			    "and server-client" : t == 1 ? "IP addresses are "
+			    "for server and server-client" : "URIs are for "
+			    "leaf kinds");
+		prof->san_rule[t] = value[0] == 'r' ? RULE_SUPPLIED :
+		    RULE_OPTIONAL;
+	}
+	return 1;
+}
+
+/* After pass 1: each user profile set up with what its kind fixes. */
+static void
+user_setup(struct load_ctx *c)
+{
+	const struct kind_def *k;
+	struct profile *p;
+	size_t u;
+
+	for (u = 0; u < c->nusers; u++) {
+		p = &c->pol->user[u];
+		memset(p, 0, sizeof(*p));
+		p->id = PROFILE_USER;
+		snprintf(p->name, sizeof(p->name), "%s", c->users[u].name);
+		p->issuer = PROFILE_ROOT;
+		p->pathlen = -1;
+		p->min_rsa_bits = 2048;
+		p->allow_p384 = true;
+		p->allow_rsa = true;
+		snprintf(p->issuer_label, sizeof(p->issuer_label), "%s",
+		    c->users[u].issuer);
+		if ((k = policy_kind((enum profile_kind)c->users[u].kind)) ==
+		    NULL)
+			continue;	/* refused after pass 2, at its header */
+		p->kind = (enum profile_kind)c->users[u].kind;
+		p->ca = k->ca;
+		p->pathlen = k->pathlen;
+		p->key_usage = k->key_usage;
+		p->eku = k->eku;
+	}
+	c->pol->nuser = c->nusers;
+}
+
+/* After pass 2: what a user profile must have, refused at its header. */
+static int
+user_finish(struct load_ctx *c)
+{
+	const struct profile *p;
+	size_t u, k;
+
+	for (u = 0; u < c->nusers; u++) {
+		p = &c->pol->user[u];
+		if (c->users[u].kind < 0)
+			return airca_errf(AIRCA_ERR_INPUT, "%s:%zu: [profile "
+			    "%s] has no kind (kind = server, client, "
+			    "server-client, intermediate-ca or "
+			    "device-identity)", c->path, c->users[u].line,
+			    p->name);
+		if (!(c->users[u].seen & (1U << 2)))
+			return airca_errf(AIRCA_ERR_INPUT, "%s:%zu: [profile "
+			    "%s] has no days (days = N, or days = unlimited "
+			    "for a leaf)", c->path, c->users[u].line, p->name);
+		for (k = 0; k < p->nrules; k++)
+			if (p->rules[k].nid == NID_commonName)
+				break;
+		if (k == p->nrules)
+			return airca_errf(AIRCA_ERR_INPUT, "%s:%zu: [profile "
+			    "%s] has no CN rule (e.g. CN = supplied, max=64)",
+			    c->path, c->users[u].line, p->name);
+		if (!policy_kind_ok(p))
+			return airca_errf(AIRCA_ERR_INTERNAL, "%s:%zu: [profile "
+			    "%s] is not what its kind fixes", c->path,
+			    c->users[u].line, p->name);
+	}
+	return 0;
+}
+
 static int
 section_profile(const char *section)
 {
@@ -800,7 +1313,33 @@ handler_pass1(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct load_ctx *c = user;
+	struct user_pre *up;
+	int u, k;
 
+	if ((u = user_index(c, section)) >= 0) {
+		up = &c->users[u];
+		if (strcmp(name, "kind") == 0) {
+			if ((k = kind_parse(value)) < 0)
+				return fail(c, "kind = %.32s: use server, client, "
+				    "server-client, intermediate-ca or "
+				    "device-identity", value);
+			if (up->kind >= 0)
+				return fail(c, "kind given twice in [profile "
+				    "%s]", up->name);
+			up->kind = k;
+		} else if (strcmp(name, "issuer") == 0) {
+			if (strcmp(value, "root") == 0 ||
+			    strcmp(value, "airca-root") == 0)
+				value = "root";
+			else if (!name_safe(value, 32) ||
+			    strcmp(value, "airca-audit") == 0)
+				return fail(c, "issuer = %.64s: root, or the "
+				    "label of a CA on the token (1..32 "
+				    "printable characters, no '/')", value);
+			snprintf(up->issuer, sizeof(up->issuer), "%s", value);
+		}
+		return 1;
+	}
 	if (strcmp(section, "policy") == 0 && strcmp(name, "factory") == 0 &&
 	    !c->have_factory) {
 		if (!policy_factory_ok(value))
@@ -823,6 +1362,8 @@ handler_pass2(void *user, const char *section, const char *name,
 		return policy_key(c, name, value);
 	if ((id = section_profile(section)) >= 0)
 		return profile_key(c, (enum profile_id)id, name, value);
+	if ((id = user_index(c, section)) >= 0)
+		return user_key(c, (size_t)id, name, value);
 	if (section[0] == '\0')
 		return fail(c, "'%.64s' outside a section", name);
 	return fail(c, "unknown section [%.64s]", section);
@@ -834,8 +1375,10 @@ handler_pass2(void *user, const char *section, const char *name,
  * sections without keys (it never reports them).
  */
 static int
-prescan(const char *path, const char *text)
+prescan(struct load_ctx *c, const char *path, const char *text)
 {
+	struct user_pre *up;
+	size_t i;
 	const char *line = text, *nl, *p, *close;
 	size_t lineno = 1, len;
 	char name[80];
@@ -857,14 +1400,36 @@ prescan(const char *path, const char *text)
 				    "section header", path, lineno);
 			memcpy(name, p + 1, (size_t)(close - p - 1));
 			name[close - p - 1] = '\0';
-			if (strcmp(name, "policy") != 0 &&
-			    section_profile(name) < 0)
+			if (strcmp(name, "policy") == 0 ||
+			    section_profile(name) >= 0)
+				goto next;
+			if (strncmp(name, "profile ", 8) != 0 ||
+			    !user_name_ok(name + 8))
 				return airca_errf(AIRCA_ERR_INPUT, "%s:%zu: "
 				    "unknown section [%s] (use [policy] or "
-				    "[profile NAME] with NAME one of root, tls, "
-				    "est-tls, online-ca, device-ca, device, "
-				    "audit)", path, lineno, name);
+				    "[profile NAME] with NAME a built-in profile "
+				    "(root, tls, est-tls, online-ca, device-ca, "
+				    "device, audit) or a new one of 1..%d "
+				    "lower-case letters, digits and '-', "
+				    "starting with a letter)", path, lineno,
+				    name, PROFILE_NAME_MAX);
+			for (i = 0; i < c->nusers; i++)
+				if (strcmp(c->users[i].name, name + 8) == 0)
+					return airca_errf(AIRCA_ERR_INPUT,
+					    "%s:%zu: [%s] given twice (first "
+					    "at line %zu)", path, lineno, name,
+					    c->users[i].line);
+			if (c->nusers == POLICY_MAX_USER)
+				return airca_errf(AIRCA_ERR_INPUT, "%s:%zu: more "
+				    "than %d user-defined profiles", path,
+				    lineno, POLICY_MAX_USER);
+			up = &c->users[c->nusers++];
+			memcpy(up->name, name + 8, strlen(name + 8) + 1);
+			up->line = lineno;
+			up->kind = -1;
+			snprintf(up->issuer, sizeof(up->issuer), "root");
 		}
+ next:
 		if (*nl == '\0')
 			break;
 	}
@@ -935,7 +1500,8 @@ policy_load(const char *path, struct policy *pol)
 	}
 	c->path = path;
 	c->pol = pol;
-	if ((r = read_file(path, &text)) != 0 || (r = prescan(path, text)) != 0)
+	if ((r = read_file(path, &text)) != 0 ||
+	    (r = prescan(c, path, text)) != 0)
 		goto out;
 
 	/* pass 1: the factory name, which the defaults depend on */
@@ -954,6 +1520,7 @@ policy_load(const char *path, struct policy *pol)
 	    (r = policy_default(c->factory, pol)) != 0)
 		goto out;
 	pol_set = true;
+	user_setup(c);
 
 	/* pass 2: every setting, each judged against the defaults */
 	if ((line = ini_run(text, handler_pass2, c)) != 0) {
@@ -966,6 +1533,8 @@ policy_load(const char *path, struct policy *pol)
 		    "missing (version = 1)", path);
 		goto out;
 	}
+	if ((r = user_finish(c)) != 0)
+		goto out;
 	r = 0;
  out:
 	if (r != 0 && pol_set) {
@@ -1022,6 +1591,52 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
+static void
+format_user(struct sbuf *b, const struct profile *p)
+{
+	const struct subject_rule *r;
+	const struct attr *a;
+	const struct kind_def *k = policy_kind(p->kind);
+	size_t i;
+
+	sb_printf(b, "\n[profile %s]\nkind = %s\nissuer = %s\n", p->name,
+	    k != NULL ? k->name : "?", p->issuer_label);
+	if (p->unlimited)
+		sb_printf(b, "days = unlimited\n");
+	else
+		sb_printf(b, "days = %u\n", p->days);
+	sb_printf(b, "min_rsa_bits = %u\nallow_rsa = %s\nallow_p384 = %s\n",
+	    p->min_rsa_bits, p->allow_rsa ? "yes" : "no",
+	    p->allow_p384 ? "yes" : "no");
+	for (i = 0; i < 3; i++)
+		if (p->san_rule[i] != RULE_DROP)
+			sb_printf(b, "%s = %s\n", san_type_names[i],
+			    p->san_rule[i] == RULE_SUPPLIED ? "required" :
+			    "optional");
+	if (p->keygen)
+		sb_printf(b, "keygen = allowed\n");
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		if ((a = attr_by_nid(r->nid)) == NULL)
+			continue;
+		sb_printf(b, "%s = ", a->key);
+		if (r->fixed)
+			sb_printf(b, "fixed=%s, ", r->value);
+		else if (r->match)
+			sb_printf(b, "match, ");
+		sb_printf(b, "%s", r->presence == RULE_SUPPLIED ? "supplied" :
+		    "optional");
+		if (r->has_default)
+			sb_printf(b, ", default=%s", r->def);
+		if (r->map[0] != '\0')
+			sb_printf(b, ", map=%s", r->map);
+		sb_printf(b, ", max=%zu", r->max);
+		if (r->has_pattern)
+			sb_printf(b, ", pattern=%s", r->value);
+		sb_printf(b, "\n");
+	}
+}
+
 int
 policy_format(const struct policy *pol, char **textp)
 {
@@ -1070,6 +1685,8 @@ policy_format(const struct policy *pol, char **textp)
 			sb_printf(&b, "\n");
 		}
 	}
+	for (i = 0; i < pol->nuser; i++)
+		format_user(&b, &pol->user[i]);
 	if (b.failed) {
 		free(b.s);
 		return airca_errf(AIRCA_ERR_NOMEM, "out of memory");
@@ -1146,9 +1763,63 @@ issuer_value(const X509_NAME *issuer, int nid, const char *sn, char **outp)
 	    i)), sn, "the issuer's ", outp);
 }
 
+/* The row's value of column col: NULL if absent or empty; *known if the column exists. */
+static const char *
+row_value(const struct policy_row *row, const char *col, bool *known)
+{
+	size_t i;
+
+	*known = false;
+	for (i = 0; row != NULL && i < row->n; i++) {
+		if (strcmp(row->cols[i], col) != 0)
+			continue;
+		*known = true;
+		return row->vals[i] != NULL && row->vals[i][0] != '\0' ?
+		    row->vals[i] : NULL;
+	}
+	return NULL;
+}
+
+/* A map=COLUMN rule's value in *mvp, checked against the request's (rv). */
+static int
+mapped_value(const struct profile *prof, const struct subject_rule *rule,
+    const char *sn, const struct policy_row *row, const char *rv,
+    const char **mvp)
+{
+	const char *mv;
+	bool known;
+
+	if (row == NULL)
+		return airca_errf(AIRCA_ERR_POLICY, "%s is mapped from manifest "
+		    "column '%s' (map=%s): sign under profile %s with 'airca "
+		    "batch sign --manifest FILE'", sn, rule->map, rule->map,
+		    prof->name);
+	mv = row_value(row, rule->map, &known);
+	if (!known)
+		return airca_errf(AIRCA_ERR_POLICY, "the manifest has no column "
+		    "'%s', which profile %s maps into %s", rule->map,
+		    prof->name, sn);
+	if (rv != NULL && mv == NULL)
+		return airca_errf(AIRCA_ERR_POLICY, "%s is '%s' in the request "
+		    "but the manifest row has none (map=%s)", sn, rv, rule->map);
+	if (rv != NULL && strcmp(rv, mv) != 0)
+		return airca_errf(AIRCA_ERR_POLICY, "%s is '%s' in the request "
+		    "but '%s' in the manifest row (map=%s)", sn, rv, mv,
+		    rule->map);
+	*mvp = mv;
+	return 0;
+}
+
 int
 policy_subject(const struct profile *prof, const X509_NAME *req,
     const X509_NAME *issuer, X509_NAME **outp)
+{
+	return policy_subject_row(prof, req, issuer, NULL, outp);
+}
+
+int
+policy_subject_row(const struct profile *prof, const X509_NAME *req,
+    const X509_NAME *issuer, const struct policy_row *row, X509_NAME **outp)
 {
 	char *vals[PROFILE_MAX_RULES] = { NULL };
 	char *ival = NULL;
@@ -1156,10 +1827,11 @@ policy_subject(const struct profile *prof, const X509_NAME *req,
 	const struct attr *a;
 	const X509_NAME_ENTRY *e;
 	X509_NAME *out = NULL;
-	const char *sn, *v;
+	const char *sn, *v, *mv;
 	size_t k, len;
 	int i, n, nid, r = AIRCA_ERR_INTERNAL;
-	bool generated = profile_generated(prof->id);
+	bool generated = profile_generated(prof->id) ||
+	    prof->kind != KIND_BUILTIN;
 
 	/* the requested values of the ruled attributes, each at most once */
 	n = req != NULL ? X509_NAME_entry_count(req) : 0;
@@ -1199,13 +1871,24 @@ policy_subject(const struct profile *prof, const X509_NAME *req,
 			    issuer_value(issuer, rule->nid, sn, &ival)) != 0)
 				goto out;
 		}
-		if ((v = vals[k]) == NULL) {
+		mv = NULL;
+		if (rule->map[0] != '\0' && (r = mapped_value(prof, rule, sn,
+		    row, vals[k], &mv)) != 0)
+			goto out;
+		if ((v = rule->map[0] != '\0' ? mv : vals[k]) == NULL) {
 			if (generated && rule->fixed)
 				v = rule->value;
 			else if (generated && rule->match)
 				v = ival;
+			else if (rule->has_default)
+				v = rule->def;
 			else if (rule->presence == RULE_SUPPLIED) {
-				r = airca_errf(AIRCA_ERR_POLICY, "%s missing "
+				r = rule->map[0] != '\0' ?
+				    airca_errf(AIRCA_ERR_POLICY, "%s missing: "
+				    "the manifest row has no value in column "
+				    "'%s' (map=%s, supplied)", sn, rule->map,
+				    rule->map) :
+				    airca_errf(AIRCA_ERR_POLICY, "%s missing "
 				    "(supplied)", sn);
 				goto out;
 			} else
@@ -1382,6 +2065,119 @@ policy_dns(const struct profile *prof, char *const *names, size_t n)
 			if (strcasecmp(names[i], names[j]) == 0)
 				return airca_errf(AIRCA_ERR_POLICY, "DNS name "
 				    "'%s' given twice", names[i]);
+	}
+	return 0;
+}
+
+/* ---- SAN rules of user-defined profiles ---- */
+
+void
+san_ip_str(const struct san_ip *ip, char *buf, size_t len)
+{
+	if (ip->len == 4 || ip->len == 16) {
+		if (inet_ntop(ip->len == 4 ? AF_INET : AF_INET6, ip->addr, buf,
+		    (socklen_t)len) != NULL)
+			return;
+	}
+	snprintf(buf, len, "(an address of %zu bytes)", ip->len);
+}
+
+/* A URI: scheme ":" rest, printable ASCII without spaces, at most 255 bytes. */
+static int
+uri_check(size_t idx, const char *u)
+{
+	size_t n = strlen(u), i;
+	const char *colon = strchr(u, ':');
+
+	if (n == 0 || n > 255)
+		return airca_errf(AIRCA_ERR_POLICY, "URI #%zu is empty or longer "
+		    "than 255 bytes", idx + 1);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+			return airca_errf(AIRCA_ERR_POLICY, "URI #%zu has a space, "
+			    "control or non-ASCII byte", idx + 1);
+	if (colon == NULL || colon == u || colon[1] == '\0' ||
+	    !isalpha((unsigned char)u[0]))
+		return airca_errf(AIRCA_ERR_POLICY, "URI '%s' has no scheme "
+		    "(scheme:rest, RFC 3986)", u);
+	for (i = 1; u + i < colon; i++)
+		if (!isalnum((unsigned char)u[i]) && strchr("+.-", u[i]) == NULL)
+			return airca_errf(AIRCA_ERR_POLICY, "URI '%s' has a bad "
+			    "scheme", u);
+	return 0;
+}
+
+static int
+san_count(const struct profile *prof, int t, size_t n, const char *what)
+{
+	if (prof->san_rule[t] == RULE_SUPPLIED && n == 0)
+		return airca_errf(AIRCA_ERR_POLICY, "profile %s needs at least "
+		    "one %s in the request's subjectAltName (%s = required)",
+		    prof->name, what, san_type_names[t]);
+	if (n > CSR_MAX_DNS)
+		return airca_errf(AIRCA_ERR_POLICY, "%zu %ss: at most %d", n,
+		    what, CSR_MAX_DNS);
+	return 0;
+}
+
+int
+policy_san(const struct profile *prof, char *const *dns, size_t ndns,
+    const struct san_ip *ip, size_t nip, char *const *uri, size_t nuri,
+    bool bad_ip, bool bad_uri)
+{
+	char a[64];
+	size_t i, j;
+	int r;
+
+	if (prof->kind == KIND_BUILTIN)
+		return policy_dns(prof, dns, ndns);
+	if (prof->san_rule[0] != RULE_DROP) {
+		if ((r = san_count(prof, 0, ndns, "DNS name")) != 0)
+			return r;
+		for (i = 0; i < ndns; i++) {
+			if ((r = dns_check(prof, i, dns[i])) != 0)
+				return r;
+			for (j = 0; j < i; j++)
+				if (strcasecmp(dns[i], dns[j]) == 0)
+					return airca_errf(AIRCA_ERR_POLICY,
+					    "DNS name '%s' given twice", dns[i]);
+		}
+	}
+	if (prof->san_rule[1] != RULE_DROP) {
+		if (bad_ip)
+			return airca_errf(AIRCA_ERR_POLICY, "an IP address in "
+			    "the request's subjectAltName is neither 4 (IPv4) "
+			    "nor 16 (IPv6) bytes");
+		if ((r = san_count(prof, 1, nip, "IP address")) != 0)
+			return r;
+		for (i = 0; i < nip; i++) {
+			if (ip[i].len != 4 && ip[i].len != 16)
+				return airca_errf(AIRCA_ERR_POLICY, "IP address "
+				    "#%zu is neither 4 nor 16 bytes", i + 1);
+			for (j = 0; j < i; j++)
+				if (ip[i].len == ip[j].len && memcmp(ip[i].addr,
+				    ip[j].addr, ip[i].len) == 0) {
+					san_ip_str(&ip[i], a, sizeof(a));
+					return airca_errf(AIRCA_ERR_POLICY, "IP "
+					    "address %s given twice", a);
+				}
+		}
+	}
+	if (prof->san_rule[2] != RULE_DROP) {
+		if (bad_uri)
+			return airca_errf(AIRCA_ERR_POLICY, "a URI in the "
+			    "request's subjectAltName is not a printable "
+			    "IA5String of 1..255 bytes");
+		if ((r = san_count(prof, 2, nuri, "URI")) != 0)
+			return r;
+		for (i = 0; i < nuri; i++) {
+			if ((r = uri_check(i, uri[i])) != 0)
+				return r;
+			for (j = 0; j < i; j++)
+				if (strcmp(uri[i], uri[j]) == 0)
+					return airca_errf(AIRCA_ERR_POLICY, "URI "
+					    "'%s' given twice", uri[i]);
+		}
 	}
 	return 0;
 }

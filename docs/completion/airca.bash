@@ -7,12 +7,14 @@ token keys
 check-airgap
 init
 device-ca create
+ca create
 device-ca revoke
 device-ca disable
 device-ca enable
 api sign
 api device-cas
 sign
+keygen
 batch sign
 list
 export
@@ -45,13 +47,15 @@ _airca_options() {
 	"check-airgap") echo "" ;;
 	"init") echo "--factory --key --days --backup --custodian --shares-to" ;;
 	"device-ca create") echo "--user-id --label --days" ;;
+	"ca create") echo "--profile --label --cn --days" ;;
 	"device-ca revoke") echo "--serial --out" ;;
 	"device-ca disable") echo "--serial --out" ;;
 	"device-ca enable") echo "--serial --out" ;;
 	"api sign") echo "--in --out --first-time --rotate-tls --add-online-ca --current --drop" ;;
 	"api device-cas") echo "--out --current --drop" ;;
 	"sign") echo "--profile --in --out --ca --days" ;;
-	"batch sign") echo "--ca --in --out --progress" ;;
+	"keygen") echo "--profile --count --out --passwords --cn-prefix" ;;
+	"batch sign") echo "--ca --in --out --profile --manifest --progress" ;;
 	"list") echo "--expiring --profile" ;;
 	"export") echo "--serial --chain --der --out" ;;
 	"renew") echo "--expiring --out --profile" ;;
@@ -75,7 +79,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor --audit-cert --backup --ca --ceremony --confirm-env --confirm-file --current --custodian --days --drop --expiring --factory --from --in --journal --key --label --module --out --param --profile --reason --root --seal --serial --share-file --shares-to --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor --audit-cert --backup --ca --ceremony --cn --cn-prefix --confirm-env --confirm-file --count --current --custodian --days --drop --expiring --factory --from --in --journal --key --label --manifest --module --out --param --passwords --profile --reason --root --seal --serial --share-file --shares-to --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w

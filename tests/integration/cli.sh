@@ -82,8 +82,8 @@ expect_fail 2 "'renew' needs --out DIR" nopin renew --expiring 30
 expect_fail 1 "--out $T/taken.pem exists and is not a directory" nopin renew --expiring 30 --out "$T/taken.pem"
 expect_fail 2 "the root is not renewed" nopin renew --expiring 30 --out "$T/renew-out" --profile root
 expect_fail 2 "the audit certificate is not renewed here" nopin renew --expiring 30 --out "$T/renew-out" --profile audit
-expect_fail 2 "--profile bogus: use tls, est-tls, online-ca, device-ca or device" \
-	nopin renew --expiring 30 --out "$T/renew-out" --profile bogus
+expect_fail 2 "--profile Bogus_1: use tls, est-tls, online-ca, device-ca or device" \
+	nopin renew --expiring 30 --out "$T/renew-out" --profile Bogus_1
 [ -e "$T/renew-out" ] && fail "a refused renew made its --out"
 expect_fail 2 "--key dsa-1024: give one of ec-p256\|ec-p384\|rsa-3072\|rsa-4096" \
 	nopin --home "$T/h-new" init --factory acme --key dsa-1024
@@ -113,7 +113,7 @@ expect_fail 2 "'tui' takes no argument 'now'" nopin tui now
 # Unknown, missing and repeated options: exit 2, named precisely
 expect_fail 2 "unknown option --profle for 'sign'; did you mean --profile\?" \
 	airca sign --profle device --in "$T/dev.csr" --out "$T/o.pem"
-expect_fail 2 "unknown option --frobnicate for 'batch sign' \(it takes --ca, --in, --out, --progress\)" \
+expect_fail 2 "unknown option --frobnicate for 'batch sign' \(it takes --ca, --in, --out, --profile, --manifest, --progress\)" \
 	airca batch sign --frobnicate
 expect_fail 2 "'api sign' needs --out DIR \(usage: airca api sign --in RESPONSE.json --out DIR \[--first-time\]" \
 	airca api sign --in "$T/resp.json"

@@ -936,6 +936,94 @@ test_deferred_check(void)
 	EVP_PKEY_free(leaf);
 }
 
+/*
+ * User-defined profiles: an unlimited leaf gets 99991231235959Z and is the
+ * one certificate allowed past its issuer's notAfter; a dated leaf is
+ * clipped; a profile whose fields leave its kind's set fails the lint.
+ */
+static void
+test_user(void)
+{
+	struct policy up;
+	struct profile *p;
+	struct issue_params ip;
+	EVP_PKEY *rk = keygen("P-256"), *k = keygen("P-256");
+	X509 *root, *cert = NULL;
+	X509_NAME *subject = NULL;
+	char path[] = "/tmp/airca-test-issue-user.XXXXXX";
+	FILE *f;
+	int fd;
+
+	root = issue("root", NULL, NULL, rk, NULL, rk, NULL, 0, 0, t0, 0x11);
+	CHECK(root != NULL);
+	if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		CHECK(0);
+		return;
+	}
+	fputs("[policy]\nversion = 1\nfactory = acme\n[profile devid]\n"
+	    "kind = device-identity\ndays = unlimited\nCN = supplied\n"
+	    "[profile dated]\nkind = client\ndays = 36500\nCN = supplied\n",
+	    f);
+	fclose(f);
+	CHECK(policy_load(path, &up) == 0 ||
+	    (fprintf(stderr, "%s\n", airca_errmsg()), 0));
+	remove(path);
+	subject = mkname("dev-1", NULL);
+	memset(&ip, 0, sizeof(ip));
+	ip.prof = policy_profile(&up, "devid");
+	ip.subject = subject;
+	ip.pubkey = k;
+	ip.issuer = root;
+	ip.sign_key = rk;
+	memset(ip.serial, 0x33, sizeof(ip.serial));
+	ip.not_before = t0;
+	CHECK(issue_cert(&ip, &cert) == 0 ||
+	    (fprintf(stderr, "%s\n", airca_errmsg()), 0));
+	if (cert != NULL) {
+		const ASN1_TIME *na = X509_get0_notAfter(cert);
+
+		CHECK(ASN1_STRING_type(na) == V_ASN1_GENERALIZEDTIME &&
+		    ASN1_STRING_length(na) == 15 && memcmp(
+		    ASN1_STRING_get0_data(na), "99991231235959Z", 15) == 0);
+		CHECK(ASN1_TIME_compare(na, X509_get0_notAfter(root)) > 0);
+		CHECK(issue_lint(cert, ip.prof, root) == 0);
+		CHECK(ext_crit(cert, NID_ext_key_usage) == -1);
+		/* the same certificate is refused under a dated profile */
+		CHECK_ERR(issue_lint(cert, policy_profile(&up, "dated"), root),
+		    AIRCA_ERR_LINT, "lint: validity: longer than the 36500 days");
+		X509_free(cert);
+		cert = NULL;
+	}
+	ip.days = 10;
+	CHECK_ERR(issue_cert(&ip, &cert), AIRCA_ERR_POLICY, "profile devid is "
+	    "unlimited");
+	ip.days = 0;
+	/* a dated leaf stays inside its issuer */
+	ip.prof = policy_profile(&up, "dated");
+	CHECK(issue_cert(&ip, &cert) == 0);
+	if (cert != NULL)
+		CHECK(ASN1_TIME_compare(X509_get0_notAfter(cert),
+		    X509_get0_notAfter(root)) == 0);
+	X509_free(cert);
+	cert = NULL;
+	/* fields that leave the kind's set: refused by the lint */
+	p = (struct profile *)policy_profile(&up, "dated");
+	p->key_usage |= KU_KEY_CERT_SIGN;
+	CHECK_ERR(issue_cert(&ip, &cert), AIRCA_ERR_LINT, "lint: profile dated "
+	    "is not the vetted set of its kind");
+	p->key_usage &= ~(unsigned)KU_KEY_CERT_SIGN;
+	p->unlimited = true;
+	p->days = 0;
+	p->ca = true;
+	CHECK_ERR(issue_cert(&ip, &cert), AIRCA_ERR_LINT, "lint: validity: "
+	    "profile dated may not be unlimited: only a leaf");
+	X509_NAME_free(subject);
+	X509_free(root);
+	policy_free(&up);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(k);
+}
+
 int
 main(void)
 {
@@ -953,6 +1041,7 @@ main(void)
 	test_csr();
 	test_helpers();
 	test_deferred_check();
+	test_user();
 	policy_free(&pol);
 	CHECK_DONE();
 }

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "error.h"
+#include "csr.h"
 #include "policy.h"
 
 static char tmpdir[] = "/tmp/airca-test-policy.XXXXXX";
@@ -635,8 +636,10 @@ test_file(void)
 	CHECK_LOAD_FAILS(HEAD "crl_next_update_minutes = 10081\n", ":4: crl");
 
 	/* malformed files */
-	CHECK_LOAD_FAILS(HEAD "[profile nosuch]\n", ":4: unknown section "
-	    "[profile nosuch]");
+	CHECK_LOAD_FAILS(HEAD "[profile nosuch]\n", ":4: [profile nosuch] has "
+	    "no kind");
+	CHECK_LOAD_FAILS(HEAD "[profile No_Such]\n", ":4: unknown section "
+	    "[profile No_Such]");
 	CHECK_LOAD_FAILS(HEAD "[extra]\nx = 1\n", ":4: unknown section [extra]");
 	CHECK_LOAD_FAILS(HEAD "colour = blue\n", ":4: unknown key 'colour' in "
 	    "[policy]");
@@ -692,6 +695,166 @@ test_file(void)
 	    "not a regular file");
 }
 
+#define SRV "[profile web]\nkind = server\nissuer = root\ndays = 825\n"
+
+/* User-defined profiles: kinds fix the extensions; the file's refusals name the line. */
+static void
+test_user(void)
+{
+	struct policy pol;
+	const struct profile *p;
+	X509_NAME *req, *out;
+	const char *cols[] = { "uuid", "serial" }, *vals[2];
+	struct policy_row row = { cols, vals, 2 };
+	int type, nid;
+
+	CHECK(load_text(HEAD SRV "CN = supplied, max=64\nO = fixed=Acme\n"
+	    "san_dns = required\nsan_ip = optional\n"
+	    "[profile ines]\nkind = device-identity\ndays = unlimited\n"
+	    "CN = supplied, pattern=^dev-[0-9]+$\nserialNumber = map=serial\n"
+	    "C = optional, default=CH\nsan_uri = optional\n"
+	    "[profile sub]\nissuer = root\nkind = intermediate-ca\ndays = 3000\n"
+	    "CN = supplied\n", &pol) == 0 ||
+	    (fprintf(stderr, "%s\n", airca_errmsg()), 0));
+	p = policy_profile(&pol, "web");
+	CHECK(p != NULL && p->id == PROFILE_USER && p->kind == KIND_SERVER &&
+	    !p->ca && p->key_usage == KU_DIGITAL_SIGNATURE &&
+	    p->eku == EKU_SERVER && p->days == 825 &&
+	    p->san_rule[0] == RULE_SUPPLIED && p->san_rule[1] == RULE_OPTIONAL &&
+	    p->san_rule[2] == RULE_DROP && policy_kind_ok(p) &&
+	    strcmp(p->issuer_label, "root") == 0);
+	p = policy_profile(&pol, "ines");
+	CHECK(p != NULL && p->unlimited && p->eku == 0 && policy_maps(p));
+	p = policy_profile(&pol, "sub");
+	CHECK(p != NULL && p->ca && p->pathlen == 0 &&
+	    p->key_usage == (KU_KEY_CERT_SIGN | KU_CRL_SIGN) && policy_kind_ok(p));
+	CHECK(policy_profile(&pol, "nosuch") == NULL);
+	round_trip(&pol);
+
+	/* fixed= puts its value in, map= takes the row's, default= fills in */
+	p = policy_profile(&pol, "web");
+	req = mkname("CN", "gw.example", NULL);
+	CHECK(policy_subject(p, req, NULL, &out) == 0);
+	CHECK_STR(entry_value(out, 1, &type, &nid), "Acme");
+	X509_NAME_free(out);
+	X509_NAME_free(req);
+	p = policy_profile(&pol, "ines");
+	req = mkname("CN", "dev-1", NULL);
+	CHECK_ERR(policy_subject(p, req, NULL, &out), AIRCA_ERR_POLICY,
+	    "serialNumber is mapped from manifest column 'serial'");
+	vals[0] = "dev-1";
+	vals[1] = "SN0001";
+	CHECK(policy_subject_row(p, req, NULL, &row, &out) == 0);
+	CHECK_STR(entry_value(out, 1, &type, &nid), "SN0001");
+	CHECK(type == V_ASN1_PRINTABLESTRING && nid == NID_serialNumber);
+	CHECK_STR(entry_value(out, 2, &type, &nid), "CH");
+	X509_NAME_free(out);
+	X509_NAME_free(req);
+	req = mkname("CN", "dev-1", "serialNumber", "OTHER", NULL);
+	CHECK_ERR(policy_subject_row(p, req, NULL, &row, &out),
+	    AIRCA_ERR_POLICY, "serialNumber is 'OTHER' in the request but "
+	    "'SN0001' in the manifest row (map=serial)");
+	X509_NAME_free(req);
+	req = mkname("CN", "dev-1", NULL);
+	vals[1] = "";
+	CHECK_ERR(policy_subject_row(p, req, NULL, &row, &out),
+	    AIRCA_ERR_POLICY, "the manifest row has no value in column 'serial'");
+	X509_NAME_free(req);
+
+	/* SAN rules by type: web takes DNS (required) and IP, not URIs */
+	{
+		char *dns[] = { "gw.example", "GW.example" }, *uri[] = {
+		    "spiffe://acme/x", "no-scheme", "spiffe://acme/x" };
+		struct san_ip ip[2] = { { { 127, 0, 0, 1 }, 4 },
+		    { { 127, 0, 0, 1 }, 4 } };
+
+		p = policy_profile(&pol, "web");
+		CHECK(policy_san(p, dns, 1, ip, 1, NULL, 0, false, false) == 0);
+		CHECK_ERR(policy_san(p, NULL, 0, ip, 1, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "profile web needs at least one DNS name "
+		    "in the request's subjectAltName (san_dns = required)");
+		CHECK_ERR(policy_san(p, dns, 2, NULL, 0, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "DNS name 'GW.example' given twice");
+		CHECK_ERR(policy_san(p, dns, 1, ip, 2, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "IP address 127.0.0.1 given twice");
+		CHECK_ERR(policy_san(p, dns, 1, NULL, 0, NULL, 0, true, false),
+		    AIRCA_ERR_POLICY, "neither 4 (IPv4) nor 16 (IPv6) bytes");
+		/* URIs are not taken: not judged, not copied */
+		CHECK(policy_san(p, dns, 1, NULL, 0, uri, 3, false, true) == 0);
+		p = policy_profile(&pol, "ines");
+		CHECK(policy_san(p, NULL, 0, NULL, 0, uri, 1, false, false) == 0);
+		CHECK_ERR(policy_san(p, NULL, 0, NULL, 0, uri, 2, false, false),
+		    AIRCA_ERR_POLICY, "URI 'no-scheme' has no scheme");
+		CHECK_ERR(policy_san(p, NULL, 0, NULL, 0, uri, 1, false, true),
+		    AIRCA_ERR_POLICY, "a URI in the request's subjectAltName is "
+		    "not a printable IA5String");
+		uri[1] = "urn:dev:1";
+		CHECK_ERR(policy_san(p, NULL, 0, NULL, 0, uri, 3, false, false),
+		    AIRCA_ERR_POLICY, "URI 'spiffe://acme/x' given twice");
+		/* a wildcard is the built-in tls profile's alone */
+		dns[0] = "*.acme.example";
+		p = policy_profile(&pol, "web");
+		CHECK_ERR(policy_san(p, dns, 1, NULL, 0, NULL, 0, false, false),
+		    AIRCA_ERR_POLICY, "profile web takes no wildcard");
+	}
+	policy_free(&pol);
+
+	/* forbidden combinations, each refused at its line */
+	CHECK_LOAD_FAILS(HEAD "[profile cli]\nkind = client\ndays = 10\n"
+	    "keyUsage = keyCertSign\n", ":7: keyUsage: a policy file cannot "
+	    "set basicConstraints, keyUsage or extendedKeyUsage: kind client "
+	    "gives CA:FALSE, keyUsage digitalSignature, extendedKeyUsage "
+	    "clientAuth");
+	CHECK_LOAD_FAILS(HEAD "[profile cli]\nkind = client\nbasicConstraints "
+	    "= CA:TRUE\n", ":6: basicConstraints: a policy file cannot set");
+	CHECK_LOAD_FAILS(HEAD "[profile tls]\nextendedKeyUsage = clientAuth\n",
+	    ":5: extendedKeyUsage: the extensions of built-in profile tls are "
+	    "fixed");
+	CHECK_LOAD_FAILS(HEAD "[profile sub]\nkind = intermediate-ca\n"
+	    "days = unlimited\n", ":6: days = unlimited: kind intermediate-ca "
+	    "is a CA, and a CA may not outlive its issuer");
+	CHECK_LOAD_FAILS(HEAD "[profile sub]\nkind = intermediate-ca\n"
+	    "issuer = dca1\n", ":6: issuer = dca1: kind intermediate-ca is "
+	    "issued by the root alone");
+	CHECK_LOAD_FAILS(HEAD "[profile cli]\nkind = client\nsan_ip = optional\n",
+	    ":6: san_ip = optional: kind client takes no IP addresses");
+	CHECK_LOAD_FAILS(HEAD "[profile dev]\nkind = device-identity\n"
+	    "san_dns = required\n", ":6: san_dns = required: kind "
+	    "device-identity takes no DNS names");
+	CHECK_LOAD_FAILS(HEAD "[profile x]\nkind = router\n", ":5: kind = "
+	    "router: use server, client");
+	CHECK_LOAD_FAILS(HEAD SRV "CN = supplied\n[profile web]\nkind = client\n",
+	    ":9: [profile web] given twice (first at line 4)");
+	CHECK_LOAD_FAILS(HEAD "[profile web]\nkind = server\nCN = supplied\n",
+	    ":4: [profile web] has no days");
+	CHECK_LOAD_FAILS(HEAD SRV "O = supplied\n", ":4: [profile web] has no "
+	    "CN rule");
+	CHECK_LOAD_FAILS(HEAD SRV "CN = optional\n", ":8: CN: every "
+	    "certificate names its subject by CN");
+	CHECK_LOAD_FAILS(HEAD SRV "CN = supplied, default=x\n", ":8: CN: "
+	    "default= fills an absent attribute");
+	CHECK_LOAD_FAILS(HEAD SRV "C = fixed=CH, map=country\n", ":8: C: map= "
+	    "and fixed=/match exclude each other");
+	CHECK_LOAD_FAILS(HEAD SRV "CN = supplied, map=a b\n", ":8: CN: map=a b: "
+	    "map= names a manifest column");
+	CHECK_LOAD_FAILS(HEAD "[profile device]\nCN = supplied, default=x\n",
+	    ":5: CN: default= and map= are for user-defined profiles");
+	CHECK_LOAD_FAILS(HEAD SRV "days = 10\n", ":8: days given twice");
+	CHECK_LOAD_FAILS(HEAD SRV "min_rsa_bits = 1024\n", ":8: min_rsa_bits = "
+	    "1024: 2048..8192");
+	CHECK_LOAD_FAILS(HEAD "[profile web]\nkind = server\ndays = 0\n",
+	    ":6: days = 0: a number of days (1..36500) or unlimited");
+	CHECK_LOAD_FAILS(HEAD "[profile web]\nkind = server\nissuer = a/b\n",
+	    ":6: issuer = a/b: root, or the label of a CA");
+	CHECK_LOAD_FAILS(HEAD "[profile sub]\nkind = intermediate-ca\n"
+	    "keygen = allowed\n", ":6: keygen = allowed: kind intermediate-ca "
+	    "is a CA, whose key is made on the token");
+	CHECK_LOAD_FAILS(HEAD SRV "keygen = maybe\n", ":8: keygen = maybe: use "
+	    "allowed or no");
+	CHECK_LOAD_FAILS(HEAD "[profile averyveryverylongname]\nkind = server\n",
+	    ":4: unknown section [profile averyveryverylongname]");
+}
+
 int
 main(void)
 {
@@ -706,6 +869,7 @@ main(void)
 	test_match();
 	test_dns();
 	test_file();
+	test_user();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
