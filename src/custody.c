@@ -724,8 +724,8 @@ custody_read_tty(const char *what, struct custody_share *s)
 				break;
 			if (tries == 3)
 				goto out;
-			fprintf(stderr, "airca: %s; type line %u again\n",
-			    airca_errmsg(), l);
+			fprintf(stderr, "airca: %s (try %u of 3)\n",
+			    airca_errmsg(), tries + 1);
 		}
 	}
 	if (s->b[0] != SHARE_VERSION || custody_share_x(s) == 0 ||

@@ -168,5 +168,32 @@ grep -q "share 2 of custody set [0-9a-f]\{8\} (2-of-3) matches the journal's rec
 	fail "custody check: $(cat "$T/check.out")"
 grep -q '"event":"custody-checked".*"name":"bob","result":"matches"' "$J" || fail "custody-checked not journaled"
 expect_fail 1 "of another custody set" "$AIRCA_BIN" --pin-env TEST_PIN $NEW custody check --share-file "$T/oshares/share-1.txt"
+
+# typed on the terminal: each line checked as it is typed, a mistyped one asked again
+PTY="python3 $TOP/tests/ptydrive.py 30"
+l() { sed -n "$(($1 + 1))p" "$T/shares/share-3.txt"; }
+bad2=$(sed -n 3p "$T/typo.txt")
+$PTY "expect:Your share, line 1 of 4" "send:$(l 1)\n" "expect:line 2 of 4" "send:$bad2\n" \
+	"expect:line 2: the checksum does not match: a typing error in this line; type it again \\(try 2 of 3\\)" \
+	"expect:line 2 of 4" "send:$(l 2)\n" "expect:line 3 of 4" "send:$(l 3)\n" "expect:line 4 of 4" \
+	"send:$(l 4)\n" "expect:matches the journal's record for custodian carol" -- \
+	"$AIRCA_BIN" --pin-env TEST_PIN $NEW custody check > "$T/pty-check.out" 2>&1 ||
+	fail "typed custody check: $(cat "$T/pty-check.out")"
+grep -qF "$(l 2 | cut -c4-12)" "$T/pty-check.out" && fail "the share was echoed"
+
+# init shows each custodian their share on its own screen, text and QR, then clears it
+make_token airca3
+sed 's/^label = airca$/label = airca3/' "$TOP/hsm-profiles/softhsm2.conf" > "$T/third.conf"
+$PTY "expect:Share 1 of 2 is for custodian dora" "expect:dora: press Enter to see your share" "send:\n" \
+	"expect:airca custody share 1 of 2 \\(any 2 rebuild the key\\), set [0-9a-f]{8}, custodian dora" \
+	"expect:4: [A-Z2-7]{4} [A-Z2-7]{4} [A-Z2-7]{4} [A-Z2-7]{4}  [A-Z2-7]{2}" "expect:▀|▄|█" \
+	"expect:The share is shown once" "send:\n" "expect:Share 2 of 2 is for custodian emil" "send:\n" \
+	"expect:custodian emil" "send:\n" "expect:custody 2-of-2, set [0-9a-f]{8}: dora, emil" -- \
+	"$AIRCA_BIN" --home "$T/home3" --hsm "$T/third.conf" --pin-env TEST_PIN --so-pin-env TEST_SO_PIN \
+	init --factory third --backup 2-of-2 --custodian dora --custodian emil > "$T/pty-init.out" 2>&1 ||
+	fail "init showing shares: $(cat "$T/pty-init.out")"
+grep -q $'\033\\[H\033\\[2J' "$T/pty-init.out" || fail "the screen is not cleared after a share"
+grep -q '"event":"custody-created".*"name":"emil"' "$T/home3/journal.jsonl" || fail "third home: custody-created"
+
 "$AIRCA_BIN" journal verify >/dev/null || fail "journal verify at the end"
 echo "custody: ok"
