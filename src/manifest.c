@@ -38,20 +38,6 @@ bad(const struct manifest *m, size_t line, const char *fmt, ...)
 	    "signed against it until it is fixed", m->path, line, why);
 }
 
-/* A column name: as a map= column. */
-static bool
-column_name_ok(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > MAP_COLUMN_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("_.-", s[i]) == NULL)
-			return false;
-	return true;
-}
-
 /*
  * One field from *pp (inside the file's text, ending at end) into buf:
  * quoted or not; stops before ',' or the line end.  Returns 0, or an
@@ -205,7 +191,7 @@ parse(struct manifest *m, const char *text, size_t len)
 	    &m->ncols)) != 0)
 		return r;
 	for (i = 0; i < m->ncols; i++) {
-		if (!column_name_ok(m->cols[i]))
+		if (!policy_column_ok(m->cols[i]))
 			return bad(m, line, "column name '%.64s': 1..%d "
 			    "letters, digits, '_', '.' or '-'", m->cols[i],
 			    MAP_COLUMN_MAX);

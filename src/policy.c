@@ -567,9 +567,8 @@ struct rule_terms {
 	size_t	max;
 };
 
-/* A manifest column name: 1..MAP_COLUMN_MAX of [A-Za-z0-9_.-]. */
-static bool
-column_ok(const char *s)
+bool
+policy_column_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
@@ -616,7 +615,7 @@ parse_term(const char *term, struct rule_terms *t, char *err, size_t errlen)
 			snprintf(err, errlen, "map given twice");
 			return false;
 		}
-		if (!column_ok(term + 4)) {
+		if (!policy_column_ok(term + 4)) {
 			snprintf(err, errlen, "%.64s: map= names a manifest "
 			    "column: 1..%d letters, digits, '_', '.' or '-'",
 			    term, MAP_COLUMN_MAX);

@@ -246,4 +246,7 @@ int	policy_san(const struct profile *prof, char *const *dns, size_t ndns,
 /* "192.0.2.1" or "2001:db8::1" for messages; buf of 46 bytes. */
 void	san_ip_str(const struct san_ip *ip, char *buf, size_t len);
 
+/* A manifest column name (map=COLUMN, a manifest header): 1..MAP_COLUMN_MAX of [A-Za-z0-9_.-]. */
+bool	policy_column_ok(const char *s);
+
 #endif
