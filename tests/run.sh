@@ -10,10 +10,11 @@ run() {
 	local name=$1; shift
 	local log="$TOP/$AIRCA_BUILD/test-logs/${name//\//_}.log"
 	mkdir -p "$(dirname "$log")"
+	local t0=$SECONDS
 	if "$@" >"$log" 2>&1; then
-		pass=$((pass + 1)); echo "ok   $name"
+		pass=$((pass + 1)); echo "ok   $name ($((SECONDS - t0)) s)"
 	else
-		failn=$((failn + 1)); failed+=("$name"); echo "FAIL $name (log: $log)"
+		failn=$((failn + 1)); failed+=("$name"); echo "FAIL $name ($((SECONDS - t0)) s, log: $log)"
 		tail -20 "$log" | sed 's/^/    /'
 	fi
 }
@@ -24,5 +25,5 @@ for t in tests/integration/*.sh tests/tui/*.sh; do
 	[ -f "$t" ] && run "$t" bash "$t"
 done
 echo
-echo "$pass passed, $failn failed"
+echo "$pass passed, $failn failed in $SECONDS s"
 [ "$failn" -eq 0 ]
