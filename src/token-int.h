@@ -1,18 +1,46 @@
 /*
- * token-int.h: inside the token layer only (token.c, token-custody.c):
- * the helpers the token layer's files share.  Includes the PKCS#11 header;
- * nothing outside the token layer includes this file.
+ * token-int.h: inside the token layer only (token.c, token-ckr.c,
+ * token-keys.c, token-certs.c, token-custody.c): the open token's structure
+ * and the helpers the token layer's files share.  Includes the libp11 and
+ * PKCS#11 headers; nothing outside the token layer includes this file.
  */
 #ifndef AIRCA_TOKEN_INT_H
 #define AIRCA_TOKEN_INT_H
 
+#include <libp11.h>
 #include <p11-kit/pkcs11.h>
 
 #include "token.h"
 
+/* The module as seen through its own C_GetFunctionList. */
+struct raw {
+	void	*dl;
+	CK_FUNCTION_LIST_PTR f;
+	bool	initialized;		/* our C_Initialize succeeded */
+};
+
+struct token {
+	struct hsm_profile prof;
+	struct raw raw;
+	PKCS11_CTX *ctx;
+	bool	loaded;			/* PKCS11_CTX_load succeeded */
+	PKCS11_SLOT *slots;
+	unsigned int nslots;
+	PKCS11_SLOT *slot;		/* the chosen one, inside slots */
+	CK_SESSION_HANDLE sess;		/* our own read/write session */
+	bool	have_sess;
+	struct token_info info;
+	bool	custody;		/* token_set_custody(): K-of-N key policy */
+};
+
 /* "CKR_PIN_INCORRECT", or "CKR 0x..." (a static buffer for unknown codes). */
-/* rv as the officer reads it: a sentence, then the code's name (token.c). */
+/* rv as the officer reads it: a sentence, then the code's name (token-ckr.c). */
 const char *ckr_say(CK_RV rv);
+/* The CK_RV libp11 put on the OpenSSL error queue; clears the queue. */
+CK_RV	libp11_ckr(void);
+/* A blank-padded PKCS#11 text field into a NUL-terminated, trimmed string. */
+void	pad_trim(char *dst, size_t dstsize, const unsigned char *src,
+	    size_t srclen);
 
 /* The module's function list and airca's own read/write session. */
 CK_FUNCTION_LIST_PTR token_fl(struct token *tok);

@@ -1,8 +1,9 @@
 /*
  * token.h: the PKCS#11 token, and the only module that talks to it.
- * Only token.c includes libp11 or PKCS#11 headers.  The interface is kept
- * narrow (list, login, generate, find, public key, signing key, store
- * certificate) so it can move into its own process later.
+ * Only the token layer (src/token*.c) includes libp11 or PKCS#11 headers.
+ * The interface is kept narrow (list, login, generate, find, public key,
+ * signing key, store certificate) so it can move into its own process
+ * later.
  */
 #ifndef AIRCA_TOKEN_H
 #define AIRCA_TOKEN_H
