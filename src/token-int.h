@@ -33,7 +33,6 @@ struct token {
 	bool	custody;		/* token_set_custody(): K-of-N key policy */
 };
 
-/* "CKR_PIN_INCORRECT", or "CKR 0x..." (a static buffer for unknown codes). */
 /* rv as the officer reads it: a sentence, then the code's name (token-ckr.c). */
 const char *ckr_say(CK_RV rv);
 /* The CK_RV libp11 put on the OpenSSL error queue; clears the queue. */
