@@ -20,6 +20,7 @@
 #include "batch.h"
 #include "ca.h"
 #include "csr.h"
+#include "dupset.h"
 #include "error.h"
 #include "issue.h"
 #include "journal.h"
@@ -27,127 +28,14 @@
 #include "media.h"
 #include "sweep.h"
 #include "policy.h"
+#include "queue.h"
 #include "registry.h"
+#include "sbuf.h"
 #include "token.h"
 #include "util.h"
 
 #define BATCH_NAME_MAX	200	/* longest input file name taken (bytes) */
 #define BATCH_GROUP	128	/* journal entries per signed checkpoint while signing */
-#define BATCH_QUEUE	64	/* requests read ahead, certificates waiting to be written */
-#define BATCH_WAKE	16	/* a sleeping thread is woken for this many items at once */
-#define KEYLEN		16	/* bytes of SHA-256 kept per CN or key in the duplicate sets */
-
-/* ---- a compact set: 16 bytes of a SHA-256 -> the item that had it ---- */
-
-struct dupset {
-	unsigned char (*key)[KEYLEN];
-	uint32_t *idx;			/* item index + 1; 0: empty */
-	size_t	cap;			/* 1.5 times the items: never more than 2/3 full */
-};
-
-static int
-dupset_init(struct dupset *s, size_t n)
-{
-	size_t cap = n + n / 2 + 64;
-
-	s->cap = cap;
-	s->key = calloc(cap, KEYLEN);
-	s->idx = calloc(cap, sizeof(*s->idx));
-	return s->key != NULL && s->idx != NULL ? 0 : AIRCA_ERR_NOMEM;
-}
-
-static void
-dupset_free(struct dupset *s)
-{
-	free(s->key);
-	free(s->idx);
-	memset(s, 0, sizeof(*s));
-}
-
-static void
-dupset_clear(struct dupset *s)
-{
-	memset(s->idx, 0, s->cap * sizeof(*s->idx));
-}
-
-/* The index of the item that put key in (and true), or insert idx (false). */
-static bool
-dupset_put(struct dupset *s, const unsigned char *key, size_t idx,
-    size_t *firstp)
-{
-	uint64_t h;
-	size_t i;
-
-	memcpy(&h, key, sizeof(h));
-	for (i = h % s->cap; s->idx[i] != 0; i = (i + 1) % s->cap) {
-		if (memcmp(s->key[i], key, KEYLEN) == 0) {
-			*firstp = s->idx[i] - 1;
-			return true;
-		}
-	}
-	memcpy(s->key[i], key, KEYLEN);
-	s->idx[i] = (uint32_t)idx + 1;
-	return false;
-}
-
-/* ---- a growing text buffer ---- */
-
-struct sbuf {
-	char	*p;
-	size_t	len, cap;
-	bool	oom;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	size_t ncap;
-	char *np;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		ncap = b->cap == 0 ? 4096 : b->cap;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		if ((np = realloc(b->p, ncap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* s as a JSON string (quotes included); s is already printable. */
-static void
-sb_json(struct sbuf *b, const char *s)
-{
-	char esc[8];
-
-	sb_add(b, "\"", 1);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			esc[0] = '\\';
-			esc[1] = *s;
-			sb_add(b, esc, 2);
-		} else if ((unsigned char)*s < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s);
-			sb_add(b, esc, 6);
-		} else
-			sb_add(b, s, 1);
-	}
-	sb_add(b, "\"", 1);
-}
 
 /* ---- the batch ---- */
 
@@ -961,126 +849,6 @@ batch_scan(struct batch *b, const struct batch_hooks *hooks,
 }
 
 /* ---- signing: a reader thread, the signing loop, a writer thread ---- */
-
-/*
- * A bounded queue of pointers between two threads; NULL ends it.  A
- * consumer that found it empty sleeps until BATCH_WAKE items are there (or
- * the producer made it eager: it is about to wait for the consumer, or has
- * finished), a producer that found it full until BATCH_WAKE slots are
- * free: one wake-up for a run of items, not one for each (the threads
- * share two cores, and a wake-up for every certificate cost more context
- * switches than there were certificates).
- */
-struct queue {
-	pthread_mutex_t mu;
-	pthread_cond_t	nonempty, nonfull;
-	void	*v[BATCH_QUEUE];
-	size_t	head, n;
-	bool	eager;			/* the producer waits or is done: take any item */
-	bool	stop;			/* the consumer gave up: producers stop */
-};
-
-static void
-queue_init(struct queue *q)
-{
-	memset(q, 0, sizeof(*q));
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->nonempty, NULL);
-	pthread_cond_init(&q->nonfull, NULL);
-}
-
-static void
-queue_destroy(struct queue *q)
-{
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->nonempty);
-	pthread_cond_destroy(&q->nonfull);
-}
-
-/* false when the consumer stopped (p is then still the caller's). */
-static bool
-queue_put(struct queue *q, void *p)
-{
-	bool ok;
-
-	pthread_mutex_lock(&q->mu);
-	if (q->n == BATCH_QUEUE)
-		while (q->n > BATCH_QUEUE - BATCH_WAKE && !q->stop)
-			pthread_cond_wait(&q->nonfull, &q->mu);
-	if ((ok = !q->stop)) {
-		q->v[(q->head + q->n) % BATCH_QUEUE] = p;
-		q->n++;
-		if (q->n >= BATCH_WAKE || q->eager)
-			pthread_cond_signal(&q->nonempty);
-	}
-	pthread_mutex_unlock(&q->mu);
-	return ok;
-}
-
-/* An item is there for a consumer that may take it now (see struct queue). */
-static bool
-queue_ready_locked(const struct queue *q)
-{
-	return q->n > 0 && (q->n >= BATCH_WAKE || q->eager);
-}
-
-static void *
-queue_pop_locked(struct queue *q)
-{
-	void *p;
-
-	p = q->v[q->head];
-	q->head = (q->head + 1) % BATCH_QUEUE;
-	q->n--;
-	if (q->n <= BATCH_QUEUE - BATCH_WAKE)
-		pthread_cond_signal(&q->nonfull);
-	return p;
-}
-
-static void *
-queue_get(struct queue *q)
-{
-	void *p;
-
-	pthread_mutex_lock(&q->mu);
-	if (q->n == 0)
-		while (q->n == 0 || (q->n < BATCH_WAKE && !q->eager))
-			pthread_cond_wait(&q->nonempty, &q->mu);
-	p = q->v[q->head];
-	q->head = (q->head + 1) % BATCH_QUEUE;
-	q->n--;
-	if (q->n <= BATCH_QUEUE - BATCH_WAKE)
-		pthread_cond_signal(&q->nonfull);
-	pthread_mutex_unlock(&q->mu);
-	return p;
-}
-
-/* Producer side: the consumer takes items as they come (on), or in runs. */
-static void
-queue_eager_locked(struct queue *q, bool on)
-{
-	q->eager = on;
-	if (on)
-		pthread_cond_signal(&q->nonempty);
-}
-
-static void
-queue_eager(struct queue *q, bool on)
-{
-	pthread_mutex_lock(&q->mu);
-	queue_eager_locked(q, on);
-	pthread_mutex_unlock(&q->mu);
-}
-
-/* Consumer side: stop the producer and drop what it queued (free_fn each). */
-static void
-queue_stop(struct queue *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->stop = true;
-	pthread_cond_broadcast(&q->nonfull);
-	pthread_mutex_unlock(&q->mu);
-}
 
 /*
  * Work for the writer thread: check and store HOME/certs/SERIAL.pem
