@@ -1,12 +1,14 @@
 /*
  * sbuf.c: a growing text buffer that remembers running out of memory
- * (checked once, when it is flushed), and JSON strings in it; batch.c
+ * (checked once, when it is flushed), and JSON strings in it; batch-sign.c
  * streams summary.json through it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+#include "media.h"
 #include "sbuf.h"
 
 void
@@ -58,4 +60,17 @@ sb_json(struct sbuf *b, const char *s)
 			sb_add(b, s, 1);
 	}
 	sb_add(b, "\"", 1);
+}
+
+/* The buffer written to o and emptied; one that ran out of memory is an error. */
+int
+sb_flush(struct media_out *o, struct sbuf *sb)
+{
+	int r;
+
+	if (sb->oom)
+		return AIRCA_ERR_NOMEM;
+	r = media_out_write(o, sb->p != NULL ? sb->p : "", sb->len);
+	sb->len = 0;
+	return r;
 }

@@ -9,10 +9,10 @@
 #     CLI's command files.
 . "$(dirname "$0")/../lib.sh"
 
-# a split planned (issue 11: token.c along libp11's seams, batch_sign in
-# phases, ca.c's judge-and-issue half into its own file) and not yet done;
-# remove a name here when its file is split
-SPLIT_PENDING="src/token.c src/batch.c src/ca.c"
+# a split planned (issue 11: token.c along libp11's seams) and not yet
+# done; remove a name here when its file is split (batch.c and ca.c were:
+# batch-sign.c, queue.c, dupset.c, sbuf.c, judge.c)
+SPLIT_PENDING="src/token.c"
 
 problems=""
 for f in "$TOP"/src/*.c "$TOP"/tui/*.c; do
