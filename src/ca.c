@@ -21,6 +21,7 @@
 #include "issue.h"
 #include "media.h"
 #include "prompt.h"
+#include "quorum.h"
 #include "replay.h"
 #include "sweep.h"
 #include "util.h"
@@ -281,6 +282,9 @@ ca_token_login(struct ca *ca)
 
 	if (ca->tok == NULL && (r = ca_token_open(ca)) != 0)
 		return r;
+	/* init --pin-shares: K holders bring shares, nobody types the PIN */
+	if (quorum_applies(ca))
+		return quorum_login(ca);
 	ti = token_info(ca->tok);
 	snprintf(what, sizeof(what), "user PIN for token '%s' (serial %s)",
 	    ti->label, ti->serial);

@@ -12,9 +12,10 @@ cmd_help_all(FILE *f)
 
 	fprintf(f, "usage: airca [--home DIR] [--hsm PROFILE] [--pin-env VAR | "
 	    "--pin-file F]\n"
-	    "             [--so-pin-env VAR | --so-pin-file F] [--actor NAME] "
-	    "[--json]\n"
-	    "             [--quiet] COMMAND [options]\n\n"
+	    "             [--pin-share-file F ...] [--so-pin-env VAR | "
+	    "--so-pin-file F]\n"
+	    "             [--actor NAME] [--json] [--quiet] COMMAND "
+	    "[options]\n\n"
 	    "commands:\n");
 	for (i = 0; cmd_table[i] != NULL; i++)
 		fprintf(f, "  %-18s %s\n", cmd_table[i]->name,

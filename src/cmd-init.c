@@ -46,7 +46,20 @@ struct init_opts {
 	struct custody_policy pol;
 	const char *names[CUSTODY_MAX];	/* --custodian, in order: share 1, 2, ... */
 	const char *shares_to;		/* --shares-to DIR, or NULL: shown one by one */
+	struct custody_policy pin_pol;	/* --pin-shares K-of-N; k == 0: a PIN as usual */
+	const char *pin_names[CUSTODY_MAX]; /* --pin-custodian, in order */
 };
+
+/* "--pin-shares K-of-N": the same K and N rules as --backup, never "none". */
+static int
+pin_policy_parse(const char *s, struct custody_policy *p)
+{
+	if (custody_policy_parse(s, p) != 0 || p->k == 0)
+		return airca_errf(AIRCA_ERR_USAGE, "--pin-shares '%.32s': say "
+		    "K-of-N with 2 <= K <= N <= %d, e.g. 2-of-3 (with K = 1 any "
+		    "one holder could log in alone)", s, CUSTODY_MAX);
+	return 0;
+}
 
 /* Refuse before anything is made when the token holds a root (or custody key) already. */
 static int
@@ -167,12 +180,104 @@ custody_hand_out(const struct init_opts *o, const struct custody_share *shares)
 	return 0;
 }
 
+/*
+ * Quorum login: the user PIN (from --pin-env, --pin-file or the prompt, as
+ * always) logs in once, then is split K-of-N as the custody key is: its
+ * length, the PIN and random padding from the token's RNG, so that the
+ * journaled share hashes give nothing to guess a short PIN with.  The PIN
+ * and the padded secret live only in locked memory.
+ */
+static int
+quorum_new(struct ca *ca, const struct custody_policy *pol,
+    struct custody_share **sharesp, char set[9])
+{
+	const struct token_info *ti = token_info(ca->tok);
+	struct custody_share *shares = NULL;
+	unsigned char *secret = NULL, *rnd = NULL, setid[CUSTODY_SET_ID_LEN];
+	size_t rndlen = (size_t)(pol->k - 1) * CUSTODY_KEY_LEN, len;
+	char *pin = NULL, what[128];
+	int r = AIRCA_ERR_NOMEM;
+
+	if ((pin = secret_alloc(MEDIA_MAX_PIN)) == NULL ||
+	    (secret = secret_alloc(CUSTODY_KEY_LEN)) == NULL ||
+	    (rnd = secret_alloc(rndlen + CUSTODY_KEY_LEN)) == NULL ||
+	    (shares = secret_alloc(pol->n * sizeof(*shares))) == NULL)
+		goto out;
+	snprintf(what, sizeof(what), "user PIN for token '%s' (serial %s), to "
+	    "be split %u-of-%u", ti->label, ti->serial, pol->k, pol->n);
+	if ((r = prompt_pin(&ca->ctx->pin, what, pin, MEDIA_MAX_PIN)) != 0)
+		goto out;
+	len = strlen(pin);
+	if ((r = token_random(ca->tok, rnd, rndlen + CUSTODY_KEY_LEN)) != 0 ||
+	    (r = token_random(ca->tok, setid, sizeof(setid))) != 0 ||
+	    (r = custody_pin_encode(pin, len, rnd + rndlen, secret)) != 0 ||
+	    (r = token_login(ca->tok, pin, len)) != 0 ||
+	    (r = custody_split(secret, pol->k, pol->n, setid, rnd,
+	    shares)) != 0)
+		goto out;
+	hex_encode(setid, sizeof(setid), set);
+	*sharesp = shares;
+	shares = NULL;
+	r = 0;
+ out:
+	secret_free(pin, MEDIA_MAX_PIN);
+	secret_free(secret, CUSTODY_KEY_LEN);
+	secret_free(rnd, rndlen + CUSTODY_KEY_LEN);
+	secret_free(shares, pol->n * sizeof(*shares));
+	return r;
+}
+
+/* pin-quorum-created: the policy, the set, the token, each share's SHA-256 and holder; never the PIN. */
+static json_t *
+quorum_json(struct ca *ca, const struct init_opts *o,
+    const struct custody_share *shares, const char *set)
+{
+	const struct token_info *ti = token_info(ca->tok);
+	char pol[32], sha[SHA256_HEX_LEN + 1];
+	json_t *a;
+	unsigned i;
+
+	custody_policy_name(&o->pin_pol, pol, sizeof(pol));
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < o->pin_pol.n; i++) {
+		custody_share_sha256(&shares[i], sha);
+		json_array_append_new(a, json_pack("{s:i,s:s,s:s}", "share",
+		    (int)custody_share_x(&shares[i]), "name", o->pin_names[i],
+		    "share-sha256", sha));
+	}
+	return json_pack("{s:s,s:i,s:i,s:s,s:{s:s,s:s},s:o,s:s,s:s}",
+	    "pin-policy", pol, "k", (int)o->pin_pol.k, "n", (int)o->pin_pol.n,
+	    "set", set, "token", "label", ti->label, "serial", ti->serial,
+	    "holders", a, "split", "libgfshare GF(2^8)", "secret",
+	    "length, user PIN, random padding from the token (32 bytes)");
+}
+
+/* Each holder's PIN share: on their own screen, or (rehearsals) into files. */
+static int
+quorum_hand_out(const struct init_opts *o, const struct custody_share *shares)
+{
+	unsigned i;
+	int r;
+
+	if (o->shares_to != NULL && (r = media_mkdir(o->shares_to)) != 0)
+		return r;
+	for (i = 0; i < o->pin_pol.n; i++) {
+		r = o->shares_to != NULL ? custody_write_pin_share(o->shares_to,
+		    &shares[i], o->pin_names[i]) : custody_show_pin(&shares[i],
+		    o->pin_names[i]);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 init_run(struct ca *ca, const char *factory, enum key_type kt,
     const struct init_opts *o)
 {
-	struct custody_share *shares = NULL;
-	char kcheck[SHA256_HEX_LEN + 1], set[9], polname[32];
+	struct custody_share *shares = NULL, *pshares = NULL;
+	char kcheck[SHA256_HEX_LEN + 1], set[9], polname[32], pset[9];
 	bool imported = false;
 	unsigned days = o->days;
 	struct ca_issue ci;
@@ -223,8 +328,11 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 			goto out;
 		imported = true;
 	}
-	if ((r = ca_token_login(ca)) != 0 ||
-	    (r = init_labels_free(ca, false)) != 0)
+	if (o->pin_pol.k > 0)
+		r = quorum_new(ca, &o->pin_pol, &pshares, pset);
+	else
+		r = ca_token_login(ca);
+	if (r != 0 || (r = init_labels_free(ca, false)) != 0)
 		goto out;
 	token_set_custody(ca->tok, o->pol.k > 0);
 	ti = token_info(ca->tok);
@@ -255,6 +363,15 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 			goto out;
 		}
 		if ((r = ca_journal(ca, "custody-created", d, 0)) != 0)
+			goto out;
+	}
+	if (o->pin_pol.k > 0) {
+		json_decref(d);
+		if ((d = quorum_json(ca, o, pshares, pset)) == NULL) {
+			r = airca_errf(AIRCA_ERR_NOMEM, "pin-quorum-created");
+			goto out;
+		}
+		if ((r = ca_journal(ca, "pin-quorum-created", d, 0)) != 0)
 			goto out;
 	}
 
@@ -345,6 +462,8 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 	/* journaled (custody-created, the share hashes) before any share is shown */
 	if (o->pol.k > 0 && (r = custody_hand_out(o, shares)) != 0)
 		goto out;
+	if (o->pin_pol.k > 0 && (r = quorum_hand_out(o, pshares)) != 0)
+		goto out;
 	hex_groups(fp, groups, sizeof(groups));
 	if (ca->ctx->json) {
 		json_t *jo = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "factory",
@@ -381,6 +500,20 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 				    "a real ceremony shows each on its own "
 				    "screen)\n", o->shares_to);
 		}
+		if (o->pin_pol.k > 0) {
+			unsigned i;
+			char pp[32];
+
+			custody_policy_name(&o->pin_pol, pp, sizeof(pp));
+			printf("  login %s shares of the user PIN, set %s:", pp,
+			    pset);
+			for (i = 0; i < o->pin_pol.n; i++)
+				printf("%s %s", i ? "," : "", o->pin_names[i]);
+			printf("\n");
+			if (o->shares_to != NULL)
+				printf("  PIN shares written to %s/pin-share-N.txt "
+				    "(rehearsal only)\n", o->shares_to);
+		}
 	}
 	r = 0;
  out:
@@ -388,6 +521,8 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 		(void)token_secret_destroy(ca->tok, CUSTODY_LABEL);
 	if (shares != NULL)
 		secret_free(shares, o->pol.n * sizeof(*shares));
+	if (pshares != NULL)
+		secret_free(pshares, o->pin_pol.n * sizeof(*pshares));
 	free(text);
 	json_decref(d);
 	json_decref(state);
@@ -399,6 +534,37 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 	return r;
 }
 
+/* --pin-shares K-of-N with --pin-custodian NAME N times, distinct names. */
+static int
+init_check_pin(const struct cmd_args *a, struct custody_policy *ppol)
+{
+	size_t i, j, np = args_count(a, "pin-custodian");
+	int r;
+
+	memset(ppol, 0, sizeof(*ppol));
+	if (!args_has(a, "pin-shares")) {
+		if (np > 0)
+			return airca_errf(AIRCA_ERR_USAGE, "--pin-custodian goes "
+			    "with --pin-shares K-of-N");
+		return 0;
+	}
+	if ((r = pin_policy_parse(args_get(a, "pin-shares"), ppol)) != 0)
+		return r;
+	if (np != ppol->n)
+		return airca_errf(AIRCA_ERR_USAGE, "--pin-shares %u-of-%u names "
+		    "%u holders: give --pin-custodian NAME %u times (%zu given)",
+		    ppol->k, ppol->n, ppol->n, ppol->n, np);
+	for (i = 0; i < np; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(args_value(a, "pin-custodian", i),
+			    args_value(a, "pin-custodian", j)) == 0)
+				return airca_errf(AIRCA_ERR_USAGE, "--pin-"
+				    "custodian '%s' named twice: each PIN share "
+				    "goes to a different person",
+				    args_value(a, "pin-custodian", i));
+	return 0;
+}
+
 /*
  * The factory name is the OU of every certificate, and the key type one
  * the profile's token can generate: both checked before the home is made
@@ -408,7 +574,7 @@ static int
 cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
 	struct hsm_profile prof;
-	struct custody_policy pol;
+	struct custody_policy pol, ppol;
 	const char *factory = args_get(a, "factory");
 	enum key_type kt = KEY_EC_P256;
 	size_t i, j, nc = args_count(a, "custodian");
@@ -421,9 +587,14 @@ cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 	if ((r = custody_policy_parse(args_has(a, "backup") ?
 	    args_get(a, "backup") : "none", &pol)) != 0)
 		return r;
-	if (pol.k == 0 && (nc > 0 || args_has(a, "shares-to")))
-		return airca_errf(AIRCA_ERR_USAGE, "--custodian and --shares-to "
-		    "go with --backup K-of-N");
+	if (pol.k == 0 && nc > 0)
+		return airca_errf(AIRCA_ERR_USAGE, "--custodian goes with "
+		    "--backup K-of-N");
+	if ((r = init_check_pin(a, &ppol)) != 0)
+		return r;
+	if (pol.k == 0 && ppol.k == 0 && args_has(a, "shares-to"))
+		return airca_errf(AIRCA_ERR_USAGE, "--shares-to goes with "
+		    "--backup K-of-N or --pin-shares K-of-N");
 	if (pol.k > 0 && nc != pol.n)
 		return airca_errf(AIRCA_ERR_USAGE, "--backup %u-of-%u names %u "
 		    "custodians: give --custodian NAME %u times (%zu given)",
@@ -437,17 +608,19 @@ cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 				    "different person", args_value(a,
 				    "custodian", i));
 	/* the shares are shown at the very end: know now that they can be */
-	if (pol.k > 0 && !args_has(a, "shares-to")) {
+	if ((pol.k > 0 || ppol.k > 0) && !args_has(a, "shares-to")) {
 		int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 		bool tty = fd != -1 && isatty(fd);
 
 		if (fd != -1)
 			close(fd);
 		if (!tty)
-			return airca_errf(AIRCA_ERR_USAGE, "--backup %u-of-%u: no "
+			return airca_errf(AIRCA_ERR_USAGE, "%s %u-of-%u: no "
 			    "terminal to show each custodian their share on; "
 			    "run init on the ceremony's terminal (--shares-to "
-			    "DIR is for rehearsals only)", pol.k, pol.n);
+			    "DIR is for rehearsals only)", pol.k > 0 ?
+			    "--backup" : "--pin-shares", pol.k > 0 ? pol.k :
+			    ppol.k, pol.k > 0 ? pol.n : ppol.n);
 	}
 	if (args_has(a, "key") && (r = key_type_parse(args_get(a, "key"),
 	    &kt)) != 0)
@@ -477,6 +650,11 @@ cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
 	o.shares_to = args_get(a, "shares-to");
 	for (i = 0; i < args_count(a, "custodian") && i < CUSTODY_MAX; i++)
 		o.names[i] = args_value(a, "custodian", i);
+	for (i = 0; i < args_count(a, "pin-custodian") && i < CUSTODY_MAX; i++)
+		o.pin_names[i] = args_value(a, "pin-custodian", i);
+	if (args_has(a, "pin-shares") && (r = pin_policy_parse(args_get(a,
+	    "pin-shares"), &o.pin_pol)) != 0)
+		return r;
 	if (args_has(a, "key") && (r = key_type_parse(args_get(a, "key"),
 	    &kt)) != 0)
 		return r;
@@ -513,6 +691,8 @@ static const struct args_opt init_opts[] = {
 	{ "days",    ARGS_NUMBER, "N",    0,             1, 36500, NULL },
 	{ "backup",  ARGS_STRING, "none|K-of-N", 0,      0, 0, NULL },
 	{ "custodian", ARGS_NAME, "NAME", ARGS_MULTI,    0, 0, NULL },
+	{ "pin-shares", ARGS_STRING, "K-of-N", 0,        0, 0, NULL },
+	{ "pin-custodian", ARGS_NAME, "NAME", ARGS_MULTI, 0, 0, NULL },
 	{ "shares-to", ARGS_OUT_DIR, "DIR", 0,           0, 0, NULL },
 	{ NULL, 0, NULL, 0, 0, 0, NULL }
 };

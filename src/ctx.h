@@ -8,12 +8,17 @@
 
 struct batch_progress;
 
+#define CTX_PIN_SHARES_MAX	16	/* CUSTODY_MAX */
+
 /* Global options, parsed by main() before the command words. */
 struct cmd_ctx {
 	const char *home;		/* --home DIR or $AIRCA_HOME */
 	const char *hsm;		/* --hsm PROFILE or $AIRCA_HSM */
 	struct pin_source pin;		/* --pin-env VAR / --pin-file F */
 	struct pin_source so_pin;	/* --so-pin-env VAR / --so-pin-file F (custody: init, restore) */
+	/* --pin-share-file F, repeatable: a quorum login's PIN shares (rehearsals, automation) */
+	const char *pin_shares[CTX_PIN_SHARES_MAX];
+	unsigned npin_shares;
 	const char *actor;		/* --actor NAME, $AIRCA_ACTOR, or the login name */
 	const char *ceremony;		/* ceremony id when run from a ceremony script, else NULL */
 	bool	json;			/* --json */

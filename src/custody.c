@@ -308,8 +308,9 @@ b32_line(const unsigned char *b, char out[LINE_CHARS])
 	acc = 0;
 }
 
-int
-custody_share_text(const struct custody_share *s, const char *custodian,
+/* The header names what the share rebuilds: the custody key or the user PIN. */
+static int
+share_text(const struct custody_share *s, bool pin, const char *custodian,
     char *buf, size_t size)
 {
 	char c[LINE_CHARS], sum[2], set[9];
@@ -318,9 +319,11 @@ custody_share_text(const struct custody_share *s, const char *custodian,
 	int n;
 
 	custody_share_set(s, set);
-	n = snprintf(buf, size, "airca custody share %u of %u (any %u rebuild "
-	    "the key), set %s, custodian %s\n", custody_share_x(s),
-	    custody_share_n(s), custody_share_k(s), set, custodian);
+	n = snprintf(buf, size, "airca %s share %u of %u (any %u rebuild "
+	    "the %s), set %s, %s %s\n", pin ? "PIN" : "custody",
+	    custody_share_x(s), custody_share_n(s), custody_share_k(s),
+	    pin ? "user PIN" : "key", set, pin ? "holder" : "custodian",
+	    custodian);
 	if (n < 0 || (size_t)n >= size)
 		return airca_errf(AIRCA_ERR_INTERNAL, "share text too long");
 	o = (size_t)n;
@@ -336,6 +339,20 @@ custody_share_text(const struct custody_share *s, const char *custodian,
 	}
 	explicit_bzero(c, sizeof(c));
 	return 0;
+}
+
+int
+custody_share_text(const struct custody_share *s, const char *custodian,
+    char *buf, size_t size)
+{
+	return share_text(s, false, custodian, buf, size);
+}
+
+int
+custody_pin_share_text(const struct custody_share *s, const char *holder,
+    char *buf, size_t size)
+{
+	return share_text(s, true, holder, buf, size);
 }
 
 static int
@@ -440,7 +457,8 @@ custody_share_parse(const char *text, size_t len, const char *what,
 		line[l] = '\0';
 		p = nl < end ? nl + 1 : end;
 		if (strspn(line, " \t\r") == l || line[0] == '#' ||
-		    strncmp(line, "airca custody share", 19) == 0)
+		    strncmp(line, "airca custody share", 19) == 0 ||
+		    strncmp(line, "airca PIN share", 15) == 0)
 			continue;
 		if (got == CUSTODY_LINES) {
 			r = airca_errf(AIRCA_ERR_INPUT, "%s: more than %d share "
@@ -480,7 +498,8 @@ custody_event(const char *event)
 	return strcmp(event, "journal-open") == 0 ||
 	    strcmp(event, "custody-created") == 0 ||
 	    strcmp(event, "backup-written") == 0 ||
-	    strcmp(event, "custody-restored") == 0;
+	    strcmp(event, "custody-restored") == 0 ||
+	    strcmp(event, "pin-quorum-created") == 0;
 }
 
 static const char *
@@ -530,6 +549,57 @@ apply_created(struct custody_state *cs, json_t *data)
 	return 0;
 }
 
+/* The holders of a set (custody-created "custodians", pin-quorum-created "holders"). */
+static int
+apply_holders(json_t *hs, const char *event, struct custody_holder *holders,
+    size_t *np)
+{
+	json_t *h;
+	const char *name, *sha;
+	size_t i;
+
+	json_array_foreach(hs, i, h) {
+		name = jstr(h, "name");
+		sha = jstr(h, "share-sha256");
+		if (i >= CUSTODY_MAX || name == NULL || sha == NULL ||
+		    strlen(name) > CUSTODY_NAME_MAX ||
+		    strlen(sha) != SHA256_HEX_LEN)
+			return airca_errf(AIRCA_ERR_STATE, "%s: holder %zu "
+			    "malformed", event, i + 1);
+		snprintf(holders[i].name, sizeof(holders[i].name), "%s", name);
+		memcpy(holders[i].sha256, sha, SHA256_HEX_LEN + 1);
+		holders[i].x = (unsigned)json_integer_value(
+		    json_object_get(h, "share"));
+	}
+	*np = i;
+	return 0;
+}
+
+static int
+apply_pin_quorum(struct custody_state *cs, json_t *data)
+{
+	json_t *hs = json_object_get(data, "holders");
+	const char *s, *serial;
+
+	if (cs->pin_pol.k != 0)
+		return airca_errf(AIRCA_ERR_STATE, "pin-quorum-created twice");
+	if ((s = jstr(data, "pin-policy")) == NULL ||
+	    custody_policy_parse(s, &cs->pin_pol) != 0 ||
+	    cs->pin_pol.k == 0 || !json_is_array(hs) ||
+	    json_array_size(hs) != cs->pin_pol.n ||
+	    (s = jstr(data, "set")) == NULL || strlen(s) != 8 ||
+	    (serial = jstr(json_object_get(data, "token"), "serial")) ==
+	    NULL || strlen(serial) >= sizeof(cs->pin_token)) {
+		memset(&cs->pin_pol, 0, sizeof(cs->pin_pol));
+		return airca_errf(AIRCA_ERR_STATE, "pin-quorum-created without "
+		    "a policy, a set, the token's serial or its N holders");
+	}
+	memcpy(cs->pin_set_id, s, 9);
+	memcpy(cs->pin_token, serial, strlen(serial) + 1);
+	return apply_holders(hs, "pin-quorum-created", cs->pin_holders,
+	    &cs->npin_holders);
+}
+
 int
 custody_apply(struct custody_state *cs, const char *event, json_t *data)
 {
@@ -545,6 +615,8 @@ custody_apply(struct custody_state *cs, const char *event, json_t *data)
 	}
 	if (strcmp(event, "custody-created") == 0)
 		return apply_created(cs, data);
+	if (strcmp(event, "pin-quorum-created") == 0)
+		return apply_pin_quorum(cs, data);
 	if (strcmp(event, "backup-written") == 0) {
 		if ((s = jstr(data, "manifest-sha256")) == NULL)
 			return airca_errf(AIRCA_ERR_STATE, "backup-written "
@@ -610,7 +682,79 @@ custody_check_share(const struct custody_state *cs,
 }
 
 int
+custody_check_pin_share(const struct custody_state *cs,
+    const struct custody_share *s, const struct custody_holder **hp)
+{
+	char sha[SHA256_HEX_LEN + 1], set[9];
+	size_t i;
+
+	custody_share_set(s, set);
+	custody_share_sha256(s, sha);
+	if (cs->pin_pol.k == 0)
+		return airca_errf(AIRCA_ERR_STATE, "this home has no quorum "
+		    "login (init without --pin-shares)");
+	if (strcmp(set, cs->pin_set_id) != 0)
+		return airca_errf(AIRCA_ERR_POLICY, "share %u is not a share of "
+		    "this home's user PIN (set %s; the PIN's set is %s): a "
+		    "share of another set, or a custody share",
+		    custody_share_x(s), set, cs->pin_set_id);
+	for (i = 0; i < cs->npin_holders; i++)
+		if (strcmp(cs->pin_holders[i].sha256, sha) == 0 &&
+		    cs->pin_holders[i].x == custody_share_x(s)) {
+			*hp = &cs->pin_holders[i];
+			return 0;
+		}
+	return airca_errf(AIRCA_ERR_POLICY, "PIN share %u of set %s does not "
+	    "match the SHA-256 the journal records for it: a wrong or altered "
+	    "share", custody_share_x(s), set);
+}
+
+int
+custody_pin_encode(const char *pin, size_t len, const unsigned char *rnd,
+    unsigned char *out)
+{
+	if (len == 0 || len > CUSTODY_PIN_MAX)
+		return airca_errf(AIRCA_ERR_USAGE, "--pin-shares: the user PIN "
+		    "is %zu bytes; a PIN split into shares has 1 to %d: set a "
+		    "shorter PIN on the token first", len, CUSTODY_PIN_MAX);
+	out[0] = (unsigned char)len;
+	memcpy(out + 1, pin, len);
+	memcpy(out + 1 + len, rnd, CUSTODY_KEY_LEN - 1 - len);
+	return 0;
+}
+
+int
+custody_pin_decode(const unsigned char *in, char *pin, size_t size)
+{
+	size_t len = in[0];
+
+	if (len == 0 || len > CUSTODY_PIN_MAX || len >= size ||
+	    memchr(in + 1, '\0', len) != NULL)
+		return airca_errf(AIRCA_ERR_INPUT, "the PIN shares given do not "
+		    "rebuild a PIN: shares of one set, checked against the "
+		    "journal, always do; this is a bug or a changed journal");
+	memcpy(pin, in + 1, len);
+	pin[len] = '\0';
+	return 0;
+}
+
+static int
+show_share(const struct custody_share *s, bool pin, const char *custodian);
+
+int
 custody_show(const struct custody_share *s, const char *custodian)
+{
+	return show_share(s, false, custodian);
+}
+
+int
+custody_show_pin(const struct custody_share *s, const char *holder)
+{
+	return show_share(s, true, holder);
+}
+
+static int
+show_share(const struct custody_share *s, bool pin, const char *custodian)
 {
 	char *text = NULL, **lines = NULL, line[8];
 	size_t nl = 0, i;
@@ -628,15 +772,15 @@ custody_show(const struct custody_share *s, const char *custodian)
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = custody_share_text(s, custodian, text,
+	if ((r = share_text(s, pin, custodian, text,
 	    CUSTODY_TEXT_MAX)) != 0 ||
 	    (r = qr_lines(strchr(text, '\n') + 1, 0, &lines, &nl)) != 0)
 		goto out;
 	dprintf(fd, "\033[H\033[2J\033[3J");
-	dprintf(fd, "Share %u of %u is for custodian %s.\n\nEveryone but %s "
+	dprintf(fd, "%s share %u of %u is for %s.\n\nEveryone but %s "
 	    "looks away now. %s: press Enter to see your share.",
-	    custody_share_x(s), custody_share_n(s), custodian, custodian,
-	    custodian);
+	    pin ? "User PIN" : "Custody", custody_share_x(s),
+	    custody_share_n(s), custodian, custodian, custodian);
 	while ((got = read(fd, line, 1)) == 1 && line[0] != '\n')
 		;
 	dprintf(fd, "\033[H\033[2J\033[3J%s\n", text);
@@ -662,21 +806,36 @@ custody_show(const struct custody_share *s, const char *custodian)
 	return r;
 }
 
-int
-custody_write_share(const char *dir, const struct custody_share *s,
+static int
+write_share(const char *dir, const struct custody_share *s, bool pin,
     const char *custodian)
 {
 	char path[PATH_MAX], name[32], *text = NULL;
 	int r;
 
-	snprintf(name, sizeof(name), "share-%u.txt", custody_share_x(s));
+	snprintf(name, sizeof(name), "%sshare-%u.txt", pin ? "pin-" : "",
+	    custody_share_x(s));
 	if ((text = secret_alloc(CUSTODY_TEXT_MAX)) == NULL)
 		return AIRCA_ERR_NOMEM;
 	if ((r = path_join(path, sizeof(path), dir, name)) == 0 &&
-	    (r = custody_share_text(s, custodian, text, CUSTODY_TEXT_MAX)) == 0)
+	    (r = share_text(s, pin, custodian, text, CUSTODY_TEXT_MAX)) == 0)
 		r = media_write(path, text, strlen(text), MEDIA_PRIVATE);
 	secret_free(text, CUSTODY_TEXT_MAX);
 	return r;
+}
+
+int
+custody_write_share(const char *dir, const struct custody_share *s,
+    const char *custodian)
+{
+	return write_share(dir, s, false, custodian);
+}
+
+int
+custody_write_pin_share(const char *dir, const struct custody_share *s,
+    const char *holder)
+{
+	return write_share(dir, s, true, holder);
 }
 
 int

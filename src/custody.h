@@ -136,6 +136,15 @@ struct custody_state {
 	char	token_serial[17];	/* custody-restored: the token now used; "" */
 	unsigned long restores;
 	json_t	*backups;		/* manifest SHA-256 of every backup-written */
+	/*
+	 * Quorum login (pin-quorum-created): the user PIN of token
+	 * pin_token split K-of-N; pin_pol.k == 0 when the home has none.
+	 */
+	struct custody_policy pin_pol;
+	char	pin_set_id[9];
+	char	pin_token[17];
+	size_t	npin_holders;
+	struct custody_holder pin_holders[CUSTODY_MAX];
 };
 
 /* The events custody_apply() reads. */
@@ -157,6 +166,34 @@ void	custody_state_free(struct custody_state *cs);
  */
 int	custody_check_share(const struct custody_state *cs,
 	    const struct custody_share *s, const struct custody_holder **hp);
+
+/*
+ * The same for a share of the user PIN (quorum login): 0 and *hp when the
+ * journal's pin-quorum-created records it; AIRCA_ERR_POLICY naming why not.
+ */
+int	custody_check_pin_share(const struct custody_state *cs,
+	    const struct custody_share *s, const struct custody_holder **hp);
+
+/*
+ * The user PIN in the CUSTODY_KEY_LEN bytes that are split: its length,
+ * the PIN, then the random bytes rnd (CUSTODY_KEY_LEN - 1 - len of them,
+ * from the token's RNG) so that the journal's share hashes cannot be used
+ * to guess a short PIN.  AIRCA_ERR_USAGE when the PIN is longer than
+ * CUSTODY_PIN_MAX.
+ */
+#define CUSTODY_PIN_MAX	(CUSTODY_KEY_LEN - 1)
+int	custody_pin_encode(const char *pin, size_t len,
+	    const unsigned char *rnd, unsigned char *out);
+/* Back: the PIN, NUL-terminated, into pin (size bytes, locked). */
+int	custody_pin_decode(const unsigned char *in, char *pin, size_t size);
+
+/* A share's text, custodian's screen and file as a share of the user PIN. */
+int	custody_pin_share_text(const struct custody_share *s,
+	    const char *holder, char *buf, size_t size);
+int	custody_show_pin(const struct custody_share *s, const char *holder);
+/* DIR/pin-share-<x>.txt, mode 0600, never over a file. */
+int	custody_write_pin_share(const char *dir, const struct custody_share *s,
+	    const char *holder);
 
 /*
  * Show share s to its custodian on the terminal, one screen each: wait

@@ -46,6 +46,7 @@ main(int argc, char **argv)
 		{ "hsm",	required_argument, NULL, 'M' },
 		{ "pin-env",	required_argument, NULL, 'e' },
 		{ "pin-file",	required_argument, NULL, 'f' },
+		{ "pin-share-file", required_argument, NULL, 'S' },
 		{ "so-pin-env",	required_argument, NULL, 'E' },
 		{ "so-pin-file", required_argument, NULL, 'F' },
 		{ "actor",	required_argument, NULL, 'a' },
@@ -78,6 +79,14 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			ctx.pin.file = optarg;
+			break;
+		case 'S':
+			if (ctx.npin_shares == CTX_PIN_SHARES_MAX) {
+				fprintf(stderr, "airca: --pin-share-file given "
+				    "more than %d times\n", CTX_PIN_SHARES_MAX);
+				return AIRCA_EXIT_USAGE;
+			}
+			ctx.pin_shares[ctx.npin_shares++] = optarg;
 			break;
 		case 'E':
 			ctx.so_pin.env = optarg;

@@ -445,3 +445,9 @@ prompt_token(const struct pin_source *src, const char *what,
 		return AIRCA_ERR_NOTFOUND;
 	return token_from_tty(what);
 }
+
+bool
+prompt_front_end(void)
+{
+	return pin_hook != NULL || pin_request_hook != NULL;
+}

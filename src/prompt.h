@@ -50,6 +50,9 @@ void	prompt_set_pin_request_hook(pin_request_fn fn, void *arg);
 typedef int (*token_hook_fn)(void *arg, const char *what, unsigned attempt);
 void	prompt_set_token_hook(token_hook_fn fn, void *arg);
 
+/* Has a front end (the TUI) set a PIN hook: it owns the terminal? */
+bool	prompt_front_end(void);
+
 /* A PIN given in advance (--pin-env, --pin-file): never asked again after a wrong one. */
 bool	prompt_pin_automatic(const struct pin_source *src);
 

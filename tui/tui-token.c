@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custody.h"
 #include "error.h"
 #include "hsm.h"
 #include "prompt.h"
+#include "registry.h"
 #include "token.h"
 #include "tui.h"
 
@@ -92,6 +94,20 @@ tui_token_login(struct tui *t)
 		return;
 	}
 	ti = token_info(t->tok);
+	/* init --pin-shares: K holders' shares, which only the CLI asks for yet */
+	if (t->reg != NULL) {
+		const struct custody_state *cs = registry_custody(t->reg);
+
+		if (cs->pin_pol.k > 0 && strcmp(cs->pin_token, ti->serial) == 0) {
+			snprintf(t->token_err, sizeof(t->token_err), "login: "
+			    "this home logs in with %u of the %u shares of its "
+			    "user PIN (set %s); the TUI cannot ask for them yet: "
+			    "use the command line", cs->pin_pol.k,
+			    cs->pin_pol.n, cs->pin_set_id);
+			tui_status(t, TC_ERR, "%s", t->token_err);
+			return;
+		}
+	}
 	snprintf(what, sizeof(what), "User PIN for token '%s'", ti->label);
 	/* calloc'd, not on the stack: wiped and freed on every path below */
 	if ((pin = calloc(1, PIN_MAX)) == NULL)

@@ -45,7 +45,7 @@ _airca_options() {
 	"token list") echo "--module" ;;
 	"token keys") echo "" ;;
 	"check-airgap") echo "" ;;
-	"init") echo "--factory --key --days --backup --custodian --shares-to" ;;
+	"init") echo "--factory --key --days --backup --custodian --pin-shares --pin-custodian --shares-to" ;;
 	"device-ca create") echo "--user-id --label --days" ;;
 	"ca create") echo "--profile --label --cn --days" ;;
 	"device-ca revoke") echo "--serial --out" ;;
@@ -79,7 +79,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor --audit-cert --backup --ca --ceremony --cn --cn-prefix --confirm-env --confirm-file --count --current --custodian --days --drop --expiring --factory --from --in --journal --key --label --manifest --module --out --param --passwords --profile --reason --root --seal --serial --share-file --shares-to --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --pin-share-file --so-pin-env --so-pin-file --actor --audit-cert --backup --ca --ceremony --cn --cn-prefix --confirm-env --confirm-file --count --current --custodian --days --drop --expiring --factory --from --in --journal --key --label --manifest --module --out --param --passwords --pin-custodian --pin-shares --profile --reason --root --seal --serial --share-file --shares-to --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w
@@ -100,7 +100,7 @@ _airca() {
 	if [[ $cur == -* ]] || { [ -n "$typed" ] &&
 	    grep -qxF -- "$typed" <<<"$_airca_commands"; }; then
 		if [ -z "$typed" ]; then
-			COMPREPLY=($(compgen -W "--home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor --json --quiet --help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "--home --hsm --pin-env --pin-file --pin-share-file --so-pin-env --so-pin-file --actor --json --quiet --help --version" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(_airca_options "$typed") --json --help" -- "$cur"))
 		fi

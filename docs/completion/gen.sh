@@ -26,7 +26,7 @@ while IFS= read -r name; do
 		awk '/^--/ { o = $0; next } o != "" && !/^--/ && $0 != "" { print o } { o = "" }')"
 done <<<"$names"
 printf '\tesac\n}\n'
-printf "_airca_valued=' --home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor %s '\n" \
+printf "_airca_valued=' --home --hsm --pin-env --pin-file --pin-share-file --so-pin-env --so-pin-file --actor %s '\n" \
 	"$(printf '%s\n' $valued | sort -u | tr '\n' ' ' | sed 's/ $//')"
 cat <<'EOF'
 
@@ -49,7 +49,7 @@ _airca() {
 	if [[ $cur == -* ]] || { [ -n "$typed" ] &&
 	    grep -qxF -- "$typed" <<<"$_airca_commands"; }; then
 		if [ -z "$typed" ]; then
-			COMPREPLY=($(compgen -W "--home --hsm --pin-env --pin-file --so-pin-env --so-pin-file --actor --json --quiet --help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "--home --hsm --pin-env --pin-file --pin-share-file --so-pin-env --so-pin-file --actor --json --quiet --help --version" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(_airca_options "$typed") --json --help" -- "$cur"))
 		fi

@@ -18,7 +18,7 @@ expect_fail 2 "--backup 2-of-3 names 3 custodians: give --custodian NAME 3 times
 	airca init --factory acme --backup 2-of-3 --custodian a --custodian b
 expect_fail 2 "--custodian 'a' named twice" \
 	airca init --factory acme --backup 2-of-3 --custodian a --custodian a --custodian b
-expect_fail 2 "--custodian and --shares-to go with --backup K-of-N" airca init --factory acme --custodian a
+expect_fail 2 "--custodian goes with --backup K-of-N" airca init --factory acme --custodian a
 [ -e "$H/journal.jsonl" ] && fail "a refused init left a journal"
 
 so init --factory acme --backup 2-of-3 --custodian alice --custodian bob \

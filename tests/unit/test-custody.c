@@ -202,6 +202,77 @@ test_state(void)
 	custody_state_free(&cs);
 }
 
+/* Quorum login: the PIN padded, split and rebuilt; its shares checked against pin-quorum-created. */
+static void
+test_pin_quorum(void)
+{
+	struct custody_state cs;
+	const struct custody_holder *h;
+	struct custody_share sh[3], pick[3];
+	unsigned char secret[CUSTODY_KEY_LEN], back[CUSTODY_KEY_LEN];
+	unsigned char pad[CUSTODY_KEY_LEN], rnd[CUSTODY_KEY_LEN];
+	unsigned char set[CUSTODY_SET_ID_LEN] = { 0xcd, 0, 0, 1 };
+	char pin[CUSTODY_PIN_MAX + 1], sha[3][65], text[CUSTODY_TEXT_MAX];
+	char longpin[40];
+	const char *head = "airca PIN share 2 of 3 (any 2 rebuild the user "
+	    "PIN), set cd000001, holder erik\n";
+	json_t *d;
+	unsigned i;
+
+	CHECK(RAND_bytes(pad, sizeof(pad)) == 1 &&
+	    RAND_bytes(rnd, sizeof(rnd)) == 1);
+	CHECK(custody_pin_encode("1234-test-pin", 13, pad, secret) == 0);
+	CHECK(secret[0] == 13 && memcmp(secret + 1, "1234-test-pin", 13) == 0 &&
+	    memcmp(secret + 14, pad, CUSTODY_KEY_LEN - 14) == 0);
+	memset(longpin, 'x', 32);
+	CHECK_ERR(custody_pin_encode(longpin, 32, pad, secret),
+	    AIRCA_ERR_USAGE, "1 to 31");
+	CHECK(custody_split(secret, 2, 3, set, rnd, sh) == 0);
+	pick[0] = sh[2];
+	pick[1] = sh[0];
+	CHECK(custody_combine(pick, 2, back) == 0);
+	CHECK(custody_pin_decode(back, pin, sizeof(pin)) == 0);
+	CHECK_STR(pin, "1234-test-pin");
+	CHECK(custody_pin_share_text(&sh[1], "erik", text, sizeof(text)) == 0);
+	CHECK(strncmp(text, head, strlen(head)) == 0);
+	CHECK(custody_share_parse(text, strlen(text), "t", &pick[0]) == 0 &&
+	    memcmp(&pick[0], &sh[1], sizeof(pick[0])) == 0);
+	memset(back, 0, sizeof(back));
+	CHECK_ERR(custody_pin_decode(back, pin, sizeof(pin)), AIRCA_ERR_INPUT,
+	    "do not rebuild a PIN");
+
+	memset(&cs, 0, sizeof(cs));
+	for (i = 0; i < 3; i++)
+		custody_share_sha256(&sh[i], sha[i]);
+	d = json_pack("{s:s,s:s,s:{s:s},s:[{s:i,s:s,s:s},{s:i,s:s,s:s},"
+	    "{s:i,s:s,s:s}]}", "pin-policy", "2-of-3", "set", "cd000001",
+	    "token", "serial", "42", "holders", "share", 1, "name", "dora",
+	    "share-sha256", sha[0], "share", 2, "name", "erik", "share-sha256",
+	    sha[1], "share", 3, "name", "fay", "share-sha256", sha[2]);
+	CHECK(custody_event("pin-quorum-created"));
+	CHECK(custody_apply(&cs, "pin-quorum-created", d) == 0 &&
+	    cs.pin_pol.k == 2 && cs.npin_holders == 3);
+	CHECK_STR(cs.pin_token, "42");
+	CHECK_ERR(custody_apply(&cs, "pin-quorum-created", d), AIRCA_ERR_STATE,
+	    "twice");
+	json_decref(d);
+	CHECK(custody_check_pin_share(&cs, &sh[1], &h) == 0 &&
+	    strcmp(h->name, "erik") == 0);
+	/* the same set, another split (the PIN split again): refused by its hash */
+	CHECK(RAND_bytes(rnd, sizeof(rnd)) == 1);
+	CHECK(custody_split(secret, 2, 3, set, rnd, pick) == 0);
+	CHECK_ERR(custody_check_pin_share(&cs, &pick[1], &h), AIRCA_ERR_POLICY,
+	    "PIN share 2 of set cd000001 does not match the SHA-256 the "
+	    "journal records");
+	/* a share of another set (a custody share, another home's PIN) */
+	pick[1].b[4] = 0xce;
+	CHECK_ERR(custody_check_pin_share(&cs, &pick[1], &h), AIRCA_ERR_POLICY,
+	    "share 2 is not a share of this home's user PIN (set ce000001");
+	custody_state_free(&cs);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(pin, sizeof(pin));
+}
+
 int
 main(void)
 {
@@ -209,5 +280,6 @@ main(void)
 	test_split();
 	test_text();
 	test_state();
+	test_pin_quorum();
 	CHECK_DONE();
 }

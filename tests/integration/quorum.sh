@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Quorum login (issue 13): init --pin-shares 2-of-3 splits the user PIN among
+# three holders; later commands log in with 2 PIN shares, never a PIN.
+# Refusals: one share, a share of another set, a mistyped share, a repeated
+# share, a PIN given as well.  The PIN is nowhere in the journal or the home.
+. "$(dirname "$0")/../lib.sh"
+H=$AIRCA_HOME
+J=$H/journal.jsonl
+q() { "$AIRCA_BIN" "$@"; }
+
+make_token
+# usage refusals, before anything is asked or made
+expect_fail 2 "--pin-shares '1-of-3': say K-of-N with 2 <= K <= N <= 16" \
+	airca init --factory acme --pin-shares 1-of-3 --pin-custodian a --pin-custodian b --pin-custodian c
+expect_fail 2 "--pin-shares 'none'" airca init --factory acme --pin-shares none
+expect_fail 2 "--pin-shares 2-of-3 names 3 holders: give --pin-custodian NAME 3 times \(2 given\)" \
+	airca init --factory acme --pin-shares 2-of-3 --pin-custodian a --pin-custodian b
+expect_fail 2 "--pin-custodian 'a' named twice" \
+	airca init --factory acme --pin-shares 2-of-3 --pin-custodian a --pin-custodian a --pin-custodian b
+expect_fail 2 "--pin-custodian goes with --pin-shares K-of-N" airca init --factory acme --pin-custodian a
+expect_fail 2 "--shares-to goes with --backup K-of-N or --pin-shares K-of-N" \
+	airca init --factory acme --shares-to "$T/x"
+[ -e "$J" ] && fail "a refused init left a journal"
+
+airca init --factory acme --pin-shares 2-of-3 --pin-custodian dora --pin-custodian erik \
+	--pin-custodian fay --shares-to "$T/pins" > "$T/init.out"
+grep -q "login 2-of-3 shares of the user PIN, set [0-9a-f]\{8\}: dora, erik, fay" "$T/init.out" ||
+	fail "init output: $(cat "$T/init.out")"
+for n in 1 2 3; do
+	[ "$(stat -c %a "$T/pins/pin-share-$n.txt")" = 600 ] || fail "pin-share-$n.txt not 0600"
+done
+grep -q "^airca PIN share 2 of 3 (any 2 rebuild the user PIN), set [0-9a-f]\{8\}, holder erik$" \
+	"$T/pins/pin-share-2.txt" || fail "share 2: $(head -1 "$T/pins/pin-share-2.txt")"
+# the journal: policy, set, token, each share's hash and holder; never a share, never the PIN
+pq=$(grep '"event":"pin-quorum-created"' "$J") || fail "no pin-quorum-created"
+printf '%s' "$pq" | grep -q '"pin-policy":"2-of-3","k":2,"n":3' || fail "pin-quorum-created policy: $pq"
+printf '%s' "$pq" | grep -q '"name":"erik","share-sha256":"[0-9a-f]\{64\}"' || fail "pin-quorum-created lacks erik's hash"
+for n in 1 2 3; do
+	body=$(grep -v '^airca PIN share' "$T/pins/pin-share-$n.txt" | head -1 | cut -c4-22 | tr -d ' ')
+	grep -qF "$body" "$J" && fail "PIN share $n's text is in the journal"
+done
+
+# a later command logs in with 2 of the 3 share files, and says nothing of a PIN
+q --pin-share-file "$T/pins/pin-share-3.txt" --pin-share-file "$T/pins/pin-share-2.txt" \
+	device-ca create --user-id u2 --label dca2 > "$T/dca2.out" 2>&1 ||
+	fail "device-ca create with 2 PIN shares: $(cat "$T/dca2.out")"
+grep -q '"label":"dca2"' "$J" || fail "dca2 not journaled"
+
+# one share is refused, before the token is asked anything
+expect_fail 1 "1 PIN share given: this home logs in with 2 of the 3 shares of its user PIN \(set [0-9a-f]{8}\); bring 1 more holder" \
+	q --pin-share-file "$T/pins/pin-share-1.txt" device-ca create --user-id u3 --label dca3
+# the same share twice counts once
+expect_fail 1 "PIN share 1 \(holder dora\) was given twice" \
+	q --pin-share-file "$T/pins/pin-share-1.txt" --pin-share-file "$T/pins/pin-share-1.txt" \
+	device-ca create --user-id u3 --label dca3
+# a PIN given as well is refused: nobody logs in alone
+expect_fail 2 "this home logs in with 2 of the 3 shares of its user PIN \(set [0-9a-f]{8}\), not with a PIN" \
+	airca --pin-share-file "$T/pins/pin-share-1.txt" --pin-share-file "$T/pins/pin-share-2.txt" \
+	device-ca create --user-id u3 --label dca3
+expect_fail 2 "not with a PIN" airca device-ca create --user-id u3 --label dca3
+# no terminal and no share files: said so, never a hang
+expect_fail 2 "there is no terminal to type them on: give --pin-share-file F 2 times" \
+	setsid "$AIRCA_BIN" device-ca create --user-id u3 --label dca3 < /dev/null
+# a share readable by others is refused, as a --pin-file is
+cp "$T/pins/pin-share-2.txt" "$T/open.txt" && chmod 644 "$T/open.txt"
+expect_fail 1 "--pin-share-file $T/open.txt: mode 0644 lets group or others at the share: chmod 600" \
+	q --pin-share-file "$T/pins/pin-share-1.txt" --pin-share-file "$T/open.txt" \
+	device-ca create --user-id u3 --label dca3
+# one character of line 2 mistyped (the next letter of the alphabet): caught by the line's checksum
+awk 'NR == 3 { c = substr($0, 5, 1); n = index("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", c);
+	$0 = substr($0, 1, 4) substr("BCDEFGHIJKLMNOPQRSTUVWXYZ234567A", n, 1) substr($0, 6) } { print }' \
+	"$T/pins/pin-share-2.txt" > "$T/typo.txt"
+chmod 600 "$T/typo.txt"
+expect_fail 1 "line 2: the checksum does not match: a typing error in this line" \
+	q --pin-share-file "$T/pins/pin-share-1.txt" --pin-share-file "$T/typo.txt" \
+	device-ca create --user-id u3 --label dca3
+
+# a share of another home's PIN (another set) is refused by its set and hash
+(
+	export AIRCA_HOME=$T/other SOFTHSM2_CONF=$T/softhsm2-other.conf
+	mkdir -p "$T/tokens-other"
+	sed "s|$T/tokens|$T/tokens-other|" "$T/softhsm2.conf" > "$SOFTHSM2_CONF"
+	make_token
+	airca init --factory other --pin-shares 2-of-3 --pin-custodian x --pin-custodian y \
+		--pin-custodian z --shares-to "$T/opins" >/dev/null
+)
+expect_fail 1 "share 2 is not a share of this home's user PIN \(set [0-9a-f]{8}; the PIN's set is [0-9a-f]{8}\)" \
+	q --pin-share-file "$T/pins/pin-share-1.txt" --pin-share-file "$T/opins/pin-share-2.txt" \
+	device-ca create --user-id u3 --label dca3
+grep -c '"label":"dca3"' "$J" >/dev/null && fail "a refused login created dca3"
+
+# nothing refused left a trace of the PIN: not in the journal, not anywhere in the home
+hexpin=$(printf '%s' "$TEST_PIN" | od -An -tx1 | tr -d ' \n')
+grep -rqF "$TEST_PIN" "$H" && fail "the PIN is in the home"
+grep -rqiF "$hexpin" "$H" && fail "the PIN (hex) is in the home"
+grep -rqF "$(printf '%s' "$TEST_PIN" | base64)" "$H" && fail "the PIN (base64) is in the home"
+q journal verify > "$T/verify.out" 2>&1 || fail "journal verify: $(cat "$T/verify.out")"
+true
