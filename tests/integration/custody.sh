@@ -184,10 +184,10 @@ grep -qF "$(l 2 | cut -c4-12)" "$T/pty-check.out" && fail "the share was echoed"
 # init shows each custodian their share on its own screen, text and QR, then clears it
 make_token airca3
 sed 's/^label = airca$/label = airca3/' "$TOP/hsm-profiles/softhsm2.conf" > "$T/third.conf"
-$PTY "expect:Share 1 of 2 is for custodian dora" "expect:dora: press Enter to see your share" "send:\n" \
+$PTY "expect:Custody share 1 of 2 is for dora" "expect:dora: press Enter to see your share" "send:\n" \
 	"expect:airca custody share 1 of 2 \\(any 2 rebuild the key\\), set [0-9a-f]{8}, custodian dora" \
 	"expect:4: [A-Z2-7]{4} [A-Z2-7]{4} [A-Z2-7]{4} [A-Z2-7]{4}  [A-Z2-7]{2}" "expect:▀|▄|█" \
-	"expect:The share is shown once" "send:\n" "expect:Share 2 of 2 is for custodian emil" "send:\n" \
+	"expect:The share is shown once" "send:\n" "expect:Custody share 2 of 2 is for emil" "send:\n" \
 	"expect:custodian emil" "send:\n" "expect:custody 2-of-2, set [0-9a-f]{8}: dora, emil" -- \
 	"$AIRCA_BIN" --home "$T/home3" --hsm "$T/third.conf" --pin-env TEST_PIN --so-pin-env TEST_SO_PIN \
 	init --factory third --backup 2-of-2 --custodian dora --custodian emil > "$T/pty-init.out" 2>&1 ||
