@@ -26,39 +26,6 @@ static const unsigned char oid_p384[] = {
 	0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22
 };
 
-bool
-custody_attrs_ok(const struct key_attrs *a, bool fresh, char *why,
-    size_t size)
-{
-	size_t n;
-
-	why[0] = '\0';
-#define RULE(cond, text) do { \
-	if (!(cond)) { \
-		n = strlen(why); \
-		snprintf(why + n, size - n, "%s%s", n ? ", " : "", text); \
-	} \
-} while (0)
-	RULE(a->token, "not TOKEN");
-	RULE(a->private_, "not PRIVATE");
-	RULE(a->sensitive, "not SENSITIVE");
-	RULE(!a->extractable || a->wrap_with_trusted,
-	    "EXTRACTABLE without WRAP_WITH_TRUSTED");
-	RULE(a->sign, "cannot SIGN");
-	RULE(!a->decrypt, "can DECRYPT");
-	RULE(!a->unwrap, "can UNWRAP");
-	RULE(!a->derive, "can DERIVE");
-	if (fresh) {
-		RULE(a->extractable, "not EXTRACTABLE (a K-of-N home backs "
-		    "its keys up)");
-		RULE(a->wrap_with_trusted, "not WRAP_WITH_TRUSTED");
-		RULE(a->always_sensitive, "not ALWAYS_SENSITIVE");
-		RULE(a->local, "not LOCAL (generated elsewhere)");
-	}
-#undef RULE
-	return why[0] == '\0';
-}
-
 int
 token_so_login(struct token *tok, const char *pin, size_t len)
 {
@@ -542,7 +509,7 @@ unwrap_one(struct token *tok, CK_OBJECT_HANDLE hk, const struct token_unwrap *u,
 	}
 	if ((r = read_attrs(tok, *hprivp, &a)) != 0)
 		return r;
-	if (!custody_attrs_ok(&a, false, why, sizeof(why)) || !a.extractable ||
+	if (!key_attrs_ok(&a, true, false, why, sizeof(why)) || !a.extractable ||
 	    !a.wrap_with_trusted)
 		return airca_errf(AIRCA_ERR_KEYATTR, "token '%s' unwrapped key "
 		    "'%s' as %s%s", token_info(tok)->label, u->label, why,

@@ -70,13 +70,14 @@ int	object_pubkey(struct token *tok, CK_OBJECT_HANDLE obj, EVP_PKEY **pkp);
 int	check_label(struct token *tok, const char *label);
 
 /*
- * The rules a CA private key of a K-of-N home meets (token-custody.c):
- * TOKEN, PRIVATE, SENSITIVE, SIGN, no DECRYPT/UNWRAP/DERIVE, and either
- * not EXTRACTABLE (attrs_ok's rules) or EXTRACTABLE only with
- * WRAP_WITH_TRUSTED.  fresh (just generated): LOCAL and ALWAYS_SENSITIVE
- * too, and EXTRACTABLE with WRAP_WITH_TRUSTED exactly.  why lists what fails.
+ * The rules a CA private key meets (token-keys.c): TOKEN, PRIVATE,
+ * SENSITIVE, SIGN, no DECRYPT/UNWRAP/DERIVE; and by the key policy:
+ * without custody, not EXTRACTABLE, ALWAYS_SENSITIVE, NEVER_EXTRACTABLE,
+ * LOCAL; under K-of-N custody, EXTRACTABLE only with WRAP_WITH_TRUSTED, and
+ * when fresh (just generated) EXTRACTABLE with WRAP_WITH_TRUSTED exactly,
+ * ALWAYS_SENSITIVE and LOCAL.  why lists what fails.
  */
-bool	custody_attrs_ok(const struct key_attrs *a, bool fresh, char *why,
-	    size_t size);
+bool	key_attrs_ok(const struct key_attrs *a, bool custody, bool fresh,
+	    char *why, size_t size);
 
 #endif

@@ -189,9 +189,13 @@ read_attrs(struct token *tok, CK_OBJECT_HANDLE obj, struct key_attrs *a)
 	return 0;
 }
 
-/* The rules every CA private key meets; why lists what fails. */
-static bool
-attrs_ok(const struct key_attrs *a, char *why, size_t size)
+/*
+ * The rules every CA private key meets, in one list for both key policies
+ * (token-int.h); why lists what fails.
+ */
+bool
+key_attrs_ok(const struct key_attrs *a, bool custody, bool fresh, char *why,
+    size_t size)
 {
 	size_t n;
 
@@ -205,14 +209,25 @@ attrs_ok(const struct key_attrs *a, char *why, size_t size)
 	RULE(a->token, "not TOKEN");
 	RULE(a->private_, "not PRIVATE");
 	RULE(a->sensitive, "not SENSITIVE");
-	RULE(!a->extractable, "EXTRACTABLE");
-	RULE(a->always_sensitive, "not ALWAYS_SENSITIVE");
-	RULE(a->never_extractable, "not NEVER_EXTRACTABLE");
-	RULE(a->local, "not LOCAL (generated elsewhere)");
+	if (!custody) {
+		RULE(!a->extractable, "EXTRACTABLE");
+		RULE(a->always_sensitive, "not ALWAYS_SENSITIVE");
+		RULE(a->never_extractable, "not NEVER_EXTRACTABLE");
+		RULE(a->local, "not LOCAL (generated elsewhere)");
+	} else
+		RULE(!a->extractable || a->wrap_with_trusted,
+		    "EXTRACTABLE without WRAP_WITH_TRUSTED");
 	RULE(a->sign, "cannot SIGN");
 	RULE(!a->decrypt, "can DECRYPT");
 	RULE(!a->unwrap, "can UNWRAP");
 	RULE(!a->derive, "can DERIVE");
+	if (custody && fresh) {
+		RULE(a->extractable, "not EXTRACTABLE (a K-of-N home backs "
+		    "its keys up)");
+		RULE(a->wrap_with_trusted, "not WRAP_WITH_TRUSTED");
+		RULE(a->always_sensitive, "not ALWAYS_SENSITIVE");
+		RULE(a->local, "not LOCAL (generated elsewhere)");
+	}
 #undef RULE
 	return why[0] == '\0';
 }
@@ -600,8 +615,7 @@ token_generate(struct token *tok, enum key_type type, const char *label,
 	if ((r = read_attrs(tok, hpriv, &a)) != 0 ||
 	    (r = get_bool(tok, hpub, CKA_TOKEN, &pubtok)) != 0)
 		goto out;
-	if (!(tok->custody ? custody_attrs_ok(&a, true, why, sizeof(why)) :
-	    attrs_ok(&a, why, sizeof(why))) || !pubtok) {
+	if (!key_attrs_ok(&a, tok->custody, true, why, sizeof(why)) || !pubtok) {
 		r = airca_errf(AIRCA_ERR_KEYATTR, "token '%s' made a %s key "
 		    "that is %s%s; it was destroyed. This HSM cannot hold CA "
 		    "keys as airca requires", tok->info.label,
@@ -681,8 +695,7 @@ token_signing_key(struct token *tok, const char *label, EVP_PKEY **pkeyp)
 	if ((r = find_labelled(tok, CKO_PRIVATE_KEY, label, &obj)) != 0 ||
 	    (r = read_attrs(tok, obj, &a)) != 0)
 		goto out;
-	if (!(tok->custody ? custody_attrs_ok(&a, false, why, sizeof(why)) :
-	    attrs_ok(&a, why, sizeof(why)))) {
+	if (!key_attrs_ok(&a, tok->custody, false, why, sizeof(why))) {
 		r = airca_errf(AIRCA_ERR_KEYATTR, "key '%s' on token '%s' is "
 		    "%s: airca signs only with keys generated on the token as "
 		    "non-extractable signing keys", label, tok->info.label, why);

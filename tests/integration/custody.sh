@@ -48,6 +48,15 @@ grep -A1 "custody key 'airca-custody'" "$T/keys.out" | grep -q "AES, 32 bytes, t
 # a device CA, a batch
 airca device-ca create --user-id u1 --label dca1 >/dev/null
 mkdir "$T/in1" && "$GEN" "$T/in1" 3 acme a- && airca batch sign --ca dca1 --in "$T/in1" --out "$T/out1" >/dev/null
+# a token that reads a K-of-N key back as extractable but not
+# wrap-with-trusted (it could leave under any key): refused before it signs
+sed -e "s|^module = .*|module = $TOP/$AIRCA_BUILD/tests/p11shim.so|" \
+	"$TOP/hsm-profiles/softhsm2.conf" > "$T/shim.conf"
+mkdir "$T/in1b" && "$GEN" "$T/in1b" 2 acme b-
+AIRCA_HSM="$T/shim.conf" P11SHIM_MODULE=/usr/lib/softhsm/libsofthsm2.so P11SHIM_LIE_WWT=1 \
+	expect_fail 4 "key '[^']+' on token 'airca' is EXTRACTABLE without WRAP_WITH_TRUSTED" \
+	airca batch sign --ca dca1 --in "$T/in1b" --out "$T/out1b"
+[ -e "$T/out1b/SHA256SUMS" ] && fail "a key read back as not wrap-with-trusted signed a batch"
 
 # backup
 airca backup --out "$T/bundle" > "$T/backup.out"
