@@ -28,33 +28,7 @@
 #include "journal.h"
 #include "util.h"
 
-struct keys {
-	EVP_PKEY *root_key, *audit_key;
-	X509 *root, *audit;
-};
-
 static char tmpdir[] = "/tmp/airca-test-jsig.XXXXXX";
-
-static bool
-keys_make(struct keys *k, const char *type)
-{
-	memset(k, 0, sizeof(*k));
-	return (k->root_key = test_key(type)) != NULL &&
-	    (k->audit_key = test_key(type)) != NULL &&
-	    (k->root = test_cert(k->root_key, "Test Root", NULL, k->root_key,
-	    1)) != NULL &&
-	    (k->audit = test_cert(k->audit_key, "Test Audit", k->root,
-	    k->root_key, 2)) != NULL;
-}
-
-static void
-keys_free(struct keys *k)
-{
-	EVP_PKEY_free(k->root_key);
-	EVP_PKEY_free(k->audit_key);
-	X509_free(k->root);
-	X509_free(k->audit);
-}
 
 /* The journal's lines, without their newlines. */
 struct lines {
