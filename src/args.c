@@ -17,7 +17,7 @@ static const char *const signable_profiles[] = {
 	"tls", "est-tls", "online-ca", "device-ca", "device", NULL
 };
 
-/* The shape of a user-defined profile's name (policy.c judges the rest). */
+/* The shape of a user-defined profile's name (policy-user.c judges the rest). */
 static bool
 profile_name_syntax(const char *v)
 {

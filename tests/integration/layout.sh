@@ -5,13 +5,16 @@
 #     planned and not yet done;
 #   - only the token layer (src/token*.c and its inside, token-int.h)
 #     includes libp11 or PKCS#11 headers;
+#   - a file's inside, src/NAME-int.h, is included by src/NAME*.c alone;
 #   - only tui/ includes curses; the core includes nothing of tui/ or of the
 #     CLI's command files.
 . "$(dirname "$0")/../lib.sh"
 
 # a split planned and not yet done; remove a name here when its file is
 # split.  None now: token.c (along libp11's seams), batch.c and ca.c
-# (batch-sign.c, queue.c, dupset.c, sbuf.c, judge.c) were split (issue 11).
+# (batch-sign.c, queue.c, dupset.c, sbuf.c, judge.c), and policy.c
+# (policy-file.c, -tighten.c, -user.c, -subject.c, -san.c) were split
+# (issue 11).
 SPLIT_PENDING=""
 
 problems=""
@@ -38,6 +41,16 @@ done
 for f in $(grep -lE '#include *"token-int\.h"' "$TOP"/src/*.[ch] "$TOP"/tui/*.[ch] 2>/dev/null); do
 	case ${f#"$TOP"/} in src/token*.c) ;; *) problems="$problems
   ${f#"$TOP"/} includes token-int.h, the token layer's inside" ;; esac
+done
+# the inside of a split file stays inside it (token-int.h, batch-int.h,
+# policy-int.h, ...)
+for h in "$TOP"/src/*-int.h; do
+	[ -e "$h" ] || continue
+	base=$(basename "$h" -int.h)
+	for f in $(grep -lE "#include *\"$base-int\.h\"" "$TOP"/src/*.[ch] "$TOP"/tui/*.[ch] 2>/dev/null); do
+		case ${f#"$TOP"/} in "src/$base.c"|src/"$base"-*.c|"src/$base-int.h") ;; *) problems="$problems
+  ${f#"$TOP"/} includes $base-int.h, the inside of src/$base*.c" ;; esac
+	done
 done
 for f in $(grep -lE '#include *[<"](n?curses|ncursesw/)' "$TOP"/src/*.[ch] 2>/dev/null); do
 	problems="$problems
