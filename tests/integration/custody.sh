@@ -3,7 +3,9 @@
 # a second, fresh token; restore with 2 of the 3 shares; the restored token
 # signs a batch that chains to the same root; the journal verifies and tells
 # the whole story.  Refusals: one share, a mistyped share, a share of another
-# custody set, a changed bundle, backup under --backup none.
+# custody set, a changed bundle, backup under --backup none, and (through
+# tests/p11shim) a new key the token reads back as not LOCAL, not
+# ALWAYS_SENSITIVE or not WRAP_WITH_TRUSTED.
 . "$(dirname "$0")/../lib.sh"
 GEN="$TOP/$AIRCA_BUILD/tests/gen-csrs"
 export TEST_SO_PIN=5678-so-pin
@@ -20,6 +22,27 @@ expect_fail 2 "--custodian 'a' named twice" \
 	airca init --factory acme --backup 2-of-3 --custodian a --custodian a --custodian b
 expect_fail 2 "--custodian goes with --backup K-of-N" airca init --factory acme --custodian a
 [ -e "$H/journal.jsonl" ] && fail "a refused init left a journal"
+
+# a token that reads a freshly generated K-of-N key back as not LOCAL (made
+# elsewhere and imported) or not ALWAYS_SENSITIVE (once in clear): init
+# destroys it and stops before any share is written (tests/p11shim)
+sed -e "s|^module = .*|module = $TOP/$AIRCA_BUILD/tests/p11shim.so|" \
+	"$TOP/hsm-profiles/softhsm2.conf" > "$T/shim.conf"
+lie_init() {
+	AIRCA_HOME="$T/lie-$1" AIRCA_HSM="$T/shim.conf" P11SHIM_MODULE=/usr/lib/softhsm/libsofthsm2.so \
+		env "P11SHIM_LIE_$2=1" "$AIRCA_BIN" --pin-env TEST_PIN --so-pin-env TEST_SO_PIN \
+		init --factory acme --backup 2-of-3 --custodian alice --custodian bob \
+		--custodian carol --shares-to "$T/lie-$1-shares"
+}
+for lie in local:LOCAL:"not LOCAL \(generated elsewhere\)" always:ALWAYS_SENSITIVE:"not ALWAYS_SENSITIVE"; do
+	IFS=: read -r name knob why <<<"$lie"
+	expect_fail 4 "token 'airca' made a ec-p256 key that is $why; it was destroyed" lie_init "$name" "$knob"
+	[ -e "$T/lie-$name-shares" ] && fail "shares written for a key read back as $why"
+	grep '"event":"command-failed"' "$T/lie-$name/journal.jsonl" | grep -qE "key that is $why" ||
+		fail "the refused $knob key is not in the journal"
+	airca token keys > "$T/lie-keys.out" 2>&1 || true
+	grep -q "airca-root" "$T/lie-keys.out" && fail "a root key read back as $why is still on the token"
+done
 
 so init --factory acme --backup 2-of-3 --custodian alice --custodian bob \
 	--custodian carol --shares-to "$T/shares" > "$T/init.out"
@@ -50,8 +73,6 @@ airca device-ca create --user-id u1 --label dca1 >/dev/null
 mkdir "$T/in1" && "$GEN" "$T/in1" 3 acme a- && airca batch sign --ca dca1 --in "$T/in1" --out "$T/out1" >/dev/null
 # a token that reads a K-of-N key back as extractable but not
 # wrap-with-trusted (it could leave under any key): refused before it signs
-sed -e "s|^module = .*|module = $TOP/$AIRCA_BUILD/tests/p11shim.so|" \
-	"$TOP/hsm-profiles/softhsm2.conf" > "$T/shim.conf"
 mkdir "$T/in1b" && "$GEN" "$T/in1b" 2 acme b-
 AIRCA_HSM="$T/shim.conf" P11SHIM_MODULE=/usr/lib/softhsm/libsofthsm2.so P11SHIM_LIE_WWT=1 \
 	expect_fail 4 "key '[^']+' on token 'airca' is EXTRACTABLE without WRAP_WITH_TRUSTED" \

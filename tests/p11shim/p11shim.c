@@ -134,6 +134,8 @@ static struct nth corrupt_at;		/* P11SHIM_CORRUPT_SIGN */
 static struct nth wrong_key_at;		/* P11SHIM_WRONG_KEY */
 static bool lie_sensitive;		/* P11SHIM_LIE_SENSITIVE */
 static bool lie_wwt;			/* P11SHIM_LIE_WWT */
+static bool lie_local;			/* P11SHIM_LIE_LOCAL */
+static bool lie_always;			/* P11SHIM_LIE_ALWAYS_SENSITIVE */
 static bool quiet_lock;			/* P11SHIM_QUIET_LOCK: no CKF_USER_PIN_LOCKED */
 static const char *stats_file;		/* P11SHIM_STATS */
 static int log_fd = -1;			/* P11SHIM_LOG */
@@ -291,6 +293,10 @@ load(void)
 	lie_sensitive = (v = getenv("P11SHIM_LIE_SENSITIVE")) != NULL &&
 	    strcmp(v, "1") == 0;
 	lie_wwt = (v = getenv("P11SHIM_LIE_WWT")) != NULL &&
+	    strcmp(v, "1") == 0;
+	lie_local = (v = getenv("P11SHIM_LIE_LOCAL")) != NULL &&
+	    strcmp(v, "1") == 0;
+	lie_always = (v = getenv("P11SHIM_LIE_ALWAYS_SENSITIVE")) != NULL &&
 	    strcmp(v, "1") == 0;
 	quiet_lock = (v = getenv("P11SHIM_QUIET_LOCK")) != NULL &&
 	    strcmp(v, "1") == 0;
@@ -845,7 +851,19 @@ w_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig,
 	return done(I_C_Sign, rv);
 }
 
-/* A token that says a key is not sensitive, or not wrap-with-trusted, when it is. */
+/*
+ * A token that says a key is not sensitive, not wrap-with-trusted, not
+ * generated on it (LOCAL) or not always sensitive, when it is.
+ */
+static bool
+lie_about(CK_ATTRIBUTE_TYPE type)
+{
+	return (lie_sensitive && type == CKA_SENSITIVE) ||
+	    (lie_wwt && type == CKA_WRAP_WITH_TRUSTED) ||
+	    (lie_local && type == CKA_LOCAL) ||
+	    (lie_always && type == CKA_ALWAYS_SENSITIVE);
+}
+
 static CK_RV
 w_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
     CK_ATTRIBUTE_PTR t, CK_ULONG n)
@@ -856,11 +874,9 @@ w_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
 	if ((rv = pre_session(I_C_GetAttributeValue, h)) != CKR_OK)
 		return done(I_C_GetAttributeValue, rv);
 	rv = real->C_GetAttributeValue(h, o, t, n);
-	if ((lie_sensitive || lie_wwt) && rv == CKR_OK)
+	if (rv == CKR_OK)
 		for (i = 0; i < n; i++)
-			if (((lie_sensitive && t[i].type == CKA_SENSITIVE) ||
-			    (lie_wwt && t[i].type == CKA_WRAP_WITH_TRUSTED)) &&
-			    t[i].pValue != NULL &&
+			if (lie_about(t[i].type) && t[i].pValue != NULL &&
 			    t[i].ulValueLen == sizeof(CK_BBOOL))
 				*(CK_BBOOL *)t[i].pValue = CK_FALSE;
 	return done(I_C_GetAttributeValue, rv);
