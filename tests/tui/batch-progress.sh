@@ -50,8 +50,8 @@ wait_progress() {
 tui_start P11SHIM_SIGN_DELAY_MS=20
 keys 5
 tui_wait 'device-batch.ceremony +Sign a batch of device certificate requests'
-# api-csrs, backup, custody-check, device-batch
-keys j j j Enter
+tui_select device-batch.ceremony
+keys Enter
 tui_wait 'ceremony-scripts/device-batch.ceremony\)'
 answer '^usb \(' "$USB"
 answer '^ca \(' dca1

@@ -9,8 +9,8 @@ J=$AIRCA_HOME/journal.jsonl
 start_device_ca() {
 	keys 5
 	tui_wait 'device-ca.ceremony +Create a local device CA'
-	# api-csrs, backup, custody-check, device-batch, device-ca
-	keys g j j j j Enter
+	tui_select device-ca.ceremony
+	keys Enter
 	tui_wait 'ceremony-scripts/device-ca.ceremony\)'
 	answer '^user-id \(' "$1"
 	answer '^usb \(' "$2"

@@ -15,8 +15,8 @@ script_sha=$(sha256sum "$TOP/$S" | cut -c1-64)
 tui_start
 keys 5
 tui_wait 'device-batch.ceremony +Sign a batch of device certificate requests'
-# api-csrs, backup, custody-check, device-batch
-keys j j j Enter
+tui_select device-batch.ceremony
+keys Enter
 tui_wait 'ceremony-scripts/device-batch.ceremony\)'
 answer '^usb \(' "$USB"
 answer '^ca \(' dca1

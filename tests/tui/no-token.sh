@@ -19,8 +19,8 @@ tui_wait 'Certificates: 2'
 mkdir -p "$T/usb"
 keys 5
 tui_wait 'device-ca.ceremony +Create a local device CA'
-# api-csrs, backup, custody-check, device-batch, device-ca
-keys g j j j j Enter
+tui_select device-ca.ceremony
+keys Enter
 answer '^user-id \(' u42
 answer '^usb \(' "$T/usb"
 answer '^out \(' "$T/usb/out"

@@ -9,7 +9,8 @@ tui_wait 'No CA home:'
 screen | grep -q 'Run the root initialization ceremony' || fail "no pointer to root-init"
 keys 5
 tui_wait 'root-init.ceremony +Initialise the factory root CA'
-keys G k Enter
+tui_select root-init.ceremony
+keys Enter
 answer '^factory \(' acme
 answer 'Name of officer 1 of 2:' Alice
 answer 'Name of officer 2 of 2:' Bob

@@ -30,6 +30,49 @@ type_text() { tm send-keys -l "$1"; }
 screen() { tm capture-pane -p; }
 screen_all() { tm capture-pane -p -S - -E -; }
 
+# tui_rows: the screen below the tab bar, one row a line, each marked "> "
+# if it is drawn in reverse video (a list's cursor) and "  " if not
+tui_rows() {
+	tm capture-pane -p -e | awk -v esc=$'\033' 'NR > 1 {
+		sel = $0 ~ (esc "\\[([0-9]+;)*7m")
+		gsub(esc "\\[[0-9;]*m", "")
+		print (sel ? "> " : "  ") $0
+	}'
+}
+
+# tui_select NAME: move a list's cursor (the row in reverse video) to the
+# one row whose text begins with NAME (a fixed string, blanks before it
+# ignored: a ceremony script's file name, a key's label), by j or k; fails,
+# showing the screen, if no row or more than one begins with NAME, or if
+# the cursor does not get there.  Tests pick rows by name, never by
+# position, so a new script in ceremony-scripts/ cannot change which one a
+# test runs.
+tui_select() {
+	local rows at want i n=$((TUI_WAIT * 10)) k=j
+	rows=$(tui_rows)
+	want=$(printf '%s\n' "$rows" | awk -v s="$1" '
+		{ t = substr($0, 3); sub(/^[ \t]+/, "", t) }
+		index(t, s) == 1 { print NR }')
+	case $want in
+	"") screen >&2; fail "tui_select: no row on the screen begins with '$1'" ;;
+	*[!0-9]*) screen >&2; fail "tui_select: $(echo $want | wc -w) rows begin with '$1': name one" ;;
+	esac
+	at=$(printf '%s\n' "$rows" | grep -n '^> ' | head -1 | cut -d: -f1)
+	[ -n "$at" ] || { screen >&2; fail "tui_select $1: no row is selected"; }
+	if [ "$want" -lt "$at" ]; then
+		k=k
+	fi
+	for ((i = at; i != want; i += (want > at ? 1 : -1))); do
+		keys "$k"
+	done
+	for ((i = 0; i < n; i++)); do
+		tui_rows | grep '^> ' | cut -c3- | sed 's/^[[:blank:]]*//' |
+			grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	screen >&2; fail "tui_select: the cursor did not reach '$1'"
+}
+
 # tui_wait REGEX: until the screen shows REGEX (extended), at most TUI_WAIT s
 tui_wait() {
 	local i n=$((TUI_WAIT * 10))
