@@ -1,8 +1,12 @@
 /*
  * tui-draw.c: the drawing room: the only code that calls curses (ncursesw);
  * lays out the screens from the state, translates keys.  Over 1,000 lines on
- * purpose: keeping every curses call in this one file is what keeps the
- * state and input rooms testable without a terminal.
+ * purpose: it is the only file that includes curses (layout.sh checks it),
+ * and every string reaches the terminal through its static put_mark(),
+ * which draws invalid bytes and control characters as '?' and marks what
+ * does not fit.  Names from requests, file names and journal lines are
+ * hostile; a second file that includes curses would be a second way to the
+ * terminal around that.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
