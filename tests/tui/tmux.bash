@@ -50,9 +50,7 @@ tui_rows() {
 tui_select() {
 	local rows at want i n=$((TUI_WAIT * 10)) k=j
 	rows=$(tui_rows)
-	want=$(printf '%s\n' "$rows" | awk -v s="$1" '
-		{ t = substr($0, 3); sub(/^[ \t]+/, "", t) }
-		index(t, s) == 1 { print NR }')
+	want=$(printf '%s\n' "$rows" | tui_rows_named "$1")
 	case $want in
 	"") screen >&2; fail "tui_select: no row on the screen begins with '$1'" ;;
 	*[!0-9]*) screen >&2; fail "tui_select: $(echo $want | wc -w) rows begin with '$1': name one" ;;
@@ -66,11 +64,18 @@ tui_select() {
 		keys "$k"
 	done
 	for ((i = 0; i < n; i++)); do
-		tui_rows | grep '^> ' | cut -c3- | sed 's/^[[:blank:]]*//' |
-			grep -qF -- "$1" && return 0
+		[ "$(tui_rows | tui_rows_named "$1")" = "$want" ] &&
+			tui_rows | sed -n "${want}p" | grep -q '^> ' && return 0
 		sleep 0.1
 	done
 	screen >&2; fail "tui_select: the cursor did not reach '$1'"
+}
+
+# tui_rows_named NAME: of tui_rows on stdin, the numbers of the rows whose
+# text begins with NAME (blanks before it ignored)
+tui_rows_named() {
+	awk -v s="$1" '{ t = substr($0, 3); sub(/^[ \t]+/, "", t) }
+		index(t, s) == 1 { print NR }'
 }
 
 # tui_wait REGEX: until the screen shows REGEX (extended), at most TUI_WAIT s
