@@ -301,7 +301,7 @@ fault_check_out() {
 	fi
 	# each file complete: PEM files end on their END line, JSON parses
 	# (one process for all: a batch leaves many)
-	(cd "$out" && find . -maxdepth 1 -type f \( -name '*.pem' -o -name '*.json' -o -name '*.txt' \) -empty -printf '%f is empty\n')
+	(cd "$out" && find . -maxdepth 1 -type f \( -name '*.pem' -o -name '*.json' -o -name '*share-*.txt' \) -empty -printf '%f is empty\n')
 	# share files: the heading and four lines, the last line 4
 	[ "$kind" != shares ] || (cd "$out" && for f in $vis; do
 		case $f in *share-*.txt) ;; *) continue ;; esac
