@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -134,6 +135,28 @@ key_entry(const struct bkey *k, const char *certsha, const char *blobsha)
 	    "cert-sha256", certsha, "blob", name, "blob-sha256", blobsha);
 }
 
+/*
+ * A failed backup leaves none of the files it wrote (no bundle the journal
+ * does not record): they were written in this order, nmade of them.
+ */
+static void
+backup_unwind(const char *dir, const struct bkey *k, size_t nk, size_t nmade)
+{
+	char path[PATH_MAX], name[96];
+	size_t f;
+
+	for (f = 0; f < nmade; f++) {
+		if (f < 2 * nk)
+			snprintf(name, sizeof(name), "%s.%s", k[f / 2].label,
+			    f % 2 == 0 ? "wrapped" : "pem");
+		else
+			snprintf(name, sizeof(name), "%s", f == 2 * nk ?
+			    BACKUP_MANIFEST : "SHA256SUMS");
+		if (path_join(path, sizeof(path), dir, name) == 0)
+			(void)unlink(path);
+	}
+}
+
 int
 backup_write(struct ca *ca, const char *dir)
 {
@@ -144,7 +167,7 @@ backup_write(struct ca *ca, const char *dir)
 	const char **names = NULL;
 	char *pem = NULL, *text = NULL, name[96], csha[SHA256_HEX_LEN + 1];
 	char bsha[SHA256_HEX_LEN + 1], msha[SHA256_HEX_LEN + 1], pol[32], ts[21];
-	size_t nk = 0, ntk = 0, i, j, plen, nn = 0;
+	size_t nk = 0, ntk = 0, i, j, plen, nn = 0, nmade = 0;
 	int r = AIRCA_ERR_INTERNAL;
 
 	custody_policy_name(&cs->pol, pol, sizeof(pol));
@@ -187,6 +210,7 @@ backup_write(struct ca *ca, const char *dir)
 		if ((r = write_file(dir, name, k[i].blob, k[i].blob_len,
 		    bsha)) != 0)
 			goto out;
+		nmade++;
 		free(pem);
 		pem = NULL;
 		if ((r = cert_pem(k[i].cert, &pem, &plen)) != 0)
@@ -194,6 +218,7 @@ backup_write(struct ca *ca, const char *dir)
 		snprintf(name, sizeof(name), "%s.pem", k[i].label);
 		if ((r = write_file(dir, name, pem, plen, csha)) != 0)
 			goto out;
+		nmade++;
 		if (json_array_append_new(arr, key_entry(&k[i], csha,
 		    bsha)) != 0 ||
 		    json_array_append_new(jk, json_pack("{s:s,s:s,s:s}",
@@ -220,6 +245,7 @@ backup_write(struct ca *ca, const char *dir)
 	if ((r = write_file(dir, BACKUP_MANIFEST, text, strlen(text),
 	    msha)) != 0)
 		goto out;
+	nmade++;
 	names[nn++] = BACKUP_MANIFEST;
 	for (i = 0; i < nk; i++) {
 		json_t *e = json_array_get(arr, i);
@@ -229,6 +255,7 @@ backup_write(struct ca *ca, const char *dir)
 	}
 	if ((r = media_write_sums(dir, names, nn)) != 0)
 		goto out;
+	nmade++;
 	/* the bundle is on the media: journal it before saying so */
 	d = json_pack("{s:s,s:s,s:s,s:O,s:{s:s,s:s}}", "manifest-sha256", msha,
 	    "set", cs->set_id, "key-policy", pol, "keys", jk, "token", "label",
@@ -239,6 +266,7 @@ backup_write(struct ca *ca, const char *dir)
 	}
 	if ((r = ca_journal(ca, "backup-written", d, 0)) != 0)
 		goto out;
+	nmade = 0;	/* journaled: the bundle is this home's */
 	if (ca->ctx->json) {
 		json_t *o = json_pack("{s:s,s:s,s:i,s:s}", "out", dir,
 		    "manifest-sha256", msha, "keys", (int)nk, "set", cs->set_id);
@@ -257,6 +285,8 @@ backup_write(struct ca *ca, const char *dir)
 	}
 	r = 0;
  out:
+	if (r != 0)
+		backup_unwind(dir, k, nk, nmade);
 	free(pem);
 	free(text);
 	free(names);

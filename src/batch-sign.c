@@ -717,7 +717,12 @@ sign_record(struct bsign *g)
 	return 0;
 }
 
-/* Sign what was journaled, then let its files be written. */
+/*
+ * Sign what was journaled, sync it, then let its files be written: a
+ * certificate reaches the output only once its entry is on the disk (a
+ * journal that cannot be synced later is cut back to its last sync, and
+ * would otherwise lose entries whose files are out).
+ */
 static int
 sign_checkpoint(struct bsign *g)
 {
@@ -728,8 +733,7 @@ sign_checkpoint(struct bsign *g)
 	store_wait(&g->s, g->b->cacert);
 	if (__atomic_load_n(&g->s.werr, __ATOMIC_ACQUIRE) != 0)
 		return airca_errf(g->s.werr, "%s", g->s.wmsg);
-	if ((r = journal_checkpoint_flags(ca->j, ca->audit_key, ca->audit,
-	    JOURNAL_NOSYNC)) != 0)
+	if ((r = journal_checkpoint(ca->j, ca->audit_key, ca->audit)) != 0)
 		return r;
 	g->journaled = g->c.accepted + g->c.skipped;
 	g->ndefer = 0;

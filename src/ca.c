@@ -442,6 +442,51 @@ ca_load_state(struct ca *ca, bool writing)
 	}
 	return 0;
 }
+/*
+ * Without the replayed state (journal repair opens the home CA_NOSTATE: its
+ * journal does not replay), the custody facts the token checks need, from
+ * the entries before the unsigned tail: the key policy (journal-open) and
+ * the token a restore moved the home to (custody-restored).  The keys must
+ * still match root.pem and audit.pem (ca_match_key) whatever this says.
+ */
+static int
+ca_custody_scan(struct ca *ca, struct custody_state *cs)
+{
+	struct journal_tail t;
+	struct journal_reader *rd = NULL;
+	char path[PATH_MAX], *line;
+	const char *ev;
+	json_t *e = NULL;
+	size_t len;
+	bool complete;
+	int r, n;
+
+	memset(&t, 0, sizeof(t));
+	if ((r = journal_tail_unsigned(ca->home, &t)) != 0 ||
+	    (r = path_join(path, sizeof(path), ca->home, JOURNAL_FILE)) != 0 ||
+	    (r = journal_reader_open(path, &rd)) != 0)
+		goto out;
+	while ((n = journal_reader_next(rd, &line, &len, &complete)) == 1 &&
+	    complete && (e = json_loadb(line, len, 0, NULL)) != NULL) {
+		if (t.n > 0 && json_integer_value(json_object_get(e, "seq")) >=
+		    (json_int_t)t.from)
+			break;
+		ev = json_string_value(json_object_get(e, "event"));
+		if (ev != NULL && custody_event(ev) && (r = custody_apply(cs,
+		    ev, json_object_get(e, "data"))) != 0)
+			goto out;
+		json_decref(e);
+		e = NULL;
+	}
+	r = n < 0 ? n : 0;
+ out:
+	json_decref(e);
+	json_decref(t.list);
+	if (rd != NULL)
+		journal_reader_close(rd);
+	return r;
+}
+
 /* What ca_open(CA_HOME) refuses when group- or world-writable (StrictModes). */
 static const char *const ca_trusted_files[] = { CA_STATE_FILE, CA_POLICY_FILE,
     "root.pem", "audit.pem", JOURNAL_FILE, REGISTRY_FILE, "certs", NULL };
@@ -450,9 +495,12 @@ int
 ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
     unsigned flags)
 {
+	struct custody_state scan;
 	const char *serial;
 	json_t *d = NULL;
 	int r;
+
+	memset(&scan, 0, sizeof(scan));
 
 	ca_begin(ca, ctx, command);
 	if ((r = ca_home_path(ctx, ca->home, sizeof(ca->home))) != 0)
@@ -500,6 +548,13 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 			/* restored onto another token: that one is the home's now */
 			if (cs->token_serial[0] != '\0')
 				serial = cs->token_serial;
+		} else if (flags & CA_HOME) {
+			memset(&scan, 0, sizeof(scan));
+			if ((r = ca_custody_scan(ca, &scan)) != 0)
+				goto out;
+			token_set_custody(ca->tok, scan.pol.k > 0);
+			if (scan.token_serial[0] != '\0')
+				serial = scan.token_serial;
 		}
 		if (serial != NULL &&
 		    strcmp(serial, token_info(ca->tok)->serial) != 0) {
@@ -525,6 +580,7 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 			goto out;
 	}
  out:
+	custody_state_free(&scan);
 	json_decref(d);
 	return r;
 }

@@ -60,14 +60,16 @@ device_cn(struct ca *ca, const char *prefix, char *cn, size_t len)
  * One device: its key made in memory from the token's RNG, its certificate
  * through ca_issue (lint, sign, verify, lint; journaled with the public
  * key), its PKCS#12 under a fresh random password written to the output,
- * journaled by hash.  The password goes to *pw (the caller's secret line);
- * the key is freed (cleared) before this returns.
+ * journaled by hash.  The password's row goes to pwl, on the media before
+ * the keystore is written: a keystore never exists without its password,
+ * whenever the run stops.  The key is freed (cleared) before this returns.
  */
 static int
 keygen_one(struct ca *ca, const struct profile *prof, X509 *issuer,
     EVP_PKEY *ikey, STACK_OF(X509) *chain, const char *prefix,
-    const char *outdir, char *pw, size_t pwlen, char *cn, size_t cnlen)
+    const char *outdir, struct media_log *pwl, char *cn, size_t cnlen)
 {
+	char pw[2 * KEYSTORE_PASS_BYTES + 1], row[128 + sizeof(pw)];
 	struct ca_issue ci;
 	unsigned char seed[KEYSTORE_SEED_LEN], pass[KEYSTORE_PASS_BYTES];
 	unsigned char *der = NULL;
@@ -110,20 +112,19 @@ keygen_one(struct ca *ca, const struct profile *prof, X509 *issuer,
 		goto out;
 	if ((r = token_random(ca->tok, pass, sizeof(pass))) != 0)
 		goto out;
-	if (pwlen < 2 * sizeof(pass) + 1) {
-		r = AIRCA_ERR_INTERNAL;
-		goto out;
-	}
 	hex_encode(pass, sizeof(pass), pw);
 	if ((r = keystore_p12(key, cert, chain, cn, pw, &der, &len)) != 0)
 		goto out;
 	if ((r = path_join(path, sizeof(path), outdir, cn)) != 0 ||
-	    strlen(path) + 5 > sizeof(path)) {
+	    strlen(path) + 5 > sizeof(path) ||
+	    (size_t)snprintf(row, sizeof(row), "%s.p12,%s\n", cn, pw) >=
+	    sizeof(row)) {
 		r = r != 0 ? r : airca_errf(AIRCA_ERR_USAGE, "--out is too long");
 		goto out;
 	}
 	strcat(path, ".p12");
-	if ((r = media_write(path, der, len, 0)) != 0)
+	if ((r = media_log_append(pwl, row, strlen(row))) != 0 ||
+	    (r = media_write(path, der, len, 0)) != 0)
 		goto out;
 	sha256_hex(der, len, hex);
 	cert_serial_hex(cert, serial, sizeof(serial));
@@ -136,8 +137,8 @@ keygen_one(struct ca *ca, const struct profile *prof, X509 *issuer,
  out:
 	OPENSSL_cleanse(seed, sizeof(seed));
 	OPENSSL_cleanse(pass, sizeof(pass));
-	if (r != 0)
-		OPENSSL_cleanse(pw, pwlen);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(row, sizeof(row));
 	OPENSSL_free(der);
 	EVP_PKEY_free(key);	/* EC: the private scalar is cleared */
 	X509_NAME_free(req);
@@ -156,9 +157,9 @@ keygen(struct ca *ca, const char *name, unsigned count, const char *outdir,
 	STACK_OF(X509) *chain = NULL;
 	X509 *issuer = NULL;
 	EVP_PKEY *ikey = NULL;
-	char *csv = NULL, pw[2 * KEYSTORE_PASS_BYTES + 1], cn[96];
-	char hex[SHA256_HEX_LEN + 1];
-	size_t cap, used = 0, n;
+	struct media_log *pwl = NULL;
+	unsigned char sha[SHA256_LEN];
+	char cn[96], hex[SHA256_HEX_LEN + 1];
 	json_t *d = NULL;
 	unsigned i;
 	int r;
@@ -178,29 +179,26 @@ keygen(struct ca *ca, const char *name, unsigned count, const char *outdir,
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
-	cap = 64 + (size_t)count * (sizeof(cn) + sizeof(pw) + 2);
-	if ((csv = calloc(1, cap)) == NULL) {
-		r = AIRCA_ERR_NOMEM;
-		goto out;
-	}
-	used = (size_t)snprintf(csv, cap, "file,password\n");
-	if ((r = media_mkdir(outdir)) != 0)
+	/*
+	 * the passwords: their own file, meant for another stick than the
+	 * keystores, each row on it before its keystore is written
+	 */
+	if ((r = media_mkdir(outdir)) != 0 ||
+	    (r = media_log_open(pwfile, 0, &pwl)) != 0 ||
+	    (r = media_log_append(pwl, "file,password\n", 14)) != 0)
 		goto out;
 	for (i = 0; i < count; i++) {
 		if ((r = keygen_one(ca, prof, issuer, ikey, chain, prefix,
-		    outdir, pw, sizeof(pw), cn, sizeof(cn))) != 0)
+		    outdir, pwl, cn, sizeof(cn))) != 0)
 			goto out;
-		n = (size_t)snprintf(csv + used, cap - used, "%s.p12,%s\n", cn,
-		    pw);
-		OPENSSL_cleanse(pw, sizeof(pw));
-		used += n;
 		if (!ca->ctx->quiet)
 			printf("%s/%s.p12\n", outdir, cn);
 	}
-	/* the passwords: their own file, meant for another stick than the keystores */
-	if ((r = media_write(pwfile, csv, used, 0)) != 0)
+	r = media_log_close(pwl, sha);
+	pwl = NULL;
+	if (r != 0)
 		goto out;
-	sha256_hex(csv, used, hex);
+	hex_encode(sha, sizeof(sha), hex);
 	if ((d = json_pack("{s:{s:s},s:I}", "files", pwfile, hex, "passwords",
 	    (json_int_t)count)) == NULL) {
 		r = AIRCA_ERR_NOMEM;
@@ -213,11 +211,7 @@ keygen(struct ca *ca, const char *name, unsigned count, const char *outdir,
 		    "passwords in %s: carry it on another stick\n", count,
 		    outdir, pwfile);
  out:
-	if (csv != NULL) {
-		OPENSSL_cleanse(csv, cap);
-		free(csv);
-	}
-	OPENSSL_cleanse(pw, sizeof(pw));
+	media_log_free(pwl);
 	sk_X509_pop_free(chain, X509_free);
 	X509_free(issuer);
 	EVP_PKEY_free(ikey);

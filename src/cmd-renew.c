@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/x509v3.h>
 
@@ -377,10 +378,11 @@ renew_upload(struct ca *ca, const struct cand *c, size_t n,
 		goto out;
 	}
 	if ((r = path_join(path, sizeof(path), outdir, "upload.json")) != 0 ||
-	    (r = media_write(path, text, strlen(text), 0)) != 0 ||
-	    (r = media_read(path, MEDIA_MAX_JSON, bufp, blenp)) != 0)
+	    (r = media_write(path, text, strlen(text), 0)) != 0)
 		goto out;
 	*namep = "upload.json";
+	if ((r = media_read(path, MEDIA_MAX_JSON, bufp, blenp)) != 0)
+		goto out;
 	if (!ca->ctx->quiet) {
 		printf("upload   %s/upload.json  (PATCH body:", outdir);
 		json_object_foreach(upload, f, v)
@@ -400,19 +402,21 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 {
 	const struct reg_entry *e;
 	struct cand *c = NULL;
-	const char **names = NULL;
+	const char **names = NULL, **made = NULL;
 	json_t *files = NULL, *d = NULL;
 	char newserial[SERIAL_HEX_MAX], hex[SHA256_HEX_LEN + 1], path[4096];
 	unsigned char *buf = NULL;
 	time_t limit = now() + (time_t)days * 86400;
 	const char *upname = NULL;
-	size_t i, j, n = 0, nn, nok = 0, nrej = 0, blen;
+	size_t i, j, n = 0, nn, nok = 0, nrej = 0, blen, nmade = 0;
 	bool explicit_ca;
 	int r, rr;
 
 	if ((c = calloc(registry_count(ca->reg) + 1, sizeof(*c))) == NULL ||
 	    (names = calloc(registry_count(ca->reg) + 2,
-	    sizeof(*names))) == NULL) {
+	    sizeof(*names))) == NULL ||
+	    (made = calloc(registry_count(ca->reg) + 2,
+	    sizeof(*made))) == NULL) {
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
@@ -476,9 +480,11 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	}
 	for (i = 0; i < n; i++) {
 		r = renew_one(ca, &c[i], outdir, newserial);
-		if (r == 0)
+		if (r == 0) {
 			snprintf(c[i].newserial, sizeof(c[i].newserial), "%s",
 			    newserial);
+			made[nmade++] = c[i].file;
+		}
 		if (r == AIRCA_ERR_POLICY) {
 			if (!ca->ctx->quiet)
 				fprintf(stderr, "refused  %s: %s\n", c[i].serial,
@@ -508,8 +514,10 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 			    newserial, outdir, c[i].file);
 	}
 	if (nok > 0) {
-		if ((r = renew_upload(ca, c, n, outdir, &upname, &buf,
-		    &blen)) != 0)
+		r = renew_upload(ca, c, n, outdir, &upname, &buf, &blen);
+		if (upname != NULL)
+			made[nmade++] = upname;
+		if (r != 0)
 			goto out;
 		if (upname != NULL) {
 			sha256_hex(buf, blen, hex);
@@ -518,8 +526,10 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 			json_object_set_new(files, upname, json_string(hex));
 			names[nok++] = upname;
 		}
-		if ((r = media_write_sums(outdir, names, nok)) != 0 ||
-		    (r = media_check_sums(outdir)) != 0)
+		if ((r = media_write_sums(outdir, names, nok)) != 0)
+			goto out;
+		made[nmade++] = "SHA256SUMS";
+		if ((r = media_check_sums(outdir)) != 0)
 			goto out;
 		json_decref(d);
 		if ((d = json_pack("{s:s,s:O}", "dir", outdir, "files",
@@ -529,6 +539,7 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 		}
 		if ((r = ca_journal(ca, "files-written", d, 0)) != 0)
 			goto out;
+		nmade = 0;	/* journaled: the bundle is complete */
 	}
 	if (nrej > 0) {
 		r = airca_errf(AIRCA_ERR_PARTIAL, "%zu renewed, %zu refused "
@@ -537,6 +548,14 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	}
 	r = 0;
  out:
+	/*
+	 * a failed renewal leaves none of its files: no upload without its
+	 * sums (the certificates are in the journal and 'airca export')
+	 */
+	for (i = 0; i < nmade; i++)
+		if (path_join(path, sizeof(path), outdir, made[i]) == 0)
+			(void)unlink(path);
+	free(made);
 	free(buf);
 	free(c);
 	free(names);

@@ -825,6 +825,152 @@ media_out_commit(struct media_out *o, unsigned char *sha)
 	return r;
 }
 
+/* ---- append-only outputs: each record on the media before the next step ---- */
+
+static int	split_path(const char *, char **, const char **);
+
+struct media_log {
+	int	dirfd;
+	int	fd;
+	off_t	len;			/* bytes on the media */
+	EVP_MD_CTX *md;
+	char	*label;			/* the path, for messages */
+	char	name[NAME_MAX + 1];
+};
+
+void
+media_log_free(struct media_log *l)
+{
+	if (l == NULL)
+		return;
+	if (l->fd != -1)
+		close(l->fd);
+	if (l->dirfd != -1)
+		close(l->dirfd);
+	EVP_MD_CTX_free(l->md);
+	free(l->label);
+	free(l);
+}
+
+int
+media_log_open(const char *path, int flags, struct media_log **lp)
+{
+	struct media_log *l = NULL;
+	mode_t mode = (flags & MEDIA_PRIVATE) ? 0600 : 0644;
+	const char *base;
+	char sh[SHOW_MAX], *dir = NULL;
+	int r;
+
+	if ((r = check_path(path)) != 0 ||
+	    (r = split_path(path, &dir, &base)) != 0 ||
+	    (r = check_name(base)) != 0)
+		goto out;
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->label = strdup(path)) == NULL ||
+	    (l->md = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(l->md, EVP_sha256(), NULL)) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "writing %s", show(path, sh));
+		goto out;
+	}
+	l->fd = -1;
+	memcpy(l->name, base, strlen(base) + 1);
+	if ((l->dirfd = media_opendir(dir)) < 0) {
+		r = l->dirfd;
+		goto out;
+	}
+	l->fd = openat(l->dirfd, base, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_APPEND, mode);
+	if (l->fd == -1) {
+		r = errno == EEXIST ? exists_error(path) : airca_errf(
+		    AIRCA_ERR_IO, "cannot create %s: %s; check that the media "
+		    "is writable and not full", show(path, sh),
+		    strerror(errno));
+		goto out;
+	}
+	if (fchmod(l->fd, mode) == -1 ||
+	    (r = fsync_dirfd(l->dirfd, path)) != 0) {
+		if (r == 0)
+			r = airca_errf(AIRCA_ERR_IO, "cannot set the mode of "
+			    "%s: %s", show(path, sh), strerror(errno));
+		unlinkat(l->dirfd, base, 0);
+		goto out;
+	}
+	*lp = l;
+	l = NULL;
+	r = 0;
+ out:
+	media_log_free(l);
+	free(dir);
+	return r;
+}
+
+int
+media_log_append(struct media_log *l, const void *data, size_t len)
+{
+	char sh[SHOW_MAX];
+	int r;
+
+	if ((r = write_all(l->fd, data, len, l->label)) == 0 &&
+	    fdatasync(l->fd) == -1)
+		r = airca_errf(AIRCA_ERR_IO, "syncing %s to the media failed: "
+		    "%s; check the media", show(l->label, sh),
+		    strerror(errno));
+	if (r != 0) {
+		/* no half record: what follows it is not written */
+		if (ftruncate(l->fd, l->len) == 0)
+			(void)fdatasync(l->fd);
+		return r;
+	}
+	if (!EVP_DigestUpdate(l->md, data, len))
+		return airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+	l->len += (off_t)len;
+	return 0;
+}
+
+int
+media_log_close(struct media_log *l, unsigned char *sha)
+{
+	unsigned char want[SHA256_LEN], got[SHA256_LEN];
+	unsigned int mdlen = SHA256_LEN;
+	char sh[SHOW_MAX];
+	int r;
+
+	show(l->label, sh);
+	if (!EVP_DigestFinal_ex(l->md, want, &mdlen)) {
+		r = airca_errssl(AIRCA_ERR_INTERNAL, "SHA-256");
+		goto out;
+	}
+	if (fsync(l->fd) == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "syncing %s to the media failed: "
+		    "%s; check the media", sh, strerror(errno));
+		goto out;
+	}
+	(void)posix_fadvise(l->fd, 0, 0, POSIX_FADV_DONTNEED);
+	r = close(l->fd);
+	l->fd = -1;
+	if (r == -1) {
+		r = airca_errf(AIRCA_ERR_IO, "writing %s failed on close: %s; "
+		    "check the media", sh, strerror(errno));
+		goto out;
+	}
+	if ((r = hash_at(l->dirfd, l->name, l->label, got)) != 0) {
+		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
+		goto out;
+	}
+	if (memcmp(want, got, sizeof(want)) != 0) {
+		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
+		    "what was written: the media may be failing; use another",
+		    sh);
+		goto out;
+	}
+	if (sha != NULL)
+		memcpy(sha, want, SHA256_LEN);
+	r = 0;
+ out:
+	media_log_free(l);
+	return r;
+}
+
 int
 media_write_at(int dirfd, const char *name, const void *data, size_t len,
     int flags)

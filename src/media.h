@@ -76,6 +76,25 @@ int	media_out_commit(struct media_out *o, unsigned char *sha);
 void	media_out_abort(struct media_out *o);
 
 /*
+ * Append-only output, for records that must be on the media before the
+ * caller writes what depends on them (keygen: a keystore's password before
+ * the keystore).  media_log_open() creates path (O_EXCL, never a symlink;
+ * an existing file is AIRCA_ERR_EXISTS) and syncs its directory;
+ * media_log_append() writes one record and fdatasync()s it before it
+ * returns, and after a failure cuts the file back to its last whole record;
+ * media_log_close() syncs, reads the file back, compares its SHA-256 with
+ * what was appended (*sha gets it; may be NULL) and frees l.
+ * media_log_free() frees l after a failure.  Unlike media_write(), a failed
+ * command leaves the records appended so far: they are what its other
+ * outputs need.
+ */
+struct media_log;
+int	media_log_open(const char *path, int flags, struct media_log **lp);
+int	media_log_append(struct media_log *l, const void *data, size_t len);
+int	media_log_close(struct media_log *l, unsigned char *sha);
+void	media_log_free(struct media_log *l);
+
+/*
  * Create the output directory if missing (mode 0755); an existing one must
  * be a real directory, not a symlink.  Returns 0.
  */

@@ -8,7 +8,9 @@
 #   run.sh            full sweep: every N until the command no longer makes
 #                     the Nth call (openat: the calls on the home, the output,
 #                     or the input only, not the token's or libraries'; FAULT_OPENAT=all for every
-#                     N); prints a table and a summary line
+#                     N; write: those on the home, output, input, stdout and
+#                     stderr, and every 10th of the token's; FAULT_WRITES=all
+#                     for every N); prints a table and a summary line
 #   run.sh --sample   a few N per command, chosen from a run without faults
 #                     (first, middle and last call on the home or the output);
 #                     exit 1 on a violation not listed in tests/faults/known-failures
@@ -16,13 +18,14 @@
 # Options: --cmd C, --syscall S, --fault F (repeatable lists, space
 # separated), --jobs J (parallel cases, default: number of CPUs), --max N,
 # --n N (that N only: one case, to reproduce it).
-# Environment: AIRCA_BUILD (build dir, default build), FAULT_KEEP=1 keeps the
+# Environment: AIRCA_BUILD (build dir, default build), FAULT_ONLY="C ..." (the
+# commands, as --cmd), FAULT_KEEP=1 keeps the
 # directory of every failing case (printed), FAULT_DIR (work dir).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-mode=full cmds=$FAULT_CMDS syscalls=$FAULT_SYSCALLS kinds=$FAULT_KINDS
+mode=full cmds=${FAULT_ONLY:-} syscalls=$FAULT_SYSCALLS kinds=$FAULT_KINDS
 jobs=$(nproc 2>/dev/null || echo 2) max=100000 only=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +40,11 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# the sample: the first commands, and a few cases of the newer ones
+if [ -z "$cmds" ]; then
+	cmds=$FAULT_CMDS
+	[ "$mode" = sample ] && cmds=$FAULT_SAMPLE_CMDS
+fi
 command -v strace >/dev/null || { echo "strace is not installed (make deps)"; exit 2; }
 [ -x "$AIRCA_BIN" ] || { echo "no $AIRCA_BIN: build first"; exit 2; }
 
@@ -44,7 +52,8 @@ FT=${FAULT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/airca-faults.XXXXXX")}
 mkdir -p "$FT"
 [ -n "${FAULT_KEEP:-}" ] || trap 'rm -rf "$FT"' EXIT
 export FAULT_KEEP
-fault_prepare "$FT" || { echo "preparing the homes failed"; exit 1; }
+# shellcheck disable=SC2086
+fault_prepare "$FT" $cmds || { echo "preparing the homes failed"; exit 1; }
 
 KNOWN="$HERE/known-failures"
 # known CMD SYSCALL FAULT TARGET DETAIL: every violation of the case (the
@@ -82,20 +91,29 @@ if [ "$mode" = sample ]; then
 		# fdatasync (the journal's), the last rename and open
 		# shellcheck disable=SC2086
 		fault_discover "$FT" "$c" $syscalls > "$FT/d.$c"
-		# (init, the slowest, gets two: it cannot be retried today anyway)
+		# (init, the slowest, gets two: it cannot be retried today anyway;
+		# the newer commands get the cases FAULT_SAMPLE_SPECS names)
 		specs="write:mid fsync:mid fdatasync:first renameat2:last openat:last"
 		[ "$c" = init ] && specs="write:mid renameat2:last"
+		case " $FAULT_CMDS_FIRST " in *" $c "*) ;; *)
+			specs=""
+			for sp in $FAULT_SAMPLE_SPECS; do
+				case $sp in "$c":*) specs="$specs ${sp#*:}" ;; esac
+			done ;;
+		esac
 		for sp in $specs; do
-			s=${sp%%:*}
+			s=${sp%%:*} rest=${sp#*:} kind=""
+			at=${rest%%:*}
+			[ "$rest" = "$at" ] || kind=${rest#*:}
 			case " $syscalls " in *" $s "*) ;; *) continue ;; esac
 			awk -v s="$s" '$1 == s && ($4 == "home" || $4 == "out") {print $3}' "$FT/d.$c" > "$FT/d.$c.$s"
 			n=$(wc -l < "$FT/d.$c.$s")
 			[ "$n" -gt 0 ] || continue
-			case ${sp#*:} in first) pick=1 ;; mid) pick=$(( (n + 1) / 2 )) ;; last) pick=$n ;; esac
+			case $at in first) pick=1 ;; mid) pick=$(( (n + 1) / 2 )) ;; last) pick=$n ;; esac
 			set -- $kinds
 			shift $(( i % $# ))
 			i=$((i + 1))
-			echo "$c $s $1 $(sed -n "${pick}p" "$FT/d.$c.$s")"
+			echo "$c $s ${kind:-$1} $(sed -n "${pick}p" "$FT/d.$c.$s")"
 		done >> "$FT/cases"
 	done
 else
@@ -105,6 +123,13 @@ else
 		for s in $syscalls; do
 			if [ "$s" = openat ] && [ "${FAULT_OPENAT:-files}" != all ]; then
 				awk -v s="$s" '$1 == s && ($4 == "home" || $4 == "out" || $4 == "in") {print $3}' "$FT/d.$c" | sort -nu > "$FT/d.$c.$s"
+			elif [ "$s" = write ] && [ "${FAULT_WRITES:-files}" != all ]; then
+				# every write to the home, the output, the input and
+				# stdout/stderr; of the rest (SoftHSM's own files:
+				# hundreds in init and restore) every 10th
+				awk -v s="$s" '$1 == s && ($4 != "token" && $4 != "other" || $3 % 10 == 1) {print $3}' "$FT/d.$c" | sort -nu > "$FT/d.$c.$s"
+				n=$(awk -v s="$s" '$1 == s {print $3}' "$FT/d.$c" | sort -n | tail -1)
+				echo $(( ${n:-0} + 1 )) >> "$FT/d.$c.$s"
 			else
 				n=$(awk -v s="$s" '$1 == s {print $3}' "$FT/d.$c" | sort -n | tail -1)
 				seq 1 "${n:-0}" > "$FT/d.$c.$s"
@@ -125,7 +150,8 @@ total=$(wc -l < "$FT/cases")
 echo "airca fault harness: $total cases ($mode), $jobs at a time, $AIRCA_BIN"
 
 export -f fault_case fault_env fault_args fault_where fault_target fault_crashed \
-	fault_check_out fault_dups fault_verify fairca
+	fault_check_out fault_dups fault_verify fairca fault_outkind fault_check_keygen \
+	fault_check_file fault_done
 export FPY AIRCA_BIN FT
 # shellcheck disable=SC2016
 xargs -P "$jobs" -L 1 bash -c 'fault_case "$FT" "$@" || true' _ < "$FT/cases" > "$FT/results"

@@ -69,4 +69,23 @@ done
 # the registry agrees with the journal
 airca registry rebuild >"$T/rb.out" 2>&1 || { cat "$T/rb.out"; fail "registry rebuild"; }
 grep -q "identical to the registry it replaced" "$T/rb.out" || { cat "$T/rb.out"; fail "registry differs from the journal's"; }
+
+# a full disk at one of the journal's syncs: every certificate the stick got
+# is in the journal (a certificate is written out only after its entry is
+# synced: a journal cut back to its last sync loses none of them)
+mkdir -p "$T/in2" && "$GEN" "$T/in2" 3 acme full-
+for n in 2 3 4; do
+	(strace -f -qq -o /dev/null -e trace=fdatasync -e inject=fdatasync:error=ENOSPC:when=$n \
+		"$AIRCA_BIN" --pin-env TEST_PIN batch sign --ca dca1 --in "$T/in2" --out "$T/full$n" \
+		>/dev/null 2>"$T/full.err"; exit $?) 2>/dev/null && continue
+	grep -q "No space left on device" "$T/full.err" || fail "full disk at sync $n: $(cat "$T/full.err")"
+	for f in "$T/full$n"/*.pem; do
+		[ -e "$f" ] || continue
+		s=$(openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+		grep '"event":"cert-issued"' "$J" | grep -q "\"serial\":\"$s\"" ||
+			fail "full disk at sync $n: ${f##*/} (serial $s) is on the stick but not in the journal"
+	done
+	airca journal repair --adopt --yes >/dev/null 2>&1 || true
+	airca journal verify >/dev/null || fail "journal after a full disk at sync $n"
+done
 echo "batch-resume ok"

@@ -199,6 +199,20 @@ grep -q "share 2 of custody set [0-9a-f]\{8\} (2-of-3) matches the journal's rec
 grep -q '"event":"custody-checked".*"name":"bob","result":"matches"' "$J" || fail "custody-checked not journaled"
 expect_fail 1 "of another custody set" "$AIRCA_BIN" --pin-env TEST_PIN $NEW custody check --share-file "$T/oshares/share-1.txt"
 
+# a command stopped by a full disk leaves unsigned entries: 'journal repair'
+# signs them on this home's keys (extractable only wrapped, on the token
+# the restore moved the home to)
+(strace -f -qq -o /dev/null -e trace=fdatasync -e inject=fdatasync:error=ENOSPC:when=2 \
+	"$AIRCA_BIN" --pin-env TEST_PIN $NEW custody check --share-file "$T/shares/share-2.txt" \
+	>/dev/null 2>"$T/enospc.err"; exit $?) 2>/dev/null && fail "custody check on a full disk succeeded"
+grep -q "No space left on device" "$T/enospc.err" || fail "full disk: $(cat "$T/enospc.err")"
+expect_fail 1 "that no signature covers" "$AIRCA_BIN" --pin-env TEST_PIN $NEW custody check --share-file "$T/shares/share-2.txt"
+"$AIRCA_BIN" --pin-env TEST_PIN $NEW journal repair --adopt --yes >"$T/repair.out" 2>&1 ||
+	fail "journal repair in a K-of-N home: $(cat "$T/repair.out")"
+"$AIRCA_BIN" --pin-env TEST_PIN $NEW custody check --share-file "$T/shares/share-2.txt" >/dev/null ||
+	fail "custody check after the repair"
+"$AIRCA_BIN" journal verify >/dev/null || fail "journal verify after the repair"
+
 # typed on the terminal: each line checked as it is typed, a mistyped one asked again
 PTY="python3 $TOP/tests/ptydrive.py 30"
 l() { sed -n "$(($1 + 1))p" "$T/shares/share-3.txt"; }

@@ -71,4 +71,22 @@ grep -rl 'PRIVATE KEY' "$H" && fail "a private key in the home"
 grep -q 'PRIVATE KEY' "$J" && fail "a private key in the journal"
 [ "$(grep -c '"keygen":"in memory, seeded from the token' "$J")" -eq 3 ] || fail "cert-issued marks keygen"
 airca_nopin journal verify >/dev/null || fail "journal does not verify"
+
+# killed after its first keystore (SIGKILL on entry to the third rename: the
+# second certificate into the home): that keystore's password is on the
+# other stick already, each row synced before its keystore is written
+mkdir "$T/stick3"
+(ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -qq -o /dev/null -e trace=renameat2 \
+	-e inject=renameat2:signal=KILL:when=3 "$AIRCA_BIN" --pin-env TEST_PIN keygen --profile host \
+	--count 3 --out "$T/ks3" --passwords "$T/stick3/passwords.csv" >/dev/null 2>&1; exit $?) 2>/dev/null &&
+	fail "keygen was not killed"
+[ "$(ls "$T/ks3" | grep -c '\.p12$')" -eq 1 ] || fail "killed keygen: want one keystore, have: $(ls "$T/ks3")"
+for p in "$T/ks3"/*.p12; do
+	pw=$(grep "^${p##*/}," "$T/stick3/passwords.csv" | cut -d, -f2)
+	[ -n "$pw" ] || fail "killed keygen: ${p##*/} has no password"
+	openssl pkcs12 -in "$p" -passin "pass:$pw" -noout 2>/dev/null || fail "killed keygen: ${p##*/} does not open"
+done
+airca_nopin journal verify >/dev/null 2>&1 || airca journal repair --adopt --yes >/dev/null ||
+	fail "journal repair after the killed keygen"
+airca_nopin journal verify >/dev/null || fail "journal does not verify after the killed keygen"
 echo "templates-keygen ok"

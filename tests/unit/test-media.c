@@ -31,9 +31,24 @@ static char top[] = "/tmp/airca-test-media.XXXXXX";
  *   corrupt_write:  posix_fadvise() (called after the file's fsync, before it
  *                   is read back) flips the file's first byte: the media
  *                   hands back different bytes of the same length.
+ *   fail_datasync:  fdatasync() fails with that errno.
  */
-static int fail_dir_fsync;
+static int fail_dir_fsync, fail_datasync;
 static bool corrupt_write;
+
+int
+fdatasync(int fd)
+{
+	static int (*real)(int);
+
+	if (fail_datasync != 0) {
+		errno = fail_datasync;
+		return -1;
+	}
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
+	return real(fd);
+}
 
 int
 fsync(int fd)
@@ -564,6 +579,44 @@ test_replace_faults(void)
 	CHECK(hidden_entries(path("rf")) == 0);
 }
 
+/* The append-only output (keygen's passwords): whole records only. */
+static void
+test_log(void)
+{
+	struct media_log *l = NULL;
+	unsigned char sha[SHA256_LEN], want[SHA256_LEN];
+
+	CHECK(media_mkdir(path("lg")) == 0);
+	CHECK(media_log_open(path("lg/pw.csv"), 0, &l) == 0);
+	CHECK(media_log_append(l, "file,password\n", 14) == 0);
+	CHECK(media_log_append(l, "a.p12,1\n", 8) == 0);
+	/* on the media before the caller goes on, not at close */
+	CHECK(read_is(path("lg/pw.csv"), "file,password\na.p12,1\n"));
+	/* a record that cannot be synced is cut off again */
+	fail_datasync = ENOSPC;
+	CHECK_ERR(media_log_append(l, "b.p12,2\n", 8), AIRCA_ERR_IO,
+	    "No space left on device");
+	fail_datasync = 0;
+	CHECK(read_is(path("lg/pw.csv"), "file,password\na.p12,1\n"));
+	CHECK(media_log_close(l, sha) == 0);
+	sha256("file,password\na.p12,1\n", 22, want);
+	CHECK(memcmp(sha, want, SHA256_LEN) == 0);
+	/* an existing output is never written to */
+	CHECK_ERR(media_log_open(path("lg/pw.csv"), 0, &l), AIRCA_ERR_EXISTS,
+	    "exists");
+	CHECK(read_is(path("lg/pw.csv"), "file,password\na.p12,1\n"));
+	CHECK(symlink("pw.csv", path("lg/link.csv")) == 0);
+	CHECK(media_log_open(path("lg/link.csv"), 0, &l) != 0);
+	/* bad media: the read-back at close differs */
+	CHECK(media_log_open(path("lg/bad.csv"), 0, &l) == 0);
+	CHECK(media_log_append(l, "oops\n", 5) == 0);
+	corrupt_write = true;
+	CHECK_ERR(media_log_close(l, NULL), AIRCA_ERR_IO,
+	    "reads back different");
+	corrupt_write = false;
+	CHECK(hidden_entries(path("lg")) == 0);
+}
+
 /* A dead process's pid, or -1. */
 static pid_t
 dead_pid(void)
@@ -695,6 +748,7 @@ main(void)
 	test_sums();
 	test_stream();
 	test_replace_faults();
+	test_log();
 	test_sweep();
 	test_private();
 	nftw(top, rm, 16, FTW_DEPTH | FTW_PHYS);
