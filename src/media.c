@@ -957,9 +957,9 @@ media_log_close(struct media_log *l, unsigned char *sha)
 		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
 		goto out;
 	}
-	if (memcmp(want, got, sizeof(want)) != 0) {
+	if (memcmp(got, want, SHA256_LEN) != 0) {
 		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
-		    "what was written: the media may be failing; use another",
+		    "what was appended: the media may be failing; use another",
 		    sh);
 		goto out;
 	}
