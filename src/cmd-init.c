@@ -742,6 +742,113 @@ cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return hsm_profile_can_generate(&prof, kt);
 }
 
+/* What a failed init's journal says it made on the token (unverified: only for the refusal's words). */
+struct init_leftovers {
+	char	token[96];		/* "'label' (serial S)" */
+	char	objects[256];		/* "key airca-root, custody key airca-custody" */
+	bool	pin_replaced;		/* pin-quorum-created */
+};
+
+static void
+leftover_add(struct init_leftovers *lo, const char *what, const char *label)
+{
+	size_t n = strlen(lo->objects);
+
+	snprintf(lo->objects + n, sizeof(lo->objects) - n, "%s%s %.40s",
+	    n ? ", " : "", what, label);
+}
+
+static void
+leftover_event(struct init_leftovers *lo, json_t *e)
+{
+	const char *ev = json_string_value(json_object_get(e, "event"));
+	json_t *d = json_object_get(e, "data"), *t;
+	const char *label;
+
+	if (ev == NULL)
+		return;
+	if (strcmp(ev, "journal-open") == 0 &&
+	    (t = json_object_get(d, "token")) != NULL)
+		snprintf(lo->token, sizeof(lo->token), "'%.32s' (serial %.16s)",
+		    json_string_value(json_object_get(t, "label")) ?
+		    json_string_value(json_object_get(t, "label")) : "?",
+		    json_string_value(json_object_get(t, "serial")) ?
+		    json_string_value(json_object_get(t, "serial")) : "?");
+	else if (strcmp(ev, "key-generated") == 0 && (label =
+	    json_string_value(json_object_get(d, "label"))) != NULL)
+		leftover_add(lo, "key pair", label);
+	else if (strcmp(ev, "custody-created") == 0)
+		leftover_add(lo, "custody key", CUSTODY_LABEL);
+	else if (strcmp(ev, "pin-quorum-created") == 0)
+		lo->pin_replaced = true;
+}
+
+static void
+leftovers_read(const char *journal, struct init_leftovers *lo)
+{
+	unsigned char *buf = NULL;
+	char *line, *save = NULL;
+	size_t len;
+	json_t *e;
+
+	memset(lo, 0, sizeof(*lo));
+	snprintf(lo->token, sizeof(lo->token), "(unreadable)");
+	if (media_read(journal, MEDIA_MAX_JSON, &buf, &len) != 0) {
+		airca_errclear();
+		return;
+	}
+	for (line = strtok_r((char *)buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((e = json_loads(line, 0, NULL)) != NULL)
+			leftover_event(lo, e);
+		json_decref(e);
+	}
+	free(buf);
+}
+
+/*
+ * A journal without airca.json: an init that failed or was stopped.  It is
+ * never overwritten; the refusal says what to move aside and what the
+ * journal says that run left on the token.
+ */
+static int
+init_failed_refusal(const char *home, const char *journal)
+{
+	static const char *const files[] = { JOURNAL_FILE, "registry.jsonl",
+	    "root.pem", "audit.pem", CA_POLICY_FILE, "certs" };
+	struct init_leftovers lo;
+	char path[PATH_MAX], left[160] = "", token[1024];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		n = strlen(left);
+		if (path_join(path, sizeof(path), home, files[i]) == 0 &&
+		    media_exists(path))
+			snprintf(left + n, sizeof(left) - n, "%s%s", n ? ", " :
+			    "", files[i]);
+	}
+	leftovers_read(journal, &lo);
+	if (lo.objects[0] == '\0')
+		snprintf(token, sizeof(token), "its journal records nothing made "
+		    "on token %s", lo.token);
+	else
+		snprintf(token, sizeof(token), "its journal records on token %s: "
+		    "%s%s; a new init refuses a token that holds any of them: "
+		    "delete them ('airca token keys' lists them; pkcs11-tool "
+		    "--login --delete-object), let the SO re-initialise the "
+		    "token, or use another token",
+		    lo.token, lo.objects, lo.pin_replaced ? ", and the user PIN "
+		    "replaced by the random one its PIN shares rebuild (only "
+		    "the SO can set another: C_InitPIN)" : "");
+	airca_errclear();
+	return airca_errf(AIRCA_ERR_EXISTS, "%s holds a failed init (%s but no "
+	    "%s), and an existing journal is never overwritten: move it aside "
+	    "(mv %s %s.failed) or give another --home, then run init again; "
+	    "that run left %s in the home, and %s (docs/custody.md, \"A failed "
+	    "init\")", home, JOURNAL_FILE, CA_STATE_FILE, home, home, left,
+	    token);
+}
+
 /* Makes the home itself (CMD_CREATES_HOME): there is none to open yet. */
 static int
 cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
@@ -787,8 +894,7 @@ cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
 		    CA_STATE_FILE);
 	else if ((r = path_join(path, sizeof(path), ca.home,
 	    JOURNAL_FILE)) == 0 && media_exists(path))
-		r = airca_errf(AIRCA_ERR_EXISTS, "%s has a journal already "
-		    "(an earlier init failed?): use a new, empty home", ca.home);
+		r = init_failed_refusal(ca.home, path);
 	if (r == 0)
 		r = init_run(&ca, factory, kt, &o);
 	return ca_close(&ca, r);

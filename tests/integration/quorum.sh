@@ -121,8 +121,30 @@ grep -c '"label":"dca3"' "$J" >/dev/null && fail "a refused login created dca3"
 		fail "pin-quorum-created journaled though the PIN was not replaced"
 	p11 --login --pin "$TEST_PIN" --list-objects > /dev/null ||
 		fail "after a failed C_SetPIN the typed PIN no longer logs in"
-	expect_fail 1 "has a journal already" airca init --factory f --pin-shares 2-of-3 \
+	# the re-run says what to move aside and what the failed run left on the token
+	H2=$AIRCA_HOME
+	expect_fail 1 "$H2 holds a failed init \(journal.jsonl but no airca.json\), and an existing journal is never overwritten: move it aside \(mv $H2 $H2.failed\)" \
+		airca init --factory f --pin-shares 2-of-3 \
 		--pin-custodian x --pin-custodian y --pin-custodian z --shares-to "$T/fpins2"
+	grep -q "that run left journal.jsonl, registry.jsonl, root.pem, audit.pem, policy.conf, certs in the home" "$T/.stderr" ||
+		fail "the refusal does not list the home's files: $(cat "$T/.stderr")"
+	grep -q "its journal records on token 'airca' (serial [0-9a-f]*): key pair airca-root, key pair airca-audit; a new init refuses" "$T/.stderr" ||
+		fail "the refusal does not list the token's objects: $(cat "$T/.stderr")"
+	[ -e "$T/fpins2" ] && fail "the refused re-run wrote shares"
+	# doing what it says makes the re-run work, in the same home path
+	mv "$H2" "$H2.failed"
+	AIRCA_HOME=$H2.failed airca token keys > "$T/fkeys.out" || fail "token keys on the moved home"
+	grep -q "^key 'airca-root'" "$T/fkeys.out" || fail "token keys on the moved home: $(cat "$T/fkeys.out")"
+	for l in airca-root airca-audit; do
+		for ty in privkey pubkey cert; do
+			p11 --login --pin "$TEST_PIN" --delete-object --type $ty --label $l > /dev/null ||
+				fail "pkcs11-tool cannot delete $ty $l"
+		done
+	done
+	airca init --factory f --pin-shares 2-of-3 --pin-custodian x --pin-custodian y \
+		--pin-custodian z --shares-to "$T/fpins2" > "$T/f2.out" 2>&1 || fail "init after the clean-up: $(cat "$T/f2.out")"
+	p11 --login --pin "$TEST_PIN" --list-objects > /dev/null && fail "the re-run left the typed PIN working"
+	true
 )
 
 # nothing refused left a trace of the PIN: not in the journal, not anywhere in the home
