@@ -181,37 +181,109 @@ custody_hand_out(const struct init_opts *o, const struct custody_share *shares)
 }
 
 /*
- * Quorum login: the user PIN (from --pin-env, --pin-file or the prompt, as
- * always) logs in once, then is split K-of-N as the custody key is: its
- * length, the PIN and random padding from the token's RNG, so that the
- * journaled share hashes give nothing to guess a short PIN with.  The PIN
- * and the padded secret live only in locked memory.
+ * Quorum login: the PIN typed at init (from --pin-env, --pin-file or the
+ * prompt, as always) logs in once; then a random PIN from the token's RNG
+ * replaces it (quorum_replace, once its shares are handed out), so that
+ * nobody ever knew the PIN the shares rebuild.  The typed and the new PIN
+ * live only in locked memory, until quorum_pins_free().
+ */
+struct quorum_pins {
+	char	*typed;			/* MEDIA_MAX_PIN bytes */
+	char	*fresh;			/* CUSTODY_PIN_MAX + 1 bytes */
+	size_t	 len;			/* strlen(fresh) */
+	bool	 replaced;		/* C_SetPIN(typed, fresh) succeeded */
+};
+
+#define QUORUM_PIN_LEN	24	/* 62^24: 142 bits */
+#define QUORUM_PIN_MIN	16
+
+static void
+quorum_pins_free(struct quorum_pins *qp)
+{
+	secret_free(qp->typed, MEDIA_MAX_PIN);
+	secret_free(qp->fresh, CUSTODY_PIN_MAX + 1);
+	qp->typed = qp->fresh = NULL;
+}
+
+/* As long as the token lets a PIN be (ulMin/MaxPinLen), up to QUORUM_PIN_LEN. */
+static int
+quorum_pin_length(const struct token_info *ti, size_t *lenp)
+{
+	size_t len = QUORUM_PIN_LEN;
+
+	if (ti->pin_max != 0 && ti->pin_max < len)
+		len = ti->pin_max;
+	if (ti->pin_min > len)
+		len = ti->pin_min;
+	if (len < QUORUM_PIN_MIN || len > CUSTODY_PIN_MAX ||
+	    (ti->pin_max != 0 && len > ti->pin_max))
+		return airca_errf(AIRCA_ERR_POLICY, "--pin-shares: token '%s' "
+		    "takes user PINs of %lu to %lu bytes; the random PIN that "
+		    "replaces the typed one needs %d to %d: this token cannot "
+		    "log in by quorum", ti->label, ti->pin_min, ti->pin_max,
+		    QUORUM_PIN_MIN, CUSTODY_PIN_MAX);
+	*lenp = len;
+	return 0;
+}
+
+/* len characters of [A-Za-z0-9], each drawn without bias from the token's RNG. */
+static int
+quorum_pin_draw(struct token *tok, char *pin, size_t len)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[64];
+	size_t n = 0, i;
+	int r;
+
+	while (n < len) {
+		if ((r = token_random(tok, rnd, sizeof(rnd))) != 0)
+			goto out;
+		for (i = 0; i < sizeof(rnd) && n < len; i++)
+			if (rnd[i] < 4 * (sizeof(abc) - 1))
+				pin[n++] = abc[rnd[i] % (sizeof(abc) - 1)];
+	}
+	pin[len] = '\0';
+	r = 0;
+ out:
+	explicit_bzero(rnd, sizeof(rnd));
+	return r;
+}
+
+/*
+ * The typed PIN logs in; the new one is drawn and split K-of-N as the
+ * custody key is: its length, the PIN and random padding from the token's
+ * RNG.  Nothing is changed on the token yet.
  */
 static int
 quorum_new(struct ca *ca, const struct custody_policy *pol,
-    struct custody_share **sharesp, char set[9])
+    struct custody_share **sharesp, char set[9], struct quorum_pins *qp)
 {
 	const struct token_info *ti = token_info(ca->tok);
 	struct custody_share *shares = NULL;
 	unsigned char *secret = NULL, *rnd = NULL, setid[CUSTODY_SET_ID_LEN];
-	size_t rndlen = (size_t)(pol->k - 1) * CUSTODY_KEY_LEN, len;
-	char *pin = NULL, what[128];
+	size_t rndlen = (size_t)(pol->k - 1) * CUSTODY_KEY_LEN;
+	char what[128];
 	int r = AIRCA_ERR_NOMEM;
 
-	if ((pin = secret_alloc(MEDIA_MAX_PIN)) == NULL ||
+	if ((qp->typed = secret_alloc(MEDIA_MAX_PIN)) == NULL ||
+	    (qp->fresh = secret_alloc(CUSTODY_PIN_MAX + 1)) == NULL ||
 	    (secret = secret_alloc(CUSTODY_KEY_LEN)) == NULL ||
 	    (rnd = secret_alloc(rndlen + CUSTODY_KEY_LEN)) == NULL ||
 	    (shares = secret_alloc(pol->n * sizeof(*shares))) == NULL)
 		goto out;
 	snprintf(what, sizeof(what), "user PIN for token '%s' (serial %s), to "
-	    "be split %u-of-%u", ti->label, ti->serial, pol->k, pol->n);
-	if ((r = prompt_pin(&ca->ctx->pin, what, pin, MEDIA_MAX_PIN)) != 0)
-		goto out;
-	len = strlen(pin);
-	if ((r = token_random(ca->tok, rnd, rndlen + CUSTODY_KEY_LEN)) != 0 ||
+	    "be replaced by a random one split %u-of-%u", ti->label,
+	    ti->serial, pol->k, pol->n);
+	if ((r = prompt_pin(&ca->ctx->pin, what, qp->typed,
+	    MEDIA_MAX_PIN)) != 0 ||
+	    (r = token_login(ca->tok, qp->typed, strlen(qp->typed))) != 0 ||
+	    (r = quorum_pin_length(token_info(ca->tok), &qp->len)) != 0 ||
+	    (r = quorum_pin_draw(ca->tok, qp->fresh, qp->len)) != 0 ||
+	    (r = token_random(ca->tok, rnd, rndlen + CUSTODY_KEY_LEN)) != 0 ||
 	    (r = token_random(ca->tok, setid, sizeof(setid))) != 0 ||
-	    (r = custody_pin_encode(pin, len, rnd + rndlen, secret)) != 0 ||
-	    (r = token_login(ca->tok, pin, len)) != 0 ||
+	    (r = custody_pin_encode(qp->fresh, qp->len, rnd + rndlen,
+	    secret)) != 0 ||
 	    (r = custody_split(secret, pol->k, pol->n, setid, rnd,
 	    shares)) != 0)
 		goto out;
@@ -220,7 +292,6 @@ quorum_new(struct ca *ca, const struct custody_policy *pol,
 	shares = NULL;
 	r = 0;
  out:
-	secret_free(pin, MEDIA_MAX_PIN);
 	secret_free(secret, CUSTODY_KEY_LEN);
 	secret_free(rnd, rndlen + CUSTODY_KEY_LEN);
 	secret_free(shares, pol->n * sizeof(*shares));
@@ -230,7 +301,7 @@ quorum_new(struct ca *ca, const struct custody_policy *pol,
 /* pin-quorum-created: the policy, the set, the token, each share's SHA-256 and holder; never the PIN. */
 static json_t *
 quorum_json(struct ca *ca, const struct init_opts *o,
-    const struct custody_share *shares, const char *set)
+    const struct custody_share *shares, const char *set, size_t pinlen)
 {
 	const struct token_info *ti = token_info(ca->tok);
 	char pol[32], sha[SHA256_HEX_LEN + 1];
@@ -246,11 +317,14 @@ quorum_json(struct ca *ca, const struct init_opts *o,
 		    (int)custody_share_x(&shares[i]), "name", o->pin_names[i],
 		    "share-sha256", sha));
 	}
-	return json_pack("{s:s,s:i,s:i,s:s,s:{s:s,s:s},s:o,s:s,s:s}",
-	    "pin-policy", pol, "k", (int)o->pin_pol.k, "n", (int)o->pin_pol.n,
-	    "set", set, "token", "label", ti->label, "serial", ti->serial,
-	    "holders", a, "split", "libgfshare GF(2^8)", "secret",
-	    "length, user PIN, random padding from the token (32 bytes)");
+	return json_pack("{s:s,s:i,s:i,s:s,s:{s:s,s:s},s:o,s:s,s:s,"
+	    "s:{s:b,s:i,s:s,s:s}}", "pin-policy", pol, "k", (int)o->pin_pol.k,
+	    "n", (int)o->pin_pol.n, "set", set, "token", "label", ti->label,
+	    "serial", ti->serial, "holders", a, "split", "libgfshare GF(2^8)",
+	    "secret", "length, user PIN, random padding from the token (32 "
+	    "bytes)", "pin", "replaced", 1, "length", (int)pinlen, "alphabet",
+	    "A-Z a-z 0-9", "source", ca->hsm.no_rng ?
+	    "host RNG (no_rng)" : "token RNG");
 }
 
 /* Each holder's PIN share: on their own screen, or (rehearsals) into files. */
@@ -272,11 +346,51 @@ quorum_hand_out(const struct init_opts *o, const struct custody_share *shares)
 	return 0;
 }
 
+/*
+ * Once every holder has their share of the new PIN: C_SetPIN(typed, new),
+ * then pin-quorum-created says so.  Should the journal write fail, the
+ * typed PIN is set back, so that no failed init leaves a PIN that no
+ * journaled share rebuilds (docs/custody.md, "Where init stops").
+ */
+static int
+quorum_replace(struct ca *ca, const struct init_opts *o,
+    const struct custody_share *pshares, const char *pset,
+    struct quorum_pins *qp)
+{
+	char msg[1024];
+	json_t *d;
+	int r;
+
+	if ((r = token_set_pin(ca->tok, qp->typed, strlen(qp->typed),
+	    qp->fresh, qp->len)) != 0)
+		return r;
+	qp->replaced = true;
+	if ((d = quorum_json(ca, o, pshares, pset, qp->len)) == NULL)
+		r = airca_errf(AIRCA_ERR_NOMEM, "pin-quorum-created");
+	else
+		r = ca_journal(ca, "pin-quorum-created", d, 0);
+	json_decref(d);
+	if (r == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", airca_errmsg());
+	if (token_set_pin(ca->tok, qp->fresh, qp->len, qp->typed,
+	    strlen(qp->typed)) == 0) {
+		qp->replaced = false;
+		return airca_errf(r, "%s; the user PIN typed at init was set "
+		    "back: the PIN shares just handed out are void", msg);
+	}
+	return airca_errf(r, "%s; the user PIN is the new random one, which "
+	    "the PIN shares just handed out rebuild, but no journal records "
+	    "them: the SO must set a user PIN (C_InitPIN, see docs/custody.md)",
+	    msg);
+}
+
 static int
 init_run(struct ca *ca, const char *factory, enum key_type kt,
     const struct init_opts *o)
 {
 	struct custody_share *shares = NULL, *pshares = NULL;
+	struct quorum_pins qp = { NULL, NULL, 0, false };
 	char kcheck[SHA256_HEX_LEN + 1], set[9], polname[32], pset[9];
 	bool imported = false;
 	unsigned days = o->days;
@@ -329,7 +443,7 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 		imported = true;
 	}
 	if (o->pin_pol.k > 0)
-		r = quorum_new(ca, &o->pin_pol, &pshares, pset);
+		r = quorum_new(ca, &o->pin_pol, &pshares, pset, &qp);
 	else
 		r = ca_token_login(ca);
 	if (r != 0 || (r = init_labels_free(ca, false)) != 0)
@@ -363,15 +477,6 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 			goto out;
 		}
 		if ((r = ca_journal(ca, "custody-created", d, 0)) != 0)
-			goto out;
-	}
-	if (o->pin_pol.k > 0) {
-		json_decref(d);
-		if ((d = quorum_json(ca, o, pshares, pset)) == NULL) {
-			r = airca_errf(AIRCA_ERR_NOMEM, "pin-quorum-created");
-			goto out;
-		}
-		if ((r = ca_journal(ca, "pin-quorum-created", d, 0)) != 0)
 			goto out;
 	}
 
@@ -456,13 +561,17 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 		r = AIRCA_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = path_join(path, sizeof(path), ca->home, CA_STATE_FILE)) != 0 ||
-	    (r = media_write(path, text, strlen(text), 0)) != 0)
-		goto out;
 	/* journaled (custody-created, the share hashes) before any share is shown */
 	if (o->pol.k > 0 && (r = custody_hand_out(o, shares)) != 0)
 		goto out;
-	if (o->pin_pol.k > 0 && (r = quorum_hand_out(o, pshares)) != 0)
+	/* the new PIN's shares are out before it is set, and journaled after */
+	if (o->pin_pol.k > 0 && ((r = quorum_hand_out(o, pshares)) != 0 ||
+	    (r = quorum_replace(ca, o, pshares, pset, &qp)) != 0))
+		goto out;
+	quorum_pins_free(&qp);
+	/* last: until airca.json is there, the home is a failed init */
+	if ((r = path_join(path, sizeof(path), ca->home, CA_STATE_FILE)) != 0 ||
+	    (r = media_write(path, text, strlen(text), 0)) != 0)
 		goto out;
 	hex_groups(fp, groups, sizeof(groups));
 	if (ca->ctx->json) {
@@ -523,6 +632,7 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 		secret_free(shares, o->pol.n * sizeof(*shares));
 	if (pshares != NULL)
 		secret_free(pshares, o->pin_pol.n * sizeof(*pshares));
+	quorum_pins_free(&qp);
 	free(text);
 	json_decref(d);
 	json_decref(state);
@@ -632,6 +742,113 @@ cmd_init_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 	return hsm_profile_can_generate(&prof, kt);
 }
 
+/* What a failed init's journal says it made on the token (unverified: only for the refusal's words). */
+struct init_leftovers {
+	char	token[96];		/* "'label' (serial S)" */
+	char	objects[256];		/* "key airca-root, custody key airca-custody" */
+	bool	pin_replaced;		/* pin-quorum-created */
+};
+
+static void
+leftover_add(struct init_leftovers *lo, const char *what, const char *label)
+{
+	size_t n = strlen(lo->objects);
+
+	snprintf(lo->objects + n, sizeof(lo->objects) - n, "%s%s %.40s",
+	    n ? ", " : "", what, label);
+}
+
+static void
+leftover_event(struct init_leftovers *lo, json_t *e)
+{
+	const char *ev = json_string_value(json_object_get(e, "event"));
+	json_t *d = json_object_get(e, "data"), *t;
+	const char *label;
+
+	if (ev == NULL)
+		return;
+	if (strcmp(ev, "journal-open") == 0 &&
+	    (t = json_object_get(d, "token")) != NULL)
+		snprintf(lo->token, sizeof(lo->token), "'%.32s' (serial %.16s)",
+		    json_string_value(json_object_get(t, "label")) ?
+		    json_string_value(json_object_get(t, "label")) : "?",
+		    json_string_value(json_object_get(t, "serial")) ?
+		    json_string_value(json_object_get(t, "serial")) : "?");
+	else if (strcmp(ev, "key-generated") == 0 && (label =
+	    json_string_value(json_object_get(d, "label"))) != NULL)
+		leftover_add(lo, "key pair", label);
+	else if (strcmp(ev, "custody-created") == 0)
+		leftover_add(lo, "custody key", CUSTODY_LABEL);
+	else if (strcmp(ev, "pin-quorum-created") == 0)
+		lo->pin_replaced = true;
+}
+
+static void
+leftovers_read(const char *journal, struct init_leftovers *lo)
+{
+	unsigned char *buf = NULL;
+	char *line, *save = NULL;
+	size_t len;
+	json_t *e;
+
+	memset(lo, 0, sizeof(*lo));
+	snprintf(lo->token, sizeof(lo->token), "(unreadable)");
+	if (media_read(journal, MEDIA_MAX_JSON, &buf, &len) != 0) {
+		airca_errclear();
+		return;
+	}
+	for (line = strtok_r((char *)buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((e = json_loads(line, 0, NULL)) != NULL)
+			leftover_event(lo, e);
+		json_decref(e);
+	}
+	free(buf);
+}
+
+/*
+ * A journal without airca.json: an init that failed or was stopped.  It is
+ * never overwritten; the refusal says what to move aside and what the
+ * journal says that run left on the token.
+ */
+static int
+init_failed_refusal(const char *home, const char *journal)
+{
+	static const char *const files[] = { JOURNAL_FILE, "registry.jsonl",
+	    "root.pem", "audit.pem", CA_POLICY_FILE, "certs" };
+	struct init_leftovers lo;
+	char path[PATH_MAX], left[160] = "", token[1024];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		n = strlen(left);
+		if (path_join(path, sizeof(path), home, files[i]) == 0 &&
+		    media_exists(path))
+			snprintf(left + n, sizeof(left) - n, "%s%s", n ? ", " :
+			    "", files[i]);
+	}
+	leftovers_read(journal, &lo);
+	if (lo.objects[0] == '\0')
+		snprintf(token, sizeof(token), "its journal records nothing made "
+		    "on token %s", lo.token);
+	else
+		snprintf(token, sizeof(token), "its journal records on token %s: "
+		    "%s%s; a new init refuses a token that holds any of them: "
+		    "delete them ('airca token keys' lists them; pkcs11-tool "
+		    "--login --delete-object), let the SO re-initialise the "
+		    "token, or use another token",
+		    lo.token, lo.objects, lo.pin_replaced ? ", and the user PIN "
+		    "replaced by the random one its PIN shares rebuild (only "
+		    "the SO can set another: C_InitPIN)" : "");
+	airca_errclear();
+	return airca_errf(AIRCA_ERR_EXISTS, "%s holds a failed init (%s but no "
+	    "%s), and an existing journal is never overwritten: move it aside "
+	    "(mv %s %s.failed) or give another --home, then run init again; "
+	    "that run left %s in the home, and %s (docs/custody.md, \"A failed "
+	    "init\")", home, JOURNAL_FILE, CA_STATE_FILE, home, home, left,
+	    token);
+}
+
 /* Makes the home itself (CMD_CREATES_HOME): there is none to open yet. */
 static int
 cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
@@ -677,8 +894,7 @@ cmd_init_exec(struct cmd_ctx *ctx, struct ca *unused, const struct cmd_args *a)
 		    CA_STATE_FILE);
 	else if ((r = path_join(path, sizeof(path), ca.home,
 	    JOURNAL_FILE)) == 0 && media_exists(path))
-		r = airca_errf(AIRCA_ERR_EXISTS, "%s has a journal already "
-		    "(an earlier init failed?): use a new, empty home", ca.home);
+		r = init_failed_refusal(ca.home, path);
 	if (r == 0)
 		r = init_run(&ca, factory, kt, &o);
 	return ca_close(&ca, r);

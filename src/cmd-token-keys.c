@@ -10,6 +10,7 @@
 #include "custody.h"
 #include "error.h"
 #include "hsm.h"
+#include "media.h"
 #include "prompt.h"
 #include "token.h"
 #include "util.h"
@@ -136,6 +137,20 @@ print_text(struct token *tok, const struct token_key_info *k, size_t n)
 		    "%s\n", CUSTODY_LABEL, acc);
 }
 
+/* A home with its airca.json at --home/AIRCA_HOME. */
+static bool
+home_exists(struct cmd_ctx *ctx)
+{
+	char home[PATH_MAX], state[PATH_MAX];
+
+	if (ca_home_path(ctx, home, sizeof(home)) != 0 ||
+	    path_join(state, sizeof(state), home, CA_STATE_FILE) != 0) {
+		airca_errclear();
+		return false;
+	}
+	return media_exists(state);
+}
+
 static int
 cmd_token_keys_exec(struct cmd_ctx *ctx, struct ca *unused,
     const struct cmd_args *a)
@@ -147,8 +162,19 @@ cmd_token_keys_exec(struct cmd_ctx *ctx, struct ca *unused,
 
 	(void)unused;
 	(void)a;
-	/* no home: the profile, the air gap, the token (asked for), the login */
-	ca_begin(&ca, ctx, "token keys");
+	/*
+	 * The profile, the air gap, the token (asked for), the login.  When
+	 * there is a home, its journal says whether its token logs in with
+	 * PIN shares (init --pin-shares): read, never written.
+	 */
+	if (home_exists(ctx)) {
+		if ((r = ca_open(&ca, ctx, "token keys", CA_HOME)) != 0) {
+			r = airca_errctx(r, "token keys reads the home (whether "
+			    "its token logs in with PIN shares)");
+			goto out;
+		}
+	} else
+		ca_begin(&ca, ctx, "token keys");
 	if ((r = ca_token_login(&ca)) != 0 ||
 	    (r = token_keys(ca.tok, &keys, &n)) != 0)
 		goto out;

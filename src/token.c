@@ -230,6 +230,10 @@ raw_info(struct raw *raw, unsigned long slot_id, struct token_info *ti)
 	ti->pin_locked = (tinfo.flags & CKF_USER_PIN_LOCKED) != 0;
 	ti->pin_final_try = (tinfo.flags & CKF_USER_PIN_FINAL_TRY) != 0;
 	ti->pin_count_low = (tinfo.flags & CKF_USER_PIN_COUNT_LOW) != 0;
+	if (tinfo.ulMinPinLen != CK_UNAVAILABLE_INFORMATION)
+		ti->pin_min = tinfo.ulMinPinLen;
+	if (tinfo.ulMaxPinLen != CK_UNAVAILABLE_INFORMATION)
+		ti->pin_max = tinfo.ulMaxPinLen;
 	return 0;
 }
 
@@ -782,6 +786,42 @@ token_login(struct token *tok, const char *pin, size_t len)
  out:
 	ERR_clear_error();
 	return r;
+}
+
+int
+token_set_pin(struct token *tok, const char *old, size_t oldlen,
+    const char *new, size_t newlen)
+{
+	CK_RV rv;
+
+	if (oldlen == 0 || oldlen > PIN_MAX || newlen == 0 || newlen > PIN_MAX)
+		return airca_errf(AIRCA_ERR_LOGIN, "token '%s': a PIN to change "
+		    "is empty or too long", tok->info.label);
+	if (!token_logged_in(tok))
+		return airca_errf(AIRCA_ERR_TOKEN, "token '%s': the user PIN is "
+		    "changed only after a login", tok->info.label);
+	/* on our session, never PKCS11_change_pin(): no copy of a PIN kept */
+	rv = tok->raw.f->C_SetPIN(tok->sess, (CK_UTF8CHAR_PTR)old,
+	    (CK_ULONG)oldlen, (CK_UTF8CHAR_PTR)new, (CK_ULONG)newlen);
+	wipe_stack();
+	ERR_clear_error();
+	switch (rv) {
+	case CKR_OK:
+		return 0;
+	case CKR_PIN_INCORRECT:
+		return airca_errf(AIRCA_ERR_LOGIN, "token '%s' refused to change "
+		    "the user PIN: the old PIN is wrong (%s)", tok->info.label,
+		    ckr_say(rv));
+	case CKR_PIN_LEN_RANGE:
+	case CKR_PIN_INVALID:
+		return airca_errf(AIRCA_ERR_LOGIN, "token '%s' refuses the new "
+		    "PIN's length or characters: %s; the PIN is unchanged",
+		    tok->info.label, ckr_say(rv));
+	default:
+		return airca_errf(AIRCA_ERR_TOKEN, "token '%s': C_SetPIN "
+		    "failed: %s; the user PIN is unchanged", tok->info.label,
+		    ckr_say(rv));
+	}
 }
 
 int

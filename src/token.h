@@ -35,6 +35,7 @@ struct token_info {
 	bool	pin_locked;
 	bool	pin_final_try;
 	bool	pin_count_low;
+	unsigned long pin_min, pin_max;	/* ulMin/MaxPinLen; 0: not said */
 };
 
 /* What C_GetAttributeValue says about a private key. */
@@ -123,6 +124,15 @@ const struct token_info *token_info(const struct token *tok);
  */
 int	token_login(struct token *tok, const char *pin, size_t len);
 bool	token_logged_in(const struct token *tok);
+
+/*
+ * C_SetPIN(old, new) on airca's session, logged in as the user: the user
+ * PIN becomes new.  No copy of either PIN is kept; the stack is wiped.
+ * AIRCA_ERR_TOKEN (or AIRCA_ERR_LOGIN for a PIN the token refuses) with
+ * the reason; the PIN is then unchanged, as PKCS#11 says.
+ */
+int	token_set_pin(struct token *tok, const char *old, size_t oldlen,
+	    const char *new, size_t newlen);
 
 /* Random bytes from the token's RNG (host RNG if the profile says no_rng). */
 int	token_random(struct token *tok, unsigned char *buf, size_t len);
