@@ -9,6 +9,7 @@
 #include "ctx.h"
 
 struct ca;
+struct out;
 
 /* What a command needs; cmd_run() provides it before exec. */
 #define CMD_HOME		0x01	/* an initialised home, opened for exec */
@@ -102,6 +103,13 @@ void	cmd_usage_line(const struct cmd_entry *e, char *out, size_t len);
 /* Print e's help (usage, summary, options) to f. */
 void	cmd_help(const struct cmd_entry *e, FILE *f);
 
+/*
+ * What fn(f, arg) prints (help text to a FILE), through the sink o as
+ * result lines.
+ */
+void	cmd_help_print(struct out *o, void (*fn)(FILE *, const void *),
+	    const void *arg);
+
 /* Every command with its summary, and the exit statuses, to f (cmd-help.c). */
 void	cmd_help_all(FILE *f);
 
@@ -111,8 +119,5 @@ void	cmd_help_all(FILE *f);
  * count them).  Returns how many there are (cmd-help.c).
  */
 int	cmd_help_group(FILE *f, int argc, char *const *argv);
-
-/* Print "usage: airca NAME USAGE" to stderr and return AIRCA_ERR_USAGE. */
-int	cmd_usage(const struct cmd_entry *e);
 
 #endif
