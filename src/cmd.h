@@ -88,12 +88,13 @@ const struct cmd_entry *cmd_find(int argc, char *const *argv, int *nwordsp);
 /*
  * Run the command named by the first words of argv with ctx (the CLI,
  * ceremony steps and the demo all come through here): exact lookup;
- * "--json" anywhere sets ctx->json; "--help" prints the usage and returns
- * 0; the options parsed and checked against the declaration (args_parse,
- * files included) and the entry's check, all before anything is opened or
- * asked; a missing home named as such; the home opened and the token
- * logged in as the flags say; exec; the home closed with exec's result.
- * Unknown command: AIRCA_ERR_USAGE.
+ * "--json" anywhere sets ctx->json and makes ctx->out a JSON sink (the
+ * caller prints the document: out_finish); "--help" prints the usage
+ * through the sink and returns 0; the options parsed and checked against
+ * the declaration (args_parse, files included) and the entry's check, all
+ * before anything is opened or asked; a missing home named as such; the
+ * home opened and the token logged in as the flags say; exec; the home
+ * closed with exec's result.  Unknown command: AIRCA_ERR_USAGE.
  */
 int	cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 
