@@ -12,6 +12,7 @@
 #include "backup.h"
 #include "custody.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "registry.h"
@@ -267,21 +268,21 @@ backup_write(struct ca *ca, const char *dir)
 	if ((r = ca_journal(ca, "backup-written", d, 0)) != 0)
 		goto out;
 	nmade = 0;	/* journaled: the bundle is this home's */
-	if (ca->ctx->json) {
-		json_t *o = json_pack("{s:s,s:s,s:i,s:s}", "out", dir,
-		    "manifest-sha256", msha, "keys", (int)nk, "set", cs->set_id);
-
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
+	if (out_is_json(ca->ctx->out)) {
+		if ((r = out_merge(ca->ctx->out, json_pack("{s:s,s:s,s:i,s:s}",
+		    "out", dir, "manifest-sha256", msha, "keys", (int)nk, "set",
+		    cs->set_id))) != 0)
+			goto out;
 	} else {
-		printf("backup of %zu key%s written to %s (custody %s, set %s)\n",
-		    nk, nk == 1 ? "" : "s", dir, pol, cs->set_id);
+		out_result(ca->ctx->out, "backup of %zu key%s written to %s "
+		    "(custody %s, set %s)", nk, nk == 1 ? "" : "s", dir, pol,
+		    cs->set_id);
 		for (i = 0; i < nk; i++)
-			printf("  %s  SPKI SHA-256 %s\n", k[i].label, k[i].spki);
-		printf("  manifest SHA-256 %s\n", msha);
-		printf("  useless without %u of the %u custodians' shares\n",
-		    cs->pol.k, cs->pol.n);
+			out_result(ca->ctx->out, "  %s  SPKI SHA-256 %s",
+			    k[i].label, k[i].spki);
+		out_result(ca->ctx->out, "  manifest SHA-256 %s", msha);
+		out_result(ca->ctx->out, "  useless without %u of the %u "
+		    "custodians' shares", cs->pol.k, cs->pol.n);
 	}
 	r = 0;
  out:
@@ -532,8 +533,9 @@ collect_shares(struct ca *ca, const char *const *files, size_t nfiles,
 				    "(custodian %s) was given twice: each "
 				    "custodian counts once", h->x, h->name);
 		if (nfiles == 0)
-			fprintf(stderr, "share %u of set %s: custodian %s, "
-			    "matches the journal\n", h->x, cs->set_id, h->name);
+			out_note(ca->ctx->out, "share %u of set %s: custodian "
+			    "%s, matches the journal", h->x, cs->set_id,
+			    h->name);
 		json_array_append_new(used, json_pack("{s:i,s:s}", "share",
 		    (int)h->x, "name", h->name));
 	}
@@ -707,22 +709,20 @@ backup_restore(struct ca *ca, const char *dir, const char *const *share_files,
 	}
 	if ((r = ca_journal(ca, "custody-restored", d, 0)) != 0)
 		goto out;
-	if (ca->ctx->json) {
-		json_t *o = json_pack("{s:s,s:i,s:s}", "token-serial",
-		    token_info(ca->tok)->serial, "keys", (int)nk,
-		    "manifest-sha256", msha);
-
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
+	if (out_is_json(ca->ctx->out)) {
+		if ((r = out_merge(ca->ctx->out, json_pack("{s:s,s:i,s:s}",
+		    "token-serial", token_info(ca->tok)->serial, "keys",
+		    (int)nk, "manifest-sha256", msha))) != 0)
+			goto out;
 	} else {
-		printf("restored %zu key%s onto token '%s' (serial %s) from %s\n",
-		    nk, nk == 1 ? "" : "s", token_info(ca->tok)->label,
-		    token_info(ca->tok)->serial, dir);
+		out_result(ca->ctx->out, "restored %zu key%s onto token '%s' "
+		    "(serial %s) from %s", nk, nk == 1 ? "" : "s",
+		    token_info(ca->tok)->label, token_info(ca->tok)->serial,
+		    dir);
 		for (i = 0; i < nk; i++)
-			printf("  %s  SPKI SHA-256 %s  test signature verified\n",
-			    k[i].label, k[i].spki);
-		printf("  this home now uses token serial %s\n",
+			out_result(ca->ctx->out, "  %s  SPKI SHA-256 %s  test "
+			    "signature verified", k[i].label, k[i].spki);
+		out_result(ca->ctx->out, "  this home now uses token serial %s",
 		    token_info(ca->tok)->serial);
 	}
 	r = 0;
@@ -772,9 +772,9 @@ backup_custody_check(struct ca *ca, const char *path)
 	}
 	if ((r = ca_journal(ca, "custody-checked", d, 0)) != 0)
 		goto out;
-	printf("share %u of custody set %s (%u-of-%u) matches the journal's "
-	    "record for custodian %s\n", h->x, cs->set_id, cs->pol.k,
-	    cs->pol.n, h->name);
+	out_result(ca->ctx->out, "share %u of custody set %s (%u-of-%u) "
+	    "matches the journal's record for custodian %s", h->x, cs->set_id,
+	    cs->pol.k, cs->pol.n, h->name);
 	r = 0;
  out:
 	secret_free(s, sizeof(*s));

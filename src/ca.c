@@ -20,6 +20,7 @@
 #include "error.h"
 #include "issue.h"
 #include "media.h"
+#include "out.h"
 #include "prompt.h"
 #include "quorum.h"
 #include "replay.h"
@@ -34,12 +35,10 @@ ca_warn(struct ca *ca, const char *fmt, ...)
 {
 	va_list ap;
 
-	(void)ca;
-	fprintf(stderr, "airca: warning: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	out_vwarn(ca != NULL && ca->ctx != NULL ? ca->ctx->out : NULL, fmt,
+	    ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int

@@ -252,7 +252,7 @@ int	ca_find_ca(struct ca *ca, const char *label, const struct reg_entry **ep,
  */
 int	ca_close(struct ca *ca, int r);
 
-/* Print the detail of a warning to stderr ("airca: warning: ..."). */
+/* A warning through the command's sink (out_warn: "airca: warning: ..."). */
 void	ca_warn(struct ca *ca, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

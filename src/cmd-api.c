@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "csr.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "util.h"
@@ -662,20 +663,22 @@ api_sign(struct ca *ca, const char *in, const char *outdir,
 	if ((r = write_upload(ca, outdir, upload, &b)) != 0 ||
 	    (root && (r = root_exported(ca, in, hex, outdir)) != 0))
 		goto out;
-	if (!ca->ctx->quiet && !ca->ctx->json) {
+	if (!ca->ctx->quiet && !out_is_json(ca->ctx->out)) {
 		for (i = 0; i < API_NCSR; i++) {
 			if (cert[i] == NULL)
 				continue;
 			cert_serial_hex(cert[i], serial, sizeof(serial));
-			printf("%-12s %s: %s/%s (serial %s)\n", api_csr_key(i),
-			    again[i] ? "signed before, re-exported" : "signed",
-			    outdir, api_csr_file(i), serial);
+			out_result(ca->ctx->out, "%-12s %s: %s/%s (serial %s)",
+			    api_csr_key(i), again[i] ? "signed before, "
+			    "re-exported" : "signed", outdir, api_csr_file(i),
+			    serial);
 		}
 		if (cacrt)
-			printf("ca-crt       %zu device CA%s (online and local, "
-			    "not revoked)\n", ncas, ncas == 1 ? "" : "s");
-		printf("upload       %s/upload.json  (PATCH body; SHA256SUMS "
-		    "beside it)\n", outdir);
+			out_result(ca->ctx->out, "ca-crt       %zu device CA%s "
+			    "(online and local, not revoked)", ncas, ncas == 1 ?
+			    "" : "s");
+		out_result(ca->ctx->out, "upload       %s/upload.json  (PATCH "
+		    "body; SHA256SUMS beside it)", outdir);
 	}
 	r = 0;
  out:
@@ -722,9 +725,9 @@ api_device_cas(struct ca *ca, const char *outdir, const struct api_current *cur)
 	}
 	if ((r = write_upload(ca, outdir, upload, &b)) != 0)
 		goto out;
-	if (!ca->ctx->quiet && !ca->ctx->json)
-		printf("ca-crt: %zu device CA%s in %s/upload.json\n", ncas,
-		    ncas == 1 ? "" : "s", outdir);
+	if (!ca->ctx->quiet && !out_is_json(ca->ctx->out))
+		out_result(ca->ctx->out, "ca-crt: %zu device CA%s in "
+		    "%s/upload.json", ncas, ncas == 1 ? "" : "s", outdir);
  out:
 	json_decref(upload);
 	free(cas);
@@ -778,7 +781,7 @@ cmd_api_check(struct cmd_ctx *ctx, const struct cmd_args *a)
 
 /* --json: the files written to outdir with their SHA-256, from its SHA256SUMS. */
 static int
-print_files_json(const char *outdir)
+print_files_json(struct cmd_ctx *ctx, const char *outdir)
 {
 	char path[PATH_MAX], *line, *save = NULL, *text = NULL;
 	unsigned char *buf = NULL;
@@ -802,9 +805,8 @@ print_files_json(const char *outdir)
 			json_object_set_new(files, line + SHA256_HEX_LEN + 2,
 			    json_string(line));
 		}
-	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	putchar('\n');
-	r = 0;
+	r = out_merge(ctx->out, o);
+	o = NULL;
  out:
 	json_decref(o);
 	free(text);
@@ -839,8 +841,8 @@ cmd_api_sign_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 		intent = INTENT_ADD_ONLINE_CA;
 	current_from_args(a, &cur);
 	if ((r = api_sign(ca, args_get(a, "in"), args_get(a, "out"), intent,
-	    &cur)) == 0 && ctx->json)
-		r = print_files_json(args_get(a, "out"));
+	    &cur)) == 0 && out_is_json(ctx->out))
+		r = print_files_json(ctx, args_get(a, "out"));
 	return r;
 }
 
@@ -853,8 +855,8 @@ cmd_api_device_cas_exec(struct cmd_ctx *ctx, struct ca *ca,
 
 	current_from_args(a, &cur);
 	if ((r = api_device_cas(ca, args_get(a, "out"), &cur)) == 0 &&
-	    ctx->json)
-		r = print_files_json(args_get(a, "out"));
+	    out_is_json(ctx->out))
+		r = print_files_json(ctx, args_get(a, "out"));
 	return r;
 }
 

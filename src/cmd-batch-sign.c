@@ -1,17 +1,18 @@
 /* cmd-batch-sign.c: airca batch sign: every device request in a directory, signed by a local device CA or a user profile's issuer, optionally against a manifest. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "batch.h"
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
 #include "media.h"
+#include "out.h"
 #include "util.h"
 
-/* Progress on stderr: one line rewritten on a terminal, a line a second otherwise. */
+/* Progress through the sink: rewritten on a terminal, else a line a second. */
 struct progress_out {
+	struct out *out;
 	bool	tty;
 	double	last;		/* elapsed at the last line written (not a tty) */
 };
@@ -27,19 +28,17 @@ show_progress(void *arg, const struct batch_progress *p)
 		return;
 	po->last = p->elapsed;
 	batch_progress_text(p, line, sizeof(line));
-	fprintf(stderr, "%s  %s  (%zu signed, %zu skipped, %zu rejected)%s",
-	    po->tty ? "\r" : "progress:", line, p->counts.accepted,
-	    p->counts.skipped, p->counts.rejected, po->tty && !end ?
-	    "\033[K" : "\n");
-	fflush(stderr);
+	out_progress(po->out, end, "%s  (%zu signed, %zu skipped, %zu "
+	    "rejected)", line, p->counts.accepted, p->counts.skipped,
+	    p->counts.rejected);
 }
 
-static void
+static int
 print_result(struct cmd_ctx *ctx, const char *out, const struct batch_result *res)
 {
 	json_t *o;
 
-	if (ctx->json) {
+	if (out_is_json(ctx->out)) {
 		o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:f}", "out", out,
 		    "total", (json_int_t)res->counts.total,
 		    "signed", (json_int_t)res->counts.accepted,
@@ -50,23 +49,21 @@ print_result(struct cmd_ctx *ctx, const char *out, const struct batch_result *re
 		if (res->manifest)
 			json_object_set_new(o, "unused-rows",
 			    json_integer((json_int_t)res->unused_rows));
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
-		return;
+		return out_merge(ctx->out, o);
 	}
-	printf("%s: %zu signed, %zu skipped (signed before), %zu rejected, of "
-	    "%zu requests in %.1fs\n", out, res->counts.accepted,
+	out_result(ctx->out, "%s: %zu signed, %zu skipped (signed before), %zu "
+	    "rejected, of %zu requests in %.1fs", out, res->counts.accepted,
 	    res->counts.skipped, res->counts.rejected, res->counts.total,
 	    res->seconds);
-	printf("  input tree  SHA-256 %s\n  SHA256SUMS  SHA-256 %s\n",
-	    res->in_tree, res->out_tree);
+	out_result(ctx->out, "  input tree  SHA-256 %s\n  SHA256SUMS  SHA-256 "
+	    "%s", res->in_tree, res->out_tree);
 	if (res->counts.rejected > 0)
-		printf("  reasons in %s/rejected.txt\n", out);
+		out_result(ctx->out, "  reasons in %s/rejected.txt", out);
 	if (res->manifest && res->unused_rows > 0)
-		printf("  %zu manifest row%s had no request (listed in "
-		    "%s/summary.json)\n", res->unused_rows,
+		out_result(ctx->out, "  %zu manifest row%s had no request "
+		    "(listed in %s/summary.json)", res->unused_rows,
 		    res->unused_rows == 1 ? "" : "s", out);
+	return 0;
 }
 
 static int
@@ -79,17 +76,18 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
 	struct batch_result res;
 	struct progress_out po;
 	const char *out = args_get(a, "out");
-	int r;
+	int r, rr;
 
 	memset(&hooks, 0, sizeof(hooks));
 	memset(&res, 0, sizeof(res));
 	memset(&po, 0, sizeof(po));
-	po.tty = isatty(STDERR_FILENO);
+	po.out = ctx->out;
+	po.tty = out_is_tty(ctx->out);
 	if (ctx->progress != NULL) {
 		hooks.progress = ctx->progress;
 		hooks.arg = ctx->progress_arg;
 	} else if (args_has(a, "progress") ||
-	    (po.tty && !ctx->quiet && !ctx->json)) {
+	    (po.tty && !ctx->quiet && !out_is_json(ctx->out))) {
 		hooks.progress = show_progress;
 		hooks.arg = &po;
 	}
@@ -97,8 +95,9 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
 	    "ca"), args_get(a, "in"), args_get(a, "manifest"), &b)) == 0)
 		r = batch_sign(b, out, NULL, &hooks, &res);
 	batch_free(b);
-	if (r == 0 || r == AIRCA_ERR_PARTIAL)
-		print_result(ctx, out, &res);
+	if ((r == 0 || r == AIRCA_ERR_PARTIAL) &&
+	    (rr = print_result(ctx, out, &res)) != 0)
+		r = rr;
 	/* a partial batch is a finished command: cmd_run closes it as one */
 	if (r == AIRCA_ERR_PARTIAL) {
 		batch_counts_done(&res.counts, done, sizeof(done));

@@ -6,6 +6,7 @@
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "util.h"
 
@@ -74,20 +75,16 @@ ca_create(struct ca *ca, const struct profile *prof, const char *label,
 	cert_serial_hex(cert, serial, sizeof(serial));
 	cert_fingerprint(cert, fp);
 	hex_groups(fp, groups, sizeof(groups));
-	if (ca->ctx->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "label", label,
-		    "profile", prof->name, "cn", cn, "serial", serial,
-		    "fingerprint", fp);
-
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
-	} else
-		printf("intermediate CA '%s' (profile %s, CN=%s) serial %s\n"
-		    "  SHA-256 %s\n  next: profiles with 'issuer = %s' sign "
-		    "under it; 'airca export --serial %s --chain' for its "
-		    "chain\n", label, prof->name, cn, serial, groups, label,
-		    serial);
+	if (out_is_json(ca->ctx->out))
+		r = out_merge(ca->ctx->out, json_pack("{s:s,s:s,s:s,s:s,s:s}",
+		    "label", label, "profile", prof->name, "cn", cn, "serial",
+		    serial, "fingerprint", fp));
+	else
+		out_result(ca->ctx->out, "intermediate CA '%s' (profile %s, "
+		    "CN=%s) serial %s\n  SHA-256 %s\n  next: profiles with "
+		    "'issuer = %s' sign under it; 'airca export --serial %s "
+		    "--chain' for its chain", label, prof->name, cn, serial,
+		    groups, label, serial);
  out:
 	json_decref(extra);
 	X509_free(cert);

@@ -1,5 +1,4 @@
 /* cmd-ceremony-report.c: airca ceremony report: a finished ceremony's transcript, from a verified journal. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,12 +8,13 @@
 #include "cmd.h"
 #include "error.h"
 #include "journal.h"
+#include "out.h"
 #include "util.h"
 
 static void
 print_line(void *arg, const char *line)
 {
-	fprintf(arg, "%s\n", line);
+	out_result(arg, "%s", line);
 }
 
 static int
@@ -56,21 +56,18 @@ cmd_ceremony_report_exec(struct cmd_ctx *ctx, struct ca *ca,
 	}
 	if (r != 0)
 		goto out;
-	if (ctx->json) {
+	if (out_is_json(ctx->out)) {
 		if ((o = ceremony_report_json(rep, &jrep)) == NULL) {
 			r = AIRCA_ERR_NOMEM;
 			goto out;
 		}
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
+		if ((r = out_merge(ctx->out, o)) != 0)
+			goto out;
 	} else if ((r = ceremony_report_render(rep, &jrep, jpath, print_line,
-	    stdout)) != 0)
+	    ctx->out)) != 0)
 		goto out;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		r = airca_errf(AIRCA_ERR_IO, "stdout: %s", strerror(errno));
+	if ((r = out_flush(ctx->out)) != 0)
 		goto out;
-	}
 	if (ceremony_report_seal(rep) == NULL)
 		r = airca_errf(AIRCA_ERR_NOTFOUND, "ceremony %s was not "
 		    "sealed (no seal entry): the transcript above is of a "

@@ -8,6 +8,7 @@
 #include "ceremony.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "media.h"
 #include "util.h"
 
@@ -218,15 +219,28 @@ cmd_ceremony_print_exec(struct cmd_ctx *ctx, struct ca *ca,
     const struct cmd_args *a)
 {
 	struct ceremony *c = NULL;
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t len = 0;
 	int r;
 
-	(void)ctx;
 	(void)ca;
-	if ((r = ceremony_load(a->pos[0], cmd_find, &c)) == 0 &&
-	    (r = params_apply(c, a)) == 0)
-		r = print_form(stdout, c);
-	if (r == 0 && (fflush(stdout) != 0 || ferror(stdout)))
-		r = airca_errf(AIRCA_ERR_IO, "stdout: %s", strerror(errno));
+	if ((r = ceremony_load(a->pos[0], cmd_find, &c)) != 0 ||
+	    (r = params_apply(c, a)) != 0)
+		goto out;
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
+	r = print_form(f, c);
+	if (fclose(f) != 0 && r == 0)
+		r = AIRCA_ERR_NOMEM;
+	if (r == 0) {
+		out_write(ctx->out, buf, len);
+		r = out_flush(ctx->out);
+	}
+ out:
+	free(buf);
 	ceremony_free(c);
 	return r;
 }
@@ -254,14 +268,13 @@ cmd_ceremony_check_exec(struct cmd_ctx *ctx, struct ca *ca,
 	char groups[SHA256_HEX_LEN * 5 / 4 + 1];
 	int i, r = 0;
 
-	(void)ctx;
 	(void)ca;
 	for (i = 0; i < a->npos && r == 0; i++) {
 		if ((r = ceremony_load(a->pos[i], cmd_find, &c)) != 0)
 			break;
 		hex_groups(c->sha256, groups, sizeof(groups));
-		printf("%s: ok, %zu steps: %s\n  SHA-256 %s\n", a->pos[i],
-		    c->nsteps, c->title, groups);
+		out_result(ctx->out, "%s: ok, %zu steps: %s\n  SHA-256 %s",
+		    a->pos[i], c->nsteps, c->title, groups);
 		ceremony_free(c);
 		c = NULL;
 	}
@@ -291,6 +304,7 @@ struct conf_line {
 
 struct term {
 	const struct ceremony *c;
+	struct out *out;		/* where the room's lines go */
 	FILE	*tty;			/* interactive */
 	const char *what;		/* "file F" / "env VAR" */
 	struct conf_line *lines;	/* non-interactive */
@@ -312,17 +326,23 @@ text_cols(const char *s)
 static void
 term_show(void *arg, const char *text)
 {
+	struct term *t = arg;
 	int indent = (int)strspn(text, " ");
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
 
-	(void)arg;
 	if (text_cols(text) <= WIDTH)	/* fits: as is (a QR code keeps its rows) */
-		printf("%s\n", text);
-	else {
+		out_result(t->out, "%s", text);
+	else if ((f = open_memstream(&buf, &len)) != NULL) {
 		if (indent > 8)
 			indent = 8;
-		wrap(stdout, indent, text + indent);
+		wrap(f, indent, text + indent);
+		if (fclose(f) == 0)
+			out_write(t->out, buf, len);
+		free(buf);
 	}
-	fflush(stdout);
+	out_flush(t->out);
 }
 
 /* One line from the terminal, without its newline; EOF is a cancel. */
@@ -576,6 +596,7 @@ cmd_ceremony_run_exec(struct cmd_ctx *ctx, struct ca *ca,
 	    (r = ceremony_params_complete(c)) != 0)
 		goto out;
 	t.c = c;
+	t.out = ctx->out;
 	memset(&ui, 0, sizeof(ui));
 	ui.arg = &t;
 	ui.show = term_show;

@@ -8,6 +8,7 @@
 #include "airgap.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "hsm.h"
 
 static const char *
@@ -31,7 +32,6 @@ cmd_check_airgap_exec(struct cmd_ctx *ctx, struct ca *ca,
 	enum net_policy policy = NET_REFUSE;
 	bool policy_given = false;
 	json_t *o = NULL, *up;
-	char *text = NULL;
 	size_t i;
 	int r = AIRCA_ERR_INTERNAL, rc;
 
@@ -51,7 +51,7 @@ cmd_check_airgap_exec(struct cmd_ctx *ctx, struct ca *ca,
 		r = rc;
 		goto out;
 	}
-	if (ctx->json) {
+	if (out_is_json(ctx->out)) {
 		if ((o = json_object()) == NULL || (up = json_array()) == NULL) {
 			r = AIRCA_ERR_NOMEM;
 			goto out;
@@ -68,32 +68,28 @@ cmd_check_airgap_exec(struct cmd_ctx *ctx, struct ca *ca,
 		    json_string(hi.airca_version));
 		json_object_set_new(o, "binary_sha256",
 		    json_string(hi.binary_sha256));
-		if ((text = json_dumps(o, JSON_INDENT(2) |
-		    JSON_ENSURE_ASCII)) == NULL) {
-			r = AIRCA_ERR_NOMEM;
+		r = out_merge(ctx->out, o);
+		o = NULL;
+		if (r != 0)
 			goto out;
-		}
-		printf("%s\n", text);
 	} else {
-		printf("network:  %s (policy %s%s)\n", rep.summary,
+		out_result(ctx->out, "network:  %s (policy %s%s)", rep.summary,
 		    policy_name(policy), policy_given ? "" :
 		    ": no HSM profile given");
-		printf("host:     %s\n", hi.hostname);
-		printf("kernel:   %s\n", hi.kernel);
-		printf("airca:    %s, binary SHA-256 %s\n", hi.airca_version,
-		    hi.binary_sha256);
+		out_result(ctx->out, "host:     %s", hi.hostname);
+		out_result(ctx->out, "kernel:   %s", hi.kernel);
+		out_result(ctx->out, "airca:    %s, binary SHA-256 %s",
+		    hi.airca_version, hi.binary_sha256);
 	}
-	if (rc == 0 && rep.nup > 0 && !ctx->quiet)
-		fprintf(stderr, "airca check-airgap: warning: %s; allowed only "
-		    "by the HSM profile's network policy %s\n", rep.summary,
-		    policy_name(policy));
+	if (rc == 0 && rep.nup > 0)
+		out_warn(ctx->out, "%s; allowed only by the HSM profile's "
+		    "network policy %s", rep.summary, policy_name(policy));
 	if (rc != 0)
 		/* airgap_check's message is the detail main() prints */
 		r = rc;
 	else
 		r = 0;
  out:
-	free(text);
 	json_decref(o);
 	return r;
 }

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "crl.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "util.h"
@@ -89,20 +90,19 @@ crl_of(struct ca *ca, const char *label, const char *outfile)
 	}
 	if ((r = ca_journal(ca, "files-written", d, 0)) != 0)
 		goto out;
-	if (ca->ctx->json) {
+	if (out_is_json(ca->ctx->out)) {
 		json_decref(d);
 		d = json_pack("{s:s,s:s,s:I,s:I,s:s}", "ca", label, "serial",
 		    caserial, "crl-number", (json_int_t)number, "entries",
 		    (json_int_t)n, "out", outfile);
-		if (d != NULL) {
-			json_dumpf(d, stdout, JSON_INDENT(2) |
-			    JSON_PRESERVE_ORDER);
-			putchar('\n');
-		}
+		r = out_merge(ca->ctx->out, d);
+		d = NULL;
+		if (r != 0)
+			goto out;
 	} else if (!ca->ctx->quiet)
-		printf("%s: CRL of '%s' (serial %s), number %llu, %zu entr%s, "
-		    "next update in %u minutes\n", outfile, label, caserial,
-		    number, n, n == 1 ? "y" : "ies",
+		out_result(ca->ctx->out, "%s: CRL of '%s' (serial %s), number "
+		    "%llu, %zu entr%s, next update in %u minutes", outfile,
+		    label, caserial, number, n, n == 1 ? "y" : "ies",
 		    ca->pol.crl_next_update_minutes);
 	r = 0;
  out:

@@ -19,6 +19,7 @@
 #include "error.h"
 #include "hsm.h"
 #include "media.h"
+#include "out.h"
 #include "token.h"
 #include "util.h"
 
@@ -35,13 +36,15 @@ static void
 say(struct demo *d, const char *fmt, ...)
 {
 	va_list ap;
+	char *s = NULL;
+	int n;
 
-	printf("\n\033[1m[%d]\033[0m ", ++d->step);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+	if (n >= 0)
+		out_result(d->ctx.out, "\n\033[1m[%d]\033[0m %s", ++d->step, s);
+	free(s);
 }
 
 /* Run one airca command as an officer would type it; the PIN comes from the environment. */
@@ -56,14 +59,12 @@ run(struct demo *d, const char *line)
 	    p = strtok_r(NULL, " ", &save))
 		argv[argc++] = p;
 	argv[argc] = NULL;
-	printf("    $ airca %s\n", line);
-	fflush(stdout);
+	out_result(d->ctx.out, "    $ airca %s", line);
 	if (setenv(DEMO_PIN_ENV, d->pin, 1) == -1)
 		return AIRCA_ERR_NOMEM;
 	airca_errclear();
 	r = cmd_run(&d->ctx, argc, argv);
 	unsetenv(DEMO_PIN_ENV);
-	fflush(stdout);
 	if (r != 0 && r != AIRCA_ERR_PARTIAL)
 		return airca_errctx(r, "demo step 'airca %s'", line);
 	return 0;
@@ -264,13 +265,13 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 
 /* A demo that failed leaves nothing behind: its token, home and stick go. */
 static void
-demo_cleanup(const struct demo *d)
+demo_cleanup(struct out *o, const struct demo *d)
 {
 	if (nftw(d->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == -1)
-		fprintf(stderr, "airca demo: could not remove %s: %s\n",
-		    d->dir, strerror(errno));
+		out_warn(o, "demo: could not remove %s: %s", d->dir,
+		    strerror(errno));
 	else
-		fprintf(stderr, "airca demo: failed; removed %s\n", d->dir);
+		out_note(o, "airca demo: failed; removed %s", d->dir);
 }
 
 static int
@@ -305,13 +306,13 @@ cmd_demo_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 		d.ctx.hsm = ctx->hsm != NULL ? ctx->hsm : "softhsm2";
 		d.ctx.pin.env = DEMO_PIN_ENV;
 		d.ctx.pin.file = NULL;
-		printf("airca demo: a factory ceremony on a SoftHSM token, "
-		    "narrated.\n");
+		out_result(ctx->out, "airca demo: a factory ceremony on a "
+		    "SoftHSM token, narrated.");
 		r = demo_run(&d);
 	}
 	explicit_bzero(d.pin, sizeof(d.pin));
 	if (r != 0)
-		demo_cleanup(&d);
+		demo_cleanup(ctx->out, &d);
 	return r;
 }
 

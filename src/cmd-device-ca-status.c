@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "crl.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "util.h"
@@ -174,7 +175,7 @@ device_ca_status(struct ca *ca, enum dca_op op, char *const *serials,
 	if ((r = ca_journal(ca, "files-written", d, 0)) != 0)
 		goto out;
 
-	if (ca->ctx->json) {
+	if (out_is_json(ca->ctx->out)) {
 		if ((list = json_array()) == NULL) {
 			r = AIRCA_ERR_NOMEM;
 			goto out;
@@ -189,20 +190,20 @@ device_ca_status(struct ca *ca, enum dca_op op, char *const *serials,
 		    "reason", crl_reason_name(ops[op].reason), "device-cas",
 		    list);
 		list = NULL;
-		if (d != NULL) {
-			json_dumpf(d, stdout, JSON_INDENT(2) |
-			    JSON_PRESERVE_ORDER);
-			putchar('\n');
-		}
+		r = out_merge(ca->ctx->out, d);
+		d = NULL;
+		if (r != 0)
+			goto out;
 	} else if (!ca->ctx->quiet) {
 		for (i = 0; i < n; i++)
-			printf("%-8s %s  %s%s\n", ops[op].done, t[i].serial,
-			    t[i].cn, t[i].change ? "" : "  (already; listed "
-			    "again)");
-		printf("CRL number %llu, reason %s (%d): %s/%s\n"
-		    "upload     %s/upload.json  (ca-revoke-crl; SHA256SUMS "
-		    "beside it)\n", number, crl_reason_name(ops[op].reason),
-		    ops[op].reason, outdir, CA_REVOKE_CRL, outdir);
+			out_result(ca->ctx->out, "%-8s %s  %s%s", ops[op].done,
+			    t[i].serial, t[i].cn, t[i].change ? "" : "  "
+			    "(already; listed again)");
+		out_result(ca->ctx->out, "CRL number %llu, reason %s (%d): "
+		    "%s/%s\nupload     %s/upload.json  (ca-revoke-crl; "
+		    "SHA256SUMS beside it)", number,
+		    crl_reason_name(ops[op].reason), ops[op].reason, outdir,
+		    CA_REVOKE_CRL, outdir);
 	}
 	r = 0;
  out:

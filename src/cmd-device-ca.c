@@ -7,6 +7,7 @@
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "util.h"
 
@@ -59,17 +60,15 @@ device_ca_create(struct ca *ca, const char *uid, const char *label,
 	cert_serial_hex(cert, serial, sizeof(serial));
 	cert_fingerprint(cert, fp);
 	hex_groups(fp, groups, sizeof(groups));
-	if (ca->ctx->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "label", label,
-		    "cn", cn, "serial", serial, "fingerprint", fp);
-
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
-	} else
-		printf("device CA '%s' (CN=%s) serial %s\n  SHA-256 %s\n"
-		    "  next: 'airca api device-cas --out DIR' for the factory "
-		    "API's ca-crt upload\n", label, cn, serial, groups);
+	if (out_is_json(ca->ctx->out))
+		r = out_merge(ca->ctx->out, json_pack("{s:s,s:s,s:s,s:s}",
+		    "label", label, "cn", cn, "serial", serial, "fingerprint",
+		    fp));
+	else
+		out_result(ca->ctx->out, "device CA '%s' (CN=%s) serial %s\n  "
+		    "SHA-256 %s\n  next: 'airca api device-cas --out DIR' for "
+		    "the factory API's ca-crt upload", label, cn, serial,
+		    groups);
  out:
 	json_decref(extra);
 	X509_free(cert);

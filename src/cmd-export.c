@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "crl.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "util.h"
@@ -99,8 +100,12 @@ export(struct ca *ca, const char *serial, bool chain, bool der,
 		goto out;
 	if (outfile != NULL)
 		r = media_write(outfile, buf, len, 0);
-	else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
-		r = airca_errf(AIRCA_ERR_IO, "cannot write to standard output");
+	else if (out_is_json(ca->ctx->out))
+		r = out_set(ca->ctx->out, "pem", json_stringn(buf, len));
+	else {
+		out_write(ca->ctx->out, buf, len);
+		r = out_flush(ca->ctx->out);
+	}
  out:
 	X509_free(x);
 	OPENSSL_free(d);

@@ -57,28 +57,60 @@ cmd_help_group(FILE *f, int argc, char *const *argv)
 	return n;
 }
 
+struct group {
+	int	argc;
+	char	**argv;
+	int	n;
+};
+
+static void
+help_all(FILE *f, const void *arg)
+{
+	(void)arg;
+	cmd_help_all(f);
+}
+
+static void
+help_entry(FILE *f, const void *arg)
+{
+	cmd_help(arg, f);
+}
+
+static void
+help_group(FILE *f, const void *arg)
+{
+	struct group *g = (struct group *)arg;
+
+	g->n = cmd_help_group(f, g->argc, g->argv);
+}
+
 static int
 cmd_help_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
 	const struct cmd_entry *e;
 	char *words[ARGS_MAX];
+	struct group g;
 	int i, nwords;
 
-	(void)ctx;
 	(void)ca;
 	if (a->npos == 0) {
-		cmd_help_all(stdout);
+		cmd_help_print(ctx->out, help_all, NULL);
 		return 0;
 	}
 	for (i = 0; i < a->npos; i++)
 		words[i] = (char *)a->pos[i];
 	if ((e = cmd_find(a->npos, words, &nwords)) != NULL &&
 	    nwords == a->npos) {
-		cmd_help(e, stdout);
+		cmd_help_print(ctx->out, help_entry, e);
 		return 0;
 	}
-	if (cmd_help_group(stdout, a->npos, words) > 0)
+	g.argc = a->npos;
+	g.argv = words;
+	g.n = 0;
+	if (cmd_help_group(NULL, a->npos, words) > 0) {
+		cmd_help_print(ctx->out, help_group, &g);
 		return 0;
+	}
 	return airca_errf(AIRCA_ERR_USAGE, "no command '%s%s%s' (see 'airca "
 	    "help')", words[0], a->npos > 1 ? " " : "",
 	    a->npos > 1 ? words[1] : "");

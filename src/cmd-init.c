@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "custody.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "util.h"
@@ -385,6 +386,15 @@ quorum_replace(struct ca *ca, const struct init_opts *o,
 	    msg);
 }
 
+/* Append ", name" (" name" first) to the list in buf. */
+static void
+name_add(char *buf, size_t size, unsigned i, const char *name)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s %s", i ? "," : "", name);
+}
+
 static int
 init_run(struct ca *ca, const char *factory, enum key_type kt,
     const struct init_opts *o)
@@ -403,7 +413,7 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 	char path[PATH_MAX], *text = NULL, fp[SHA256_HEX_LEN + 1];
 	char polfp[SHA256_HEX_LEN + 1];
 	char rserial[SERIAL_HEX_MAX], aserial[SERIAL_HEX_MAX], ts[21];
-	char groups[96];
+	char groups[96], names[CUSTODY_MAX * 80];
 	int r;
 
 	if ((r = policy_default(factory, &ca->pol)) != 0)
@@ -574,54 +584,54 @@ init_run(struct ca *ca, const char *factory, enum key_type kt,
 	    (r = media_write(path, text, strlen(text), 0)) != 0)
 		goto out;
 	hex_groups(fp, groups, sizeof(groups));
-	if (ca->ctx->json) {
-		json_t *jo = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "factory",
-		    factory, "root-serial", rserial, "root-fingerprint", fp,
-		    "audit-serial", aserial, "home", ca->home, "key-policy",
-		    polname);
-
-		json_dumpf(jo, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(jo);
+	if (out_is_json(ca->ctx->out)) {
+		if ((r = out_merge(ca->ctx->out, json_pack("{s:s,s:s,s:s,s:s,"
+		    "s:s,s:s}", "factory", factory, "root-serial", rserial,
+		    "root-fingerprint", fp, "audit-serial", aserial, "home",
+		    ca->home, "key-policy", polname))) != 0)
+			goto out;
 	} else {
-		printf("factory root initialised for '%s' in %s\n", factory,
-		    ca->home);
-		printf("  root  serial %s\n        SHA-256 %s\n", rserial,
-		    groups);
-		printf("  audit serial %s\n", aserial);
+		out_result(ca->ctx->out, "factory root initialised for '%s' in "
+		    "%s", factory, ca->home);
+		out_result(ca->ctx->out, "  root  serial %s\n        SHA-256 "
+		    "%s", rserial, groups);
+		out_result(ca->ctx->out, "  audit serial %s", aserial);
 		if (o->pol.k == 0)
-			printf("  keys  %s, on token '%s' (serial %s), sensitive "
-			    "and not extractable\n", key_type_name(kt),
-			    ti->label, ti->serial);
+			out_result(ca->ctx->out, "  keys  %s, on token '%s' "
+			    "(serial %s), sensitive and not extractable",
+			    key_type_name(kt), ti->label, ti->serial);
 		else {
 			unsigned i;
 
-			printf("  keys  %s, on token '%s' (serial %s), sensitive; "
-			    "they leave it only wrapped under the trusted "
-			    "custody key\n", key_type_name(kt), ti->label,
-			    ti->serial);
-			printf("  custody %s, set %s:", polname, set);
+			out_result(ca->ctx->out, "  keys  %s, on token '%s' "
+			    "(serial %s), sensitive; they leave it only "
+			    "wrapped under the trusted custody key",
+			    key_type_name(kt), ti->label, ti->serial);
+			names[0] = '\0';
 			for (i = 0; i < o->pol.n; i++)
-				printf("%s %s", i ? "," : "", o->names[i]);
-			printf("\n");
+				name_add(names, sizeof(names), i, o->names[i]);
+			out_result(ca->ctx->out, "  custody %s, set %s:%s",
+			    polname, set, names);
 			if (o->shares_to != NULL)
-				printf("  shares written to %s (rehearsal only: "
-				    "a real ceremony shows each on its own "
-				    "screen)\n", o->shares_to);
+				out_result(ca->ctx->out, "  shares written to "
+				    "%s (rehearsal only: a real ceremony shows "
+				    "each on its own screen)", o->shares_to);
 		}
 		if (o->pin_pol.k > 0) {
 			unsigned i;
 			char pp[32];
 
 			custody_policy_name(&o->pin_pol, pp, sizeof(pp));
-			printf("  login %s shares of the user PIN, set %s:", pp,
-			    pset);
+			names[0] = '\0';
 			for (i = 0; i < o->pin_pol.n; i++)
-				printf("%s %s", i ? "," : "", o->pin_names[i]);
-			printf("\n");
+				name_add(names, sizeof(names), i,
+				    o->pin_names[i]);
+			out_result(ca->ctx->out, "  login %s shares of the "
+			    "user PIN, set %s:%s", pp, pset, names);
 			if (o->shares_to != NULL)
-				printf("  PIN shares written to %s/pin-share-N.txt "
-				    "(rehearsal only)\n", o->shares_to);
+				out_result(ca->ctx->out, "  PIN shares written "
+				    "to %s/pin-share-N.txt (rehearsal only)",
+				    o->shares_to);
 		}
 	}
 	r = 0;

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "journal.h"
 #include "media.h"
+#include "out.h"
 #include "qr.h"
 #include "util.h"
 
@@ -26,6 +27,37 @@ put_safe(FILE *f, const char *s, size_t max)
 		    s[i] : '?', f);
 	if (s[i] != '\0')
 		fputs("...", f);
+}
+
+/*
+ * A result line built with stdio (put_safe, summary): line_begin gives the
+ * FILE (NULL: out of memory), line_end hands the line to the sink.
+ */
+struct line {
+	FILE	*f;
+	char	*buf;
+	size_t	 len;
+};
+
+static FILE *
+line_begin(struct line *l)
+{
+	l->buf = NULL;
+	l->len = 0;
+	return l->f = open_memstream(&l->buf, &l->len);
+}
+
+static int
+line_end(struct out *o, struct line *l)
+{
+	int r = AIRCA_ERR_NOMEM;
+
+	if (l->f != NULL && fclose(l->f) == 0) {
+		out_result(o, "%s", l->buf);
+		r = 0;
+	}
+	free(l->buf);
+	return r;
 }
 
 static const char *
@@ -73,32 +105,56 @@ summary(FILE *f, const char *event, json_t *d)
 }
 
 static int
-show_line(const char *line, size_t len, unsigned long lineno)
+show_line(struct out *o, const char *line, size_t len, unsigned long lineno)
 {
+	struct line l;
 	json_t *e, *v;
 	json_error_t jerr;
 	const char *event;
+	FILE *f;
+	int r;
 
 	if ((e = json_loadb(line, len, 0, &jerr)) == NULL || !json_is_object(e)) {
-		printf("line %lu: not a journal entry (%s)\n", lineno,
+		out_result(o, "line %lu: not a journal entry (%s)", lineno,
 		    e == NULL ? jerr.text : "not an object");
 		json_decref(e);
 		return 0;
 	}
+	if ((f = line_begin(&l)) == NULL) {
+		json_decref(e);
+		return AIRCA_ERR_NOMEM;
+	}
 	v = json_object_get(e, "event");
 	event = json_is_string(v) ? json_string_value(v) : "?";
-	printf("%6lld  ", (long long)json_integer_value(json_object_get(e,
+	fprintf(f, "%6lld  ", (long long)json_integer_value(json_object_get(e,
 	    "seq")));
-	put_safe(stdout, (v = json_object_get(e, "time")) != NULL &&
+	put_safe(f, (v = json_object_get(e, "time")) != NULL &&
 	    json_is_string(v) ? json_string_value(v) : "?", 20);
-	printf("  %-16.16s  ", event);
-	put_safe(stdout, json_is_string(v = json_object_get(e, "actor")) ?
+	fprintf(f, "  %-16.16s  ", event);
+	put_safe(f, json_is_string(v = json_object_get(e, "actor")) ?
 	    json_string_value(v) : "?", 16);
-	fputs("  ", stdout);
-	summary(stdout, event, json_object_get(e, "data"));
-	putchar('\n');
+	fputs("  ", f);
+	summary(f, event, json_object_get(e, "data"));
+	r = line_end(o, &l);
 	json_decref(e);
-	return 0;
+	return r;
+}
+
+/* One entry as data (--json): the line parsed, or why it is not an entry. */
+static int
+json_line(json_t *entries, const char *line, size_t len,
+    unsigned long lineno)
+{
+	json_t *e;
+	json_error_t jerr;
+
+	if ((e = json_loadb(line, len, 0, &jerr)) == NULL ||
+	    !json_is_object(e)) {
+		json_decref(e);
+		e = json_pack("{s:I,s:s}", "line", (json_int_t)lineno,
+		    "not-an-entry", e == NULL ? jerr.text : "not an object");
+	}
+	return json_array_append_new(entries, e) == 0 ? 0 : AIRCA_ERR_NOMEM;
 }
 
 static int
@@ -123,35 +179,45 @@ cmd_journal_show_exec(struct cmd_ctx *ctx, struct ca *ca,
 	char path[PATH_MAX], *line;
 	unsigned long since = (unsigned long)args_number(a, "since", 0), lineno;
 	size_t len;
-	bool json = ctx->json, complete;
-	int r;
+	bool json = out_is_json(ctx->out), complete;
+	json_t *entries = NULL;
+	int r, rr;
 
 	(void)ca;
 	if ((r = journal_path(ctx, journal, path, sizeof(path))) != 0 ||
 	    (r = journal_reader_open(path, &rd)) != 0)
 		goto out;
+	if (json && (entries = json_array()) == NULL) {
+		r = AIRCA_ERR_NOMEM;
+		goto out;
+	}
 	while ((r = journal_reader_next(rd, &line, &len, &complete)) == 1) {
 		/* lines are entries: line N holds seq N in a sound journal */
 		lineno = journal_reader_lineno(rd);
 		if (lineno < since)
 			continue;
-		if (!complete) {
-			printf("line %lu: incomplete (%zu bytes without a "
-			    "newline: an interrupted append; see 'airca "
-			    "journal repair')\n", lineno, len);
-			continue;
+		if (!complete && json)
+			out_warn(ctx->out, "line %lu: incomplete (%zu bytes "
+			    "without a newline: an interrupted append; see "
+			    "'airca journal repair')", lineno, len);
+		else if (!complete)
+			out_result(ctx->out, "line %lu: incomplete (%zu bytes "
+			    "without a newline: an interrupted append; see "
+			    "'airca journal repair')", lineno, len);
+		else if ((rr = json ? json_line(entries, line, len, lineno) :
+		    show_line(ctx->out, line, len, lineno)) != 0) {
+			r = rr;
+			goto out;
 		}
-		if (json) {
-			/* the raw line, as hashed; verify checked it is ASCII */
-			put_safe(stdout, line, len);
-			putchar('\n');
-		} else
-			show_line(line, len, lineno);
 	}
-	if (r == 0 && !json && !ctx->quiet)
-		fprintf(stderr, "(shown as written; 'airca journal verify' "
-		    "checks it)\n");
+	if (r == 0 && json) {
+		r = out_set(ctx->out, "entries", entries);
+		entries = NULL;
+	} else if (r == 0)
+		out_note(ctx->out, "(shown as written; 'airca journal verify' "
+		    "checks it)");
  out:
+	json_decref(entries);
 	journal_reader_close(rd);
 	return r;
 }
@@ -196,7 +262,7 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, struct ca *ca,
 	char jpath[PATH_MAX], rpath[PATH_MAX], groups[96];
 	X509 *root = NULL, *audit = NULL;
 	json_t *o;
-	int r;
+	int r, rr;
 
 	(void)ca;
 	if ((r = ca_evidence_load(ctx, journal, auditf, rootf, jpath, rpath,
@@ -215,7 +281,7 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, struct ca *ca,
 		rep.bad_seq = rep.bad_line = 1;
 		r = airca_errf(AIRCA_ERR_VERIFY, "%s", rep.what);
 	}
-	if (ctx->json && (r == 0 || r == AIRCA_ERR_VERIFY)) {
+	if (out_is_json(ctx->out) && (r == 0 || r == AIRCA_ERR_VERIFY)) {
 		if (r == 0)
 			o = json_pack("{s:b,s:s,s:I,s:I,s:I,s:s,s:s}", "ok", 1,
 			    "journal", jpath, "entries", (json_int_t)rep.entries,
@@ -232,30 +298,31 @@ cmd_journal_verify_exec(struct cmd_ctx *ctx, struct ca *ca,
 		if (o != NULL && r == 0 && seal != NULL)
 			json_object_set_new(o, "seal-seq",
 			    json_integer((json_int_t)rep.seal_seq));
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
+		if ((rr = out_merge(ctx->out, o)) != 0)
+			r = rr;
 	}
-	if (r != 0 || ctx->json)
+	if (r != 0 || out_is_json(ctx->out))
 		goto out;
-	printf("journal OK: %s\n", jpath);
-	printf("  entries      %lu (format version %ld)\n", rep.entries,
-	    rep.version);
-	printf("  signatures   %lu checkpoint%s, %lu seal%s, all by the audit "
-	    "certificate\n", rep.checkpoints, rep.checkpoints == 1 ? "" : "s",
-	    rep.seals, rep.seals == 1 ? "" : "s");
+	out_result(ctx->out, "journal OK: %s", jpath);
+	out_result(ctx->out, "  entries      %lu (format version %ld)",
+	    rep.entries, rep.version);
+	out_result(ctx->out, "  signatures   %lu checkpoint%s, %lu seal%s, all "
+	    "by the audit certificate", rep.checkpoints, rep.checkpoints == 1 ?
+	    "" : "s", rep.seals, rep.seals == 1 ? "" : "s");
 	hex_groups(rep.audit_fp, groups, sizeof(groups));
-	printf("  audit cert   SHA-256 %s\n               chains to %s\n",
-	    groups, rpath);
+	out_result(ctx->out, "  audit cert   SHA-256 %s\n               chains "
+	    "to %s", groups, rpath);
 	if (rep.pinned_seq > 0)
-		printf("               pinned by the root at seq %lu\n",
-		    rep.pinned_seq);
+		out_result(ctx->out, "               pinned by the root at seq "
+		    "%lu", rep.pinned_seq);
 	else
-		printf("               NOT PINNED (format %ld): any certificate "
-		    "of the root would have verified\n", rep.version);
+		out_result(ctx->out, "               NOT PINNED (format %ld): "
+		    "any certificate of the root would have verified",
+		    rep.version);
 	if (seal != NULL)
-		printf("  seal         found at seq %lu\n", rep.seal_seq);
-	printf("  head         %s\n", rep.head);
+		out_result(ctx->out, "  seal         found at seq %lu",
+		    rep.seal_seq);
+	out_result(ctx->out, "  head         %s", rep.head);
  out:
 	X509_free(root);
 	X509_free(audit);
@@ -268,30 +335,27 @@ cmd_journal_seal_exec(struct cmd_ctx *ctx, struct ca *ca,
 {
 	char hex[SHA256_HEX_LEN + 1], groups[96], **qr = NULL;
 	size_t nqr = 0, i;
-	json_t *o;
 	int r;
 
 	(void)a;
 	if ((r = journal_seal(ca->j, ca->audit_key, ca->audit, NULL, hex)) != 0)
 		goto out;
 	hex_groups(hex, groups, sizeof(groups));
-	if (ctx->json) {
-		o = json_pack("{s:I,s:s}", "seq", (json_int_t)journal_seq(ca->j),
-		    "seal", hex);
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
+	if (out_is_json(ctx->out)) {
+		r = out_merge(ctx->out, json_pack("{s:I,s:s}", "seq",
+		    (json_int_t)journal_seq(ca->j), "seal", hex));
 		goto out;
 	}
-	printf("journal sealed at seq %lu\n\n  seal  %s\n\n", journal_seq(ca->j),
-	    groups);
+	out_result(ctx->out, "journal sealed at seq %lu\n\n  seal  %s\n",
+	    journal_seq(ca->j), groups);
 	if (qr_lines(hex, 0, &qr, &nqr) == 0) {
 		for (i = 0; i < nqr; i++)
-			printf("  %s\n", qr[i]);
-		putchar('\n');
+			out_result(ctx->out, "  %s", qr[i]);
+		out_result(ctx->out, "%s", "");
 	}
-	printf("Witnesses: write down or photograph the seal.  Later, check "
-	    "the journal against it:\n  airca journal verify --seal %s\n", hex);
+	out_result(ctx->out, "Witnesses: write down or photograph the seal.  "
+	    "Later, check the journal against it:\n  airca journal verify "
+	    "--seal %s", hex);
  out:
 	qr_lines_free(qr, nqr);
 	return r;
@@ -299,35 +363,41 @@ cmd_journal_seal_exec(struct cmd_ctx *ctx, struct ca *ca,
 
 /* Show the incomplete tail the way it would be removed. */
 static void
-show_tail(const char *home, off_t off, const char *tail, size_t len,
-    const char *hex)
+show_tail(struct out *o, const char *home, off_t off, const char *tail,
+    size_t len, const char *hex)
 {
-	printf("the last line of %s/%s is incomplete (an append was "
-	    "interrupted):\n  %zu bytes at offset %lld, SHA-256 %s\n  ",
+	struct line l;
+	FILE *f;
+
+	out_result(o, "the last line of %s/%s is incomplete (an append was "
+	    "interrupted):\n  %zu bytes at offset %lld, SHA-256 %s",
 	    home, JOURNAL_FILE, len, (long long)off, hex);
-	put_safe(stdout, tail, 400);
-	putchar('\n');
+	if ((f = line_begin(&l)) == NULL)
+		return;
+	fputs("  ", f);
+	put_safe(f, tail, 400);
+	line_end(o, &l);
 }
 
 /* Show the unsigned tail: each entry by seq, event, actor and line hash. */
 static void
-show_unsigned(const char *home, const struct journal_tail *t)
+show_unsigned(struct out *o, const char *home, const struct journal_tail *t)
 {
 	json_t *e;
 	size_t i;
 
-	printf("%s/%s ends in %lu entr%s that no signature covers (seq "
+	out_result(o, "%s/%s ends in %lu entr%s that no signature covers (seq "
 	    "%lu..%lu; written by a command that was killed or failed, or "
-	    "by someone else):\n", home, JOURNAL_FILE, t->n, t->n == 1 ? "y" :
+	    "by someone else):", home, JOURNAL_FILE, t->n, t->n == 1 ? "y" :
 	    "ies", t->from, t->from + t->n - 1);
 	json_array_foreach(t->list, i, e) {
-		printf("  seq %-6lld %-20.32s by %-12.40s sha256 %s\n",
+		out_result(o, "  seq %-6lld %-20.32s by %-12.40s sha256 %s",
 		    (long long)json_integer_value(json_object_get(e, "seq")),
 		    json_string_value(json_object_get(e, "event")),
 		    json_string_value(json_object_get(e, "actor")),
 		    json_string_value(json_object_get(e, "sha256")));
 	}
-	printf("  ('airca journal show --since %lu' prints them whole)\n",
+	out_result(o, "  ('airca journal show --since %lu' prints them whole)",
 	    t->from);
 }
 
@@ -416,16 +486,16 @@ cmd_journal_repair_exec(struct cmd_ctx *ctx, struct ca *unused,
 		    (r = journal_tail_unsigned(ca.home, &t)) != 0)
 			goto out;
 		if (len == 0 && t.n == 0) {
-			printf("%s/%s ends on a complete, signed line: nothing "
-			    "to repair\n", ca.home, JOURNAL_FILE);
+			out_result(ctx->out, "%s/%s ends on a complete, signed "
+			    "line: nothing to repair", ca.home, JOURNAL_FILE);
 			goto out;
 		}
 		if (len > 0) {
 			sha256_hex(tail, len, hex);
-			show_tail(ca.home, off, tail, len, hex);
+			show_tail(ctx->out, ca.home, off, tail, len, hex);
 		}
 		if (t.n > 0)
-			show_unsigned(ca.home, &t);
+			show_unsigned(ctx->out, ca.home, &t);
 		r = airca_errf(AIRCA_ERR_CANCELLED, "nothing removed: %s%s; the "
 		    "repair is journaled and signed, so it needs the token",
 		    len > 0 ? "'airca journal repair --yes' removes the "
@@ -445,12 +515,12 @@ cmd_journal_repair_exec(struct cmd_ctx *ctx, struct ca *unused,
 	    (r = journal_tail_unsigned(ca.home, &t)) != 0)
 		goto done;
 	if (len == 0 && t.n == 0) {
-		printf("%s/%s ends on a complete, signed line: nothing to "
-		    "repair\n", ca.home, JOURNAL_FILE);
+		out_result(ctx->out, "%s/%s ends on a complete, signed line: "
+		    "nothing to repair", ca.home, JOURNAL_FILE);
 		goto done;
 	}
 	if (t.n > 0) {
-		show_unsigned(ca.home, &t);
+		show_unsigned(ctx->out, ca.home, &t);
 		if (!adopt && !discard) {
 			r = airca_errf(AIRCA_ERR_CANCELLED, "nothing removed: "
 			    "decide about the unsigned entries with --adopt "
@@ -462,7 +532,7 @@ cmd_journal_repair_exec(struct cmd_ctx *ctx, struct ca *unused,
 	if (len > 0) {
 		sha256(tail, len, sha);
 		hex_encode(sha, sizeof(sha), hex);
-		show_tail(ca.home, off, tail, len, hex);
+		show_tail(ctx->out, ca.home, off, tail, len, hex);
 		if ((r = journal_truncate(ca.home, off, sha)) != 0)
 			goto done;
 	}
@@ -484,8 +554,8 @@ cmd_journal_repair_exec(struct cmd_ctx *ctx, struct ca *unused,
 			goto done;
 		json_decref(d);
 		d = NULL;
-		printf("incomplete line removed; journaled as seq %lu "
-		    "(\"journal-repaired\")\n", journal_seq(ca.j));
+		out_result(ctx->out, "incomplete line removed; journaled as "
+		    "seq %lu (\"journal-repaired\")", journal_seq(ca.j));
 	}
 	if (t.n > 0 && (adopt || discard)) {
 		hex_encode(t.sha, sizeof(t.sha), hex);
@@ -501,13 +571,13 @@ cmd_journal_repair_exec(struct cmd_ctx *ctx, struct ca *unused,
 		if ((r = ca_journal(&ca, adopt ? "journal-tail-adopted" :
 		    "journal-tail-discarded", d, 0)) != 0)
 			goto done;
-		printf("%lu unsigned entr%s %s; journaled as seq %lu (\"%s\"), "
-		    "signed now\n", t.n, t.n == 1 ? "y" : "ies", adopt ?
-		    "adopted" : "discarded", journal_seq(ca.j),
-		    adopt ? "journal-tail-adopted" : "journal-tail-discarded");
+		out_result(ctx->out, "%lu unsigned entr%s %s; journaled as seq "
+		    "%lu (\"%s\"), signed now", t.n, t.n == 1 ? "y" : "ies",
+		    adopt ? "adopted" : "discarded", journal_seq(ca.j), adopt ?
+		    "journal-tail-adopted" : "journal-tail-discarded");
 		if (discard)
-			printf("  the discarded lines are kept in %s/%s\n",
-			    ca.home, saved);
+			out_result(ctx->out, "  the discarded lines are kept "
+			    "in %s/%s", ca.home, saved);
 	}
  done:
 	json_decref(d);

@@ -8,6 +8,7 @@
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "keystore.h"
 #include "media.h"
@@ -191,8 +192,8 @@ keygen(struct ca *ca, const char *name, unsigned count, const char *outdir,
 		if ((r = keygen_one(ca, prof, issuer, ikey, chain, prefix,
 		    outdir, pwl, cn, sizeof(cn))) != 0)
 			goto out;
-		if (!ca->ctx->quiet)
-			printf("%s/%s.p12\n", outdir, cn);
+		if (!ca->ctx->quiet && !out_is_json(ca->ctx->out))
+			out_result(ca->ctx->out, "%s/%s.p12", outdir, cn);
 	}
 	r = media_log_close(pwl, sha);
 	pwl = NULL;
@@ -206,10 +207,14 @@ keygen(struct ca *ca, const char *name, unsigned count, const char *outdir,
 	}
 	if ((r = ca_journal(ca, "files-written", d, 0)) != 0)
 		goto out;
-	if (!ca->ctx->quiet)
-		printf("%u keystores in %s (PKCS#12, AES-256/PBKDF2); their "
-		    "passwords in %s: carry it on another stick\n", count,
-		    outdir, pwfile);
+	if (out_is_json(ca->ctx->out))
+		r = out_merge(ca->ctx->out, json_pack("{s:I,s:s,s:s}",
+		    "keystores", (json_int_t)count, "out", outdir, "passwords",
+		    pwfile));
+	else if (!ca->ctx->quiet)
+		out_result(ca->ctx->out, "%u keystores in %s (PKCS#12, "
+		    "AES-256/PBKDF2); their passwords in %s: carry it on "
+		    "another stick", count, outdir, pwfile);
  out:
 	media_log_free(pwl);
 	sk_X509_pop_free(chain, X509_free);

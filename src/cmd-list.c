@@ -7,6 +7,7 @@
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "util.h"
 
@@ -91,7 +92,7 @@ list(struct ca *ca, const char *profile, long days)
 	}
 	qsort(rows, n, sizeof(*rows), row_cmp);
 
-	if (ca->ctx->json) {
+	if (out_is_json(ca->ctx->out)) {
 		if ((arr = json_array()) == NULL) {
 			r = AIRCA_ERR_NOMEM;
 			goto out;
@@ -113,31 +114,31 @@ list(struct ca *ca, const char *profile, long days)
 				goto out;
 			}
 		}
-		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
+		r = out_set(ca->ctx->out, "certificates", arr);
+		arr = NULL;
 		goto out;
 	}
 	if (n == 0) {
-		if (!ca->ctx->quiet && days >= 0)
-			fprintf(stderr, "nothing expires within %ld days\n",
-			    days);
-		else if (!ca->ctx->quiet)
-			fprintf(stderr, "no certificates\n");
+		if (days >= 0)
+			out_note(ca->ctx->out, "nothing expires within %ld "
+			    "days", days);
+		else
+			out_note(ca->ctx->out, "no certificates");
 		goto out;
 	}
 	if (!ca->ctx->quiet)
-		printf("%-*s %-8s %-10s %-*s %-*s %s\n", (int)wtype, "TYPE",
-		    "HASH", "EXPIRES", (int)wsub, "SUBJECT", (int)wid,
-		    "LABEL", "STATUS      SERIAL");
+		out_result(ca->ctx->out, "%-*s %-8s %-10s %-*s %-*s %s",
+		    (int)wtype, "TYPE", "HASH", "EXPIRES", (int)wsub, "SUBJECT",
+		    (int)wid, "LABEL", "STATUS      SERIAL");
 	for (i = 0; i < n; i++) {
 		e = rows[i].e;
 		if (rows[i].have_hash)
 			snprintf(hash, sizeof(hash), "%08lx", rows[i].hash);
 		else
 			snprintf(hash, sizeof(hash), "--------");
-		printf("%-*s %s %s %-*s %-*s %-11s %s\n", (int)wtype,
-		    e->profile, hash, rows[i].expires, (int)wsub, e->subject,
-		    (int)wid, e->label[0] != '\0' ? e->label : "-",
+		out_result(ca->ctx->out, "%-*s %s %s %-*s %-*s %-11s %s",
+		    (int)wtype, e->profile, hash, rows[i].expires, (int)wsub,
+		    e->subject, (int)wid, e->label[0] != '\0' ? e->label : "-",
 		    rows[i].status, e->serial);
 	}
  out:

@@ -11,6 +11,7 @@
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "journal.h"
 #include "media.h"
@@ -20,7 +21,7 @@
 
 /* Every certificate file must be the one the journal names, and named by it. */
 static int
-check_certs(const char *home, struct registry *reg)
+check_certs(struct out *o, const char *home, struct registry *reg)
 {
 	const struct reg_entry *e;
 	char dir[PATH_MAX], fp[SHA256_HEX_LEN + 1], serial[SERIAL_HEX_MAX];
@@ -55,9 +56,8 @@ check_certs(const char *home, struct registry *reg)
 		memcpy(serial, de->d_name, n - 4);
 		serial[n - 4] = '\0';
 		if (registry_by_serial(reg, serial) == NULL)
-			fprintf(stderr, "airca: warning: certs/%s is not in the "
-			    "journal (written before an interrupted command?)\n",
-			    de->d_name);
+			out_warn(o, "certs/%s is not in the journal (written "
+			    "before an interrupted command?)", de->d_name);
 	}
 	closedir(d);
 	return 0;
@@ -101,7 +101,7 @@ cmd_registry_rebuild_exec(struct cmd_ctx *ctx, struct ca *unused,
 		    res.tail_n, res.tail_from, res.tail_list);
 		goto out;
 	}
-	if ((r = check_certs(ca.home, reg)) != 0 ||
+	if ((r = check_certs(ctx->out, ca.home, reg)) != 0 ||
 	    (r = path_join(path, sizeof(path), ca.home, REGISTRY_FILE)) != 0)
 		goto out;
 	if (media_read(path, (size_t)1 << 30, &old, &oldlen) == 0)
@@ -112,19 +112,20 @@ cmd_registry_rebuild_exec(struct cmd_ctx *ctx, struct ca *unused,
 	    (r = media_read(path, (size_t)1 << 30, &cur, &curlen)) != 0)
 		goto out;
 	sha256_hex(cur, curlen, new_hex);
-	printf("%s rebuilt from %lu journal entries (%lu state events): "
-	    "%zu certificates\n  SHA-256 %s\n", path, res.rep.entries,
+	out_result(ctx->out, "%s rebuilt from %lu journal entries (%lu state "
+	    "events): %zu certificates\n  SHA-256 %s", path, res.rep.entries,
 	    res.events, registry_count(reg), new_hex);
 	if (old == NULL)
-		printf("  there was no registry before\n");
+		out_result(ctx->out, "  there was no registry before");
 	else if (strcmp(old_hex, new_hex) == 0)
-		printf("  identical to the registry it replaced\n");
+		out_result(ctx->out, "  identical to the registry it replaced");
 	else if (body)
-		printf("  identical to the registry it replaced but for its "
-		    "header (now at journal seq %lu)\n", res.rep.entries);
+		out_result(ctx->out, "  identical to the registry it replaced "
+		    "but for its header (now at journal seq %lu)",
+		    res.rep.entries);
 	else
-		printf("  the registry it replaced differed (SHA-256 %s)\n",
-		    old_hex);
+		out_result(ctx->out, "  the registry it replaced differed "
+		    "(SHA-256 %s)", old_hex);
 	r = 0;
  out:
 	free(old);

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "crl.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "util.h"
@@ -282,10 +283,10 @@ renew_one(struct ca *ca, const struct cand *c, const char *outdir,
 			ca_warn(ca, "the renewed certificate of '%s' is in "
 			    "the home but not on the token: %s", label,
 			    airca_errmsg());
-		else if (!ca->ctx->quiet)
-			fprintf(stderr, "note: the token keeps the earlier "
-			    "certificate of key '%s' (the same key); the "
-			    "renewed one is in the home\n", label);
+		else
+			out_note(ca->ctx->out, "note: the token keeps the "
+			    "earlier certificate of key '%s' (the same key); "
+			    "the renewed one is in the home", label);
 		airca_errclear();
 	}
 
@@ -327,8 +328,8 @@ renew_upload(struct ca *ca, const struct cand *c, size_t n,
 	const char *f;
 	json_t *upload = NULL, *v;
 	X509 *x = NULL;
-	char *pem = NULL, *text = NULL, path[4096];
-	size_t i, len, ncas;
+	char *pem = NULL, *text = NULL, path[4096], fields[256];
+	size_t i, len, ncas, flen;
 	bool cas = false;
 	int r;
 
@@ -365,11 +366,10 @@ renew_upload(struct ca *ca, const struct cand *c, size_t n,
 	if (json_object_size(upload) == 0)
 		goto out;
 	if (registry_root_exported(ca->reg, NULL) == 0) {
-		if (!ca->ctx->quiet)
-			fprintf(stderr, "note: no upload.json: this home's root "
-			    "was never written to an upload bundle, so the "
-			    "factory API holds nothing to renew; the first-time "
-			    "setup ('airca api sign') uploads these\n");
+		out_note(ca->ctx->out, "note: no upload.json: this home's root "
+		    "was never written to an upload bundle, so the "
+		    "factory API holds nothing to renew; the first-time "
+		    "setup ('airca api sign') uploads these");
 		goto out;
 	}
 	if ((text = json_dumps(upload, JSON_INDENT(2) |
@@ -384,10 +384,14 @@ renew_upload(struct ca *ca, const struct cand *c, size_t n,
 	if ((r = media_read(path, MEDIA_MAX_JSON, bufp, blenp)) != 0)
 		goto out;
 	if (!ca->ctx->quiet) {
-		printf("upload   %s/upload.json  (PATCH body:", outdir);
-		json_object_foreach(upload, f, v)
-			printf(" %s", f);
-		printf(")\n");
+		fields[0] = '\0';
+		json_object_foreach(upload, f, v) {
+			flen = strlen(fields);
+			snprintf(fields + flen, sizeof(fields) - flen, " %s",
+			    f);
+		}
+		out_result(ca->ctx->out, "upload   %s/upload.json  (PATCH "
+		    "body:%s)", outdir, fields);
 	}
  out:
 	X509_free(x);
@@ -428,13 +432,12 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 		    (profile != NULL && strcmp(e->profile, profile) != 0))
 			continue;
 		if (!leaf_profile(e->profile) && !explicit_ca) {
-			if (!ca->ctx->quiet)
-				fprintf(stderr, "skipped  %s %s (%s): %s\n",
-				    e->profile, e->serial, e->subject,
-				    strcmp(e->profile, "root") == 0 ||
-				    strcmp(e->profile, "audit") == 0 ?
-				    "not renewed by airca renew" :
-				    "a CA: renew it with --profile explicitly");
+			out_note(ca->ctx->out, "skipped  %s %s (%s): %s",
+			    e->profile, e->serial, e->subject,
+			    strcmp(e->profile, "root") == 0 ||
+			    strcmp(e->profile, "audit") == 0 ?
+			    "not renewed by airca renew" :
+			    "a CA: renew it with --profile explicitly");
 			continue;
 		}
 		snprintf(c[n].serial, sizeof(c[n].serial), "%s", e->serial);
@@ -451,9 +454,10 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	}
 	if (n == 0) {
 		if (!ca->ctx->quiet)
-			printf("nothing to renew: no %s%scertificate expires "
-			    "within %ld days\n", profile != NULL ? profile : "",
-			    profile != NULL ? " " : "", days);
+			out_result(ca->ctx->out, "nothing to renew: no "
+			    "%s%scertificate expires within %ld days",
+			    profile != NULL ? profile : "", profile != NULL ?
+			    " " : "", days);
 		r = 0;
 		goto out;
 	}
@@ -486,9 +490,8 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 			made[nmade++] = c[i].file;
 		}
 		if (r == AIRCA_ERR_POLICY) {
-			if (!ca->ctx->quiet)
-				fprintf(stderr, "refused  %s: %s\n", c[i].serial,
-				    airca_errmsg());
+			out_note(ca->ctx->out, "refused  %s: %s", c[i].serial,
+			    airca_errmsg());
 			json_decref(d);
 			if ((d = json_pack("{s:s,s:s}", "serial", c[i].serial,
 			    "reason", airca_errmsg())) == NULL ||
@@ -510,8 +513,8 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 		json_object_set_new(files, c[i].file, json_string(hex));
 		names[nok++] = c[i].file;
 		if (!ca->ctx->quiet)
-			printf("renewed  %s -> %s  %s/%s\n", c[i].serial,
-			    newserial, outdir, c[i].file);
+			out_result(ca->ctx->out, "renewed  %s -> %s  %s/%s",
+			    c[i].serial, newserial, outdir, c[i].file);
 	}
 	if (nok > 0) {
 		r = renew_upload(ca, c, n, outdir, &upname, &buf, &blen);

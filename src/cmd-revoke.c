@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "crl.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "util.h"
 
@@ -114,8 +115,9 @@ revoke(struct ca *ca, char *const *serials, size_t n, int reason)
 		issuer = e != NULL ? registry_by_serial(ca->reg, e->issuer) :
 		    NULL;
 		if (!ca->ctx->quiet)
-			printf("%-8s %s  %s  (%s); next: 'airca crl --ca %s "
-			    "--out FILE'\n", cert_status_name(to[i]), serial,
+			out_result(ca->ctx->out, "%-8s %s  %s  (%s); next: "
+			    "'airca crl --ca %s --out FILE'",
+			    cert_status_name(to[i]), serial,
 			    e != NULL && e->cn != NULL ? e->cn : "-",
 			    crl_reason_name(reason), issuer != NULL &&
 			    issuer->label[0] != '\0' ? issuer->label : "LABEL");

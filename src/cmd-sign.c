@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "csr.h"
 #include "error.h"
+#include "out.h"
 #include "issue.h"
 #include "media.h"
 #include "util.h"
@@ -94,17 +95,14 @@ sign_one(struct ca *ca, const char *profname, const char *in, const char *out,
 	if ((d = json_pack("{s:{s:s}}", "files", out, hex)) == NULL ||
 	    (r = ca_journal(ca, "files-written", d, 0)) != 0)
 		goto out;
-	if (ca->ctx->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "profile",
-		    prof->name, "serial", serial, "fingerprint", fp, "out", out);
-
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
-	} else
-		printf("%s: signed as %s, serial %s\n  SHA-256 %s\n", out,
-		    prof->name, serial, fp);
 	r = 0;
+	if (out_is_json(ca->ctx->out))
+		r = out_merge(ca->ctx->out, json_pack("{s:s,s:s,s:s,s:s}",
+		    "profile", prof->name, "serial", serial, "fingerprint", fp,
+		    "out", out));
+	else
+		out_result(ca->ctx->out, "%s: signed as %s, serial %s\n"
+		    "  SHA-256 %s", out, prof->name, serial, fp);
 	goto out;
  reject:
 	if ((rr = ca_reject(ca, in, sha, reason, 0)) != 0)

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "custody.h"
 #include "error.h"
+#include "out.h"
 #include "hsm.h"
 #include "media.h"
 #include "prompt.h"
@@ -64,10 +65,11 @@ custody_words(struct token *tok, char *buf, size_t size)
 }
 
 static int
-print_json(struct token *tok, const struct token_key_info *k, size_t n)
+print_json(struct out *out, struct token *tok,
+    const struct token_key_info *k, size_t n)
 {
 	json_t *arr = NULL, *o;
-	char *text = NULL, id[2 * TOKEN_ID_MAX + 1], acc[256];
+	char id[2 * TOKEN_ID_MAX + 1], acc[256];
 	size_t i;
 	int r = AIRCA_ERR_NOMEM;
 
@@ -96,45 +98,42 @@ print_json(struct token *tok, const struct token_key_info *k, size_t n)
 	    CUSTODY_LABEL, "type", "custody", "access", acc)) == NULL ||
 	    json_array_append_new(arr, o) != 0))
 		goto out;
-	if ((text = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII)) ==
-	    NULL)
-		goto out;
-	printf("%s\n", text);
-	r = 0;
+	r = out_set(out, "keys", arr);
+	arr = NULL;
  out:
-	free(text);
 	json_decref(arr);
 	return r;
 }
 
 static void
-print_text(struct token *tok, const struct token_key_info *k, size_t n)
+print_text(struct out *out, struct token *tok,
+    const struct token_key_info *k, size_t n)
 {
 	const char *token = token_info(tok)->label;
 	char id[2 * TOKEN_ID_MAX + 1], acc[256];
 	size_t i;
 
 	if (n == 0)
-		printf("no keys or certificates on token '%s'\n", token);
+		out_result(out, "no keys or certificates on token '%s'", token);
 	for (i = 0; i < n; i++) {
 		hex_encode(k[i].id, k[i].id_len, id);
-		printf("%skey '%s'\n", i ? "\n" : "", k[i].label);
-		printf("  id:          %s\n", id[0] ? id : "(none)");
-		printf("  type:        %s\n", type_name(k[i].type));
-		printf("  objects:     %s%s%s\n",
+		out_result(out, "%skey '%s'", i ? "\n" : "", k[i].label);
+		out_result(out, "  id:          %s", id[0] ? id : "(none)");
+		out_result(out, "  type:        %s", type_name(k[i].type));
+		out_result(out, "  objects:     %s%s%s",
 		    k[i].has_private ? "private " : "",
 		    k[i].has_public ? "public " : "",
 		    k[i].has_cert ? "certificate" : "");
-		printf("  SPKI SHA-256: %s\n", k[i].spki_sha256[0] ?
+		out_result(out, "  SPKI SHA-256: %s", k[i].spki_sha256[0] ?
 		    k[i].spki_sha256 : "(unknown)");
 		access_words(tok, &k[i], acc, sizeof(acc));
 		if (acc[0] != '\0')
-			printf("  access:      %s\n", acc);
+			out_result(out, "  access:      %s", acc);
 	}
 	custody_words(tok, acc, sizeof(acc));
 	if (acc[0] != '\0')
-		printf("\ncustody key '%s' (K-of-N backup)\n  access:      "
-		    "%s\n", CUSTODY_LABEL, acc);
+		out_result(out, "\ncustody key '%s' (K-of-N backup)\n  access: "
+		    "     %s", CUSTODY_LABEL, acc);
 }
 
 /* A home with its airca.json at --home/AIRCA_HOME. */
@@ -178,10 +177,10 @@ cmd_token_keys_exec(struct cmd_ctx *ctx, struct ca *unused,
 	if ((r = ca_token_login(&ca)) != 0 ||
 	    (r = token_keys(ca.tok, &keys, &n)) != 0)
 		goto out;
-	if (ctx->json)
-		r = print_json(ca.tok, keys, n);
+	if (out_is_json(ctx->out))
+		r = print_json(ctx->out, ca.tok, keys, n);
 	else
-		print_text(ca.tok, keys, n);
+		print_text(ctx->out, ca.tok, keys, n);
  out:
 	free(keys);
 	return ca_close(&ca, r);

@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "hsm.h"
 #include "token.h"
 
@@ -26,10 +27,9 @@ flags_json(unsigned long flags)
 }
 
 static int
-print_json(const struct token_info *ti, size_t n)
+print_json(struct out *out, const struct token_info *ti, size_t n)
 {
 	json_t *arr = NULL, *o;
-	char *text = NULL;
 	size_t i;
 	int r = AIRCA_ERR_NOMEM;
 
@@ -56,41 +56,37 @@ print_json(const struct token_info *ti, size_t n)
 		json_object_set_new(o, "hardware", json_string(ti[i].hardware));
 		json_object_set_new(o, "flags", flags_json(ti[i].flags));
 	}
-	if ((text = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII)) ==
-	    NULL)
-		goto out;
-	printf("%s\n", text);
-	r = 0;
+	r = out_set(out, "slots", arr);
+	arr = NULL;
  out:
-	free(text);
 	json_decref(arr);
 	return r;
 }
 
 static void
-print_text(const struct token_info *ti, size_t n)
+print_text(struct out *out, const struct token_info *ti, size_t n)
 {
 	char words[512];
 	size_t i;
 
 	if (n == 0)
-		printf("no slots\n");
+		out_result(out, "no slots");
 	for (i = 0; i < n; i++) {
-		printf("%sslot %lu: %s\n", i ? "\n" : "", ti[i].slot_id,
+		out_result(out, "%sslot %lu: %s", i ? "\n" : "", ti[i].slot_id,
 		    ti[i].slot_desc);
 		if (!ti[i].present) {
-			printf("  no token\n");
+			out_result(out, "  no token");
 			continue;
 		}
 		token_flag_words(ti[i].flags, words, sizeof(words));
-		printf("  token:        %s\n", ti[i].initialized ?
+		out_result(out, "  token:        %s", ti[i].initialized ?
 		    ti[i].label : "(not initialised)");
-		printf("  serial:       %s\n", ti[i].serial);
-		printf("  manufacturer: %s\n", ti[i].manufacturer);
-		printf("  model:        %s\n", ti[i].model);
-		printf("  firmware:     %s (hardware %s)\n", ti[i].firmware,
-		    ti[i].hardware);
-		printf("  flags:        %s\n", words);
+		out_result(out, "  serial:       %s", ti[i].serial);
+		out_result(out, "  manufacturer: %s", ti[i].manufacturer);
+		out_result(out, "  model:        %s", ti[i].model);
+		out_result(out, "  firmware:     %s (hardware %s)",
+		    ti[i].firmware, ti[i].hardware);
+		out_result(out, "  flags:        %s", words);
 	}
 }
 
@@ -117,10 +113,10 @@ cmd_token_list_exec(struct cmd_ctx *ctx, struct ca *ca,
 	}
 	if ((r = token_list(module, &ti, &n)) != 0)
 		goto out;
-	if (ctx->json)
-		r = print_json(ti, n);
+	if (out_is_json(ctx->out))
+		r = print_json(ctx->out, ti, n);
 	else
-		print_text(ti, n);
+		print_text(ctx->out, ti, n);
  out:
 	free(ti);
 	return r;

@@ -3,16 +3,16 @@
 
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 
 static int
 cmd_version_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
 	(void)ca;
 	(void)a;
-	if (ctx->json)
-		printf("{\n  \"version\": \"%s\"\n}\n", AIRCA_VERSION);
-	else
-		printf("airca %s\n", AIRCA_VERSION);
+	if (out_is_json(ctx->out))
+		return out_set(ctx->out, "version", json_string(AIRCA_VERSION));
+	out_result(ctx->out, "airca %s", AIRCA_VERSION);
 	return 0;
 }
 

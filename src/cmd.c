@@ -9,6 +9,7 @@
 #include "ca.h"
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 #include "util.h"
 
 
@@ -121,14 +122,26 @@ cmd_help(const struct cmd_entry *e, FILE *f)
 	fprintf(f, "\nSee airca(1) for the global options and exit statuses.\n");
 }
 
-int
-cmd_usage(const struct cmd_entry *e)
+void
+cmd_help_print(struct out *o, void (*fn)(FILE *, const void *),
+    const void *arg)
 {
-	char usage[512];
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
 
-	cmd_usage_line(e, usage, sizeof(usage));
-	fprintf(stderr, "usage: airca [global options] %s %s\n", e->name, usage);
-	return airca_errf(AIRCA_ERR_USAGE, "%s: wrong arguments", e->name);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return;
+	fn(f, arg);
+	if (fclose(f) == 0)
+		out_write(o, buf, len);
+	free(buf);
+}
+
+static void
+help_one(FILE *f, const void *arg)
+{
+	cmd_help(arg, f);
 }
 
 /* A home that cmd_run would open must be there, with its airca.json. */
@@ -186,19 +199,24 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct cmd_entry *e;
 	struct cmd_args a;
-	int nwords, r;
+	int i, nwords, r;
 
 	if (argc < 1 || (e = cmd_find(argc, argv, &nwords)) == NULL)
 		return airca_errf(AIRCA_ERR_USAGE, "unknown command '%s'",
 		    argc > 0 ? argv[0] : "");
+	/* --json after the command words: the document also holds a usage error */
+	for (i = nwords; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0) {
+			ctx->json = true;
+			if ((r = out_set_json(ctx->out)) != 0)
+				return r;
+		}
 	if ((r = args_parse(e->name, &e->args, argc - nwords, argv + nwords,
 	    ARGS_CHECK_ALL, &a)) != 0)
 		return r;
 	if (a.help) {
-		cmd_help(e, stdout);
+		cmd_help_print(ctx->out, help_one, e);
 		return 0;
 	}
-	if (a.json)
-		ctx->json = true;
 	return run_parsed(ctx, e, &a);
 }

@@ -9,6 +9,7 @@
 #include "ctx.h"
 
 struct ca;
+struct out;
 
 /* What a command needs; cmd_run() provides it before exec. */
 #define CMD_HOME		0x01	/* an initialised home, opened for exec */
@@ -87,12 +88,13 @@ const struct cmd_entry *cmd_find(int argc, char *const *argv, int *nwordsp);
 /*
  * Run the command named by the first words of argv with ctx (the CLI,
  * ceremony steps and the demo all come through here): exact lookup;
- * "--json" anywhere sets ctx->json; "--help" prints the usage and returns
- * 0; the options parsed and checked against the declaration (args_parse,
- * files included) and the entry's check, all before anything is opened or
- * asked; a missing home named as such; the home opened and the token
- * logged in as the flags say; exec; the home closed with exec's result.
- * Unknown command: AIRCA_ERR_USAGE.
+ * "--json" anywhere sets ctx->json and makes ctx->out a JSON sink (the
+ * caller prints the document: out_finish); "--help" prints the usage
+ * through the sink and returns 0; the options parsed and checked against
+ * the declaration (args_parse, files included) and the entry's check, all
+ * before anything is opened or asked; a missing home named as such; the
+ * home opened and the token logged in as the flags say; exec; the home
+ * closed with exec's result.  Unknown command: AIRCA_ERR_USAGE.
  */
 int	cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -101,6 +103,13 @@ void	cmd_usage_line(const struct cmd_entry *e, char *out, size_t len);
 
 /* Print e's help (usage, summary, options) to f. */
 void	cmd_help(const struct cmd_entry *e, FILE *f);
+
+/*
+ * What fn(f, arg) prints (help text to a FILE), through the sink o as
+ * result lines.
+ */
+void	cmd_help_print(struct out *o, void (*fn)(FILE *, const void *),
+	    const void *arg);
 
 /* Every command with its summary, and the exit statuses, to f (cmd-help.c). */
 void	cmd_help_all(FILE *f);
@@ -111,8 +120,5 @@ void	cmd_help_all(FILE *f);
  * count them).  Returns how many there are (cmd-help.c).
  */
 int	cmd_help_group(FILE *f, int argc, char *const *argv);
-
-/* Print "usage: airca NAME USAGE" to stderr and return AIRCA_ERR_USAGE. */
-int	cmd_usage(const struct cmd_entry *e);
 
 #endif

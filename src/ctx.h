@@ -7,6 +7,7 @@
 #include "prompt.h"
 
 struct batch_progress;
+struct out;
 
 #define CTX_PIN_SHARES_MAX	16	/* CUSTODY_MAX */
 
@@ -23,6 +24,11 @@ struct cmd_ctx {
 	const char *ceremony;		/* ceremony id when run from a ceremony script, else NULL */
 	bool	json;			/* --json */
 	bool	quiet;			/* --quiet: no progress, no narration */
+	/*
+	 * Where the command reports (out.h): the CLI's text or JSON sink,
+	 * the TUI's own; NULL is plain text on stdout and stderr.
+	 */
+	struct out *out;
 	/*
 	 * Where a long command reports its progress when a front end shows
 	 * it (the TUI running a ceremony step); NULL: the command prints it

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "error.h"
+#include "out.h"
 
 /* No core dumps: a dump could hold a PIN or a session handle. */
 static void
@@ -57,6 +58,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmd_ctx ctx;
+	struct out out;
 	const struct cmd_entry *e;
 	int ch, nwords, r;
 
@@ -140,13 +142,15 @@ main(int argc, char **argv)
 			    "airca help)\n", argv[0]);
 		return AIRCA_EXIT_USAGE;
 	}
+	/* the sink: JSON from here when --json came first, else from cmd_run */
+	out_init_text(&out, stdout, stderr);
+	out_set_quiet(&out, ctx.quiet);
+	ctx.out = &out;
 	airca_errclear();
+	if (ctx.json && (r = out_set_json(&out)) != 0)
+		return airca_exit_code(r);
 	r = cmd_run(&ctx, argc, argv);
-	if (r != 0) {
-		const char *msg = airca_errmsg();
-
-		fprintf(stderr, "airca %s: %s%s%s\n", e->name,
-		    airca_strerror(r), *msg != '\0' ? ": " : "", msg);
-	}
+	out_finish(&out, e->name, r);
+	out_free(&out);
 	return airca_exit_code(r);
 }

@@ -8,6 +8,7 @@
 #include "ca.h"
 #include "custody.h"
 #include "error.h"
+#include "out.h"
 #include "quorum.h"
 #include "registry.h"
 
@@ -89,8 +90,8 @@ quorum_collect(struct ca *ca, const struct custody_state *cs,
 				    "%u (holder %s) was given twice: each holder "
 				    "counts once", h->x, h->name);
 		if (nfiles == 0)
-			fprintf(stderr, "PIN share %u of set %s: holder %s, "
-			    "matches the journal\n", h->x, cs->pin_set_id,
+			out_note(ca->ctx->out, "PIN share %u of set %s: holder "
+			    "%s, matches the journal", h->x, cs->pin_set_id,
 			    h->name);
 	}
 	*np = n;

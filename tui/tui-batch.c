@@ -119,7 +119,6 @@ batch_review(struct tui *t)
 		b->result_cls = b->counts.rejected ? TC_WARN : TC_OK;
 	}
 	ca_close(&ca, 0);
-	tui_capture_drain(t);
 	tui_status(t, b->result_cls, "%s", b->result);
 	t->sel[SCR_BATCH] = t->top[SCR_BATCH] = 0;
 }
@@ -205,7 +204,6 @@ batch_sign_now(struct tui *t)
 		b->result_cls = TC_ERR;
 		ca_close(&ca, r);
 	}
-	tui_capture_drain(t);
 	tui_status(t, b->result_cls, "%s", b->result);
 	b->scanned = false;	/* signed: a new review for the next one */
 	tui_reload(t);

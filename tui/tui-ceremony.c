@@ -134,7 +134,6 @@ cer_show(void *arg, const char *text)
 {
 	struct tui *t = arg;
 
-	tui_capture_drain(t);	/* what the command printed comes first */
 	tui_text_add(&t->log, line_class(text), "%s", text);
 	if (strncmp(text, "Step ", 5) == 0) {
 		snprintf(t->cer_step, sizeof(t->cer_step), "%s", text);
@@ -149,7 +148,6 @@ cer_progress(void *arg, const struct batch_progress *p)
 {
 	struct tui *t = arg;
 
-	tui_capture_drain(t);
 	t->cer_prog = *p;
 	t->cer_have_prog = true;
 	tui_draw(t);
@@ -294,7 +292,6 @@ tui_ceremony_start(struct tui *t)
 	t->ctx->progress = NULL;
 	t->ctx->progress_arg = NULL;
 	snprintf(reason, sizeof(reason), "%s", airca_errmsg());
-	tui_capture_drain(t);
 	t->cer_open = false;
 	t->cer_step[0] = '\0';
 	tui_reload(t);

@@ -958,7 +958,7 @@ tui_draw_init(struct tui *t)
 	int ofd = -1, ifd = -1;
 
 	(void)t;
-	/* curses keeps its own descriptors: fd 1 and 2 get captured */
+	/* curses keeps its own descriptors: fd 1 and 2 then go to /dev/null */
 	if ((ofd = dup(STDOUT_FILENO)) == -1 || (ifd = dup(STDIN_FILENO)) == -1 ||
 	    (scr_out = fdopen(ofd, "w")) == NULL ||
 	    (scr_in = fdopen(ifd, "r")) == NULL) {

@@ -1,7 +1,6 @@
-/* tui.c: airca tui: the command entry, the event loop, modal prompts, and what core commands print kept off the screen. */
-#include <sys/mman.h>
-
+/* tui.c: airca tui: the command entry, the event loop, modal prompts, and the sink commands report through. */
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -21,7 +20,6 @@ tui_loop(struct tui *t)
 	int key;
 
 	while (!t->quit) {
-		tui_capture_drain(t);
 		tui_draw(t);
 		if ((key = tui_draw_key()) == TK_RESIZE)
 			continue;	/* the next tui_draw() lays out anew */
@@ -54,7 +52,6 @@ tui_prompt(struct tui *t, const char *prompt, bool secret, bool esc_cancels,
 	    !(t->cer_abort && !secret)) {
 		int key;
 
-		tui_capture_drain(t);
 		tui_draw(t);
 		if ((key = tui_draw_key()) == TK_RESIZE)
 			continue;
@@ -112,10 +109,16 @@ tui_ask(struct tui *t, const char *question)
 	return yes;
 }
 
-/* Lines core commands printed: into the ceremony log while one runs, else the status line. */
+/*
+ * The TUI's sink: what a command reports (result lines, notes, warnings,
+ * the error), typed, into the ceremony log while one runs, else the
+ * status line.  Nothing reaches the curses screen through fd 1 or 2.
+ */
 static void
-capture_line(struct tui *t, const char *line)
+tui_out_line(void *arg, enum out_kind kind, const char *line)
 {
+	struct tui *t = arg;
+	enum tui_class cls;
 	const char *p;
 
 	/* QR codes printed by commands: the TUI draws its own (Tab) */
@@ -126,69 +129,53 @@ capture_line(struct tui *t, const char *line)
 		;
 	if (*p == '\0' && !t->cer_open)
 		return;
-	if (t->cer_open)
-		tui_text_add(&t->log, strncmp(p, "airca: warning", 14) == 0 ?
-		    TC_WARN : TC_DIM, "%s", line);
-	else if (*p != '\0')
-		tui_status(t, strncmp(p, "airca: warning", 14) == 0 ? TC_WARN :
-		    TC_NORMAL, "%s", p);
-}
-
-void
-tui_capture_drain(struct tui *t)
-{
-	char buf[4096];
-	ssize_t n;
-	size_t i;
-
-	if (t->capfd < 0)
-		return;
-	fflush(stdout);
-	fflush(stderr);
-	while ((n = pread(t->capfd, buf, sizeof(buf), t->capoff)) > 0) {
-		t->capoff += n;
-		for (i = 0; i < (size_t)n; i++) {
-			if (buf[i] == '\n' || t->cappartlen + 1 >=
-			    sizeof(t->cappart)) {
-				t->cappart[t->cappartlen] = '\0';
-				capture_line(t, t->cappart);
-				t->cappartlen = 0;
-				if (buf[i] == '\n')
-					continue;
-			}
-			if ((unsigned char)buf[i] >= 0x20 || buf[i] == '\t')
-				t->cappart[t->cappartlen++] = buf[i] == '\t' ?
-				    ' ' : buf[i];
-		}
+	switch (kind) {
+	case OUT_WARN:
+		cls = TC_WARN;
+		break;
+	case OUT_ERROR:
+		cls = TC_ERR;
+		break;
+	default:
+		cls = t->cer_open ? TC_DIM : TC_NORMAL;
+		break;
 	}
+	if (t->cer_open)
+		tui_text_add(&t->log, cls, "%s%s", kind == OUT_WARN ?
+		    "warning: " : "", line);
+	else
+		tui_status(t, cls, "%s%s", kind == OUT_WARN ? "warning: " : "",
+		    p);
 }
 
 /*
- * Keep what the core prints (commands narrate on stdout, warn on stderr)
- * off the curses screen: fd 1 and 2 go to a memory file that the loop
- * reads into the log; curses gets the terminal through its own fds.
+ * While curses runs, fd 1 and 2 point at /dev/null: airca itself reports
+ * only through the sink, but foreign libraries (OpenSSL, libp11, a
+ * PKCS#11 module such as SoftHSM) may write to stderr and would corrupt
+ * the screen.  curses has its own duplicates of the terminal.
  */
 static int
-capture_start(struct tui *t, int saved[2])
+quiet_fds(int saved[2])
 {
-	fflush(stdout);
-	fflush(stderr);
+	int fd;
+
 	saved[0] = saved[1] = -1;
-	if ((t->capfd = memfd_create("airca-tui-output", MFD_CLOEXEC)) == -1 ||
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1 ||
 	    (saved[0] = dup(STDOUT_FILENO)) == -1 ||
 	    (saved[1] = dup(STDERR_FILENO)) == -1 ||
-	    dup2(t->capfd, STDOUT_FILENO) == -1 ||
-	    dup2(t->capfd, STDERR_FILENO) == -1)
-		return airca_errf(AIRCA_ERR_IO, "cannot capture output: %s",
+	    dup2(fd, STDOUT_FILENO) == -1 || dup2(fd, STDERR_FILENO) == -1) {
+		if (fd != -1)
+			close(fd);
+		return airca_errf(AIRCA_ERR_IO, "/dev/null: %s",
 		    strerror(errno));
+	}
+	close(fd);
 	return 0;
 }
 
 static void
-capture_stop(struct tui *t, int saved[2])
+restore_fds(int saved[2])
 {
-	fflush(stdout);
-	fflush(stderr);
 	if (saved[0] != -1) {
 		dup2(saved[0], STDOUT_FILENO);
 		close(saved[0]);
@@ -197,15 +184,13 @@ capture_stop(struct tui *t, int saved[2])
 		dup2(saved[1], STDERR_FILENO);
 		close(saved[1]);
 	}
-	if (t->capfd != -1)
-		close(t->capfd);
-	t->capfd = -1;
 }
 
 static int
 cmd_tui_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 {
 	struct tui *t = NULL;
+	struct out *cli_out = ctx->out;
 	int saved[2] = { -1, -1 }, r;
 	bool drawing = false;
 
@@ -224,13 +209,15 @@ cmd_tui_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 		    nl_langinfo(CODESET));
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return AIRCA_ERR_NOMEM;
-	t->capfd = -1;
 	t->answer = -1;
+	out_init_hook(&t->out, tui_out_line, t);
 	if ((r = tui_draw_init(t)) != 0)
 		goto out;
 	drawing = true;
-	if ((r = capture_start(t, saved)) != 0)
+	if ((r = quiet_fds(saved)) != 0)
 		goto out;
+	/* every command the TUI runs (and ca_open, ca_warn) reports here */
+	ctx->out = &t->out;
 	prompt_set_pin_request_hook(tui_pin_hook, t);
 	prompt_set_token_hook(tui_token_hook, t);
 	if ((r = tui_state_init(t, ctx)) != 0)
@@ -242,8 +229,10 @@ cmd_tui_exec(struct cmd_ctx *ctx, struct ca *ca, const struct cmd_args *a)
 	prompt_set_token_hook(NULL, NULL);
 	if (t != NULL) {
 		tui_state_free(t);
-		capture_stop(t, saved);
+		out_free(&t->out);
 	}
+	ctx->out = cli_out;
+	restore_fds(saved);
 	if (drawing)
 		tui_draw_end();
 	free(t);

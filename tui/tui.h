@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "ceremony.h"
 #include "ctx.h"
+#include "out.h"
 #include "journal.h"
 #include "registry.h"
 #include "token.h"
@@ -220,11 +221,8 @@ struct tui {
 	/* batch review */
 	struct tui_batch *batch;
 
-	/* what core commands print, captured off the screen */
-	int	capfd;
-	off_t	capoff;
-	char	cappart[1024];		/* a line not yet ended */
-	size_t	cappartlen;
+	/* the sink commands report through while the TUI runs (tui.c) */
+	struct out out;
 };
 
 /* ---- tui.c: the loop and modal input (no curses) ---- */
@@ -249,8 +247,6 @@ int	tui_prompt(struct tui *t, const char *prompt, bool secret,
 /* A yes/no question; true for yes. */
 bool	tui_ask(struct tui *t, const char *question);
 
-/* Move what core commands printed into the ceremony log / status line. */
-void	tui_capture_drain(struct tui *t);
 
 /* ---- tui-state.c: what is on screen ---- */
 
@@ -323,7 +319,7 @@ struct tui_act tui_input(const struct tui *t, int key);
 /*
  * ---- tui-draw.c: the only code that calls curses ----
  * tui_draw_init() starts ncursesw on its own copies of the terminal's
- * descriptors (fd 1 and 2 are then captured) and honours NO_COLOR; 0 or
+ * descriptors (fd 1 and 2 then go to /dev/null) and honours NO_COLOR; 0 or
  * AIRCA_ERR_USAGE/IO.  tui_draw() lays the whole screen out from t (it
  * sets t->rows, t->cols and keeps the selection in view).  tui_draw_key()
  * blocks for one key: a byte, or a TK_* code (TK_RESIZE after a resize,

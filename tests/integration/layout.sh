@@ -9,6 +9,9 @@
 #   - only tui/tui-draw.c includes curses (every string reaches the terminal
 #     through its put_mark()); the core includes nothing of tui/ or of the
 #     CLI's command files.
+#   - nothing but the output sink (src/out.c) writes to standard output
+#     (src/main.c: --version and the usage, before a command has a sink):
+#     no printf, puts, putchar, and no stdout anywhere else.
 . "$(dirname "$0")/../lib.sh"
 
 # a split planned and not yet done; remove a name here when its file is
@@ -64,5 +67,25 @@ for f in $(grep -lE '#include *"(tui[^"]*|cmd)\.h"' "$TOP"/src/*.[ch] 2>/dev/nul
 	case ${f#"$TOP"/} in src/cmd*.c|src/main.c|src/cmd.h|src/ceremony.c|src/ceremony-run.c) ;; *) problems="$problems
   ${f#"$TOP"/} (core) includes the CLI's or the TUI's header" ;; esac
 done
+# the output sink is the only way to stdout (comments and strings aside)
+stdout_users=$(python3 - "$TOP" <<'PY'
+import glob, os, re, sys
+top = sys.argv[1]
+allowed = {"src/out.c", "src/main.c"}
+lit = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+bad = re.compile(r'\b(?:printf|vprintf|puts|putchar)\s*\(|\bstdout\b|'
+    r'\b(?:write|dprintf)\s*\(\s*(?:1|STDOUT_FILENO)\s*,')
+for f in sorted(glob.glob(top + "/src/*.c") + glob.glob(top + "/tui/*.c")):
+    rel = os.path.relpath(f, top)
+    if rel in allowed:
+        continue
+    text = lit.sub(lambda m: re.sub(r'[^\n]', ' ', m.group(0)), open(f).read())
+    for n, line in enumerate(text.split("\n"), 1):
+        if bad.search(line):
+            print("  %s:%d writes to standard output: report through the sink (out.h)" % (rel, n))
+PY
+)
+[ -z "$stdout_users" ] || problems="$problems
+$stdout_users"
 [ -z "$problems" ] || fail "layout rules broken:$problems"
 echo "layout ok"

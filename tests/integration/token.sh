@@ -21,7 +21,7 @@ expect_fail 4 "cannot load PKCS#11 module /nonexistent.so" \
 airca_nopin --json token list >"$T/list.json"
 python3 -c '
 import json, sys
-slots = json.load(open(sys.argv[1]))
+slots = json.load(open(sys.argv[1]))["slots"]
 t = [s for s in slots if s.get("label") == "airca"]
 assert len(t) == 1 and t[0]["serial"] == sys.argv[2], t
 assert "initialized" in t[0]["flags"] and "login-required" in t[0]["flags"]
@@ -31,7 +31,8 @@ assert "initialized" in t[0]["flags"] and "login-required" in t[0]["flags"]
 airca token keys >"$T/keys" 2>&1 || { cat "$T/keys"; fail "token keys"; }
 grep -q "no keys or certificates on token 'airca'" "$T/keys" || fail "token keys output"
 airca --json token keys >"$T/keys.json"
-python3 -c 'import json, sys; assert json.load(open(sys.argv[1])) == []' "$T/keys.json" ||
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); assert d["keys"] == [] and d["exit"] == 0, d' "$T/keys.json" ||
 	fail "token keys --json"
 
 # wrong PIN: exit 4 and says so

@@ -11,6 +11,9 @@ mkdir -p "$USB/in"
 "$TOP/$AIRCA_BUILD/tests/gen-csrs" "$USB/in" 5 acme dev- || fail "gen-csrs"
 in_sha=$(cd "$USB/in" && LC_ALL=C sha256sum * | sha256sum | cut -c1-64)
 script_sha=$(sha256sum "$TOP/$S" | cut -c1-64)
+# a policy change the first writing step journals and warns about: the warning
+# reaches the ceremony log through the TUI's sink, not a captured stderr
+echo "# reviewed" >>"$AIRCA_HOME/policy.conf"
 
 tui_start
 keys 5
@@ -55,7 +58,17 @@ tui_wait "user PIN for token 'airca'"
 type_text "$TEST_PIN"
 no_secret "$TEST_PIN"
 keys Enter
-tui_wait '5 signed, 0 skipped'
+# batch sign's result lines, from the sink into the log
+tui_wait '5 signed, 0 skipped \(signed before\), 0'
+tui_wait 'input tree  SHA-256'
+# the policy warning came before them: scroll the log back to it, and on
+tui_wait 'Step 7: the witness types'
+for _ in $(seq 30); do
+	screen | grep -qE 'warning: .*policy.conf changed since it was' && break
+	keys Up; sleep 0.1
+done
+tui_wait 'warning: .*policy.conf changed since it was'
+keys NPage NPage NPage
 answer 'Step 7: the witness types' Carol
 answer 'Step 8: the witness types' Carol
 tui_wait "user PIN for token 'airca'"
