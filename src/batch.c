@@ -346,6 +346,12 @@ batch_open_profile(struct ca *ca, const char *profname, const char *calabel,
 }
 
 void
+batch_set_sessions(struct batch *b, unsigned n)
+{
+	b->sessions = n;
+}
+
+void
 batch_free(struct batch *b)
 {
 	if (b == NULL)
