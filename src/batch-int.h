@@ -1,12 +1,13 @@
 /*
  * batch-int.h: the inside of a batch, shared by batch.c (opening,
- * scanning and judging a directory of requests) and batch-sign.c
- * (signing it); nothing else includes it.
+ * scanning and judging a directory of requests), batch-sign.c (signing
+ * it) and batch-window.c (its signing threads); nothing else includes it.
  */
 #ifndef AIRCA_BATCH_INT_H
 #define AIRCA_BATCH_INT_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,7 +17,9 @@
 #include "batch.h"
 #include "ca.h"
 #include "dupset.h"
+#include "issue.h"
 #include "manifest.h"
+#include "token.h"
 
 struct batch {
 	struct ca *ca;
@@ -36,6 +39,7 @@ struct batch {
 	size_t	nleft_out;
 	struct manifest *man;		/* --manifest: the allow-list and mapped values; NULL: none */
 	size_t	*row_user;		/* per manifest row: the item that claimed it, or NO_ROW */
+	unsigned sessions;		/* signing sessions asked (batch_set_sessions); 0: the default */
 };
 
 #define NO_ROW	((size_t)-1)
@@ -73,5 +77,69 @@ void	batch_meter_tick(struct meter *m, const struct batch_counts *c,
 void	batch_count(struct batch_counts *c, enum batch_verdict v);
 void	batch_tree_add(EVP_MD_CTX *tree, const struct batch_item *it);
 void	batch_tree_final(EVP_MD_CTX *tree, char out[SHA256_HEX_LEN + 1]);
+
+/* ---- the signing window (batch-window.c) ---- */
+
+/*
+ * The signing window: requests judged in request order (their serials
+ * drawn in that order), signed by the signing threads, one a token
+ * session, in any order, and recorded (journaled, stored, written) in
+ * request order again.  The token signs while the signing loop judges,
+ * builds and records the others.
+ */
+#define SIGN_WINDOW	64	/* requests between judged and recorded */
+
+struct slot {
+	struct job *jb;
+	struct ca_judged *j;		/* accepted: judged, its serial drawn */
+	struct issue_params ip;
+	struct issue_tbs *tbs;		/* built and linted, to be signed */
+	X509	*cert;			/* signed (accepted) or issued before (skipped) */
+	int	r;			/* the signing thread's error */
+	char	msg[1024];
+	bool	ready;			/* under signers.mu */
+};
+
+struct signers;
+
+struct sworker {
+	struct signers *sg;
+	X509	*issuer;		/* its own copy of the device CA */
+	EVP_PKEY *pub;			/* its own public half of the signing key */
+	pthread_t t;
+	bool	started;
+};
+
+/* A ring of at most SIGN_WINDOW slots. */
+struct ring {
+	struct slot *v[SIGN_WINDOW];
+	size_t	head, n;
+};
+
+struct signers {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct ring build;		/* judged: to be built, then signed */
+	struct ring sign;		/* built (by the signing loop): to be signed */
+	bool	stop;
+	struct sworker w[TOKEN_SIGN_SESSIONS_MAX];
+	unsigned nw;
+	struct slot win[SIGN_WINDOW];	/* request i in win[i % SIGN_WINDOW] */
+};
+
+/* The window empty, no thread started; then up to n signing threads. */
+void	window_init(struct signers *sg);
+int	window_start(struct signers *sg, unsigned n, X509 *cacert,
+	    EVP_PKEY *key);
+/* The threads stopped (what is queued is not signed) and joined; the slots are the caller's. */
+void	window_stop(struct signers *sg);
+void	window_destroy(struct signers *sg);
+/* A judged request to be built and signed; one ready as it is; is it, wait for it, let it go. */
+void	slot_submit(struct signers *sg, struct slot *sl);
+void	slot_set_ready(struct signers *sg, struct slot *sl);
+bool	slot_ready(struct signers *sg, struct slot *sl);
+void	slot_wait(struct signers *sg, struct slot *sl);
+void	slot_free(struct slot *sl);
+bool	window_help(struct signers *sg);
 
 #endif

@@ -2,10 +2,16 @@
  * batch-sign.c: signing a judged directory of requests (batch_sign), with
  * reading and writing overlapped with token signing: a reader thread
  * judges each request on its own (batch.c), the signing loop judges it
- * against the batch and signs it, a writer thread stores and writes the
- * certificates; the journal is checkpointed every group.  batch_sign()
- * runs in phases (open, start, per request judge/record/checkpoint,
- * finish, report, cleanup) over one struct bsign.
+ * against the batch and draws its serial, signing threads (one a token
+ * session, batch-window.c) build and sign it, the signing loop records it
+ * in request order, a writer thread stores and writes the certificates;
+ * the journal is checkpointed every group.  batch_sign() runs in phases
+ * (open, start, per request judge/record/checkpoint, finish, report,
+ * cleanup) over one struct bsign.  Over 1,000 lines on purpose: the order
+ * in which a request is judged, journaled, checked, stored, checkpointed
+ * and written is what makes a killed batch resumable, and it reads in one
+ * place only (the signing threads, which touch none of it, are in
+ * batch-window.c).
  */
 #include <sys/stat.h>
 
@@ -336,28 +342,28 @@ close_report(struct signer *s, struct media_out **op, const char *name)
 }
 
 /*
- * Judge a request again under every rule and sign it: with the manifest
- * row its map= rules take values from.  A refusal releases the row.
+ * Judge a request again under every rule, with the manifest row its map=
+ * rules take values from, and draw its serial: ready to be signed.  A
+ * refusal releases the row.
  */
 static int
-sign_job(struct batch *b, struct job *jb, EVP_PKEY *key, json_t *extra,
-    int fl, X509 **certp)
+sign_prepare(struct batch *b, struct slot *sl, EVP_PKEY *key, int fl)
 {
-	struct ca_judged *j = NULL;
+	struct job *jb = sl->jb;
 	struct policy_row row, *rowp = NULL;
 	int r;
 
 	if (b->man != NULL && jb->row != NO_ROW) {
 		manifest_row(b->man, jb->row, &row);
 		rowp = &row;
-		if (json_object_set_new(extra, "manifest-line", json_integer(
-		    (json_int_t)manifest_line(b->man, jb->row))) != 0)
-			return AIRCA_ERR_NOMEM;
 	}
 	if ((r = ca_judge_csr_row(b->ca, b->prof, jb->c, b->cacert, 0, rowp,
-	    NULL, NULL, 0, &j)) == 0)
-		r = ca_issue_judged(b->ca, j, key, extra, fl, certp);
-	ca_judged_free(j);
+	    NULL, NULL, 0, &sl->j)) == 0)
+		r = ca_judged_params(b->ca, sl->j, key, fl, &sl->ip);
+	if (r != 0) {
+		ca_judged_free(sl->j);
+		sl->j = NULL;
+	}
 	if (r == AIRCA_ERR_POLICY && rowp != NULL &&
 	    b->row_user[jb->row] == jb->it.index)
 		b->row_user[jb->row] = NO_ROW;
@@ -425,6 +431,8 @@ struct bsign {
 	X509	*cert;
 	json_t	*d, *extra;
 	pthread_t rt, wt;
+	struct signers sg;
+	size_t	next, done;		/* requests judged, recorded */
 	bool	reader, writer, first;
 	char	tree[SHA256_HEX_LEN + 1], outtree[SHA256_HEX_LEN + 1];
 	unsigned long startseq;
@@ -453,6 +461,7 @@ sign_init(struct bsign *g, struct batch *b, const char *outdir,
 	queue_init(&g->s.in);
 	queue_init(&g->s.out);
 	pthread_cond_init(&g->s.stored_cv, NULL);
+	window_init(&g->sg);
 	g->s.home = g->ca->home;
 	g->s.prof = b->prof;
 	g->c.total = b->n;
@@ -530,6 +539,34 @@ sign_open(struct bsign *g)
 }
 
 /*
+ * The signing threads, one for each session the token and its profile
+ * allow (b->sessions asked; a limit below it is said).
+ */
+static int
+sign_start_signers(struct bsign *g)
+{
+	char why[512];
+	unsigned n;
+	int r;
+
+	if ((r = token_sign_sessions(g->ca->tok, g->b->sessions, &n, why,
+	    sizeof(why))) != 0)
+		return r;
+	if (why[0] != '\0')
+		ca_warn(g->ca, "%s", why);
+	return window_start(&g->sg, n, g->b->cacert, g->key);
+}
+
+/* The signing threads stopped (what they have queued is dropped), the window let go. */
+static void
+sign_stop_signers(struct bsign *g)
+{
+	window_stop(&g->sg);
+	for (; g->done < g->next; g->done++)
+		slot_free(&g->sg.win[g->done % SIGN_WINDOW]);
+}
+
+/*
  * batch-start, signed at once: a kill from here on leaves a journal that
  * verifies; then the threads.
  */
@@ -567,60 +604,29 @@ sign_start(struct bsign *g)
 	if (pthread_create(&g->wt, NULL, writer_main, &g->s) != 0)
 		return airca_errf(AIRCA_ERR_INTERNAL, "cannot start the writer");
 	g->writer = true;
+	if ((r = sign_start_signers(g)) != 0)
+		return r;
 	g->m.start = g->m.last = batch_mono();
 	return 0;
 }
 
 /*
- * An accepted request signed (journaled, deferred), or refused by the
- * policy.
+ * Request i judged against the batch so far: accepted, its serial drawn
+ * and handed to the signing threads; skipped, its earlier certificate
+ * loaded; refused, as it is.
  */
 static int
-sign_accepted(struct bsign *g)
+sign_stage(struct bsign *g, size_t i)
 {
 	struct batch *b = g->b;
-	struct job *jb = g->jb;
-	char hex[SHA256_HEX_LEN + 1];
-	char line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
-	int r;
-
-	hex_encode(jb->it.sha256, SHA256_LEN, hex);
-	if ((g->extra = json_pack("{s:s,s:s,s:I}", "input", jb->it.file,
-	    "input-sha256", hex, "batch", (json_int_t)g->startseq)) == NULL)
-		return AIRCA_ERR_NOMEM;
-	r = sign_job(b, jb, g->key, g->extra, g->fl | CA_ISSUE_DEFERRED,
-	    &g->cert);
-	json_decref(g->extra);
-	g->extra = NULL;
-	if (r == AIRCA_ERR_POLICY)
-		batch_job_reject(jb, "%s", airca_errmsg());
-	else if (r != 0)
-		return r;
-	else {
-		if (policy_dropped(b->prof, X509_REQ_get_subject_name(
-		    jb->c->req), line, sizeof(line)) > 0)
-			g->ndropped++;
-		cert_serial_hex(g->cert, jb->it.serial, sizeof(jb->it.serial));
-		cert_fingerprint(g->cert, jb->it.fingerprint);
-		g->ndefer++;
-	}
-	return 0;
-}
-
-/*
- * The next request, judged against the batch so far, then signed or its
- * earlier certificate loaded.
- */
-static int
-sign_judge(struct bsign *g, size_t i)
-{
-	struct batch *b = g->b;
+	struct slot *sl = &g->sg.win[i % SIGN_WINDOW];
 	const struct reg_entry *prev;
 	char hex[SHA256_HEX_LEN + 1];
 	struct job *jb;
 	int r;
 
-	if ((jb = g->jb = queue_get(&g->s.in)) == NULL)
+	memset(sl, 0, sizeof(*sl));
+	if ((jb = sl->jb = queue_get(&g->s.in)) == NULL)
 		return airca_errf(AIRCA_ERR_NOMEM, "reading the batch");
 	/* before the duplicate check: a request left out claims no CN or key */
 	if (jb->it.verdict != BATCH_REJECT && batch_is_left_out(b, i))
@@ -628,17 +634,59 @@ sign_judge(struct bsign *g, size_t i)
 		    "officers; bring it in another batch if it should be "
 		    "signed");
 	batch_judge_dups(b, jb, &prev);
-	if (jb->it.verdict == BATCH_ACCEPT)
-		return sign_accepted(g);
-	if (jb->it.verdict == BATCH_SKIP) {
-		if ((r = registry_cert(g->ca->home, prev, &g->cert)) != 0)
+	if (jb->it.verdict == BATCH_ACCEPT) {
+		r = sign_prepare(b, sl, g->key, g->fl);
+		if (r == 0) {
+			slot_submit(&g->sg, sl);
+			return 0;
+		}
+		if (r != AIRCA_ERR_POLICY)
 			return r;
-		cert_fingerprint(g->cert, hex);
+		batch_job_reject(jb, "%s", airca_errmsg());
+	} else if (jb->it.verdict == BATCH_SKIP) {
+		if ((r = registry_cert(g->ca->home, prev, &sl->cert)) != 0)
+			return r;
+		cert_fingerprint(sl->cert, hex);
 		if (strcmp(hex, prev->fingerprint) != 0)
 			return airca_errf(AIRCA_ERR_STATE, "certs/%s.pem is not "
 			    "the certificate the registry lists: run 'airca "
 			    "registry rebuild'", prev->serial);
 	}
+	slot_set_ready(&g->sg, sl);
+	return 0;
+}
+
+/* A signed request journaled (deferred), in request order. */
+static int
+sign_accepted(struct bsign *g, struct slot *sl)
+{
+	struct batch *b = g->b;
+	struct job *jb = g->jb;
+	char hex[SHA256_HEX_LEN + 1];
+	char line[BATCH_FILE_MAX + BATCH_REASON_MAX + 4];
+	int r;
+
+	if (sl->r != 0)
+		return airca_errf(sl->r, "%s", sl->msg);
+	hex_encode(jb->it.sha256, SHA256_LEN, hex);
+	if ((g->extra = json_pack("{s:s,s:s,s:I}", "input", jb->it.file,
+	    "input-sha256", hex, "batch", (json_int_t)g->startseq)) == NULL)
+		return AIRCA_ERR_NOMEM;
+	if (b->man != NULL && jb->row != NO_ROW && json_object_set_new(
+	    g->extra, "manifest-line", json_integer((json_int_t)manifest_line(
+	    b->man, jb->row))) != 0)
+		return AIRCA_ERR_NOMEM;
+	r = ca_judged_record(b->ca, sl->j, g->key, g->extra, g->fl, g->cert);
+	json_decref(g->extra);
+	g->extra = NULL;
+	if (r != 0)
+		return r;
+	if (policy_dropped(b->prof, X509_REQ_get_subject_name(jb->c->req),
+	    line, sizeof(line)) > 0)
+		g->ndropped++;
+	cert_serial_hex(g->cert, jb->it.serial, sizeof(jb->it.serial));
+	cert_fingerprint(g->cert, jb->it.fingerprint);
+	g->ndefer++;
 	return 0;
 }
 
@@ -744,13 +792,27 @@ sign_checkpoint(struct bsign *g)
 	return 0;
 }
 
-/* Request i: judged, recorded, and at the end of a group checkpointed. */
+/*
+ * Request i, once signed (or judged), recorded in request order, and at
+ * the end of a group checkpointed.
+ */
 static int
 sign_item(struct bsign *g, size_t i)
 {
+	struct slot *sl = &g->sg.win[i % SIGN_WINDOW];
 	int r;
 
-	if ((r = sign_judge(g, i)) != 0 || (r = sign_record(g)) != 0)
+	slot_wait(&g->sg, sl);
+	g->jb = sl->jb;
+	sl->jb = NULL;
+	g->cert = sl->cert;
+	sl->cert = NULL;
+	r = sl->j != NULL ? sign_accepted(g, sl) : 0;
+	ca_judged_free(sl->j);
+	issue_tbs_free(sl->tbs);
+	sl->j = NULL;
+	sl->tbs = NULL;
+	if (r != 0 || (r = sign_record(g)) != 0)
 		return r;
 	if ((g->ndefer >= BATCH_GROUP || g->npend == BATCH_GROUP ||
 	    i + 1 == g->b->n) && (r = sign_checkpoint(g)) != 0)
@@ -758,6 +820,35 @@ sign_item(struct bsign *g, size_t i)
 	if (__atomic_load_n(&g->s.werr, __ATOMIC_ACQUIRE) != 0)
 		return airca_errf(g->s.werr, "%s", g->s.wmsg);
 	batch_meter_tick(&g->m, &g->c, false);
+	return 0;
+}
+
+/*
+ * Every request: the signing loop records what is signed, and judges
+ * ahead while the window has room, so the signing threads never wait.
+ */
+static int
+sign_all(struct bsign *g)
+{
+	size_t n = g->b->n;
+	int r;
+
+	while (g->done < n) {
+		if (g->done == g->next || (g->next < n &&
+		    g->next - g->done < SIGN_WINDOW && !slot_ready(&g->sg,
+		    &g->sg.win[g->done % SIGN_WINDOW]))) {
+			g->next++;
+			if ((r = sign_stage(g, g->next - 1)) != 0)
+				return r;
+			continue;
+		}
+		if (!slot_ready(&g->sg, &g->sg.win[g->done % SIGN_WINDOW]) &&
+		    window_help(&g->sg))
+			continue;
+		if ((r = sign_item(g, g->done)) != 0)
+			return r;
+		g->done++;
+	}
 	return 0;
 }
 
@@ -942,6 +1033,7 @@ sign_error(struct bsign *g, int r)
 static int
 sign_cleanup(struct bsign *g, int r)
 {
+	sign_stop_signers(g);
 	sign_stop_threads(g);
 	if (r != 0)
 		sign_error(g, r);
@@ -973,6 +1065,7 @@ sign_cleanup(struct bsign *g, int r)
 	queue_destroy(&g->s.in);
 	queue_destroy(&g->s.out);
 	pthread_cond_destroy(&g->s.stored_cv);
+	window_destroy(&g->sg);
 	return r;
 }
 
@@ -981,14 +1074,11 @@ batch_sign(struct batch *b, const char *outdir, const char *expect_tree,
     const struct batch_hooks *hooks, struct batch_result *res)
 {
 	struct bsign g;
-	size_t i;
 	int r;
 
 	sign_init(&g, b, outdir, expect_tree, hooks);
-	if ((r = sign_open(&g)) == 0 && (r = sign_start(&g)) == 0) {
-		for (i = 0; i < b->n && r == 0; i++)
-			r = sign_item(&g, i);
-	}
+	if ((r = sign_open(&g)) == 0 && (r = sign_start(&g)) == 0)
+		r = sign_all(&g);
 	if (r == 0 && (r = sign_finish(&g)) == 0)
 		r = sign_report(&g, res);
 	return sign_cleanup(&g, r);

@@ -346,6 +346,12 @@ batch_open_profile(struct ca *ca, const char *profname, const char *calabel,
 }
 
 void
+batch_set_sessions(struct batch *b, unsigned n)
+{
+	b->sessions = n;
+}
+
+void
 batch_free(struct batch *b)
 {
 	if (b == NULL)
@@ -673,6 +679,13 @@ batch_meter_tick(struct meter *m, const struct batch_counts *c, bool final)
 	if (m->ns < METER_SAMPLES)
 		m->ns++;
 	m->p.rate = t - t0 > 0 ? (double)(m->p.done - d0) / (t - t0) : 0;
+	/*
+	 * The last requests are recorded in a burst as the signing window
+	 * empties: the window may hold no progress at the end, but the run
+	 * had some.
+	 */
+	if (final && m->p.rate == 0 && m->p.elapsed > 0)
+		m->p.rate = (double)m->p.done / m->p.elapsed;
 	m->p.eta = m->p.rate > 0 && m->p.done >= 16 && m->p.elapsed >= 0.5 ?
 	    (double)(c->total - m->p.done) / m->p.rate : -1;
 	m->hooks->progress(m->hooks->arg, &m->p);

@@ -177,6 +177,13 @@ int	batch_scan(struct batch *b, const struct batch_hooks *hooks,
 int	batch_leave_out(struct batch *b, size_t index);
 
 /*
+ * Sign on at most n token sessions at once (0: the default,
+ * TOKEN_SIGN_SESSIONS_DEFAULT; the HSM profile's max_sessions and what the
+ * token opens may lower it, and batch_sign says so).
+ */
+void	batch_set_sessions(struct batch *b, unsigned n);
+
+/*
  * Sign the batch into the directory outdir (created if missing; files of
  * an earlier run of the same batch may be there, and are checked, not
  * overwritten): OUT/<CN>.pem (leaf then device CA) for every accepted and

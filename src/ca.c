@@ -594,57 +594,59 @@ ca_journal(struct ca *ca, const char *event, json_t *data, int flags)
 }
 
 int
-ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
+ca_issue_params(struct ca *ca, const struct ca_issue *ci,
+    struct issue_params *ip)
 {
-	struct issue_params ip;
-	X509 *cert = NULL;
-	json_t *ev = NULL;
 	int r;
 
-	if (ci->days > ci->prof->days) {
-		r = airca_errf(AIRCA_ERR_POLICY, "--days %u is longer than "
+	if (ci->days > ci->prof->days)
+		return airca_errf(AIRCA_ERR_POLICY, "--days %u is longer than "
 		    "profile %s allows (%u)", ci->days, ci->prof->name,
 		    ci->prof->days);
-		goto out;
-	}
-	memset(&ip, 0, sizeof(ip));
-	ip.prof = ci->prof;
-	ip.subject = ci->subject;
-	ip.pubkey = ci->pubkey;
-	ip.dns = ci->dns;
-	ip.ndns = ci->ndns;
-	ip.ip = ci->ip;
-	ip.nip = ci->nip;
-	ip.uri = ci->uri;
-	ip.nuri = ci->nuri;
-	ip.issuer = ci->issuer;
-	ip.sign_key = ci->issuer_key;
+	memset(ip, 0, sizeof(*ip));
+	ip->prof = ci->prof;
+	ip->subject = ci->subject;
+	ip->pubkey = ci->pubkey;
+	ip->dns = ci->dns;
+	ip->ndns = ci->ndns;
+	ip->ip = ci->ip;
+	ip->nip = ci->nip;
+	ip->uri = ci->uri;
+	ip->nuri = ci->nuri;
+	ip->issuer = ci->issuer;
+	ip->sign_key = ci->issuer_key;
 	if (ca->pub_of != ci->issuer_key) {
 		EVP_PKEY_free(ca->pub_of);
 		EVP_PKEY_free(ca->pub);
 		ca->pub_of = ca->pub = NULL;
 		if ((r = issue_signer_pub(ci->issuer_key, &ca->pub)) != 0)
-			goto out;
+			return r;
 		EVP_PKEY_up_ref(ci->issuer_key);	/* so the pointer stays this key's */
 		ca->pub_of = ci->issuer_key;
 	}
-	ip.sign_pub = ca->pub;
-	ip.deferred_check = (ci->journal_flags & CA_ISSUE_DEFERRED) != 0 &&
+	ip->sign_pub = ca->pub;
+	ip->deferred_check = (ci->journal_flags & CA_ISSUE_DEFERRED) != 0 &&
 	    (ci->journal_flags & JOURNAL_DEFER) != 0;
-	ip.not_before = now();
-	ip.days = ci->days;
-	if ((r = token_random(ca->tok, ip.serial, sizeof(ip.serial))) != 0 ||
-	    (r = issue_cert(&ip, &cert)) != 0)
-		goto out;
+	ip->not_before = now();
+	ip->days = ci->days;
+	return token_random(ca->tok, ip->serial, sizeof(ip->serial));
+}
+
+int
+ca_issue_record(struct ca *ca, const struct ca_issue *ci, X509 *cert)
+{
+	json_t *ev = NULL;
+	bool deferred;
+	int r;
+
+	deferred = (ci->journal_flags & CA_ISSUE_DEFERRED) != 0 &&
+	    (ci->journal_flags & JOURNAL_DEFER) != 0;
 	if ((ev = registry_cert_event(cert, ci->prof->name, ci->issuer,
-	    ci->label)) == NULL) {
-		r = AIRCA_ERR_NOMEM;
-		goto out;
-	}
+	    ci->label)) == NULL)
+		return AIRCA_ERR_NOMEM;
 	if (ci->extra != NULL)
 		json_object_update(ev, ci->extra);
-	if ((!ip.deferred_check &&
-	    (r = registry_store_cert(ca->home, cert,
+	if ((!deferred && (r = registry_store_cert(ca->home, cert,
 	    (ci->journal_flags & (JOURNAL_NOSYNC | JOURNAL_DEFER)) ?
 	    MEDIA_NOSYNC : 0)) != 0) ||
 	    (r = ca_journal(ca, "cert-issued", ev,
@@ -652,10 +654,25 @@ ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
 	    (r = registry_apply(ca->reg, "cert-issued", ev)) != 0)
 		goto out;
 	ca->reg_dirty = true;
+ out:
+	json_decref(ev);
+	return r;
+}
+
+int
+ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp)
+{
+	struct issue_params ip;
+	X509 *cert = NULL;
+	int r;
+
+	if ((r = ca_issue_params(ca, ci, &ip)) != 0 ||
+	    (r = issue_cert(&ip, &cert)) != 0 ||
+	    (r = ca_issue_record(ca, ci, cert)) != 0)
+		goto out;
 	*certp = cert;
 	cert = NULL;
  out:
-	json_decref(ev);
 	X509_free(cert);
 	return r;
 }

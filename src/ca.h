@@ -132,6 +132,16 @@ struct ca_issue {
 	int	journal_flags;
 };
 int	ca_issue(struct ca *ca, const struct ca_issue *ci, X509 **certp);
+/*
+ * ca_issue() in its three steps, for signing on other threads: the
+ * parameters (the profile's days checked, a serial drawn from the token)
+ * in the caller's order; issue_cert() on any thread; then the record (the
+ * cert-issued event journaled, the registry updated) again in order.
+ */
+struct issue_params;
+int	ca_issue_params(struct ca *ca, const struct ca_issue *ci,
+	    struct issue_params *ip);
+int	ca_issue_record(struct ca *ca, const struct ca_issue *ci, X509 *cert);
 
 /*
  * In journal_flags of ca_issue/ca_sign_csr, with JOURNAL_DEFER: do not run
@@ -225,6 +235,18 @@ void	ca_judged_free(struct ca_judged *j);
 int	ca_issue_judged(struct ca *ca, const struct ca_judged *j,
 	    EVP_PKEY *issuer_key, json_t *extra, int journal_flags,
 	    X509 **certp);
+
+/*
+ * ca_issue_judged() in the steps of ca_issue_params() and
+ * ca_issue_record(), always deferred (CA_ISSUE_DEFERRED): batch signing
+ * draws the serial in request order, signs with issue_cert() on a
+ * signing thread, and records in request order.
+ */
+int	ca_judged_params(struct ca *ca, const struct ca_judged *j,
+	    EVP_PKEY *issuer_key, int journal_flags, struct issue_params *ip);
+int	ca_judged_record(struct ca *ca, const struct ca_judged *j,
+	    EVP_PKEY *issuer_key, json_t *extra, int journal_flags,
+	    X509 *cert);
 
 /*
  * ca_judge_csr() (no set, no re-export) then ca_issue_judged(): one

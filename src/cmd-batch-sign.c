@@ -92,8 +92,10 @@ cmd_batch_sign_exec(struct cmd_ctx *ctx, struct ca *ca,
 		hooks.arg = &po;
 	}
 	if ((r = batch_open_profile(ca, args_get(a, "profile"), args_get(a,
-	    "ca"), args_get(a, "in"), args_get(a, "manifest"), &b)) == 0)
+	    "ca"), args_get(a, "in"), args_get(a, "manifest"), &b)) == 0) {
+		batch_set_sessions(b, (unsigned)args_number(a, "sessions", 0));
 		r = batch_sign(b, out, NULL, &hooks, &res);
+	}
 	batch_free(b);
 	if ((r == 0 || r == AIRCA_ERR_PARTIAL) &&
 	    (rr = print_result(ctx, out, &res)) != 0)
@@ -130,6 +132,7 @@ static const struct args_opt batch_sign_opts[] = {
 	{ "profile",  ARGS_PROFILE, "NAME",  0,		    0, 0, NULL },
 	{ "manifest", ARGS_IN_FILE, "CSV",   0,		    0, 0, NULL },
 	{ "progress", ARGS_FLAG,    NULL,    0,		    0, 0, NULL },
+	{ "sessions", ARGS_NUMBER,  "N",     0,		    1, 64, NULL },
 	{ NULL, 0, NULL, 0, 0, 0, NULL }
 };
 

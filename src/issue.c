@@ -431,20 +431,41 @@ der_tbs(const unsigned char *der, long len, const unsigned char **tbsp,
 	    "parse back");
 }
 
+struct issue_tbs {
+	X509	*x;			/* built and linted, not signed yet */
+	unsigned char *tbs;		/* the DER that passed the lint */
+	int	tbslen;
+	const EVP_MD *md;
+	EVP_PKEY *sign_key;		/* borrowed from the parameters */
+	EVP_PKEY *issuer_pub;		/* borrowed: the issuer's (self-signed: the subject's) */
+	const struct profile *prof;
+	X509	*issuer;		/* borrowed; NULL: self-signed */
+	bool	deferred_check;
+};
+
+void
+issue_tbs_free(struct issue_tbs *t)
+{
+	if (t == NULL)
+		return;
+	X509_free(t->x);
+	OPENSSL_free(t->tbs);
+	free(t);
+}
+
 int
-issue_cert(const struct issue_params *ip, X509 **certp)
+issue_build(const struct issue_params *ip, struct issue_tbs **tp)
 {
 	const struct profile *prof = ip->prof;
-	X509 *x = NULL, *done = NULL;
+	struct issue_tbs *t = NULL;
+	X509 *x = NULL;
 	EVP_PKEY *signer_pub = NULL, *issuer_pub;
 	ASN1_OCTET_STRING *issuer_ski = NULL;
 	ASN1_INTEGER *serial = NULL;
 	BIGNUM *bn = NULL;
 	const EVP_MD *md = NULL;
-	const unsigned char *p, *signed_tbs = NULL;
-	unsigned char sbytes[SERIAL_LEN], *tbs = NULL, *der = NULL;
-	long signed_tbslen = 0;
-	int tbslen, derlen, signid, crit, r = AIRCA_ERR_INTERNAL;
+	unsigned char sbytes[SERIAL_LEN];
+	int signid, crit, r = AIRCA_ERR_INTERNAL;
 	unsigned days;
 	time_t not_after, issuer_not_after;
 	bool ok;
@@ -508,7 +529,7 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 		}
 	}
 
-	if ((x = X509_new()) == NULL)
+	if ((t = calloc(1, sizeof(*t))) == NULL || (x = X509_new()) == NULL)
 		goto nomem;
 	if (!X509_set_version(x, X509_VERSION_3))
 		goto nomem;
@@ -551,30 +572,64 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 	/* lint, and keep the bytes that passed */
 	if ((r = issue_lint(x, prof, ip->issuer)) != 0)
 		goto out;
-	if ((tbslen = i2d_re_X509_tbs(x, &tbs)) <= 0)
+	if ((t->tbslen = i2d_re_X509_tbs(x, &t->tbs)) <= 0)
 		goto nomem;
+	t->x = x;
+	x = NULL;
+	t->md = md;
+	t->sign_key = ip->sign_key;
+	t->issuer_pub = issuer_pub;
+	t->prof = prof;
+	t->issuer = ip->issuer;
+	t->deferred_check = ip->deferred_check;
+	*tp = t;
+	t = NULL;
+	r = 0;
+	goto out;
+ nomem:
+	r = airca_errssl(AIRCA_ERR_NOMEM, "cannot build the %s certificate",
+	    prof->name);
+ out:
+	issue_tbs_free(t);
+	X509_free(x);
+	EVP_PKEY_free(signer_pub);
+	ASN1_OCTET_STRING_free(issuer_ski);
+	ASN1_INTEGER_free(serial);
+	BN_free(bn);
+	return r;
+}
 
-	if (X509_sign(x, ip->sign_key, md) <= 0) {
+int
+issue_sign(struct issue_tbs *t, X509 **certp)
+{
+	const struct profile *prof = t->prof;
+	X509 *done = NULL;
+	const unsigned char *p, *signed_tbs = NULL;
+	unsigned char *der = NULL;
+	long signed_tbslen = 0;
+	int derlen, r = AIRCA_ERR_INTERNAL;
+
+	if (X509_sign(t->x, t->sign_key, t->md) <= 0) {
 		r = token_errssl(AIRCA_ERR_CRYPTO, "signing the %s certificate "
 		    "failed", prof->name);
 		goto out;
 	}
 
 	/* what leaves this function is the DER that was checked */
-	if ((derlen = i2d_X509(x, &der)) <= 0)
+	if ((derlen = i2d_X509(t->x, &der)) <= 0)
 		goto nomem;
 	if ((r = der_tbs(der, derlen, &signed_tbs, &signed_tbslen)) != 0)
 		goto out;
-	if (signed_tbslen != tbslen ||
-	    memcmp(signed_tbs, tbs, (size_t)tbslen) != 0) {
+	if (signed_tbslen != t->tbslen ||
+	    memcmp(signed_tbs, t->tbs, (size_t)t->tbslen) != 0) {
 		r = airca_errf(AIRCA_ERR_CRYPTO, "the signed certificate is not "
 		    "the one linted: its TBS differs");
 		goto out;
 	}
-	if (ip->deferred_check) {
+	if (t->deferred_check) {
 		/* the caller runs issue_check() before anything uses it */
-		*certp = x;
-		x = NULL;
+		*certp = t->x;
+		t->x = NULL;
 		r = 0;
 		goto out;
 	}
@@ -584,12 +639,12 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 		    "not parse back");
 		goto out;
 	}
-	if (X509_verify(done, issuer_pub) != 1) {
+	if (X509_verify(done, t->issuer_pub) != 1) {
 		r = airca_errssl(AIRCA_ERR_CRYPTO, "the new %s certificate does "
 		    "not verify with the issuer's public key", prof->name);
 		goto out;
 	}
-	if ((r = issue_lint(done, prof, ip->issuer)) != 0)
+	if ((r = issue_lint(done, prof, t->issuer)) != 0)
 		goto out;
 	*certp = done;
 	done = NULL;
@@ -599,14 +654,20 @@ issue_cert(const struct issue_params *ip, X509 **certp)
 	r = airca_errssl(AIRCA_ERR_NOMEM, "cannot build the %s certificate",
 	    prof->name);
  out:
-	X509_free(x);
 	X509_free(done);
-	EVP_PKEY_free(signer_pub);
-	ASN1_OCTET_STRING_free(issuer_ski);
-	ASN1_INTEGER_free(serial);
-	BN_free(bn);
-	OPENSSL_free(tbs);
 	OPENSSL_free(der);
+	return r;
+}
+
+int
+issue_cert(const struct issue_params *ip, X509 **certp)
+{
+	struct issue_tbs *t = NULL;
+	int r;
+
+	if ((r = issue_build(ip, &t)) == 0)
+		r = issue_sign(t, certp);
+	issue_tbs_free(t);
 	return r;
 }
 

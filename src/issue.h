@@ -47,6 +47,17 @@ struct issue_params {
 int	issue_cert(const struct issue_params *ip, X509 **certp);
 
 /*
+ * issue_cert() in two steps, for signing on other threads: the
+ * certificate built and linted (*tp; the issuer, issuer public key and
+ * signing key of ip are borrowed until it is freed), then signed and
+ * checked (issue_sign, once).  issue_cert() is the two in a row.
+ */
+struct issue_tbs;
+int	issue_build(const struct issue_params *ip, struct issue_tbs **tp);
+int	issue_sign(struct issue_tbs *t, X509 **certp);
+void	issue_tbs_free(struct issue_tbs *t);
+
+/*
  * The checks issue_cert() runs after signing, for a certificate made with
  * deferred_check (batch signing runs them on its writer thread, before the
  * certificate is journaled or written): its DER parses back whole, its

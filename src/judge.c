@@ -259,21 +259,26 @@ ca_judge_csr_row(struct ca *ca, const struct profile *prof, struct csr *c,
 	return r;
 }
 
-int
-ca_issue_judged(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
-    json_t *extra, int journal_flags, X509 **certp)
+/*
+ * The ca_issue of a judged request; unless evp is NULL, with the
+ * subject attributes the profile drops added to extra (*evp: the copy,
+ * the caller frees it).
+ */
+static int
+judged_ci(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
+    json_t *extra, int journal_flags, struct ca_issue *ci, json_t **evp)
 {
-	struct ca_issue ci;
 	char dropped[256];
 	json_t *ev = NULL;
-	int r;
 
+	if (evp != NULL)
+		*evp = NULL;
 	if (j->verdict != CA_VERDICT_ISSUE)
 		return airca_errf(AIRCA_ERR_INTERNAL, "a request judged a "
 		    "re-export cannot be issued again");
 	/* what the profile drops from the request is journaled, never silent */
-	if (policy_dropped(j->prof, X509_REQ_get_subject_name(j->c->req),
-	    dropped, sizeof(dropped)) > 0) {
+	if (evp != NULL && policy_dropped(j->prof, X509_REQ_get_subject_name(
+	    j->c->req), dropped, sizeof(dropped)) > 0) {
 		if ((ev = extra != NULL ? json_deep_copy(extra) :
 		    json_object()) == NULL ||
 		    json_object_set_new(ev, "subject-dropped",
@@ -282,32 +287,75 @@ ca_issue_judged(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
 			return AIRCA_ERR_NOMEM;
 		}
 		extra = ev;
+		*evp = ev;
 		if (!(journal_flags & CA_ISSUE_DEFERRED))
 			ca_warn(ca, "profile %s drops %s from the request's "
 			    "subject (no rule names it); journaled as "
 			    "subject-dropped", j->prof->name, dropped);
 	}
-	memset(&ci, 0, sizeof(ci));
-	ci.prof = j->prof;
-	ci.subject = j->subj;
-	ci.pubkey = j->c->pub;
-	ci.dns = j->prof->san != SAN_NONE ? j->c->dns : NULL;
-	ci.ndns = j->prof->san != SAN_NONE ? j->c->ndns : 0;
+	memset(ci, 0, sizeof(*ci));
+	ci->prof = j->prof;
+	ci->subject = j->subj;
+	ci->pubkey = j->c->pub;
+	ci->dns = j->prof->san != SAN_NONE ? j->c->dns : NULL;
+	ci->ndns = j->prof->san != SAN_NONE ? j->c->ndns : 0;
 	if (j->prof->kind != KIND_BUILTIN) {
 		/* add_user_san() takes only the types the profile takes */
-		ci.dns = j->c->dns;
-		ci.ndns = j->c->ndns;
-		ci.ip = j->c->ip;
-		ci.nip = j->c->nip;
-		ci.uri = j->c->uri;
-		ci.nuri = j->c->nuri;
+		ci->dns = j->c->dns;
+		ci->ndns = j->c->ndns;
+		ci->ip = j->c->ip;
+		ci->nip = j->c->nip;
+		ci->uri = j->c->uri;
+		ci->nuri = j->c->nuri;
 	}
-	ci.issuer = j->issuer;
-	ci.issuer_key = issuer_key;
-	ci.days = j->days;
-	ci.extra = extra;
-	ci.journal_flags = journal_flags;
-	r = ca_issue(ca, &ci, certp);
+	ci->issuer = j->issuer;
+	ci->issuer_key = issuer_key;
+	ci->days = j->days;
+	ci->extra = extra;
+	ci->journal_flags = journal_flags;
+	return 0;
+}
+
+int
+ca_issue_judged(struct ca *ca, const struct ca_judged *j, EVP_PKEY *issuer_key,
+    json_t *extra, int journal_flags, X509 **certp)
+{
+	struct ca_issue ci;
+	json_t *ev = NULL;
+	int r;
+
+	if ((r = judged_ci(ca, j, issuer_key, extra, journal_flags, &ci,
+	    &ev)) == 0)
+		r = ca_issue(ca, &ci, certp);
+	json_decref(ev);
+	return r;
+}
+
+int
+ca_judged_params(struct ca *ca, const struct ca_judged *j,
+    EVP_PKEY *issuer_key, int journal_flags, struct issue_params *ip)
+{
+	struct ca_issue ci;
+	int r;
+
+	/* no extra yet: the record step adds it */
+	if ((r = judged_ci(ca, j, issuer_key, NULL, journal_flags |
+	    CA_ISSUE_DEFERRED, &ci, NULL)) == 0)
+		r = ca_issue_params(ca, &ci, ip);
+	return r;
+}
+
+int
+ca_judged_record(struct ca *ca, const struct ca_judged *j,
+    EVP_PKEY *issuer_key, json_t *extra, int journal_flags, X509 *cert)
+{
+	struct ca_issue ci;
+	json_t *ev = NULL;
+	int r;
+
+	if ((r = judged_ci(ca, j, issuer_key, extra, journal_flags |
+	    CA_ISSUE_DEFERRED, &ci, &ev)) == 0)
+		r = ca_issue_record(ca, &ci, cert);
 	json_decref(ev);
 	return r;
 }

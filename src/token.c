@@ -843,6 +843,53 @@ token_random(struct token *tok, unsigned char *buf, size_t len)
 	return 0;
 }
 
+int
+token_sign_sessions(struct token *tok, unsigned want, unsigned *gotp,
+    char *why, size_t whysize)
+{
+	CK_SESSION_HANDLE probe[TOKEN_SIGN_SESSIONS_MAX];
+	unsigned n, cap, asked, k, got = 0;
+	CK_RV rv = CKR_OK;
+
+	*gotp = 1;
+	if (whysize > 0)
+		why[0] = '\0';
+	asked = want != 0 ? want : TOKEN_SIGN_SESSIONS_DEFAULT;
+	n = asked > TOKEN_SIGN_SESSIONS_MAX ? TOKEN_SIGN_SESSIONS_MAX : asked;
+	if (n < asked)
+		snprintf(why, whysize, "libp11 keeps at most %u sessions a "
+		    "slot: signing on %u sessions, not %u", 16,
+		    TOKEN_SIGN_SESSIONS_MAX, asked);
+	/* max_sessions 2 is refused at token_open(); 0 is no limit */
+	if (tok->prof.max_sessions > 2 && (cap = tok->prof.max_sessions - 2) <
+	    n) {
+		n = cap;
+		if (want != 0)
+			snprintf(why, whysize, "HSM profile %s allows %u "
+			    "sessions (max_sessions) and airca keeps 2 for its "
+			    "own work: signing on %u sessions, not %u",
+			    tok->prof.path, tok->prof.max_sessions, n, asked);
+	}
+	/* what the token opens now, beside the sessions already open */
+	for (k = 0; k < n; k++) {
+		if ((rv = tok->raw.f->C_OpenSession(tok->info.slot_id,
+		    CKF_SERIAL_SESSION, NULL, NULL, &probe[k])) != CKR_OK)
+			break;
+		got++;
+	}
+	for (k = 0; k < got; k++)
+		tok->raw.f->C_CloseSession(probe[k]);
+	if (got < n) {
+		snprintf(why, whysize, "token '%s' opens only %u more "
+		    "session%s now (%s): signing on %u session%s, not %u",
+		    tok->info.label, got, got == 1 ? "" : "s", ckr_say(rv),
+		    got > 0 ? got : 1, got > 1 ? "s" : "", n);
+		n = got > 0 ? got : 1;
+	}
+	*gotp = n;
+	return 0;
+}
+
 void
 token_close(struct token *tok)
 {

@@ -134,6 +134,22 @@ bool	token_logged_in(const struct token *tok);
 int	token_set_pin(struct token *tok, const char *old, size_t oldlen,
 	    const char *new, size_t newlen);
 
+/*
+ * Signing sessions: how many C_Sign calls batch signing may have in flight
+ * at once with a key of this token (libp11 gives each signing thread a
+ * session of its pool).  want is what the officer asked (0: the default,
+ * TOKEN_SIGN_SESSIONS_DEFAULT, or the profile's limit if lower); the
+ * profile's max_sessions minus the two sessions airca needs for its other
+ * work (its own and the one that signs the journal) caps it, and so does
+ * what the token opens now: that many sessions are opened and closed
+ * again.  *gotp is at least 1.  When fewer than asked are possible, why
+ * gets the reason as a sentence (else "").
+ */
+#define TOKEN_SIGN_SESSIONS_DEFAULT	4
+#define TOKEN_SIGN_SESSIONS_MAX		14	/* libp11 0.4.12 pools 16 sessions a slot */
+int	token_sign_sessions(struct token *tok, unsigned want, unsigned *gotp,
+	    char *why, size_t whysize);
+
 /* Random bytes from the token's RNG (host RNG if the profile says no_rng). */
 int	token_random(struct token *tok, unsigned char *buf, size_t len);
 

@@ -55,7 +55,7 @@ _airca_options() {
 	"api device-cas") echo "--out --current --drop" ;;
 	"sign") echo "--profile --in --out --ca --days" ;;
 	"keygen") echo "--profile --count --out --passwords --cn-prefix" ;;
-	"batch sign") echo "--ca --in --out --profile --manifest --progress" ;;
+	"batch sign") echo "--ca --in --out --profile --manifest --progress --sessions" ;;
 	"list") echo "--expiring --profile" ;;
 	"export") echo "--serial --chain --der --out" ;;
 	"renew") echo "--expiring --out --profile" ;;
@@ -79,7 +79,7 @@ _airca_options() {
 	"help") echo "" ;;
 	esac
 }
-_airca_valued=' --home --hsm --pin-env --pin-file --pin-share-file --so-pin-env --so-pin-file --actor --audit-cert --backup --ca --ceremony --cn --cn-prefix --confirm-env --confirm-file --count --current --custodian --days --drop --expiring --factory --from --in --journal --key --label --manifest --module --out --param --passwords --pin-custodian --pin-shares --profile --reason --root --seal --serial --share-file --shares-to --since --user-id '
+_airca_valued=' --home --hsm --pin-env --pin-file --pin-share-file --so-pin-env --so-pin-file --actor --audit-cert --backup --ca --ceremony --cn --cn-prefix --confirm-env --confirm-file --count --current --custodian --days --drop --expiring --factory --from --in --journal --key --label --manifest --module --out --param --passwords --pin-custodian --pin-shares --profile --reason --root --seal --serial --sessions --share-file --shares-to --since --user-id '
 
 _airca() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev="" typed="" i w

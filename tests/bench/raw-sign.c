@@ -7,7 +7,8 @@
  * key as OpenSSL 3.0 decodes it (a provider key: what openssl x509 -req
  * does), the same with the key as airca holds it (a legacy key, encoded
  * fifty times faster), and airca's own issue_cert() (build, lint, sign,
- * verify, lint again).
+ * verify, lint again).  With --token: the token's own signing rate on one
+ * session, nothing built.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,52 @@ bare(X509 *issuer, EVP_PKEY *key, X509_NAME *subj, EVP_PKEY *pub, long n)
 	return 0;
 }
 
+/*
+ * raw-sign --token LABEL N: the token alone, one thread, one session: N
+ * signatures of a digest with the key, nothing else (what the token can
+ * give one session on this machine now, the ceiling of a one-session
+ * batch).
+ */
+static int
+token_alone(const char *label, long n)
+{
+	struct cmd_ctx ctx;
+	struct ca ca;
+	EVP_PKEY *key = NULL;
+	EVP_PKEY_CTX *pc;
+	unsigned char md[32] = { 1 }, sig[512];
+	size_t siglen;
+	double t0;
+	long i;
+	int r;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.home = getenv("AIRCA_HOME");
+	ctx.hsm = getenv("AIRCA_HSM");
+	ctx.pin.env = "TEST_PIN";
+	ctx.actor = "bench";
+	if ((r = ca_open(&ca, &ctx, "bench", CA_HOME | CA_TOKEN)) != 0 ||
+	    (r = token_signing_key(ca.tok, label, &key)) != 0) {
+		fprintf(stderr, "raw-sign: %s: %s\n", airca_strerror(r),
+		    airca_errmsg());
+		return 1;
+	}
+	t0 = seconds();
+	for (i = 0; i < n; i++) {
+		siglen = sizeof(sig);
+		if ((pc = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
+		    EVP_PKEY_sign_init(pc) <= 0 ||
+		    EVP_PKEY_sign(pc, sig, &siglen, md, sizeof(md)) <= 0) {
+			fprintf(stderr, "raw-sign: the token did not sign\n");
+			return 1;
+		}
+		EVP_PKEY_CTX_free(pc);
+	}
+	printf("token %.1f\n", (double)n / (seconds() - t0));
+	EVP_PKEY_free(key);
+	return ca_close(&ca, 0) != 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,8 +145,10 @@ main(int argc, char **argv)
 	long n, i;
 	int r;
 
+	if (argc == 4 && strcmp(argv[1], "--token") == 0)
+		return token_alone(argv[2], strtol(argv[3], NULL, 10));
 	if (argc != 4) {
-		fprintf(stderr, "usage: raw-sign LABEL CSR N\n");
+		fprintf(stderr, "usage: raw-sign LABEL CSR N | --token LABEL N\n");
 		return 2;
 	}
 	n = strtol(argv[3], NULL, 10);

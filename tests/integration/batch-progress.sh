@@ -8,7 +8,7 @@ GEN="$TOP/$AIRCA_BUILD/tests/gen-csrs"
 
 init_ca acme
 airca device-ca create --user-id u1 --label dca1 >/dev/null
-use_shim
+use_shim 3	# max_sessions 3: one signing session, a token that signs one at a time
 N=200
 mkdir -p "$T/in" "$T/in2"
 "$GEN" "$T/in" $N acme

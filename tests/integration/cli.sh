@@ -113,7 +113,7 @@ expect_fail 2 "'tui' takes no argument 'now'" nopin tui now
 # Unknown, missing and repeated options: exit 2, named precisely
 expect_fail 2 "unknown option --profle for 'sign'; did you mean --profile\?" \
 	airca sign --profle device --in "$T/dev.csr" --out "$T/o.pem"
-expect_fail 2 "unknown option --frobnicate for 'batch sign' \(it takes --ca, --in, --out, --profile, --manifest, --progress\)" \
+expect_fail 2 "unknown option --frobnicate for 'batch sign' \(it takes --ca, --in, --out, --profile, --manifest, --progress, --sessions\)" \
 	airca batch sign --frobnicate
 expect_fail 2 "'api sign' needs --out DIR \(usage: airca api sign --in RESPONSE.json --out DIR \[--first-time\]" \
 	airca api sign --in "$T/resp.json"

@@ -782,12 +782,24 @@ w_C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 	return done(I_C_SignInit, real->C_SignInit(h, m, k));
 }
 
+/*
+ * Until ms after t0: a signature takes delay_ms in all, the real module's
+ * own time included, so the token signs 1000 / delay_ms a second on a
+ * session (what a slow HSM's data sheet says), not fewer.
+ */
 static void
-sleep_ms(unsigned long ms)
+sleep_until(const struct timespec *t0, unsigned long ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	struct timespec ts = *t0;
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
 		;
 }
 
@@ -809,6 +821,7 @@ static CK_RV
 w_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig,
     CK_ULONG_PTR sl)
 {
+	struct timespec t0;
 	struct sess *s;
 	unsigned long n;
 	int fd;
@@ -828,9 +841,10 @@ w_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig,
 	pthread_mutex_unlock(&mu);
 	if (s != NULL)
 		pthread_mutex_lock(&s->mu);
-	if (delay_ms > 0)
-		sleep_ms(delay_ms);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rv = real->C_Sign(h, d, dl, sig, sl);
+	if (delay_ms > 0)
+		sleep_until(&t0, delay_ms);
 	if (s != NULL)
 		pthread_mutex_unlock(&s->mu);
 	if (rv != CKR_OK)

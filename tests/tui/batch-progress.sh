@@ -8,7 +8,7 @@
 
 init_ca acme
 airca device-ca create --user-id u1 --label dca1 >/dev/null 2>&1 || fail "device-ca create"
-use_shim
+use_shim 3	# max_sessions 3: one signing session, a token that signs one at a time
 USB=$T/usb N=250
 mkdir -p "$USB/in"
 "$TOP/$AIRCA_BUILD/tests/gen-csrs" "$USB/in" $N acme dev- || fail "gen-csrs"
