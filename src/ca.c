@@ -444,8 +444,9 @@ ca_load_state(struct ca *ca, bool writing)
 /*
  * Without the replayed state (journal repair opens the home CA_NOSTATE: its
  * journal does not replay), the custody facts the token checks need, from
- * the entries before the unsigned tail: the key policy (journal-open) and
- * the token a restore moved the home to (custody-restored).  The keys must
+ * the entries before the unsigned tail: the key policy (journal-open), the
+ * token a restore moved the home to (custody-restored) and the quorum of
+ * the user PIN (pin-quorum-created: the login takes shares).  The keys must
  * still match root.pem and audit.pem (ca_match_key) whatever this says.
  */
 static int
@@ -535,7 +536,15 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 	    (r = ca_load_state(ca, (flags & CA_WRITE) != 0)) != 0)
 		goto out;
 	if (flags & CA_TOKEN) {
-		if ((r = ca_token_login(ca)) != 0)
+		/* not replayed: the quorum and key policy from the signed entries */
+		if (ca->reg == NULL && (flags & CA_HOME)) {
+			if ((r = ca_custody_scan(ca, &scan)) != 0)
+				goto out;
+			ca->scan = &scan;
+		}
+		r = ca_token_login(ca);
+		ca->scan = NULL;
+		if (r != 0)
 			goto out;
 		serial = state_str(ca->state, "token", "serial");
 		if (ca->reg != NULL) {
@@ -548,9 +557,6 @@ ca_open(struct ca *ca, struct cmd_ctx *ctx, const char *command,
 			if (cs->token_serial[0] != '\0')
 				serial = cs->token_serial;
 		} else if (flags & CA_HOME) {
-			memset(&scan, 0, sizeof(scan));
-			if ((r = ca_custody_scan(ca, &scan)) != 0)
-				goto out;
 			token_set_custody(ca->tok, scan.pol.k > 0);
 			if (scan.token_serial[0] != '\0')
 				serial = scan.token_serial;

@@ -45,6 +45,12 @@ struct ca {
 	struct token *tok;
 	struct journal *j;
 	struct registry *reg;
+	/*
+	 * Without the replayed state (CA_NOSTATE), during the login only: the
+	 * custody facts of the signed entries (ca.c ca_custody_scan), so that
+	 * a quorum home logs in by its shares there too.
+	 */
+	const struct custody_state *scan;
 	bool	reg_dirty;
 	X509	*root, *audit;		/* certificates */
 	EVP_PKEY *root_key, *audit_key;	/* token keys (CA_TOKEN) */

@@ -15,7 +15,7 @@
 static const struct custody_state *
 quorum_state(struct ca *ca)
 {
-	return ca->reg != NULL ? registry_custody(ca->reg) : NULL;
+	return ca->reg != NULL ? registry_custody(ca->reg) : ca->scan;
 }
 
 bool

@@ -51,6 +51,22 @@ q --pin-share-file "$T/pins/pin-share-3.txt" --pin-share-file "$T/pins/pin-share
 	fail "device-ca create with 2 PIN shares: $(cat "$T/dca2.out")"
 grep -q '"label":"dca2"' "$J" || fail "dca2 not journaled"
 
+# a command stopped by a full disk leaves entries no signature covers:
+# 'journal repair' (which cannot replay such a journal) logs in by the
+# shares too, checked against the signed pin-quorum-created
+(strace -f -qq -o /dev/null -e trace=fdatasync -e inject=fdatasync:error=ENOSPC:when=2 \
+	"$AIRCA_BIN" --pin-share-file "$T/pins/pin-share-3.txt" --pin-share-file "$T/pins/pin-share-2.txt" \
+	device-ca create --user-id u9 --label dca9 >/dev/null 2>"$T/enospc.err"; exit $?) 2>/dev/null &&
+	fail "device-ca create on a full disk succeeded"
+grep -q "No space left on device" "$T/enospc.err" || fail "full disk: $(cat "$T/enospc.err")"
+expect_fail 1 "that no signature covers" q --pin-share-file "$T/pins/pin-share-3.txt" \
+	--pin-share-file "$T/pins/pin-share-2.txt" device-ca create --user-id u9 --label dca9
+expect_fail 1 "1 PIN share given" q --pin-share-file "$T/pins/pin-share-1.txt" journal repair --adopt --yes
+q --pin-share-file "$T/pins/pin-share-1.txt" --pin-share-file "$T/pins/pin-share-2.txt" \
+	journal repair --adopt --yes > "$T/repair.out" 2>&1 ||
+	fail "journal repair on a quorum home: $(cat "$T/repair.out")"
+q journal verify > /dev/null || fail "journal verify after the repair"
+
 # token keys reads the home's journal: it logs in with 2 PIN shares, never a PIN
 "$AIRCA_BIN" --pin-share-file "$T/pins/pin-share-1.txt" --pin-share-file "$T/pins/pin-share-3.txt" \
 	token keys > "$T/keys.out" 2>&1 || fail "token keys with 2 PIN shares: $(cat "$T/keys.out")"
