@@ -49,15 +49,19 @@ t0=$(now)
 t1=$(now)
 printf '%-46s %s entries\n' "journal_verify() (library, same checks)" "$(rate "$lines" "$t0" "$t1")"
 
-# the same signatures, one openssl process each
-awk '/"event":"checkpoint"/' "$T/journal.jsonl" | sed 's/.*"to":\([0-9]*\),"head":"\([0-9a-f]*\)".*"sig":"\([^"]*\)".*/\1 \2 \3/' >"$T/sigs"
+# the same signatures, one openssl process each, over the bytes format 2
+# signs (docs/journal.md section 5): "airca-journal-v2\n" and the line
+# with its "sig" emptied
+grep -n '"event":"checkpoint"' "$T/journal.jsonl" >"$T/sigs"
 openssl x509 -in "$T/audit.pem" -noout -pubkey >"$T/pub.pem"
 i=0
 t0=$(now)
-while read -r to head sig; do
-	printf 'airca-journal-v1 %s %s\n' "$to" "$head" >"$T/msg"
-	printf '%s' "$sig" | base64 -d >"$T/sig.der"
-	openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig.der" "$T/msg" >/dev/null || echo "openssl: bad signature at $to"
+while IFS= read -r line; do
+	n=${line%%:*}
+	line=${line#*:}
+	{ printf 'airca-journal-v2\n'; printf '%s' "$line" | sed 's/"sig":"[A-Za-z0-9+\/=]*"/"sig":""/'; } >"$T/msg"
+	printf '%s' "$line" | sed 's/.*"sig":"\([^"]*\)".*/\1/' | base64 -d >"$T/sig.der"
+	openssl dgst -sha256 -verify "$T/pub.pem" -signature "$T/sig.der" "$T/msg" >/dev/null || echo "openssl: bad signature on line $n"
 	i=$((i + 1))
 done <"$T/sigs"
 t1=$(now)
