@@ -371,7 +371,7 @@ args_parse(const char *cmdname, const struct args_spec *spec, int argc,
 {
 	const struct args_opt *o;
 	const char *w, *eq, *v;
-	char usage[512];
+	char usage[512], full[640];
 	size_t i, k, len;
 	int j, r;
 
@@ -437,21 +437,22 @@ args_parse(const char *cmdname, const struct args_spec *spec, int argc,
 		a->n++;
 	}
 	if (how & ARGS_CHECK_SYNTAX) {
+		/* "airca NAME USAGE", without a space before nothing */
 		if (args_usage(spec, usage, sizeof(usage)) != 0)
 			usage[0] = '\0';
+		snprintf(full, sizeof(full), "airca %s%s%s", cmdname,
+		    usage[0] != '\0' ? " " : "", usage);
 		if (a->npos > spec->pos_max) {
 			if (spec->pos_max == 0)
 				return airca_errf(AIRCA_ERR_USAGE, "'%s' takes no "
-				    "argument '%.80s' (usage: airca %s %s)",
-				    cmdname, a->pos[0], cmdname, usage);
+				    "argument '%.80s' (usage: %s)", cmdname,
+				    a->pos[0], full);
 			return airca_errf(AIRCA_ERR_USAGE, "too many arguments "
-			    "for '%s' (usage: airca %s %s)", cmdname, cmdname,
-			    usage);
+			    "for '%s' (usage: %s)", cmdname, full);
 		}
 		if (a->npos < spec->pos_min)
 			return airca_errf(AIRCA_ERR_USAGE, "'%s' needs %s "
-			    "(usage: airca %s %s)", cmdname, spec->pos_meta,
-			    cmdname, usage);
+			    "(usage: %s)", cmdname, spec->pos_meta, full);
 		for (o = spec->opts; o != NULL && o->name != NULL; o++) {
 			if (!(o->flags & ARGS_REQUIRED))
 				continue;
@@ -459,9 +460,8 @@ args_parse(const char *cmdname, const struct args_spec *spec, int argc,
 				;
 			if (k == a->n)
 				return airca_errf(AIRCA_ERR_USAGE, "'%s' needs "
-				    "--%s %s (usage: airca %s %s)", cmdname,
-				    o->name, o->meta != NULL ? o->meta : "",
-				    cmdname, usage);
+				    "--%s %s (usage: %s)", cmdname, o->name,
+				    o->meta != NULL ? o->meta : "", full);
 		}
 	}
 	for (i = 0; i < a->n; i++)

@@ -39,6 +39,9 @@ expect_fail 1 "--in $T/csrs is not a regular file" \
 ln -s "$T/dev.csr" "$T/link.csr"
 expect_fail 1 "--in $T/link.csr is a symbolic link" \
 	nopin sign --profile device --ca dca1 --in "$T/link.csr" --out "$T/o.pem"
+# the usage in a usage error is the one to type: no stray space when a command has no options
+expect_fail 2 "'version' takes no argument 'x' \\(usage: airca version\\)$" nopin version x
+expect_fail 2 "'crl' needs --ca LABEL \\(usage: airca crl --ca LABEL --out FILE\\)$" nopin crl
 expect_fail 2 "--days 99999: out of range; give a whole number from 1 to 36500" \
 	nopin sign --profile device --ca dca1 --in "$T/dev.csr" --out "$T/o.pem" --days 99999
 expect_fail 2 "--profile root: use tls, est-tls, online-ca, device-ca or device" \
