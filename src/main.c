@@ -39,6 +39,40 @@ login_name(void)
 	return "unknown";
 }
 
+
+/* --json before the command words (ctx.json) or anywhere after them. */
+static bool
+json_wanted(bool json, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; !json && i < argc; i++)
+		json = strcmp(argv[i], "--json") == 0;
+	return json;
+}
+
+/* No such command, under --json: the one document says so (and stderr). */
+static int
+unknown_json(int argc, char **argv)
+{
+	struct out out;
+	int r;
+
+	out_init_text(&out, stdout, stderr);
+	if ((r = out_set_json(&out)) != 0)
+		return airca_exit_code(r);
+	if (cmd_help_group(NULL, 1, argv) > 0)
+		r = airca_errf(AIRCA_ERR_USAGE, "no command '%s%s%s' (see airca "
+		    "%s --help)", argv[0], argc > 1 ? " " : "", argc > 1 ?
+		    argv[1] : "", argv[0]);
+	else
+		r = airca_errf(AIRCA_ERR_USAGE, "unknown command '%s' (see "
+		    "airca help)", argv[0]);
+	out_finish(&out, NULL, r);
+	out_free(&out);
+	return airca_exit_code(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,6 +166,8 @@ main(int argc, char **argv)
 		    "--help") == 0 || strcmp(argv[nwords], "-h") == 0) &&
 		    cmd_help_group(stdout, nwords, argv) > 0)
 			return AIRCA_EXIT_OK;
+		if (json_wanted(ctx.json, argc, argv))
+			return unknown_json(argc, argv);
 		if (cmd_help_group(NULL, 1, argv) > 0) {
 			fprintf(stderr, "airca: no command '%s%s%s'; the %s "
 			    "commands are:\n", argv[0], argc > 1 ? " " : "",

@@ -240,4 +240,14 @@ airca --quiet list --expiring 0 >"$T/q3.out" 2>"$T/q3.err"
 grep -q "nothing expires" "$T/q3.err" && fail "--quiet list narrated"
 airca list --expiring 0 2>&1 >/dev/null | grep -q "nothing expires within 0 days" ||
 	fail "list --expiring 0 says nothing expires"
+# no such command: one document too, --json before or after the words
+for args in "--json nosuchcmd" "nosuchcmd --json" "device-ca frob --json"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$AIRCA_BIN" $args >"$T/u.json" 2>"$T/u.err" || rc=$?
+	[ $rc -eq 2 ] || fail "airca $args exited $rc, want 2"
+	check "$T/u.json" 2 || fail "airca $args: not one JSON document: $(head -c 400 "$T/u.json")"
+	grep -q "command '[a-z -]*frob'\|command 'nosuchcmd'" "$T/u.json" || fail "airca $args: the document does not name the command"
+	grep -q "usage error: .*command" "$T/u.err" || fail "airca $args: nothing on stderr"
+done
 echo "json ok"
