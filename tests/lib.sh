@@ -56,6 +56,16 @@ expect_fail() {
 	grep -qE -- "$pat" "$T/.stderr" || { cat "$T/.stderr" >&2; fail "$*: stderr lacks /$pat/"; }
 }
 
+# flip_byte FILE OFFSET: invert every bit of the byte at OFFSET (a byte
+# set to a fixed value is left unchanged when it already had that value)
+flip_byte() {
+	python3 -c 'import sys
+p, o = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read())
+b[o] ^= 0xff
+open(p, "wb").write(b)' "$1" "$2"
+}
+
 # openssl helpers
 cert_text() { openssl x509 -in "$1" -noout -text; }
 

@@ -32,7 +32,7 @@ openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyou
 make_csr sig "/CN=$(u 3)/OU=acme"
 openssl req -in "$T/sig.csr" -outform DER -out "$IN/badsig.der"
 len=$(stat -c %s "$IN/badsig.der")
-printf '\x01' | dd of="$IN/badsig.der" bs=1 seek=$((len - 5)) conv=notrunc 2>/dev/null
+flip_byte "$IN/badsig.der" $((len - 5))
 csr rsa1024 "/CN=$(u 4)/OU=acme" "" rsa-1024
 csr k256 "/CN=$(u 5)/OU=acme" "" ec-k256
 csr ed25519 "/CN=$(u 6)/OU=acme" "" ed25519

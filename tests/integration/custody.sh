@@ -133,7 +133,7 @@ expect_fail 1 "share 2 is a share of another custody set \(set [0-9a-f]{8}; this
 
 # a changed bundle: a blob altered (and SHA256SUMS made to match) is refused by the manifest
 cp -r "$T/bundle" "$T/bad"
-printf '\001' | dd of="$T/bad/dca1.wrapped" bs=1 seek=10 conv=notrunc 2>/dev/null
+flip_byte "$T/bad/dca1.wrapped" 10
 (cd "$T/bad" && sha256sum manifest.json *.wrapped *.pem > SHA256SUMS)
 expect_fail 1 "dca1.wrapped is not the blob the backup wrote" \
 	so $NEW restore --from "$T/bad" --share-file "$T/shares/share-1.txt" --share-file "$T/shares/share-3.txt"
