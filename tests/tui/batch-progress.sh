@@ -48,18 +48,7 @@ wait_progress() {
 }
 
 tui_start P11SHIM_SIGN_DELAY_MS=20
-keys 5
-tui_wait 'device-batch.ceremony +Sign a batch of device certificate requests'
-tui_select device-batch.ceremony
-keys Enter
-tui_wait 'ceremony-scripts/device-batch.ceremony\)'
-answer '^usb \(' "$USB"
-answer '^ca \(' dca1
-answer '^in \(' "$USB/in"
-answer '^out \(' "$USB/out"
-answer 'Name of officer 1 of 2:' Alice
-answer 'Name of officer 2 of 2:' Bob
-answer 'Name of witness 1 of 1:' Carol
+batch_ceremony_open "$USB"
 answer 'Step 1: the witness types' Carol
 answer 'Step 2: the officer types' Alice
 answer 'Step 3: the witness types' Carol

@@ -16,18 +16,7 @@ script_sha=$(sha256sum "$TOP/$S" | cut -c1-64)
 echo "# reviewed" >>"$AIRCA_HOME/policy.conf"
 
 tui_start
-keys 5
-tui_wait 'device-batch.ceremony +Sign a batch of device certificate requests'
-tui_select device-batch.ceremony
-keys Enter
-tui_wait 'ceremony-scripts/device-batch.ceremony\)'
-answer '^usb \(' "$USB"
-answer '^ca \(' dca1
-answer '^in \(' "$USB/in"
-answer '^out \(' "$USB/out"
-answer 'Name of officer 1 of 2:' Alice
-answer 'Name of officer 2 of 2:' Bob
-answer 'Name of witness 1 of 1:' Carol
+batch_ceremony_open "$USB"
 
 # step 1: the clock; the wrong role is refused and asked again
 tui_wait "this machine's clock: 20[0-9-]+T[0-9:]+Z \(UTC\)"

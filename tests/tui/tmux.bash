@@ -142,3 +142,21 @@ answer() {
 # groups HEX: the SHA-256 as the runner shows it, two lines of 8 groups
 groups1() { echo "$1" | cut -c1-32 | sed 's/..../& /g; s/ $//'; }
 groups2() { echo "$1" | cut -c33-64 | sed 's/..../& /g; s/ $//'; }
+
+# batch_ceremony_open USB: from the ceremony screen, open device-batch.ceremony
+# on USB (requests in USB/in, certificates to USB/out, device CA dca1) with
+# Alice and Bob as officers and Carol as witness
+batch_ceremony_open() {
+	keys 5
+	tui_wait 'device-batch.ceremony +Sign a batch of device certificate requests'
+	tui_select device-batch.ceremony
+	keys Enter
+	tui_wait 'ceremony-scripts/device-batch.ceremony\)'
+	answer '^usb \(' "$1"
+	answer '^ca \(' dca1
+	answer '^in \(' "$1/in"
+	answer '^out \(' "$1/out"
+	answer 'Name of officer 1 of 2:' Alice
+	answer 'Name of officer 2 of 2:' Bob
+	answer 'Name of witness 1 of 1:' Carol
+}
