@@ -74,8 +74,11 @@ home_keys(struct ca *ca, struct bkey **kp, size_t *np)
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
-		e = registry_at(ca->reg, i);
-		if (e->label == NULL || e->label[0] == '\0')
+		if ((e = registry_at(ca->reg, i)) == NULL) {
+			r = registry_error(ca->reg);
+			goto out;
+		}
+		if (e->label[0] == '\0')
 			continue;
 		for (seen = false, j = 0; j < n && !seen; j++)
 			seen = strcmp(k[j].label, e->label) == 0;

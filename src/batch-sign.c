@@ -633,7 +633,11 @@ sign_stage(struct bsign *g, size_t i)
 		batch_job_reject(jb, "not approved at review: left out by the "
 		    "officers; bring it in another batch if it should be "
 		    "signed");
+	/* no entry the registry handed out for an earlier request is held */
+	registry_release(b->ca->reg);
 	batch_judge_dups(b, jb, &prev);
+	if ((r = registry_error(b->ca->reg)) != 0)
+		return r;
 	if (jb->it.verdict == BATCH_ACCEPT) {
 		r = sign_prepare(b, sl, g->key, g->fl);
 		if (r == 0) {

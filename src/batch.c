@@ -796,9 +796,12 @@ batch_scan(struct batch *b, const struct batch_hooks *hooks,
 	}
 	for (i = 0; i < b->n; i++) {
 		batch_judge_file(b, i, jb);
+		registry_release(b->ca->reg);
 		batch_judge_dups(b, jb, &prev);
 		csr_free(jb->c);
 		jb->c = NULL;
+		if ((r = registry_error(b->ca->reg)) != 0)
+			goto out;
 		batch_tree_add(tc, &jb->it);
 		batch_count(&c, jb->it.verdict);
 		if (hooks != NULL && hooks->item != NULL &&

@@ -596,6 +596,11 @@ ca_journal(struct ca *ca, const char *event, json_t *data, int flags)
 	if (ca->j == NULL)
 		return airca_errf(AIRCA_ERR_INTERNAL, "journal not open for %s",
 		    event);
+	/* a lookup that failed may have let a duplicate through: nothing more is written */
+	if (ca->reg != NULL && registry_error(ca->reg) != 0)
+		return airca_errf(registry_error(ca->reg), "%s (nothing judged "
+		    "after it is journaled: no %s)", registry_errmsg(ca->reg),
+		    event);
 	return journal_append(ca->j, event, data, flags, NULL);
 }
 
@@ -647,6 +652,10 @@ ca_issue_record(struct ca *ca, const struct ca_issue *ci, X509 *cert)
 
 	deferred = (ci->journal_flags & CA_ISSUE_DEFERRED) != 0 &&
 	    (ci->journal_flags & JOURNAL_DEFER) != 0;
+	/* judged against a registry that failed to look: not kept */
+	if (ca->reg != NULL && registry_error(ca->reg) != 0)
+		return airca_errf(registry_error(ca->reg), "%s",
+		    registry_errmsg(ca->reg));
 	if ((ev = registry_cert_event(cert, ci->prof->name, ci->issuer,
 	    ci->label)) == NULL)
 		return AIRCA_ERR_NOMEM;

@@ -232,7 +232,10 @@ device_cas_merged(struct ca *ca, const struct api_current *cur, char **pemp,
 		goto out;
 	}
 	for (i = 0; i < registry_count(ca->reg); i++) {
-		e = registry_at(ca->reg, i);
+		if ((e = registry_peek(ca->reg, i)) == NULL) {
+			r = registry_error(ca->reg);
+			goto out;
+		}
 		if ((strcmp(e->profile, "online-ca") != 0 &&
 		    strcmp(e->profile, "device-ca") != 0) ||
 		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED ||
@@ -269,7 +272,8 @@ supersede(struct ca *ca, const char *profile, const char *newserial)
 	int r;
 
 	for (i = 0; i < registry_count(ca->reg); i++) {
-		e = registry_at(ca->reg, i);
+		if ((e = registry_peek(ca->reg, i)) == NULL)
+			return registry_error(ca->reg);
 		if (strcmp(e->profile, profile) != 0 ||
 		    e->status != CERT_VALID || strcmp(e->serial, newserial) == 0)
 			continue;

@@ -14,7 +14,7 @@
 
 /* Is serial a certificate of the CA key labelled label (any of its renewals)? */
 static bool
-issued_by(const struct registry *reg, const char *issuer, const char *label,
+issued_by(struct registry *reg, const char *issuer, const char *label,
     const char *caserial)
 {
 	const struct reg_entry *e;
@@ -61,7 +61,10 @@ crl_of(struct ca *ca, const char *label, const char *outfile)
 	}
 	/* revoked and held certificates this key issued; superseded ones stay valid */
 	for (i = 0; i < registry_count(ca->reg); i++) {
-		e = registry_at(ca->reg, i);
+		if ((e = registry_peek(ca->reg, i)) == NULL) {
+			r = registry_error(ca->reg);
+			goto out;
+		}
 		if ((e->status != CERT_REVOKED && e->status != CERT_HOLD) ||
 		    e->issuer[0] == '\0' ||
 		    !issued_by(ca->reg, e->issuer, calabel, caserial))
@@ -73,6 +76,9 @@ crl_of(struct ca *ca, const char *label, const char *outfile)
 		    CRL_REASON_UNSPECIFIED;
 		n++;
 	}
+	/* an issuer lookup that failed is no "not issued by this CA" */
+	if ((r = registry_error(ca->reg)) != 0)
+		goto out;
 	if (media_exists(outfile)) {
 		r = airca_errf(AIRCA_ERR_EXISTS, "%s exists; airca never "
 		    "overwrites an output: move it away or choose another --out",

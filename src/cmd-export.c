@@ -20,7 +20,7 @@
  * that the chain does not end in a certificate that expired first.
  */
 static const struct reg_entry *
-current_issuer(const struct registry *reg, const char *serial)
+current_issuer(struct registry *reg, const char *serial)
 {
 	const struct reg_entry *e = registry_by_serial(reg, serial), *next;
 	int hops;

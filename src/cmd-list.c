@@ -65,7 +65,10 @@ list(struct ca *ca, const char *profile, long days)
 	    NULL)
 		return AIRCA_ERR_NOMEM;
 	for (i = 0; i < registry_count(ca->reg); i++) {
-		e = registry_at(ca->reg, i);
+		if ((e = registry_at(ca->reg, i)) == NULL) {
+			r = registry_error(ca->reg);
+			goto out;
+		}
 		if (profile != NULL && strcmp(e->profile, profile) != 0)
 			continue;
 		/* --expiring: what must be renewed; revoked and superseded need not be */

@@ -32,7 +32,8 @@ check_certs(struct out *o, const char *home, struct registry *reg)
 	int r = 0;
 
 	for (i = 0; i < registry_count(reg); i++) {
-		e = registry_at(reg, i);
+		if ((e = registry_peek(reg, i)) == NULL)
+			return registry_error(reg);
 		if ((r = registry_load_cert(home, e->serial, &x)) != 0)
 			return airca_errctx(r, "certificate %s of the journal",
 			    e->serial);

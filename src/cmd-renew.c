@@ -124,7 +124,7 @@ dns_free(char **dns, size_t n)
 
 /* Follow renewals to the certificate of an issuer key that is in use now. */
 static const struct reg_entry *
-current(const struct registry *reg, const char *serial)
+current(struct registry *reg, const char *serial)
 {
 	const struct reg_entry *e = registry_by_serial(reg, serial), *next;
 	int hops;
@@ -427,7 +427,10 @@ renew(struct ca *ca, long days, const char *profile, const char *outdir)
 	explicit_ca = profile != NULL && (strcmp(profile, "device-ca") == 0 ||
 	    strcmp(profile, "online-ca") == 0);
 	for (i = 0; i < registry_count(ca->reg); i++) {
-		e = registry_at(ca->reg, i);
+		if ((e = registry_peek(ca->reg, i)) == NULL) {
+			r = registry_error(ca->reg);
+			goto out;
+		}
 		if (e->status != CERT_VALID || e->not_after >= limit ||
 		    (profile != NULL && strcmp(e->profile, profile) != 0))
 			continue;

@@ -371,7 +371,7 @@ number_path(const char *home, const char *serial, char *out, size_t len)
 }
 
 int
-crl_last_number(const char *home, const struct registry *reg,
+crl_last_number(const char *home, struct registry *reg,
     const struct reg_entry *ca, unsigned long long *lastp)
 {
 	const struct reg_entry *e;
@@ -382,7 +382,10 @@ crl_last_number(const char *home, const struct registry *reg,
 	int r;
 
 	for (i = 0; i < registry_count(reg); i++) {
-		e = registry_at(reg, i);
+		if ((e = registry_peek(reg, i)) == NULL) {
+			r = registry_error(reg);
+			goto out;
+		}
 		if (strcmp(e->serial, ca->serial) == 0 ||
 		    (ca->label[0] != '\0' && strcmp(e->label, ca->label) == 0))
 			if (e->crl_number > last)

@@ -81,7 +81,7 @@ int	crl_pem(X509_CRL *crl, char **pemp, size_t *lenp);
  * every certificate with the same key label (or serial, unlabelled).  A
  * state file that does not parse is an error (AIRCA_ERR_STATE) naming it.
  */
-int	crl_last_number(const char *home, const struct registry *reg,
+int	crl_last_number(const char *home, struct registry *reg,
 	    const struct reg_entry *ca, unsigned long long *lastp);
 
 /*

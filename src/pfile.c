@@ -91,6 +91,10 @@ pfile_open(const char *dir, const char *what, size_t cache_pages,
 		return airca_errf(AIRCA_ERR_IO, "cannot make a scratch file for "
 		    "%s in %s: %s (free space there and run the command again)",
 		    what, alt[0], strerror(e != 0 ? e : errno));
+	/* tests: every page through the file (docs/hacking.md) */
+	if (getenv("AIRCA_TEST_SCRATCH_PAGES") != NULL &&
+	    atoi(getenv("AIRCA_TEST_SCRATCH_PAGES")) > 0)
+		cache_pages = (size_t)atoi(getenv("AIRCA_TEST_SCRATCH_PAGES"));
 	while (n < cache_pages)
 		n *= 2;
 	if ((pf = calloc(1, sizeof(*pf))) == NULL ||

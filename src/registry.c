@@ -19,193 +19,8 @@
 #include "issue.h"
 #include "journal.h"
 #include "media.h"
-#include "registry.h"
-
-/* Open-addressing map from a key (derived from an entry) to entry index + 1. */
-enum map_kind { MAP_SERIAL, MAP_CN, MAP_SPKI, MAP_LABEL, MAP_NKINDS };
-
-struct map {
-	size_t	*slots;
-	size_t	cap;			/* power of two */
-	size_t	used;			/* keys in it (the label map stays small) */
-};
-
-/* Interned strings: open addressing of owned copies. */
-struct pool {
-	char	**s;
-	size_t	n, cap;			/* cap a power of two, or 0 */
-};
-
-struct registry {
-	char	home[PATH_MAX];
-	unsigned long jseq;			/* the journal entry it reflects */
-	char	jhead[SHA256_HEX_LEN + 1];
-	struct reg_entry *e;
-	size_t	n, cap;
-	struct map maps[MAP_NKINDS];
-	struct pool pool;
-	/* "root-crt-exported": the response whose bundle first held root-crt */
-	unsigned long root_exports;
-	char	root_export_sha[SHA256_HEX_LEN + 1];
-	struct custody_state custody;		/* key policy, custodians, restores */
-};
-
-static uint64_t
-hash_str2(const char *a, const char *b)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *a != '\0'; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (; b != NULL && *b != '\0'; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211ULL;
-	return h;
-}
-
-/* The key parts of entry e for a map kind; false if it has none. */
-static bool
-entry_key(const struct reg_entry *e, enum map_kind k, const char **a,
-    const char **b)
-{
-	switch (k) {
-	case MAP_SERIAL:
-		*a = e->serial;
-		*b = NULL;
-		return true;
-	case MAP_CN:
-		*a = e->profile;
-		*b = e->cn;
-		return e->cn != NULL;
-	case MAP_SPKI:
-		*a = e->profile;
-		*b = e->spki;
-		return true;
-	case MAP_LABEL:
-		*a = e->label;
-		*b = NULL;
-		return e->label[0] != '\0';
-	default:
-		return false;
-	}
-}
-
-/*
- * The hash of a map key (a, b).  A CN (MAP_CN's b) is hashed without ASCII
- * case: device UUIDs are case-insensitive (RFC 4122; the reference
- * registration service makes the certificate serial from the UUID's hex),
- * so 0F8E... and 0f8e... are one device.
- */
-static uint64_t
-hash_key(enum map_kind k, const char *a, const char *b)
-{
-	uint64_t h = 1469598103934665603ULL;
-	unsigned char c;
-
-	if (k != MAP_CN || b == NULL)
-		return hash_str2(a, b);
-	for (; *a != '\0'; a++)	/* as hash_str2, b folded to lower case */
-		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (; *b != '\0'; b++) {
-		c = (unsigned char)*b;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211ULL;
-	}
-	return h;
-}
-
-/* Equal without ASCII case (the locale's case rules play no part). */
-static bool
-ascii_caseeq(const char *x, const char *y)
-{
-	unsigned char c, d;
-
-	for (;; x++, y++) {
-		c = (unsigned char)*x;
-		d = (unsigned char)*y;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if (d >= 'A' && d <= 'Z')
-			d = (unsigned char)(d - 'A' + 'a');
-		if (c != d)
-			return false;
-		if (c == '\0')
-			return true;
-	}
-}
-
-static bool
-key_eq(enum map_kind k, const char *a1, const char *b1, const char *a2,
-    const char *b2)
-{
-	return strcmp(a1, a2) == 0 &&
-	    ((b1 == NULL && b2 == NULL) ||
-	    (b1 != NULL && b2 != NULL && (k == MAP_CN ?
-	    ascii_caseeq(b1, b2) : strcmp(b1, b2) == 0)));
-}
-
-static size_t
-map_find(const struct registry *reg, enum map_kind k, const char *a,
-    const char *b)
-{
-	const struct map *m = &reg->maps[k];
-	const char *ea, *eb;
-	size_t i, idx;
-
-	if (m->cap == 0)
-		return 0;
-	for (i = hash_key(k, a, b) & (m->cap - 1); (idx = m->slots[i]) != 0;
-	    i = (i + 1) & (m->cap - 1)) {
-		if (entry_key(&reg->e[idx - 1], k, &ea, &eb) &&
-		    key_eq(k, a, b, ea, eb))
-			return idx;
-	}
-	return 0;
-}
-
-/* Insert (or replace, so the newest wins) entry idx (0-based). */
-static int
-map_put(struct registry *reg, enum map_kind k, size_t idx)
-{
-	struct map *m = &reg->maps[k];
-	const char *a, *b, *ea, *eb;
-	size_t i, j, *old, oldcap, cur;
-
-	if (!entry_key(&reg->e[idx], k, &a, &b))
-		return 0;
-	if (m->cap == 0 || (m->used + 1) * 2 > m->cap) {
-		old = m->slots;
-		oldcap = m->cap;
-		m->cap = oldcap == 0 ? 1024 : oldcap * 2;
-		if ((m->slots = calloc(m->cap, sizeof(size_t))) == NULL) {
-			m->slots = old;
-			m->cap = oldcap;
-			return AIRCA_ERR_NOMEM;
-		}
-		for (j = 0; j < oldcap; j++) {
-			if (old[j] == 0)
-				continue;
-			entry_key(&reg->e[old[j] - 1], k, &ea, &eb);
-			for (i = hash_key(k, ea, eb) & (m->cap - 1);
-			    m->slots[i] != 0; i = (i + 1) & (m->cap - 1))
-				;
-			m->slots[i] = old[j];
-		}
-		free(old);
-	}
-	for (i = hash_key(k, a, b) & (m->cap - 1); (cur = m->slots[i]) != 0;
-	    i = (i + 1) & (m->cap - 1)) {
-		if (entry_key(&reg->e[cur - 1], k, &ea, &eb) &&
-		    key_eq(k, a, b, ea, eb))
-			break;
-	}
-	if (m->slots[i] == 0)
-		m->used++;
-	m->slots[i] = idx + 1;
-	return 0;
-}
+#include "pfile.h"
+#include "registry-int.h"
 
 const char *
 cert_status_name(enum cert_status s)
@@ -243,44 +58,6 @@ jstr(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* s interned in reg's pool (s shorter than max), or NULL: too long or no memory. */
-static const char *
-intern(struct registry *reg, const char *s, size_t max)
-{
-	struct pool *p = &reg->pool;
-	char **ns;
-	size_t i, j, ncap;
-
-	if (strlen(s) >= max)
-		return NULL;
-	if (s[0] == '\0')
-		return "";
-	if (p->cap == 0 || p->n * 2 >= p->cap) {
-		ncap = p->cap == 0 ? 64 : p->cap * 2;
-		if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
-			return NULL;
-		for (j = 0; j < p->cap; j++) {
-			if (p->s[j] == NULL)
-				continue;
-			for (i = hash_str2(p->s[j], NULL) & (ncap - 1);
-			    ns[i] != NULL; i = (i + 1) & (ncap - 1))
-				;
-			ns[i] = p->s[j];
-		}
-		free(p->s);
-		p->s = ns;
-		p->cap = ncap;
-	}
-	for (i = hash_str2(s, NULL) & (p->cap - 1); p->s[i] != NULL;
-	    i = (i + 1) & (p->cap - 1))
-		if (strcmp(p->s[i], s) == 0)
-			return p->s[i];
-	if ((p->s[i] = xstrdup(s)) == NULL)
-		return NULL;
-	p->n++;
-	return p->s[i];
-}
-
 static bool
 copy_field(char *dst, size_t size, const char *src)
 {
@@ -290,51 +67,259 @@ copy_field(char *dst, size_t size, const char *src)
 	return true;
 }
 
+/* A cert-issued event's data as a record; *subjectp, *cnp, *labelp point into d. */
 static int
-entry_from_json(struct registry *reg, json_t *d, struct reg_entry *e)
+rec_from_json(json_t *d, struct rec *rc, const char **subjectp,
+    const char **cnp, const char **labelp)
 {
+	enum cert_status st = CERT_VALID;
 	const char *s;
 	json_t *v;
 
-	memset(e, 0, sizeof(*e));
-	e->profile = e->issuer = e->label = e->superseded_by = "";
-	if (!copy_field(e->serial, sizeof(e->serial), jstr(d, "serial")) ||
-	    (s = jstr(d, "profile")) == NULL ||
-	    (e->profile = intern(reg, s, 16)) == NULL ||
-	    !copy_field(e->fingerprint, sizeof(e->fingerprint),
+	memset(rc, 0, sizeof(*rc));
+	if (!copy_field(rc->serial, sizeof(rc->serial), jstr(d, "serial")) ||
+	    !copy_field(rc->profile, sizeof(rc->profile), jstr(d, "profile")) ||
+	    !copy_field(rc->fingerprint, sizeof(rc->fingerprint),
 	    jstr(d, "fingerprint")) ||
-	    !copy_field(e->spki, sizeof(e->spki), jstr(d, "spki")) ||
-	    (s = jstr(d, "subject")) == NULL ||
+	    !copy_field(rc->spki, sizeof(rc->spki), jstr(d, "spki")) ||
+	    (*subjectp = jstr(d, "subject")) == NULL ||
 	    !json_is_integer(json_object_get(d, "not-before")) ||
 	    !json_is_integer(json_object_get(d, "not-after")))
 		return airca_errf(AIRCA_ERR_INPUT, "certificate record lacks "
 		    "serial, profile, fingerprint, spki, subject or validity");
 	if ((s = jstr(d, "issuer")) != NULL &&
-	    (e->issuer = intern(reg, s, SERIAL_HEX_MAX)) == NULL)
+	    !copy_field(rc->issuer, sizeof(rc->issuer), s))
 		return airca_errf(AIRCA_ERR_INPUT, "bad issuer serial");
-	if ((s = jstr(d, "label")) != NULL &&
-	    (e->label = intern(reg, s, 65)) == NULL)
+	if ((*labelp = jstr(d, "label")) == NULL)
+		*labelp = "";
+	if (strlen(*labelp) >= REG_LABEL_MAX)
 		return airca_errf(AIRCA_ERR_INPUT, "bad label");
-	e->not_before = (time_t)json_integer_value(json_object_get(d, "not-before"));
-	e->not_after = (time_t)json_integer_value(json_object_get(d, "not-after"));
-	if ((s = jstr(d, "status")) != NULL && status_parse(s, &e->status) != 0)
+	rc->not_before = json_integer_value(json_object_get(d, "not-before"));
+	rc->not_after = json_integer_value(json_object_get(d, "not-after"));
+	if ((s = jstr(d, "status")) != NULL && status_parse(s, &st) != 0)
 		return airca_errf(AIRCA_ERR_INPUT, "bad status '%s'", s);
+	rc->status = (int32_t)st;
 	if (json_is_integer(v = json_object_get(d, "reason")))
-		e->reason = (int)json_integer_value(v);
+		rc->reason = (int32_t)json_integer_value(v);
 	if (json_is_integer(v = json_object_get(d, "status-time")))
-		e->status_time = (time_t)json_integer_value(v);
-	if ((s = jstr(d, "superseded-by")) != NULL &&
-	    (e->superseded_by = intern(reg, s, SERIAL_HEX_MAX)) == NULL)
-		e->superseded_by = "";
+		rc->status_time = json_integer_value(v);
+	if ((s = jstr(d, "superseded-by")) != NULL)
+		copy_field(rc->superseded_by, sizeof(rc->superseded_by), s);
 	if (json_is_integer(v = json_object_get(d, "crl-number")) &&
 	    json_integer_value(v) > 0)
-		e->crl_number = (unsigned long long)json_integer_value(v);
-	if ((e->subject = xstrdup(jstr(d, "subject"))) == NULL ||
-	    ((s = jstr(d, "cn")) != NULL && (e->cn = xstrdup(s)) == NULL)) {
-		free(e->subject);
+		rc->crl_number = (uint64_t)json_integer_value(v);
+	*cnp = jstr(d, "cn");
+	if (strlen(*subjectp) >= MEDIA_MAX_CERT ||
+	    (*cnp != NULL && strlen(*cnp) >= MEDIA_MAX_CERT))
+		return airca_errf(AIRCA_ERR_INPUT, "subject or CN too long");
+	return 0;
+}
+
+
+static int
+registry_add(struct registry *reg, json_t *d)
+{
+	const char *subject = NULL, *cn = NULL, *label = NULL;
+	struct rec rc;
+	size_t idx, got;
+	uint64_t at;
+	int r;
+
+	if (reg->err != 0)
+		return reg->err;
+	if ((r = rec_from_json(d, &rc, &subject, &cn, &label)) != 0)
+		return r;
+	if (!reg->open && (r = reg_open(reg, reg->expect)) != 0)
+		return r;
+	if (reg->n >= UINT32_MAX - 1)
+		return airca_errf(AIRCA_ERR_STATE, "the registry is full");
+	if ((r = reg_map_find(reg, MAP_SERIAL, rc.serial, NULL, &got, false,
+	    0)) != 0)
+		return r;
+	if (got != 0)
+		return airca_errf(AIRCA_ERR_STATE, "serial %s is already in "
+		    "the registry", rc.serial);
+	idx = reg->n;
+	rc.strs = at = reg->strs_end;
+	rc.subject_len = (uint32_t)strlen(subject);
+	rc.cn_len = cn != NULL ? (uint32_t)strlen(cn) : NO_CN;
+	rc.label_len = (uint32_t)strlen(label);
+	if ((r = reg_fail(reg, pfile_write(reg->strs, at, subject,
+	    rc.subject_len + 1))) != 0)
+		return r;
+	at += rc.subject_len + 1;
+	if (cn != NULL) {
+		if ((r = reg_fail(reg, pfile_write(reg->strs, at, cn,
+		    rc.cn_len + 1))) != 0)
+			return r;
+		at += rc.cn_len + 1;
+	}
+	if ((r = reg_fail(reg, pfile_write(reg->strs, at, label,
+	    rc.label_len + 1))) != 0 ||
+	    (r = reg_rec_put(reg, idx, &rc)) != 0)
+		return r;
+	reg->strs_end = at + rc.label_len + 1;
+	reg->n++;
+	/* indexed only once the record is there: the maps check against it */
+	if ((r = reg_map_find(reg, MAP_SERIAL, rc.serial, NULL, &got, true,
+	    idx)) != 0 ||
+	    (r = reg_map_find(reg, MAP_SPKI, rc.profile, rc.spki, &got, true,
+	    idx)) != 0 ||
+	    (cn != NULL && (r = reg_map_find(reg, MAP_CN, rc.profile, cn, &got,
+	    true, idx)) != 0) ||
+	    (label[0] != '\0' && (r = reg_map_find(reg, MAP_LABEL, label, NULL,
+	    &got, true, idx)) != 0))
+		return reg_fail(reg, r);
+	return 0;
+}
+
+void
+registry_expect(struct registry *reg, size_t n)
+{
+	reg->expect = n;
+}
+
+int
+registry_new(const char *home, struct registry **regp)
+{
+	struct registry *reg;
+	int r;
+
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return AIRCA_ERR_NOMEM;
+	if ((r = path_join(reg->home, sizeof(reg->home), home, NULL)) != 0) {
+		free(reg);
+		return r;
+	}
+	if ((reg->md = EVP_MD_CTX_new()) == NULL) {
+		free(reg);
 		return AIRCA_ERR_NOMEM;
 	}
+	*regp = reg;
 	return 0;
+}
+
+void
+registry_free(struct registry *reg)
+{
+	int k;
+
+	if (reg == NULL)
+		return;
+	registry_release(reg);
+	reg_entry_free(reg->peek);
+	for (k = 0; k < MAP_NKINDS; k++)
+		dhash_free(&reg->maps[k]);
+	pfile_close(reg->recs);
+	pfile_close(reg->strs);
+	EVP_MD_CTX_free(reg->md);
+	custody_state_free(&reg->custody);
+	free(reg);
+}
+
+/* A change to entry idx's record, made in its caller's copy too. */
+static int
+rec_update(struct registry *reg, size_t idx, const struct rec *rc)
+{
+	struct reg_entry **slot, *e;
+	bool found;
+	int r;
+
+	if ((r = reg_rec_put(reg, idx, rc)) != 0)
+		return r;
+	slot = reg_memo_slot(reg, idx, &found);
+	if (found) {
+		e = *slot;
+		e->status = (enum cert_status)rc->status;
+		e->reason = rc->reason;
+		e->status_time = (time_t)rc->status_time;
+		memcpy(e->superseded_by, rc->superseded_by,
+		    sizeof(e->superseded_by));
+		e->crl_number = rc->crl_number;
+	}
+	return 0;
+}
+
+int
+registry_apply(struct registry *reg, const char *event, json_t *data)
+{
+	enum cert_status st;
+	struct rec rc;
+	const char *serial, *s;
+	size_t idx;
+	int r;
+
+	if (custody_event(event))
+		return custody_apply(&reg->custody, event, data);
+	if (reg->err != 0 && (strcmp(event, "cert-issued") == 0 ||
+	    strcmp(event, "cert-status") == 0 ||
+	    strcmp(event, "crl-issued") == 0))
+		return reg->err;
+	if (strcmp(event, "cert-issued") == 0)
+		return registry_add(reg, data);
+	if (strcmp(event, "cert-status") == 0) {
+		if ((serial = jstr(data, "serial")) == NULL)
+			serial = "(none)";
+		if ((r = reg_map_find(reg, MAP_SERIAL, serial, NULL, &idx, false,
+		    0)) != 0)
+			return r;
+		if (idx == 0)
+			return airca_errf(AIRCA_ERR_STATE, "status change for "
+			    "unknown serial %s", serial);
+		if ((r = reg_rec_get(reg, idx - 1, &rc)) != 0)
+			return r;
+		if ((s = jstr(data, "status")) == NULL ||
+		    status_parse(s, &st) != 0)
+			return airca_errf(AIRCA_ERR_STATE, "bad status");
+		rc.status = (int32_t)st;
+		rc.reason = (int32_t)json_integer_value(json_object_get(data,
+		    "reason"));
+		rc.status_time = json_integer_value(json_object_get(data,
+		    "status-time"));
+		if ((s = jstr(data, "superseded-by")) != NULL)
+			copy_field(rc.superseded_by, sizeof(rc.superseded_by),
+			    s);
+		return rec_update(reg, idx - 1, &rc);
+	}
+	if (strcmp(event, "root-crt-exported") == 0) {
+		if ((s = jstr(data, "input-sha256")) == NULL)
+			return airca_errf(AIRCA_ERR_STATE, "root-crt-exported "
+			    "without input-sha256");
+		if (reg->root_exports++ == 0)
+			snprintf(reg->root_export_sha,
+			    sizeof(reg->root_export_sha), "%s", s);
+		return 0;
+	}
+	if (strcmp(event, "crl-issued") == 0) {
+		json_int_t num = json_integer_value(json_object_get(data,
+		    "number"));
+
+		if ((serial = jstr(data, "ca")) == NULL)
+			serial = "(none)";
+		if ((r = reg_map_find(reg, MAP_SERIAL, serial, NULL, &idx, false,
+		    0)) != 0)
+			return r;
+		if (idx == 0)
+			return airca_errf(AIRCA_ERR_STATE, "CRL of unknown CA "
+			    "serial %s", serial);
+		if ((r = reg_rec_get(reg, idx - 1, &rc)) != 0)
+			return r;
+		if (num <= 0 || (uint64_t)num <= rc.crl_number)
+			return airca_errf(AIRCA_ERR_STATE, "CRL number %lld of "
+			    "CA %s is not above its last one (%llu)",
+			    (long long)num, serial,
+			    (unsigned long long)rc.crl_number);
+		rc.crl_number = (uint64_t)num;
+		return rec_update(reg, idx - 1, &rc);
+	}
+	return 0;
+}
+
+void
+registry_set_head(struct registry *reg, unsigned long seq, const char *head)
+{
+	reg->jseq = seq;
+	snprintf(reg->jhead, sizeof(reg->jhead), "%s", head);
 }
 
 static json_t *
@@ -371,140 +356,6 @@ entry_to_json(const struct reg_entry *e)
 	return o;
 }
 
-static int
-registry_add(struct registry *reg, struct reg_entry *e)
-{
-	struct reg_entry *ne;
-	size_t ncap;
-	int k, r;
-
-	if (map_find(reg, MAP_SERIAL, e->serial, NULL) != 0)
-		return airca_errf(AIRCA_ERR_STATE, "serial %s is already in "
-		    "the registry", e->serial);
-	if (reg->n == reg->cap) {
-		ncap = reg->cap == 0 ? 256 : reg->cap * 2;
-		if ((ne = reallocarray(reg->e, ncap, sizeof(*ne))) == NULL)
-			return AIRCA_ERR_NOMEM;
-		reg->e = ne;
-		reg->cap = ncap;
-	}
-	reg->e[reg->n++] = *e;
-	for (k = 0; k < MAP_NKINDS; k++)
-		if ((r = map_put(reg, (enum map_kind)k, reg->n - 1)) != 0)
-			return r;
-	memset(e, 0, sizeof(*e));	/* ownership of strings moved */
-	return 0;
-}
-
-int
-registry_new(const char *home, struct registry **regp)
-{
-	struct registry *reg;
-	int r;
-
-	if ((reg = calloc(1, sizeof(*reg))) == NULL)
-		return AIRCA_ERR_NOMEM;
-	if ((r = path_join(reg->home, sizeof(reg->home), home, NULL)) != 0) {
-		free(reg);
-		return r;
-	}
-	*regp = reg;
-	return 0;
-}
-
-void
-registry_free(struct registry *reg)
-{
-	size_t i;
-	int k;
-
-	if (reg == NULL)
-		return;
-	for (i = 0; i < reg->n; i++) {
-		free(reg->e[i].subject);
-		free(reg->e[i].cn);
-	}
-	for (k = 0; k < MAP_NKINDS; k++)
-		free(reg->maps[k].slots);
-	for (i = 0; i < reg->pool.cap; i++)
-		free(reg->pool.s[i]);
-	free(reg->pool.s);
-	free(reg->e);
-	custody_state_free(&reg->custody);
-	free(reg);
-}
-
-int
-registry_apply(struct registry *reg, const char *event, json_t *data)
-{
-	struct reg_entry e, *cur;
-	const char *serial, *s;
-	size_t idx;
-	int r;
-
-	if (custody_event(event))
-		return custody_apply(&reg->custody, event, data);
-	if (strcmp(event, "cert-issued") == 0) {
-		if ((r = entry_from_json(reg, data, &e)) != 0)
-			return r;
-		if ((r = registry_add(reg, &e)) != 0) {
-			free(e.subject);
-			free(e.cn);
-		}
-		return r;
-	}
-	if (strcmp(event, "cert-status") == 0) {
-		if ((serial = jstr(data, "serial")) == NULL ||
-		    (idx = map_find(reg, MAP_SERIAL, serial, NULL)) == 0)
-			return airca_errf(AIRCA_ERR_STATE, "status change for "
-			    "unknown serial %s", serial ? serial : "(none)");
-		cur = &reg->e[idx - 1];
-		if ((s = jstr(data, "status")) == NULL ||
-		    status_parse(s, &cur->status) != 0)
-			return airca_errf(AIRCA_ERR_STATE, "bad status");
-		cur->reason = (int)json_integer_value(json_object_get(data,
-		    "reason"));
-		cur->status_time = (time_t)json_integer_value(
-		    json_object_get(data, "status-time"));
-		if ((s = jstr(data, "superseded-by")) != NULL &&
-		    (s = intern(reg, s, SERIAL_HEX_MAX)) != NULL)
-			cur->superseded_by = s;
-		return 0;
-	}
-	if (strcmp(event, "root-crt-exported") == 0) {
-		if ((s = jstr(data, "input-sha256")) == NULL)
-			return airca_errf(AIRCA_ERR_STATE, "root-crt-exported "
-			    "without input-sha256");
-		if (reg->root_exports++ == 0)
-			snprintf(reg->root_export_sha,
-			    sizeof(reg->root_export_sha), "%s", s);
-		return 0;
-	}
-	if (strcmp(event, "crl-issued") == 0) {
-		json_int_t num = json_integer_value(json_object_get(data,
-		    "number"));
-
-		if ((serial = jstr(data, "ca")) == NULL ||
-		    (idx = map_find(reg, MAP_SERIAL, serial, NULL)) == 0)
-			return airca_errf(AIRCA_ERR_STATE, "CRL of unknown CA "
-			    "serial %s", serial ? serial : "(none)");
-		cur = &reg->e[idx - 1];
-		if (num <= 0 || (unsigned long long)num <= cur->crl_number)
-			return airca_errf(AIRCA_ERR_STATE, "CRL number %lld of "
-			    "CA %s is not above its last one (%llu)",
-			    (long long)num, serial, cur->crl_number);
-		cur->crl_number = (unsigned long long)num;
-		return 0;
-	}
-	return 0;
-}
-
-void
-registry_set_head(struct registry *reg, unsigned long seq, const char *head)
-{
-	reg->jseq = seq;
-	snprintf(reg->jhead, sizeof(reg->jhead), "%s", head);
-}
 
 /*
  * The file's lines, one at a time, to emit: first a header naming the
@@ -514,6 +365,7 @@ static int
 registry_emit(struct registry *reg, int (*emit)(void *, const char *, size_t),
     void *arg)
 {
+	struct reg_entry *e = NULL;
 	char *line = NULL;
 	size_t i;
 	json_t *ent;
@@ -524,8 +376,14 @@ registry_emit(struct registry *reg, int (*emit)(void *, const char *, size_t),
 			ent = json_pack("{s:s,s:i,s:I,s:s}", "registry",
 			    "airca-registry-cache", "version", 2, "journal-seq",
 			    (json_int_t)reg->jseq, "journal-head", reg->jhead);
-		else
-			ent = entry_to_json(&reg->e[i - 1]);
+		else {
+			if ((r = reg_entry_copy(reg, i - 1, &e)) != 0)
+				goto out;
+			ent = entry_to_json(e);
+			reg_entry_free(e);
+			e = NULL;
+			r = AIRCA_ERR_NOMEM;
+		}
 		if (ent == NULL)
 			goto out;
 		line = json_dumps(ent, JSON_COMPACT | JSON_PRESERVE_ORDER |
@@ -656,50 +514,6 @@ registry_root_exported(const struct registry *reg, const char **shap)
 	return reg->root_exports;
 }
 
-size_t
-registry_count(const struct registry *reg)
-{
-	return reg->n;
-}
-
-const struct reg_entry *
-registry_at(const struct registry *reg, size_t i)
-{
-	return i < reg->n ? &reg->e[i] : NULL;
-}
-
-const struct reg_entry *
-registry_by_serial(const struct registry *reg, const char *serial)
-{
-	size_t idx = map_find(reg, MAP_SERIAL, serial, NULL);
-
-	return idx != 0 ? &reg->e[idx - 1] : NULL;
-}
-
-const struct reg_entry *
-registry_by_cn(const struct registry *reg, const char *profile, const char *cn)
-{
-	size_t idx = map_find(reg, MAP_CN, profile, cn);
-
-	return idx != 0 ? &reg->e[idx - 1] : NULL;
-}
-
-const struct reg_entry *
-registry_by_spki(const struct registry *reg, const char *profile,
-    const char *spki)
-{
-	size_t idx = map_find(reg, MAP_SPKI, profile, spki);
-
-	return idx != 0 ? &reg->e[idx - 1] : NULL;
-}
-
-const struct reg_entry *
-registry_by_label(const struct registry *reg, const char *label)
-{
-	size_t idx = map_find(reg, MAP_LABEL, label, NULL);
-
-	return idx != 0 ? &reg->e[idx - 1] : NULL;
-}
 
 int
 registry_store_cert(const char *home, X509 *cert, int media_flags)
@@ -837,17 +651,19 @@ registry_cert(const char *home, const struct reg_entry *e, X509 **certp)
 }
 
 int
-registry_device_cas_pem(const struct registry *reg, char **pemp,
+registry_device_cas_pem(struct registry *reg, char **pemp,
     size_t *lenp, size_t *np)
 {
-	const struct reg_entry *e;
+	struct reg_entry *e = NULL;
 	X509 *x = NULL;
 	char *buf = NULL, *pem = NULL, *nb;
 	size_t i, len = 0, plen, n = 0;
 	int r = 0;
 
 	for (i = 0; i < reg->n; i++) {
-		e = &reg->e[i];
+		reg_entry_free(e);
+		if ((r = reg_entry_copy(reg, i, &e)) != 0)
+			goto out;
 		if ((strcmp(e->profile, "online-ca") != 0 &&
 		    strcmp(e->profile, "device-ca") != 0) ||
 		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED)
@@ -874,6 +690,7 @@ registry_device_cas_pem(const struct registry *reg, char **pemp,
 	*np = n;
 	buf = NULL;
  out:
+	reg_entry_free(e);
 	X509_free(x);
 	free(pem);
 	free(buf);

@@ -26,26 +26,30 @@ enum cert_status {
 	CERT_SUPERSEDED,
 };
 
+#define REG_PROFILE_MAX	16	/* a profile name's bytes, its NUL included */
+#define REG_LABEL_MAX	65
+
 /*
- * The string fields that many entries share (profile, issuer, label,
- * superseded_by) point into the registry's pool of interned strings: never
- * NULL ("" when empty), valid while the registry is.  A registry holds
- * 100,000 device certificates in about 30 MB this way.
+ * A certificate as the registry hands it out: a copy of what the journal
+ * recorded, owned by the registry and valid until registry_release() or
+ * registry_free(); a later status change (cert-status, crl-issued) shows
+ * in it.  The entries themselves are kept in scratch files, not in memory
+ * (about 400 bytes each on disk): see registry.c.
  */
 struct reg_entry {
 	char	serial[SERIAL_HEX_MAX];
-	const char *profile;			/* at most 15 bytes */
-	const char *issuer;			/* issuer's serial; "" when self-signed */
-	const char *label;			/* token key label for CAs made here, else "" (at most 64 bytes) */
+	char	profile[REG_PROFILE_MAX];
+	char	issuer[SERIAL_HEX_MAX];		/* issuer's serial; "" when self-signed */
+	char	label[REG_LABEL_MAX];		/* token key label for CAs made here, else "" */
 	char	fingerprint[SHA256_HEX_LEN + 1];	/* SHA-256 of the DER */
 	char	spki[SHA256_HEX_LEN + 1];	/* SHA-256 of the SubjectPublicKeyInfo */
-	char	*subject;			/* RFC 2253, owned */
-	char	*cn;				/* owned, may be NULL */
+	char	*subject;			/* RFC 2253 */
+	char	*cn;				/* may be NULL */
 	time_t	not_before, not_after;
 	enum cert_status status;
 	int	reason;				/* CRL reason when revoked/on hold */
 	time_t	status_time;
-	const char *superseded_by;		/* serial, or "" */
+	char	superseded_by[SERIAL_HEX_MAX];	/* serial, or "" */
 	unsigned long long crl_number;		/* last CRL number this CA signed (crl-issued); 0: none */
 };
 
@@ -58,6 +62,8 @@ struct registry;
  */
 int	registry_new(const char *home, struct registry **regp);
 void	registry_free(struct registry *reg);
+/* About how many entries there will be (before the first): the indexes are made that big. */
+void	registry_expect(struct registry *reg, size_t n);
 
 /* The journal entry (seq, line hash) that the registry reflects: the cache's header. */
 void	registry_set_head(struct registry *reg, unsigned long seq,
@@ -96,17 +102,40 @@ size_t	registry_count(const struct registry *reg);
  */
 unsigned long registry_root_exported(const struct registry *reg,
 	    const char **shap);
-const struct reg_entry *registry_at(const struct registry *reg, size_t i);
+const struct reg_entry *registry_at(struct registry *reg, size_t i);
+/*
+ * The same for a loop over every entry that keeps nothing of it: a copy
+ * valid until the next registry_peek() only, so that walking a million
+ * certificates holds one.
+ */
+const struct reg_entry *registry_peek(struct registry *reg, size_t i);
 
 /*
  * Lookups; NULL when absent.  Several entries may share a CN or key: the
  * newest is returned.  CNs are compared without ASCII case (device UUIDs
  * that differ only in case are one device; DNS names are case-insensitive).
  */
-const struct reg_entry *registry_by_serial(const struct registry *reg, const char *serial);
-const struct reg_entry *registry_by_cn(const struct registry *reg, const char *profile, const char *cn);
-const struct reg_entry *registry_by_spki(const struct registry *reg, const char *profile, const char *spki);
-const struct reg_entry *registry_by_label(const struct registry *reg, const char *label);
+const struct reg_entry *registry_by_serial(struct registry *reg, const char *serial);
+const struct reg_entry *registry_by_cn(struct registry *reg, const char *profile, const char *cn);
+const struct reg_entry *registry_by_spki(struct registry *reg, const char *profile, const char *spki);
+const struct reg_entry *registry_by_label(struct registry *reg, const char *label);
+
+/*
+ * The lookups and registry_at() return NULL when the entry is absent, and
+ * also when a scratch file cannot be read or written: then
+ * registry_error() is not 0 and stays so, every later lookup and
+ * registry_apply() fail, and ca_journal() refuses to write (a duplicate
+ * check that could not look is never taken for "not issued before").
+ */
+int	registry_error(const struct registry *reg);
+/* That first error's sentence ("" when none). */
+const char *registry_errmsg(const struct registry *reg);
+
+/*
+ * Free every entry handed out so far (their pointers become invalid):
+ * what a loop over a million requests calls once it holds none.
+ */
+void	registry_release(struct registry *reg);
 
 /* HOME/certs/SERIAL.pem: write (never replace) and read back. */
 int	registry_store_cert(const char *home, X509 *cert, int media_flags);
@@ -127,7 +156,7 @@ int	registry_cert(const char *home, const struct reg_entry *e, X509 **certp);
  * order, as one PEM text, each checked with registry_cert().  *pemp is
  * malloc'd (NULL when *np is 0); *np is the number of CAs.
  */
-int	registry_device_cas_pem(const struct registry *reg, char **pemp,
+int	registry_device_cas_pem(struct registry *reg, char **pemp,
 	    size_t *lenp, size_t *np);
 
 /* "valid", "revoked", "hold", "superseded"; the CRL reason name. */

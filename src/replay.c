@@ -1,4 +1,6 @@
 /* replay.c: the registry replayed from the verified journal, the one way state is made. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -98,6 +100,7 @@ replay_journal(const char *home, X509 *root, X509 *audit,
     struct registry **regp, struct replay_result *res)
 {
 	struct replay rp;
+	struct stat st;
 	char path[PATH_MAX];
 	int fd = -1, r;
 
@@ -114,6 +117,9 @@ replay_journal(const char *home, X509 *root, X509 *audit,
 		    "(refused)" : strerror(errno));
 		goto out;
 	}
+	/* a cert-issued line is some 600 bytes: the indexes sized once, not grown */
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		registry_expect(rp.reg, (size_t)(st.st_size / 512));
 	r = journal_verify_fd(fd, path, root, audit, NULL, replay_entry, &rp,
 	    &res->rep);
 	if (r == AIRCA_ERR_VERIFY && res->rep.unsigned_tail > 0 &&

@@ -162,7 +162,8 @@ cert_rows(struct tui *t)
 	for (i = 0; i < n; i++) {
 		struct tui_cert_row *row = &t->rows_all[i];
 
-		e = registry_at(t->reg, i);
+		if ((e = registry_at(t->reg, i)) == NULL)
+			break;		/* a scratch file failed: the rows so far */
 		row->e = e;
 		gmtime_r(&e->not_after, &tm);
 		strftime(row->expires, sizeof(row->expires), "%Y-%m-%d", &tm);
@@ -178,7 +179,7 @@ cert_rows(struct tui *t)
 			row->mark = "";
 		}
 	}
-	t->nrows_all = n;
+	t->nrows_all = n = i;
 	qsort(t->rows_all, n, sizeof(*t->rows_all), row_cmp);
 }
 
@@ -254,7 +255,8 @@ home_tree(struct tui *t)
 		return;
 	n = registry_count(t->reg);
 	for (i = 0; i < n; i++) {
-		e = registry_at(t->reg, i);
+		if ((e = registry_at(t->reg, i)) == NULL)
+			break;
 		if (strcmp(e->profile, "root") == 0 && (root == NULL ||
 		    e->status == CERT_VALID))
 			root = e;
@@ -264,7 +266,8 @@ home_tree(struct tui *t)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		e = registry_at(t->reg, i);
+		if ((e = registry_at(t->reg, i)) == NULL)
+			break;
 		if (e == root || strcmp(e->issuer, root->serial) != 0)
 			continue;
 		if ((strcmp(e->profile, "device-ca") == 0 ||
@@ -278,8 +281,8 @@ home_tree(struct tui *t)
 	for (k = 0; k < nk; k++) {
 		devs = 0;
 		for (i = 0; i < n; i++)
-			if (strcmp(registry_at(t->reg, i)->issuer,
-			    kids[k]->serial) == 0)
+			if ((e = registry_at(t->reg, i)) != NULL &&
+			    strcmp(e->issuer, kids[k]->serial) == 0)
 				devs++;
 		tree_add(t, k + 1 < nk || others > 0 ?
 		    "\xe2\x94\x9c\xe2\x94\x80 " : "\xe2\x94\x94\xe2\x94\x80 ",
