@@ -360,6 +360,9 @@ sign_prepare(struct batch *b, struct slot *sl, EVP_PKEY *key, int fl)
 	if ((r = ca_judge_csr_row(b->ca, b->prof, jb->c, b->cacert, 0, rowp,
 	    NULL, NULL, 0, &sl->j)) == 0)
 		r = ca_judged_params(b->ca, sl->j, key, fl, &sl->ip);
+	/* a duplicate lookup that failed judged nothing */
+	if (r == 0)
+		r = registry_error(b->ca->reg);
 	if (r != 0) {
 		ca_judged_free(sl->j);
 		sl->j = NULL;

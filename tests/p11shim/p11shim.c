@@ -4,6 +4,8 @@
  * the latency real HSMs have and SoftHSM has not.  Configured by the
  * environment; tests/p11shim/README.md lists the knobs.
  */
+#include <sys/prctl.h>
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +117,8 @@ struct sess {
 	CK_SLOT_ID slot;
 	unsigned long gen;		/* the removal generation it was opened in */
 	pthread_mutex_t mu;		/* serialises signing on this session */
+	struct timespec t_init;		/* when its C_SignInit began */
+	bool	have_init;
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -769,6 +773,7 @@ other_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k)
 static CK_RV
 w_C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 {
+	struct sess *s;
 	unsigned long n;
 	CK_RV rv;
 
@@ -776,6 +781,11 @@ w_C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 		return done(I_C_SignInit, rv);
 	pthread_mutex_lock(&mu);
 	n = ++sign_inits;
+	if ((s = sess_find(h)) != NULL) {
+		/* a signature's time starts here: the module's C_SignInit is part of it */
+		clock_gettime(CLOCK_MONOTONIC, &s->t_init);
+		s->have_init = true;
+	}
 	pthread_mutex_unlock(&mu);
 	if (nth_hit(&wrong_key_at, n))
 		k = other_key(h, k);
@@ -783,14 +793,24 @@ w_C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 }
 
 /*
- * Until ms after t0: a signature takes delay_ms in all, the real module's
- * own time included, so the token signs 1000 / delay_ms a second on a
- * session (what a slow HSM's data sheet says), not fewer.
+ * Until ms after t0: a signature takes delay_ms in all, from its
+ * C_SignInit to the end of its C_Sign, the real module's own time
+ * included (SoftHSM re-reads the key's object file at each C_SignInit),
+ * so the token signs 1000 / delay_ms a second on a session (what a slow
+ * HSM's data sheet says), not fewer.
  */
 static void
 sleep_until(const struct timespec *t0, unsigned long ms)
 {
 	struct timespec ts = *t0;
+	int slack;
+
+	/*
+	 * A token's answer wakes the caller when it arrives; a timer wakes
+	 * it up to the thread's timer slack (50 us) late.  Sleep exactly.
+	 */
+	slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
 
 	ts.tv_sec += (time_t)(ms / 1000);
 	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -801,6 +821,8 @@ sleep_until(const struct timespec *t0, unsigned long ms)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
 	    EINTR)
 		;
+	if (slack > 0)
+		prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0);
 }
 
 /* End the signing operation of an injected C_Sign failure, as a token would. */
@@ -842,6 +864,12 @@ w_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig,
 	if (s != NULL)
 		pthread_mutex_lock(&s->mu);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&mu);
+	if (s != NULL && s->have_init) {
+		t0 = s->t_init;		/* from C_SignInit: its time counts too */
+		s->have_init = false;
+	}
+	pthread_mutex_unlock(&mu);
 	rv = real->C_Sign(h, d, dl, sig, sl);
 	if (delay_ms > 0)
 		sleep_until(&t0, delay_ms);
