@@ -192,11 +192,11 @@ reg_map_find(struct registry *reg, enum map_kind k, const char *a, const char *b
 		return 0;
 	}
 	if ((r = hash_key(reg, k, a, b, &h)) != 0)
-		return r;
+		return reg_fail(reg, r);
 	dhash_first(m, h, &it);
 	while ((r = dhash_next(m, &it, &v)) == 1) {
 		if ((r = rec_has_key(reg, k, v, a, b, &eq)) != 0)
-			return r;
+			return reg_fail(reg, r);
 		if (!eq)
 			continue;
 		*idxp = (size_t)v + 1;
