@@ -55,7 +55,10 @@ dupset_free(struct dupset *s)
 int
 dupset_clear(struct dupset *s)
 {
+	if (s->open && s->keys != NULL && !s->used)
+		return 0;
 	close_files(s);
+	s->used = false;
 	return open_files(s);
 }
 
@@ -87,6 +90,7 @@ dupset_put(struct dupset *s, const unsigned char *key, size_t idx,
 	}
 	if (r != 0)
 		return r;
+	s->used = true;
 	/* the key before the slot: a candidate is always readable */
 	if ((r = pfile_write(s->keys, (uint64_t)idx * KEYLEN, key,
 	    KEYLEN)) != 0)

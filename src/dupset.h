@@ -22,6 +22,7 @@ struct dupset {
 	struct dhash h;
 	struct pfile *keys;		/* item i's key at KEYLEN * i */
 	bool	open;
+	bool	used;			/* an item put since the files were made */
 	size_t	n;			/* items at most */
 	size_t	cache;			/* pages of cache, each file */
 	char	dir[4096];
@@ -35,7 +36,7 @@ struct dupset {
 int	dupset_init(struct dupset *s, const char *dir, const char *what,
 	    size_t n, size_t cache_pages);
 void	dupset_free(struct dupset *s);
-/* Empty again (new files). */
+/* Empty again (new files, if anything was put). */
 int	dupset_clear(struct dupset *s);
 /*
  * 1 and *firstp the item that put key in first; 0 and item idx put in;
