@@ -10,6 +10,12 @@
 #include "error.h"
 #include "pfile.h"
 
+/*
+ * Pages of cache of the keys by index: written in order, read back only
+ * for a candidate of the table (a duplicate, or 8 bytes shared by chance).
+ */
+#define KEYS_CACHE	16
+
 static int
 open_files(struct dupset *s)
 {
@@ -18,7 +24,7 @@ open_files(struct dupset *s)
 	if ((r = dhash_init(&s->h, s->dir, s->what, s->n, s->cache)) != 0)
 		return r;
 	s->open = true;
-	if ((r = pfile_open(s->dir, s->what, s->cache / 4 + 1, &s->keys)) != 0)
+	if ((r = pfile_open(s->dir, s->what, KEYS_CACHE, &s->keys)) != 0)
 		return r;
 	/* no write-back of a key can meet a full disk later */
 	return pfile_reserve(s->keys, (uint64_t)s->n * KEYLEN);
