@@ -31,10 +31,9 @@ struct batch {
 	X509_NAME *casubj;		/* a copy for the reader thread */
 	char	indir[PATH_MAX];
 	int	dirfd;
-	char	*names;			/* NUL-separated entry names */
-	size_t	*off;			/* offset of each name in names, sorted */
+	struct bnames *names;		/* the entries' names, sorted (batch-names.c) */
 	size_t	n;
-	struct dupset cns, keys;
+	struct dupset cns, keys;	/* in scratch files (dupset.h) */
 	unsigned char *left_out;	/* bitmap of n bits: batch_leave_out(); NULL: none */
 	size_t	nleft_out;
 	struct manifest *man;		/* --manifest: the allow-list and mapped values; NULL: none */
@@ -64,12 +63,35 @@ struct meter {
 	size_t	ns, head;
 };
 
+/*
+ * The input directory's entry names, sorted in byte order, in a scratch
+ * file in scratch (batch-names.c): bounded memory whatever their number
+ * and lengths.  Names per sorted run: BATCH_NAME_CHUNK, or
+ * AIRCA_TEST_BATCH_CHUNK in a test (docs/hacking.md).
+ */
+#define BATCH_NAME_CHUNK	32768
+
+struct bnames;
+
+int	bnames_build(int dirfd, const char *indir, const char *scratch,
+	    struct bnames **bnp);
+size_t	bnames_count(const struct bnames *bn);
+/* Name i into buf (256 bytes suffice); any thread; a scratch file's error is kept. */
+int	bnames_get(struct bnames *bn, size_t i, char *buf, size_t size);
+/* The error bnames_get() kept (raised again, for another thread), or 0. */
+int	bnames_error(struct bnames *bn);
+void	bnames_free(struct bnames *bn);
+
 bool	batch_is_left_out(const struct batch *b, size_t index);
 void	batch_rows_clear(struct batch *b);
+/* The duplicate sets and the manifest's rows empty, for a new pass over the batch. */
+int	batch_dups_clear(struct batch *b);
+/* Why the reader stopped early: the names' scratch file, or memory. */
+int	batch_reader_error(struct batch *b);
 void	batch_job_reject(struct job *jb, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	batch_judge_file(struct batch *b, size_t i, struct job *jb);
-void	batch_judge_dups(struct batch *b, struct job *jb,
+int	batch_judge_file(struct batch *b, size_t i, struct job *jb);
+int	batch_judge_dups(struct batch *b, struct job *jb,
 	    const struct reg_entry **prevp);
 double	batch_mono(void);
 void	batch_meter_tick(struct meter *m, const struct batch_counts *c,

@@ -103,7 +103,12 @@ reader_run(struct signer *s)
 			queue_put(&s->in, NULL);
 			return;
 		}
-		batch_judge_file(s->b, i, jb);
+		if (batch_judge_file(s->b, i, jb) != 0) {
+			/* the names' scratch file failed: main says why */
+			free(jb);
+			queue_put(&s->in, NULL);
+			return;
+		}
 		if (!queue_put(&s->in, jb)) {
 			csr_free(jb->c);
 			free(jb);
@@ -535,10 +540,7 @@ sign_open(struct bsign *g)
 	if ((g->tc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(g->tc, EVP_sha256(), NULL) != 1)
 		return AIRCA_ERR_NOMEM;
-	dupset_clear(&b->cns);
-	dupset_clear(&b->keys);
-	batch_rows_clear(b);
-	return 0;
+	return batch_dups_clear(b);
 }
 
 /*
@@ -630,7 +632,7 @@ sign_stage(struct bsign *g, size_t i)
 
 	memset(sl, 0, sizeof(*sl));
 	if ((jb = sl->jb = queue_get(&g->s.in)) == NULL)
-		return airca_errf(AIRCA_ERR_NOMEM, "reading the batch");
+		return batch_reader_error(b);
 	/* before the duplicate check: a request left out claims no CN or key */
 	if (jb->it.verdict != BATCH_REJECT && batch_is_left_out(b, i))
 		batch_job_reject(jb, "not approved at review: left out by the "
@@ -638,8 +640,8 @@ sign_stage(struct bsign *g, size_t i)
 		    "signed");
 	/* no entry the registry handed out for an earlier request is held */
 	registry_release(b->ca->reg);
-	batch_judge_dups(b, jb, &prev);
-	if ((r = registry_error(b->ca->reg)) != 0)
+	if ((r = batch_judge_dups(b, jb, &prev)) != 0 ||
+	    (r = registry_error(b->ca->reg)) != 0)
 		return r;
 	if (jb->it.verdict == BATCH_ACCEPT) {
 		r = sign_prepare(b, sl, g->key, g->fl);

@@ -38,6 +38,8 @@
 #include "util.h"
 
 #define BATCH_NAME_MAX	200	/* longest input file name taken (bytes) */
+#define BATCH_NAME_BUF	256	/* a directory entry's name and its NUL */
+#define DUPSET_CACHE	256	/* pages of cache of each duplicate set's table (1 MiB) */
 
 /* ---- the batch ---- */
 
@@ -80,18 +82,11 @@ batch_is_left_out(const struct batch *b, size_t index)
 	    (b->left_out[index / 8] & (1u << (index % 8))) != 0;
 }
 
-static const char *
-batch_name(const struct batch *b, size_t i)
-{
-	return b->names + b->off[i];
-}
-
+/* The name of request i, from the scratch file (any thread). */
 static int
-cmp_off(const void *a, const void *b, void *arg)
+batch_name(struct batch *b, size_t i, char name[BATCH_NAME_BUF])
 {
-	const char *names = arg;
-
-	return strcmp(names + *(const size_t *)a, names + *(const size_t *)b);
+	return bnames_get(b->names, i, name, BATCH_NAME_BUF);
 }
 
 /*
@@ -217,12 +212,7 @@ batch_open_profile(struct ca *ca, const char *profname, const char *calabel,
 {
 	struct batch *b = NULL;
 	const struct reg_entry *e;
-	DIR *d = NULL;
-	struct dirent *de;
-	size_t len = 0, cap = 0, n = 0, ocap = 0, l;
-	char *nn;
-	size_t *no;
-	int fd = -1, r;
+	int r;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return AIRCA_ERR_NOMEM;
@@ -287,60 +277,19 @@ batch_open_profile(struct ca *ca, const char *profname, const char *calabel,
 		b->dirfd = -1;
 		goto out;
 	}
-	if ((fd = dup(b->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		r = airca_errf(AIRCA_ERR_IO, "%s: %s", indir, strerror(errno));
+	/* the names and the duplicate sets in scratch files in the home */
+	if ((r = bnames_build(b->dirfd, indir, ca->home, &b->names)) != 0)
 		goto out;
-	}
-	fd = -1;
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == BATCH_MAX_FILES) {
-			r = airca_errf(AIRCA_ERR_UNSAFE, "%s holds more than %d "
-			    "entries: split the batch", indir, BATCH_MAX_FILES);
-			goto out;
-		}
-		l = strlen(de->d_name) + 1;
-		if (len + l > cap) {
-			cap = cap == 0 ? 65536 : cap * 2;
-			if ((nn = realloc(b->names, cap)) == NULL) {
-				r = AIRCA_ERR_NOMEM;
-				goto out;
-			}
-			b->names = nn;
-		}
-		if (n == ocap) {
-			ocap = ocap == 0 ? 1024 : ocap * 2;
-			if ((no = reallocarray(b->off, ocap, sizeof(*no))) ==
-			    NULL) {
-				r = AIRCA_ERR_NOMEM;
-				goto out;
-			}
-			b->off = no;
-		}
-		memcpy(b->names + len, de->d_name, l);
-		b->off[n++] = len;
-		len += l;
-	}
-	if (errno != 0) {
-		r = airca_errf(AIRCA_ERR_IO, "%s: reading the directory: %s",
-		    indir, strerror(errno));
-		goto out;
-	}
-	b->n = n;
-	if (n > 0)
-		qsort_r(b->off, n, sizeof(*b->off), cmp_off, b->names);
-	if ((r = dupset_init(&b->cns, n)) != 0 ||
-	    (r = dupset_init(&b->keys, n)) != 0)
+	b->n = bnames_count(b->names);
+	if ((r = dupset_init(&b->cns, ca->home, "the batch's duplicate CNs",
+	    b->n, DUPSET_CACHE)) != 0 ||
+	    (r = dupset_init(&b->keys, ca->home, "the batch's duplicate keys",
+	    b->n, DUPSET_CACHE)) != 0)
 		goto out;
 	*bp = b;
 	b = NULL;
 	r = 0;
  out:
-	if (fd != -1)
-		close(fd);
-	if (d != NULL)
-		closedir(d);
 	batch_free(b);
 	return r;
 }
@@ -360,8 +309,7 @@ batch_free(struct batch *b)
 		close(b->dirfd);
 	X509_free(b->cacert);
 	X509_NAME_free(b->casubj);
-	free(b->names);
-	free(b->off);
+	bnames_free(b->names);
 	free(b->left_out);
 	free(b->row_user);
 	manifest_free(b->man);
@@ -379,6 +327,27 @@ batch_rows_clear(struct batch *b)
 
 	for (k = 0; b->man != NULL && k < manifest_rows(b->man); k++)
 		b->row_user[k] = NO_ROW;
+}
+
+int
+batch_dups_clear(struct batch *b)
+{
+	int r;
+
+	batch_rows_clear(b);
+	if ((r = dupset_clear(&b->cns)) != 0)
+		return r;
+	return dupset_clear(&b->keys);
+}
+
+int
+batch_reader_error(struct batch *b)
+{
+	int r;
+
+	if ((r = bnames_error(b->names)) != 0)
+		return r;
+	return airca_errf(AIRCA_ERR_NOMEM, "reading the batch");
 }
 
 void
@@ -423,13 +392,15 @@ find_row(const struct batch *b, const struct csr *c)
 /*
  * Everything about request i that does not depend on the others or on the
  * registry: the name, the file, the request, the key, the subject rules.
- * Thread-safe: reads only the batch's immutable parts.
+ * Thread-safe: reads only the batch's immutable parts and its names
+ * (under their lock).  Not 0 only when the name cannot be read back from
+ * its scratch file: the batch cannot go on.
  */
-void
+int
 batch_judge_file(struct batch *b, size_t i, struct job *jb)
 {
 	const struct profile *prof = b->prof;
-	const char *name = batch_name(b, i);
+	char name[BATCH_NAME_BUF];
 	unsigned char *buf = NULL, msha[SHA256_LEN];
 	X509_NAME *subj = NULL;
 	struct policy_row row, *rowp = NULL;
@@ -442,6 +413,8 @@ batch_judge_file(struct batch *b, size_t i, struct job *jb)
 	jb->row = NO_ROW;
 	jb->it.index = i;
 	jb->it.verdict = BATCH_ACCEPT;
+	if ((r = batch_name(b, i, name)) != 0)
+		return r;
 	clean = escape_name(name, jb->it.file, sizeof(jb->it.file));
 	if (!clean || !text_printable(name, strlen(name))) {
 		batch_job_reject(jb, "the file name holds control characters, "
@@ -533,6 +506,7 @@ batch_judge_file(struct batch *b, size_t i, struct job *jb)
 	free(cn);
 	X509_NAME_free(subj);
 	free(buf);
+	return 0;
 }
 
 /* Did this batch's device CA key sign as issuer (this certificate of it, or one it renewed)? */
@@ -553,61 +527,87 @@ same_ca_key(const struct batch *b, const char *issuer)
  * duplicates in the batch, and requests this CA signed before (SKIP) or
  * that repeat an issued CN or key.  Sets *prevp for SKIP.
  */
-static void	judge_dups_rest(struct batch *, struct job *,
+static int	judge_dups_rest(struct batch *, struct job *,
 		    const struct reg_entry **);
+
+/* The name of request i for a message, escaped. */
+static int
+other_name(struct batch *b, size_t i, char other[BATCH_FILE_MAX])
+{
+	char name[BATCH_NAME_BUF];
+	int r;
+
+	if ((r = batch_name(b, i, name)) != 0)
+		return r;
+	escape_name(name, other, BATCH_FILE_MAX);
+	return 0;
+}
 
 /*
  * A manifest row claims one request: the first that reached it and passed
- * every other check; a later one is refused.
+ * every other check; a later one is refused.  Not 0 only on an error of
+ * the scratch files (the batch cannot go on).
  */
-void
+int
 batch_judge_dups(struct batch *b, struct job *jb, const struct reg_entry **prevp)
 {
 	char other[BATCH_FILE_MAX];
 	size_t u;
+	int r;
 
 	*prevp = NULL;
 	if (jb->it.verdict == BATCH_REJECT)
-		return;
+		return 0;
 	if (b->man != NULL && jb->row != NO_ROW &&
 	    (u = b->row_user[jb->row]) != NO_ROW) {
-		escape_name(batch_name(b, u), other, sizeof(other));
+		if ((r = other_name(b, u, other)) != 0)
+			return r;
 		batch_job_reject(jb, "manifest row at line %zu (%s %s) is used by %s "
 		    "too (the first one is taken): a row is one device, one "
 		    "certificate", manifest_line(b->man, jb->row),
 		    manifest_key_column(b->man), manifest_key(b->man, jb->row),
 		    other);
-		return;
+		return 0;
 	}
-	judge_dups_rest(b, jb, prevp);
+	if ((r = judge_dups_rest(b, jb, prevp)) != 0)
+		return r;
 	if (b->man != NULL && jb->row != NO_ROW &&
 	    jb->it.verdict != BATCH_REJECT)
 		b->row_user[jb->row] = jb->it.index;
+	return 0;
 }
 
 /* The rest of batch_judge_dups(): the CNs and keys of this batch and the registry. */
-static void
+static int
 judge_dups_rest(struct batch *b, struct job *jb, const struct reg_entry **prevp)
 {
 	const struct reg_entry *e;
 	char spki[SHA256_HEX_LEN + 1], other[BATCH_FILE_MAX];
 	size_t first;
+	int r;
 
 	*prevp = NULL;
 	if (jb->it.verdict == BATCH_REJECT)
-		return;
-	if (dupset_put(&b->cns, jb->cnkey, jb->it.index, &first)) {
-		escape_name(batch_name(b, first), other, sizeof(other));
+		return 0;
+	if ((r = dupset_put(&b->cns, jb->cnkey, jb->it.index, &first)) < 0)
+		return r;
+	if (r == 1) {
+		if ((r = other_name(b, first, other)) != 0)
+			return r;
 		batch_job_reject(jb, "duplicate in this batch: CN %s is requested by "
 		    "%s too, CNs compared without case (the first one is "
 		    "taken)", jb->it.cn, other);
-		return;
+		return 0;
 	}
-	if (dupset_put(&b->keys, jb->c->spki_sha256, jb->it.index, &first)) {
-		escape_name(batch_name(b, first), other, sizeof(other));
+	if ((r = dupset_put(&b->keys, jb->c->spki_sha256, jb->it.index,
+	    &first)) < 0)
+		return r;
+	if (r == 1) {
+		if ((r = other_name(b, first, other)) != 0)
+			return r;
 		batch_job_reject(jb, "duplicate in this batch: the same public key as "
 		    "%s (the first one is taken)", other);
-		return;
+		return 0;
 	}
 	hex_encode(jb->c->spki_sha256, SHA256_LEN, spki);
 	e = registry_by_spki(b->ca->reg, b->prof->name, spki);
@@ -620,20 +620,21 @@ judge_dups_rest(struct batch *b, struct job *jb, const struct reg_entry **prevp)
 		snprintf(jb->it.fingerprint, sizeof(jb->it.fingerprint), "%s",
 		    e->fingerprint);
 		*prevp = e;
-		return;
+		return 0;
 	}
 	if (b->ca->pol.allow_renewal)
-		return;
+		return 0;
 	if (e != NULL) {
 		batch_job_reject(jb, "duplicate: this public key was certified before "
 		    "(serial %s, CN %s)", e->serial, e->cn != NULL ? e->cn : "-");
-		return;
+		return 0;
 	}
 	if ((e = registry_by_cn(b->ca->reg, b->prof->name, jb->it.cn)) != NULL)
 		batch_job_reject(jb, "duplicate: CN %s was issued before (serial %s%s%s"
 		    ") and the policy does not allow renewal", jb->it.cn,
 		    e->serial, strcmp(e->cn, jb->it.cn) != 0 ? ", as " : "",
 		    strcmp(e->cn, jb->it.cn) != 0 ? e->cn : "");
+	return 0;
 }
 
 /* ---- time and progress ---- */
@@ -785,9 +786,8 @@ batch_scan(struct batch *b, const struct batch_hooks *hooks,
 	c.total = b->n;
 	m.hooks = hooks;
 	m.start = m.last = batch_mono();
-	dupset_clear(&b->cns);
-	dupset_clear(&b->keys);
-	batch_rows_clear(b);
+	if ((r = batch_dups_clear(b)) != 0)
+		goto out;
 	if ((jb = malloc(sizeof(*jb))) == NULL ||
 	    (tc = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(tc, EVP_sha256(), NULL) != 1) {
@@ -795,12 +795,13 @@ batch_scan(struct batch *b, const struct batch_hooks *hooks,
 		goto out;
 	}
 	for (i = 0; i < b->n; i++) {
-		batch_judge_file(b, i, jb);
 		registry_release(b->ca->reg);
-		batch_judge_dups(b, jb, &prev);
+		if ((r = batch_judge_file(b, i, jb)) == 0 &&
+		    (r = batch_judge_dups(b, jb, &prev)) == 0)
+			r = registry_error(b->ca->reg);
 		csr_free(jb->c);
 		jb->c = NULL;
-		if ((r = registry_error(b->ca->reg)) != 0)
+		if (r != 0)
 			goto out;
 		batch_tree_add(tc, &jb->it);
 		batch_count(&c, jb->it.verdict);

@@ -13,10 +13,11 @@
  *			journal the batch; progress through a callback
  *
  * Requests are taken in byte order of their file names.  Memory stays
- * flat: one request is held at a time (a few in flight while signing),
- * plus the sorted list of file names and a compact set of the CNs and
- * keys seen, for the duplicate check.  Nothing here prints: the caller
- * shows items and progress.
+ * flat: one request is held at a time (a few in flight while signing);
+ * the sorted list of file names and the sets of the CNs and keys seen,
+ * for the duplicate check, are in scratch files in the home (pfile.h),
+ * behind caches of a fixed size.  Nothing here prints: the caller shows
+ * items and progress.
  */
 #ifndef AIRCA_BATCH_H
 #define AIRCA_BATCH_H

@@ -63,6 +63,27 @@ pf_fail(struct pfile *pf, const char *verb, int e)
 	return pf->err;
 }
 
+/*
+ * The cache asked, or fewer pages when a test sets AIRCA_TEST_SCRATCH_PAGES
+ * (docs/hacking.md): pages are then written back and read again in a
+ * batch of a few hundred requests, where a fault can be injected.
+ */
+static size_t
+cache_size(size_t asked)
+{
+	const char *s = getenv("AIRCA_TEST_SCRATCH_PAGES");
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return asked;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v >= asked)
+		return asked;
+	return (size_t)v;
+}
+
 int
 pfile_open(const char *dir, const char *what, size_t cache_pages,
     struct pfile **pfp)
@@ -91,10 +112,7 @@ pfile_open(const char *dir, const char *what, size_t cache_pages,
 		return airca_errf(AIRCA_ERR_IO, "cannot make a scratch file for "
 		    "%s in %s: %s (free space there and run the command again)",
 		    what, alt[0], strerror(e != 0 ? e : errno));
-	/* tests: every page through the file (docs/hacking.md) */
-	if (getenv("AIRCA_TEST_SCRATCH_PAGES") != NULL &&
-	    atoi(getenv("AIRCA_TEST_SCRATCH_PAGES")) > 0)
-		cache_pages = (size_t)atoi(getenv("AIRCA_TEST_SCRATCH_PAGES"));
+	cache_pages = cache_size(cache_pages);
 	while (n < cache_pages)
 		n *= 2;
 	if ((pf = calloc(1, sizeof(*pf))) == NULL ||

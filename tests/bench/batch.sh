@@ -3,7 +3,9 @@
 # token key: airca batch sign end to end; the raw in-process limit (build
 # and sign in memory, nothing checked or written); one openssl x509 -req
 # (pkcs11 engine) process per CSR; one gnutls certtool per CSR; and airca's
-# peak RSS at 10,000 and 100,000 requests (and 1,000,000 with BENCH_LONG=1).
+# peak RSS at 10,000 and 100,000 requests (and 1,000,000 with BENCH_LONG=1),
+# with the batch's own share of it apart from the registry's (batch-mem.c:
+# the same directory opened and scanned, nothing signed).
 # Prints figures; never fails.
 #   N=10000 BIG=100000 SMALL=200 tests/bench/batch.sh
 # BIG=0 skips the 100,000 run (about 2 minutes and 1 GB of files);
@@ -33,6 +35,9 @@ if ! make -C "$TOP" --no-print-directory -s BUILD="$AIRCA_BUILD" "$AIRCA_BUILD/a
    ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -o "$B/bench/gen-csrs" "$TOP/tests/bench/gen-csrs.c" -lcrypto ||
    ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -I"$TOP/src" $(pkg-config --cflags $PKGS) \
 	-o "$B/bench/raw-sign" "$TOP/tests/bench/raw-sign.c" "$B/libairca.a" \
+	$(pkg-config --libs $PKGS) -lcrypto -lpthread ||
+   ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -I"$TOP/src" $(pkg-config --cflags $PKGS) \
+	-o "$B/bench/batch-mem" "$TOP/tests/bench/batch-mem.c" "$B/libairca.a" \
 	$(pkg-config --libs $PKGS) -lcrypto -lpthread; then
 	say "cannot build the harnesses; skipped"
 	exit 0
@@ -55,11 +60,18 @@ cp "$AIRCA_HOME/certs/$dca.pem" "$T/dca.pem"
 
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; if (d <= 0) d = 1e-9; printf "%.0f", n / d }'; }
-# run_batch NAME N: airca batch sign on N fresh requests; sets RATE and RSS (KiB)
+# run_batch NAME N: airca batch sign on N fresh requests; sets RATE and RSS
+# (KiB), and BATCHMEM: the batch's own peak (names, duplicate sets, one
+# request at a time; no registry growth) over the CA's RSS, from batch-mem
 run_batch() {
-	local in="$T/in-$1" out="$T/out-$1" t0 t1
+	local in="$T/in-$1" out="$T/out-$1" t0 t1 m
 	mkdir -p "$in"
 	"$B/bench/gen-csrs" "$in" "$2" acme
+	m=$("$B/bench/batch-mem" dca1 "$in" 2>"$T/mem-$1")
+	# shellcheck disable=SC2086
+	set -- "$1" "$2" $m
+	BATCHMEM=$(awk -v a="${6:-0}" -v b="${3:-0}" 'BEGIN { printf "%.1f MiB over %.1f MiB", (a - b) / 1024, b / 1024 }')
+	[ $# -eq 7 ] || BATCHMEM="(batch-mem failed: $(tail -1 "$T/mem-$1"))"
 	t0=$(now)
 	/usr/bin/time -f '%M' -o "$T/rss-$1" "$B/airca" --pin-env TEST_PIN batch sign \
 		--ca dca1 --in "$in" --out "$out" >/dev/null 2>"$T/err-$1" || say "$1: airca exited $? ($(tail -1 "$T/err-$1"))"
@@ -70,7 +82,7 @@ run_batch() {
 }
 
 say "N=$N on $(nproc) cores, files in $BENCH_TMP"
-run_batch n "$N"; airca_rate=$RATE airca_rss=$RSS
+run_batch n "$N"; airca_rate=$RATE airca_rss=$RSS mem_n=$BATCHMEM
 
 mkdir -p "$T/one"; "$B/bench/gen-csrs" "$T/one" 1 acme
 raw=$("$B/bench/raw-sign" dca1 "$T/one/dev-0000000.csr" "$N" 2>/dev/null)
@@ -97,11 +109,11 @@ for f in "$T"/small/*.csr; do
 done
 t1=$(now); gtls_rate=$(rate "$ok" "$t0" "$t1"); gtls_ok=$ok
 
-rss_big="(skipped: BIG=0)"
+rss_big="(skipped: BIG=0)" mem_big="(skipped)"
 if [ "$N" -ne 10000 ]; then setup_ca "$T/ca3" && run_batch r10k 10000; rss_10k=$RSS; else rss_10k=$airca_rss; fi
 # the big run on a fresh home, as a factory's first batch would be
 if [ "$BIG" -gt 0 ]; then
-	if setup_ca "$T/ca2"; then run_batch big "$BIG"; rss_big="$((RSS / 1024)) MiB ($RATE/s)"
+	if setup_ca "$T/ca2"; then run_batch big "$BIG"; rss_big="$((RSS / 1024)) MiB ($RATE/s)"; mem_big=$BATCHMEM
 	else rss_big="(no second CA)"; fi
 fi
 
@@ -118,6 +130,7 @@ echo
 echo "airca / raw build+sign: $(pct "$airca_rate" "$raw_prov") (target 100%); / raw with airca's key form: $(pct "$airca_rate" "$raw_bare"); / issue_cert: $(pct "$airca_rate" "$raw_issue")"
 echo "airca / openssl loop: $(awk -v a="$airca_rate" -v b="$ossl_rate" 'BEGIN { if (b > 0) printf "%.0fx", a / b; else print "-" }')"
 echo "airca peak RSS: 10,000 requests $((rss_10k / 1024)) MiB; $BIG requests $rss_big"
+echo "the batch's own share (batch-mem: open and scan, no registry growth): $N requests $mem_n; $BIG requests $mem_big"
 echo "summary: SoftHSM, raw single-thread build+sign: $raw_prov certs/s; airca end to end ($N): $airca_rate certs/s = $(pct "$airca_rate" "$raw_prov") of raw (target 100%)"
 echo "summary: peak RSS: $((rss_10k / 1024)) MiB at 10,000 requests; $rss_big at $BIG (target < 32 MiB)"
 if [ "$BENCH_LONG" = 1 ]; then
@@ -126,8 +139,9 @@ if [ "$BENCH_LONG" = 1 ]; then
 	T=$(mktemp -d "${TMPDIR:-/tmp}/airca-bench-long.XXXXXX")
 	trap 'rm -rf "$T0" "$T"' EXIT
 	if setup_ca "$T/ca4"; then run_batch huge "$HUGE"; rss_huge="$((RSS / 1024)) MiB ($RATE/s)"
-	else rss_huge="(no CA)"; fi
+	else rss_huge="(no CA)" BATCHMEM="(no CA)"; fi
 	echo "airca peak RSS: $HUGE requests $rss_huge"
+	echo "summary: the batch's own share at $HUGE requests: $BATCHMEM"
 	echo "summary: peak RSS: $rss_huge at $HUGE requests (target < 32 MiB)"
 fi
 exit 0

@@ -16,6 +16,9 @@ FAULT_CMDS_FIRST="init api-sign revoke seal batch"
 FAULT_CMDS="$FAULT_CMDS_FIRST init-backup init-pin backup restore
 custody-check ca-create keygen manifest renew device-cas crl disable enable"
 FAULT_SYSCALLS="write fsync fdatasync rename renameat2 openat"
+# and these for some commands only (CMD:SYSCALL): batch sign reserves its
+# scratch files (sorted names, duplicate sets) in the home with fallocate
+FAULT_CMD_SYSCALLS="batch:fallocate manifest:fallocate"
 FAULT_KINDS="ENOSPC EIO KILL"
 # run.sh --sample (in make test): every case of the first commands' sample,
 # and these of the newer ones (CMD:SYSCALL:first|mid|last:FAULT)
@@ -32,6 +35,18 @@ export TEST_PIN=1234-test-pin TEST_SO_PIN=5678-so-pin
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$FTOP/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}"
+
+# fault_syscalls CMD SYSCALL...: the syscalls swept for CMD: those given,
+# and CMD's own of FAULT_CMD_SYSCALLS when the given are the default list
+fault_syscalls() {
+	local c=$1 sp
+	shift
+	echo "$@"
+	[ "$*" = "$(echo $FAULT_SYSCALLS)" ] || return 0
+	for sp in $FAULT_CMD_SYSCALLS; do
+		case $sp in "$c":*) echo "${sp#*:}" ;; esac
+	done
+}
 
 # fault_env DIR: SoftHSM and home of the copy in DIR
 fault_env() {

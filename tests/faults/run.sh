@@ -90,11 +90,15 @@ if [ "$mode" = sample ]; then
 		# thread making it: the middle write and fsync, the first
 		# fdatasync (the journal's), the last rename and open
 		# shellcheck disable=SC2086
-		fault_discover "$FT" "$c" $syscalls > "$FT/d.$c"
+		csys=$(fault_syscalls "$c" $syscalls | tr '\n' ' ')
+		# shellcheck disable=SC2086
+		fault_discover "$FT" "$c" $csys > "$FT/d.$c"
 		# (init, the slowest, gets two: it cannot be retried today anyway;
-		# the newer commands get the cases FAULT_SAMPLE_SPECS names)
+		# the newer commands get the cases FAULT_SAMPLE_SPECS names;
+		# batch its first scratch file's fallocate too)
 		specs="write:mid fsync:mid fdatasync:first renameat2:last openat:last"
 		[ "$c" = init ] && specs="write:mid renameat2:last"
+		[ "$c" = batch ] && specs="$specs fallocate:first"
 		case " $FAULT_CMDS_FIRST " in *" $c "*) ;; *)
 			specs=""
 			for sp in $FAULT_SAMPLE_SPECS; do
@@ -105,7 +109,7 @@ if [ "$mode" = sample ]; then
 			s=${sp%%:*} rest=${sp#*:} kind=""
 			at=${rest%%:*}
 			[ "$rest" = "$at" ] || kind=${rest#*:}
-			case " $syscalls " in *" $s "*) ;; *) continue ;; esac
+			case " $csys " in *" $s "*) ;; *) continue ;; esac
 			awk -v s="$s" '$1 == s && ($4 == "home" || $4 == "out") {print $3}' "$FT/d.$c" > "$FT/d.$c.$s"
 			n=$(wc -l < "$FT/d.$c.$s")
 			[ "$n" -gt 0 ] || continue
@@ -119,8 +123,10 @@ if [ "$mode" = sample ]; then
 else
 	for c in $cmds; do
 		# shellcheck disable=SC2086
-		fault_discover "$FT" "$c" $syscalls > "$FT/d.$c"
-		for s in $syscalls; do
+		csys=$(fault_syscalls "$c" $syscalls | tr '\n' ' ')
+		# shellcheck disable=SC2086
+		fault_discover "$FT" "$c" $csys > "$FT/d.$c"
+		for s in $csys; do
 			if [ "$s" = openat ] && [ "${FAULT_OPENAT:-files}" != all ]; then
 				awk -v s="$s" '$1 == s && ($4 == "home" || $4 == "out" || $4 == "in") {print $3}' "$FT/d.$c" | sort -nu > "$FT/d.$c.$s"
 			elif [ "$s" = write ] && [ "${FAULT_WRITES:-files}" != all ]; then
