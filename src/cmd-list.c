@@ -65,7 +65,8 @@ list(struct ca *ca, const char *profile, long days)
 	    NULL)
 		return AIRCA_ERR_NOMEM;
 	for (i = 0; i < registry_count(ca->reg); i++) {
-		if ((e = registry_at(ca->reg, i)) == NULL) {
+		/* looked at through a peek: only the rows shown are kept */
+		if ((e = registry_peek(ca->reg, i)) == NULL) {
 			r = registry_error(ca->reg);
 			goto out;
 		}
@@ -75,6 +76,10 @@ list(struct ca *ca, const char *profile, long days)
 		if (days >= 0 && (e->not_after >= limit ||
 		    e->status == CERT_REVOKED || e->status == CERT_SUPERSEDED))
 			continue;
+		if ((e = registry_at(ca->reg, i)) == NULL) {
+			r = registry_error(ca->reg);
+			goto out;
+		}
 		rows[n].e = e;
 		rows[n].expired = e->not_after <= t;
 		rows[n].have_hash = subject_hash(ca, e->serial, &rows[n].hash);

@@ -65,6 +65,8 @@ struct registry {
 	uint64_t strs_end;
 	struct dhash maps[MAP_NKINDS];
 	bool	open;				/* the files above are made */
+	bool	bulk;				/* a replay: maps but the serials' left for the first lookup */
+	bool	filled[MAP_NKINDS];		/* map k holds every entry */
 	int	err;				/* the first scratch file error, kept */
 	char	errmsg[512];			/* and its sentence */
 	EVP_MD_CTX *md;
@@ -88,6 +90,9 @@ int	reg_rec_put(struct registry *reg, size_t idx, const struct rec *rc);
  */
 int	reg_map_find(struct registry *reg, enum map_kind k, const char *a,
 	    const char *b, size_t *idxp, bool add, size_t idx);
+/* Put entry idx (record rc, its CN or NULL, its label) in map k, if it has that key. */
+int	reg_index(struct registry *reg, enum map_kind k, const struct rec *rc,
+	    const char *cn, const char *label, size_t idx);
 /* Entry i as a copy the caller frees with reg_entry_free(), not kept. */
 int	reg_entry_copy(struct registry *reg, size_t i, struct reg_entry **ep);
 void	reg_entry_free(struct reg_entry *e);

@@ -228,8 +228,62 @@ reg_open(struct registry *reg, size_t expect)
 		if ((r = dhash_init(&reg->maps[k], reg->home, what[k],
 		    k == MAP_LABEL ? 0 : expect, MAP_CACHE)) != 0)
 			return reg_fail(reg, r);
+	for (k = 0; k < MAP_NKINDS; k++)
+		reg->filled[k] = k == MAP_SERIAL || !reg->bulk;
 	reg->open = true;
 	return 0;
+}
+
+int
+reg_index(struct registry *reg, enum map_kind k, const struct rec *rc,
+    const char *cn, const char *label, size_t idx)
+{
+	size_t got;
+
+	switch (k) {
+	case MAP_SERIAL:
+		return reg_map_find(reg, k, rc->serial, NULL, &got, true, idx);
+	case MAP_SPKI:
+		return reg_map_find(reg, k, rc->profile, rc->spki, &got, true,
+		    idx);
+	case MAP_CN:
+		return cn == NULL ? 0 : reg_map_find(reg, k, rc->profile, cn,
+		    &got, true, idx);
+	case MAP_LABEL:
+		return label[0] == '\0' ? 0 : reg_map_find(reg, k, label, NULL,
+		    &got, true, idx);
+	default:
+		return airca_errf(AIRCA_ERR_INTERNAL, "no such registry map");
+	}
+}
+
+/*
+ * Map k filled from every record, in issue order (so the newest of a key
+ * wins, as when filled one certificate at a time): a replay fills only
+ * the serials' map, which it needs itself, and leaves the CNs', keys' and
+ * labels' to the first lookup, which most commands never make.
+ */
+static int
+fill(struct registry *reg, enum map_kind k)
+{
+	struct rec rc;
+	char *cn = NULL, *label = NULL;
+	size_t idx;
+	int r = 0;
+
+	for (idx = 0; idx < reg->n && r == 0; idx++) {
+		if ((r = reg_rec_get(reg, idx, &rc)) != 0 ||
+		    (k == MAP_CN && (r = rec_str(reg, &rc, 1, &cn)) != 0) ||
+		    (k == MAP_LABEL && (r = rec_str(reg, &rc, 2, &label)) != 0))
+			break;
+		r = reg_index(reg, k, &rc, cn, label, idx);
+		free(cn);
+		free(label);
+		cn = label = NULL;
+	}
+	if (r == 0)
+		reg->filled[k] = true;
+	return reg_fail(reg, r);
 }
 
 
@@ -416,7 +470,8 @@ lookup(struct registry *reg, enum map_kind k, const char *a, const char *b)
 {
 	size_t idx;
 
-	if (reg->err != 0 || reg_map_find(reg, k, a, b, &idx, false, 0) != 0 ||
+	if (reg->err != 0 || (reg->open && !reg->filled[k] &&
+	    fill(reg, k) != 0) || reg_map_find(reg, k, a, b, &idx, false, 0) != 0 ||
 	    idx == 0)
 		return NULL;
 	return entry_at(reg, idx - 1);

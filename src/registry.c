@@ -123,7 +123,7 @@ registry_add(struct registry *reg, json_t *d)
 	struct rec rc;
 	size_t idx, got;
 	uint64_t at;
-	int r;
+	int k, r;
 
 	if (reg->err != 0)
 		return reg->err;
@@ -161,15 +161,10 @@ registry_add(struct registry *reg, json_t *d)
 	reg->strs_end = at + rc.label_len + 1;
 	reg->n++;
 	/* indexed only once the record is there: the maps check against it */
-	if ((r = reg_map_find(reg, MAP_SERIAL, rc.serial, NULL, &got, true,
-	    idx)) != 0 ||
-	    (r = reg_map_find(reg, MAP_SPKI, rc.profile, rc.spki, &got, true,
-	    idx)) != 0 ||
-	    (cn != NULL && (r = reg_map_find(reg, MAP_CN, rc.profile, cn, &got,
-	    true, idx)) != 0) ||
-	    (label[0] != '\0' && (r = reg_map_find(reg, MAP_LABEL, label, NULL,
-	    &got, true, idx)) != 0))
-		return reg_fail(reg, r);
+	for (k = 0; k < MAP_NKINDS; k++)
+		if (reg->filled[k] && (r = reg_index(reg, (enum map_kind)k, &rc,
+		    cn, label, idx)) != 0)
+			return reg_fail(reg, r);
 	return 0;
 }
 
@@ -177,6 +172,7 @@ void
 registry_expect(struct registry *reg, size_t n)
 {
 	reg->expect = n;
+	reg->bulk = true;
 }
 
 int

@@ -62,7 +62,11 @@ struct registry;
  */
 int	registry_new(const char *home, struct registry **regp);
 void	registry_free(struct registry *reg);
-/* About how many entries there will be (before the first): the indexes are made that big. */
+/*
+ * About n entries come next, in one go (a replay; before the first): the
+ * indexes are made that big, and those only lookups use (CNs, keys,
+ * labels) are filled at the first lookup, not one entry at a time.
+ */
 void	registry_expect(struct registry *reg, size_t n);
 
 /* The journal entry (seq, line hash) that the registry reflects: the cache's header. */

@@ -107,6 +107,18 @@ api_response() {
 # json_get FILE KEY: the string value of a top-level key (PEM unescaped)
 json_get() { sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" "$1" | head -1 | sed 's/\\n/\n/g' | sed '${/^$/d}'; }
 
+# no_twice [WHAT]: no serial issued twice in the home's journal, and no
+# device CN twice (CNs compared without case, as airca compares them)
+no_twice() {
+	local j=$AIRCA_HOME/journal.jsonl
+	grep '"event":"cert-issued"' "$j" | sed 's/.*"serial":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d > "$T/dupserial"
+	[ -s "$T/dupserial" ] && fail "${1:+$1: }a serial issued twice: $(head -3 "$T/dupserial")"
+	grep '"event":"cert-issued"' "$j" | grep '"profile":"device"' | sed 's/.*"cn":"\([^"]*\)".*/\1/' |
+		tr 'A-Z' 'a-z' | sort | uniq -d > "$T/dupcn"
+	[ -s "$T/dupcn" ] && fail "${1:+$1: }a CN signed twice: $(head -3 "$T/dupcn")"
+	return 0
+}
+
 # p11 ARGS: pkcs11-tool on the test token
 p11() { pkcs11-tool --module "$P11_MODULE" --token-label airca "$@" 2>/dev/null; }
 

@@ -42,10 +42,7 @@ airca batch sign --ca dca1 --in "$IN" --out "$OUT" >"$T/re.out" 2>"$T/re.err" ||
 [ "$(ls "$OUT"/*.pem | wc -l)" -eq $N ] || fail "re-run: want $N certificates"
 (cd "$OUT" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS after re-run"
 airca journal verify >/dev/null || fail "journal after re-run"
-grep '"event":"cert-issued"' "$J" | sed 's/.*"serial":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d > "$T/dupserial"
-[ -s "$T/dupserial" ] && fail "duplicate serials: $(head -3 "$T/dupserial")"
-grep '"event":"cert-issued"' "$J" | grep '"profile":"device"' | sed 's/.*"cn":"\([^"]*\)".*/\1/' | sort | uniq -d > "$T/dupcn"
-[ -s "$T/dupcn" ] && fail "a CN signed twice: $(head -3 "$T/dupcn")"
+no_twice
 [ "$(issued)" -eq $((base + N)) ] || fail "want $N device certificates in the journal, got $(( $(issued) - base ))"
 python3 - "$OUT/summary.json" $N $got <<'PY' || fail "summary.json after re-run"
 import json, sys

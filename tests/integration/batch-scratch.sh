@@ -14,13 +14,6 @@ init_ca acme
 H=$AIRCA_HOME J=$H/journal.jsonl
 airca device-ca create --user-id u1 --label dca1 >/dev/null
 issued() { grep -c '"event":"cert-issued"' "$J" || true; }
-no_twice() {
-	grep '"event":"cert-issued"' "$J" | sed 's/.*"serial":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d > "$T/dupserial"
-	[ -s "$T/dupserial" ] && fail "$1: a serial issued twice: $(head -3 "$T/dupserial")"
-	grep '"event":"cert-issued"' "$J" | grep '"profile":"device"' | sed 's/.*"cn":"\([^"]*\)".*/\1/' | sort | uniq -d > "$T/dupcn"
-	[ -s "$T/dupcn" ] && fail "$1: a CN signed twice: $(head -3 "$T/dupcn")"
-	return 0
-}
 no_scratch_left() {
 	ls -A "$H" | grep -E 'scratch|^#' && fail "$1: a scratch file is left in the home"
 	return 0

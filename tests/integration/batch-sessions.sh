@@ -17,13 +17,6 @@ use_shim
 airca_t() { timeout 120 "$AIRCA_BIN" --pin-env TEST_PIN "$@"; }
 issued() { grep -c '"event":"cert-issued"' "$J" || true; }
 verify() { airca journal verify >/dev/null 2>"$T/v.err" || { cat "$T/v.err" >&2; fail "journal does not verify: $1"; }; }
-no_twice() {
-	grep '"event":"cert-issued"' "$J" | sed 's/.*"serial":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d > "$T/dupserial"
-	[ -s "$T/dupserial" ] && fail "$1: a serial issued twice: $(head -3 "$T/dupserial")"
-	grep '"event":"cert-issued"' "$J" | grep '"profile":"device"' | sed 's/.*"cn":"\([^"]*\)".*/\1/' | sort | uniq -d > "$T/dupcn"
-	[ -s "$T/dupcn" ] && fail "$1: a CN signed twice: $(head -3 "$T/dupcn")"
-	return 0
-}
 # the inputs of the cert-issued events after line $1, in journal order
 inputs_after() { tail -n +"$(( $1 + 1 ))" "$J" | grep '"event":"cert-issued"' | sed 's/.*"input":"\([^"]*\)".*/\1/'; }
 

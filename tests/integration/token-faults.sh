@@ -52,10 +52,7 @@ grep -q "$((N - got)) signed, $got skipped" "$T/re.out" || { cat "$T/re.out"; fa
 [ "$(ls "$OUT"/*.pem | wc -l)" -eq $N ] || fail "re-run: want $N certificates"
 (cd "$OUT" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS after re-run"
 verify "after the re-run"
-grep '"event":"cert-issued"' "$J" | sed 's/.*"serial":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d > "$T/dupserial"
-[ -s "$T/dupserial" ] && fail "duplicate serials: $(head -3 "$T/dupserial")"
-grep '"event":"cert-issued"' "$J" | grep '"profile":"device"' | sed 's/.*"cn":"\([^"]*\)".*/\1/' | sort | uniq -d > "$T/dupcn"
-[ -s "$T/dupcn" ] && fail "a CN signed twice: $(head -3 "$T/dupcn")"
+no_twice
 [ "$(issued)" -eq $((base + N)) ] || fail "want $N device certificates in the journal"
 for f in $(ls "$OUT"/*.pem | head -20); do
 	openssl verify -CAfile "$H/root.pem" -untrusted "$f" "$f" >/dev/null || fail "$f: chain"

@@ -4,7 +4,8 @@
  * lookup reads its pages back: 3,000 certificates found by serial, by CN
  * without case and by key; the newest of two with one CN wins; a status
  * change shows in an entry handed out before it; registry_peek() leaves
- * the entries handed out alone; and a write that fails (a file size limit
+ * the entries handed out alone; a replay's indexes filled at the first
+ * lookup agree; and a write that fails (a file size limit
  * standing in for a full disk) sticks: lookups find nothing, every later
  * event is refused, registry_error() says why.
  */
@@ -101,6 +102,35 @@ test_many(const char *home)
 	registry_free(reg);
 }
 
+/*
+ * A replay (registry_expect) leaves the CN, key and label indexes to the
+ * first lookup: filled then in issue order, the newest of a CN wins as
+ * when filled one at a time, and what is added after is found too.
+ */
+static void
+test_bulk(const char *home)
+{
+	struct registry *reg = NULL;
+	const struct reg_entry *e;
+
+	CHECK(registry_new(home, &reg) == 0);
+	registry_expect(reg, 10);
+	CHECK(issue(reg, 0, "same", 0) == 0);
+	CHECK(issue(reg, 1, "other", 1) == 0);
+	CHECK(issue(reg, 2, "SAME", 2) == 0);
+	CHECK((e = registry_by_cn(reg, "device", "Same")) != NULL &&
+	    strcmp(e->serial, "00000000000000000000000000000003") == 0);
+	CHECK(issue(reg, 3, "sAme", 3) == 0);
+	CHECK((e = registry_by_cn(reg, "device", "same")) != NULL &&
+	    strcmp(e->serial, "00000000000000000000000000000004") == 0);
+	CHECK((e = registry_by_spki(reg, "device",
+	    "0000000000000000000000000000000000000000000000000000000000000001"))
+	    != NULL && strcmp(e->cn, "other") == 0);
+	CHECK(registry_by_label(reg, "nolabel") == NULL);
+	CHECK(registry_error(reg) == 0);
+	registry_free(reg);
+}
+
 /* A write the file system refuses: RLIMIT_FSIZE gives EFBIG as a full disk gives ENOSPC. */
 static void
 test_write_fails(const char *home)
@@ -143,6 +173,7 @@ main(void)
 		return 1;
 	setenv("AIRCA_TEST_SCRATCH_PAGES", "1", 1);
 	test_many(home);
+	test_bulk(home);
 	test_write_fails(home);
 	/* nothing named is left behind */
 	CHECK(rmdir(home) == 0);
