@@ -21,7 +21,7 @@
  * The entries live in scratch files (pfile.h), not on the heap: a home of
  * a million certificates replays into a few MiB of cache.  recs holds one
  * fixed record an entry, in issue order; strs the subject, CN and label of
- * each; four hash tables (dhash.h) map a key's hash to entry indexes, each
+ * each; four hash tables (dhash.h) map a key's SipHash to entry indexes, each
  * candidate checked against the record exactly.  What a caller is handed
  * (struct reg_entry) is a copy made on demand and kept until
  * registry_release() or registry_free(), so its pointer stays valid (and
@@ -69,7 +69,7 @@ struct registry {
 	bool	filled[MAP_NKINDS];		/* map k holds every entry */
 	int	err;				/* the first scratch file error, kept */
 	char	errmsg[512];			/* and its sentence */
-	EVP_MD_CTX *md;
+	unsigned char hkey[16];			/* the index hash's key, random */
 	struct memo memo;
 	struct reg_entry *peek;			/* registry_peek()'s, replaced by the next */
 	/* "root-crt-exported": the response whose bundle first held root-crt */

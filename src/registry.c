@@ -13,6 +13,7 @@
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 #include "custody.h"
 #include "error.h"
@@ -187,9 +188,10 @@ registry_new(const char *home, struct registry **regp)
 		free(reg);
 		return r;
 	}
-	if ((reg->md = EVP_MD_CTX_new()) == NULL) {
+	if (RAND_bytes(reg->hkey, sizeof(reg->hkey)) != 1) {
 		free(reg);
-		return AIRCA_ERR_NOMEM;
+		return airca_errssl(AIRCA_ERR_CRYPTO, "cannot draw the registry's "
+		    "index key");
 	}
 	*regp = reg;
 	return 0;
@@ -208,7 +210,6 @@ registry_free(struct registry *reg)
 		dhash_free(&reg->maps[k]);
 	pfile_close(reg->recs);
 	pfile_close(reg->strs);
-	EVP_MD_CTX_free(reg->md);
 	custody_state_free(&reg->custody);
 	free(reg);
 }

@@ -1,5 +1,6 @@
 /*
- * test-dhash.c: the scratch file (pfile) and the hash table in it (dhash):
+ * test-dhash.c: the scratch file (pfile) and the hash table in it (dhash),
+ * and SipHash (the registry's index hash) against its reference vectors:
  * contents survive pages being evicted and read back, a table grows, keys
  * that share a hash all stay, and a write that fails (a full disk, here a
  * file size limit) is kept and returned by every later call.
@@ -18,6 +19,7 @@
 #include "dhash.h"
 #include "error.h"
 #include "pfile.h"
+#include "siphash.h"
 
 static char dir[] = "/tmp/airca-dhash.XXXXXX";
 
@@ -140,11 +142,39 @@ test_write_fails(void)
 	    "/nonexistent-airca-dir");
 }
 
+/* SipHash-2-4's reference vectors (key 00..0f, message 00..len-1), whole and streamed. */
+static void
+test_siphash(void)
+{
+	unsigned char key[16], msg[64];
+	struct siphash sh;
+	size_t i;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)i;
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)i;
+	siphash_init(&sh, key);
+	CHECK(siphash_final(&sh) == 0x726fdb47dd0e0e31ULL);
+	siphash_init(&sh, key);
+	siphash_update(&sh, msg, 15);
+	CHECK(siphash_final(&sh) == 0xa129ca6149be45e5ULL);
+	siphash_init(&sh, key);
+	siphash_update(&sh, msg, 3);
+	siphash_update(&sh, msg + 3, 0);
+	siphash_update(&sh, msg + 3, 12);
+	CHECK(siphash_final(&sh) == 0xa129ca6149be45e5ULL);
+	siphash_init(&sh, key);
+	siphash_update(&sh, msg, 63);
+	CHECK(siphash_final(&sh) == 0x958a324ceb064572ULL);
+}
+
 int
 main(void)
 {
 	if (mkdtemp(dir) == NULL)
 		return 1;
+	test_siphash();
 	test_pfile_evict();
 	test_dhash_many();
 	test_write_fails();
