@@ -28,7 +28,14 @@ airca registry rebuild >/dev/null 2>&1 || fail "registry rebuild"
 cmp -s "$H/registry.jsonl" "$T/reg-1page" || fail "registry.jsonl differs between a one-page cache and the default one"
 AIRCA_TEST_SCRATCH_PAGES=1 airca --json list > "$T/list-1" || fail "list, one page"
 airca --json list > "$T/list-d" || fail "list"
-cmp -s "$T/list-1" "$T/list-d" || fail "list differs between a one-page cache and the default one"
+# (days-left moves with the clock between the two runs: left out)
+python3 - "$T/list-1" "$T/list-d" <<'PY' || fail "list differs between a one-page cache and the default one"
+import json, sys
+a, b = (json.load(open(f))["certificates"] for f in sys.argv[1:3])
+for c in a + b:
+    c.pop("days-left", None)
+assert a == b, "differ"
+PY
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["certificates"]))' "$T/list-1")" -ge 62 ] ||
 	fail "list shows fewer than the 62 certificates"
 
@@ -94,7 +101,7 @@ for q in 2 3; do
 	airca journal verify >/dev/null 2>"$T/v.err" || { cat "$T/v.err"; fail "journal after EIO at pread64 $n"; }
 	on_scratch EIO || continue
 	[ "$rc" -ne 0 ] || fail "batch with a failed scratch read (call $n) exited 0"
-	grep -q "cannot read the scratch file for the registry.*Input/output error" "$T/f.err" ||
+	grep -qE "cannot read the scratch file for (the registry|the batch's).*Input/output error" "$T/f.err" ||
 		{ cat "$T/f.err"; fail "EIO on a scratch file: no sentence naming it"; }
 	now=$(grep -c '"event":"cert-issued"' "$J")
 	[ "$now" -gt "$before" ] && [ "$now" -lt $((before + 300)) ] && mid=1
