@@ -812,6 +812,10 @@ sign_item(struct bsign *g, size_t i)
 	int r;
 
 	slot_wait(&g->sg, sl);
+	/* a signature made alone (issue_sign_digest): its certificate put together here */
+	if (sl->r == 0 && sl->j != NULL && sl->cert == NULL && sl->tbs != NULL &&
+	    (sl->r = issue_assemble(sl->tbs, &sl->cert)) != 0)
+		snprintf(sl->msg, sizeof(sl->msg), "%s", airca_errmsg());
 	g->jb = sl->jb;
 	sl->jb = NULL;
 	g->cert = sl->cert;

@@ -94,8 +94,10 @@ sworker_main(void *arg)
 		pthread_mutex_unlock(&sg->mu);
 		cert = NULL;
 		r = AIRCA_ERR_INTERNAL;		/* stopped: never looked at */
+		/* where it can, the token's signature alone: put together by the signing loop */
 		if (!stop && (built || (r = slot_build(sl, w->issuer,
-		    w->pub)) == 0) && (r = issue_sign(sl->tbs, &cert)) != 0)
+		    w->pub)) == 0) && (r = issue_sign_split(sl->tbs) ?
+		    issue_sign_digest(sl->tbs) : issue_sign(sl->tbs, &cert)) != 0)
 			snprintf(sl->msg, sizeof(sl->msg), "%s", airca_errmsg());
 		slot_publish(sg, sl, r, cert);
 	}

@@ -6,6 +6,7 @@
  * against the very rules that built it.  Also the X.509 helpers the rest of
  * airca reads certificates with (serial, fingerprints, names, PEM).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,6 +442,10 @@ struct issue_tbs {
 	const struct profile *prof;
 	X509	*issuer;		/* borrowed; NULL: self-signed */
 	bool	deferred_check;
+	unsigned char dgst[EVP_MAX_MD_SIZE];	/* of tbs, with md */
+	unsigned int dgstlen;
+	unsigned char *sig;		/* issue_sign_digest()'s */
+	size_t	siglen;
 };
 
 void
@@ -450,6 +455,7 @@ issue_tbs_free(struct issue_tbs *t)
 		return;
 	X509_free(t->x);
 	OPENSSL_free(t->tbs);
+	OPENSSL_free(t->sig);
 	free(t);
 }
 
@@ -572,7 +578,9 @@ issue_build(const struct issue_params *ip, struct issue_tbs **tp)
 	/* lint, and keep the bytes that passed */
 	if ((r = issue_lint(x, prof, ip->issuer)) != 0)
 		goto out;
-	if ((t->tbslen = i2d_re_X509_tbs(x, &t->tbs)) <= 0)
+	if ((t->tbslen = i2d_re_X509_tbs(x, &t->tbs)) <= 0 ||
+	    EVP_Digest(t->tbs, (size_t)t->tbslen, t->dgst, &t->dgstlen, md,
+	    NULL) != 1)
 		goto nomem;
 	t->x = x;
 	x = NULL;
@@ -656,6 +664,88 @@ issue_sign(struct issue_tbs *t, X509 **certp)
  out:
 	X509_free(done);
 	OPENSSL_free(der);
+	return r;
+}
+
+bool
+issue_sign_split(const struct issue_tbs *t)
+{
+	return t->deferred_check && t->dgstlen > 0 &&
+	    EVP_PKEY_get_base_id(t->sign_key) == EVP_PKEY_EC;
+}
+
+int
+issue_sign_digest(struct issue_tbs *t)
+{
+	EVP_PKEY_CTX *pc = NULL;
+	size_t len;
+	int r = 0;
+
+	OPENSSL_free(t->sig);
+	t->sig = NULL;
+	if ((len = (size_t)EVP_PKEY_get_size(t->sign_key)) == 0 ||
+	    (t->sig = OPENSSL_malloc(len)) == NULL ||
+	    (pc = EVP_PKEY_CTX_new(t->sign_key, NULL)) == NULL ||
+	    EVP_PKEY_sign_init(pc) <= 0 ||
+	    EVP_PKEY_sign(pc, t->sig, &len, t->dgst, t->dgstlen) <= 0)
+		r = token_errssl(AIRCA_ERR_CRYPTO, "signing the %s certificate "
+		    "failed", t->prof->name);
+	t->siglen = len;
+	EVP_PKEY_CTX_free(pc);
+	return r;
+}
+
+/* DER: SEQUENCE { tbs, signatureAlgorithm, BIT STRING { 0 unused bits, sig } }. */
+int
+issue_assemble(struct issue_tbs *t, X509 **certp)
+{
+	unsigned char *alg = NULL, *der = NULL, *p;
+	const unsigned char *q;
+	int alglen, bitlen, inner, total, r;
+	X509 *x = NULL;
+
+	if (t->sig == NULL)
+		return airca_errf(AIRCA_ERR_INTERNAL, "no signature to put in");
+	if ((alglen = i2d_X509_ALGOR((X509_ALGOR *)X509_get0_tbs_sigalg(t->x),
+	    &alg)) <= 0 || t->siglen > INT_MAX / 2) {
+		r = airca_errssl(AIRCA_ERR_NOMEM, "cannot encode the signature "
+		    "algorithm");
+		goto out;
+	}
+	bitlen = ASN1_object_size(0, (int)t->siglen + 1, V_ASN1_BIT_STRING);
+	inner = t->tbslen + alglen + bitlen;
+	if (bitlen <= 0 || (total = ASN1_object_size(1, inner,
+	    V_ASN1_SEQUENCE)) <= 0 || (der = OPENSSL_malloc((size_t)total)) ==
+	    NULL) {
+		r = airca_errf(AIRCA_ERR_NOMEM, "cannot put the certificate "
+		    "together");
+		goto out;
+	}
+	p = der;
+	ASN1_put_object(&p, 1, inner, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(p, t->tbs, (size_t)t->tbslen);
+	p += t->tbslen;
+	memcpy(p, alg, (size_t)alglen);
+	p += alglen;
+	ASN1_put_object(&p, 0, (int)t->siglen + 1, V_ASN1_BIT_STRING,
+	    V_ASN1_UNIVERSAL);
+	*p++ = 0;
+	memcpy(p, t->sig, t->siglen);
+	p += t->siglen;
+	q = der;
+	if (p != der + total || (x = der_x509(&q, total)) == NULL ||
+	    q != der + total) {
+		r = airca_errssl(AIRCA_ERR_CRYPTO, "the signed %s certificate "
+		    "does not parse back", t->prof->name);
+		goto out;
+	}
+	*certp = x;
+	x = NULL;
+	r = 0;
+ out:
+	X509_free(x);
+	OPENSSL_free(der);
+	OPENSSL_free(alg);
 	return r;
 }
 

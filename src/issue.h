@@ -58,6 +58,19 @@ int	issue_sign(struct issue_tbs *t, X509 **certp);
 void	issue_tbs_free(struct issue_tbs *t);
 
 /*
+ * issue_sign() split once more, for a slow token on one session: the
+ * token's signature alone, of the digest of the linted TBS that
+ * issue_build() took (issue_sign_digest, on the signing thread: nothing
+ * but EVP_PKEY_sign), and the certificate put together from the TBS, its
+ * signature algorithm and the signature (issue_assemble, elsewhere).
+ * Only where issue_check() runs after (deferred_check) and the key is EC
+ * (issue_sign_split); else issue_sign().
+ */
+bool	issue_sign_split(const struct issue_tbs *t);
+int	issue_sign_digest(struct issue_tbs *t);
+int	issue_assemble(struct issue_tbs *t, X509 **certp);
+
+/*
  * The checks issue_cert() runs after signing, for a certificate made with
  * deferred_check (batch signing runs them on its writer thread, before the
  * certificate is journaled or written): its DER parses back whole, its

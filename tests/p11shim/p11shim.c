@@ -143,6 +143,7 @@ static bool lie_always;			/* P11SHIM_LIE_ALWAYS_SENSITIVE */
 static bool quiet_lock;			/* P11SHIM_QUIET_LOCK: no CKF_USER_PIN_LOCKED */
 static const char *stats_file;		/* P11SHIM_STATS */
 static int log_fd = -1;			/* P11SHIM_LOG */
+static bool log_time;			/* P11SHIM_LOG_TIME: lines start with seconds and thread */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;	/* everything below */
 static struct sess sessions[SESS_MAX];
@@ -304,6 +305,7 @@ load(void)
 	    strcmp(v, "1") == 0;
 	quiet_lock = (v = getenv("P11SHIM_QUIET_LOCK")) != NULL &&
 	    strcmp(v, "1") == 0;
+	log_time = getenv("P11SHIM_LOG_TIME") != NULL;
 	if ((v = getenv("P11SHIM_LOG")) != NULL && *v != '\0' &&
 	    (log_fd = open(v, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0600)) == -1) {
@@ -393,8 +395,16 @@ done(enum fn f, CK_RV rv)
 	int n;
 
 	if (log_fd != -1) {
-		n = snprintf(line, sizeof(line), "%s 0x%lx\n", fn_names[f],
-		    (unsigned long)rv);
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (log_time)
+			n = snprintf(line, sizeof(line), "%ld.%06ld %ld %s 0x%lx\n",
+			    (long)ts.tv_sec, ts.tv_nsec / 1000, (long)gettid(),
+			    fn_names[f], (unsigned long)rv);
+		else
+			n = snprintf(line, sizeof(line), "%s 0x%lx\n",
+			    fn_names[f], (unsigned long)rv);
 		if (write(log_fd, line, (size_t)n) != n)
 			shim_warn("short write to P11SHIM_LOG");
 	}
