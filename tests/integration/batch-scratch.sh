@@ -91,8 +91,7 @@ faulted() {
 # fallocate: the registry's indexes first (made while the journal is
 # replayed, as by any command: counted on 'list'), then the names' store,
 # then the sets' files
-( ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -qq -o "$T/reg-falloc.log" \
-	-e trace=fallocate "$AIRCA_BIN" --pin-env TEST_PIN list >/dev/null 2>&1 ) || fail "list under strace"
+traced "$T/reg-falloc.log" fallocate list
 R=$(grep -c fallocate "$T/reg-falloc.log" || true)
 [ "$R" -ge 3 ] || fail "the registry reserved $R scratch files, want at least its three indexes"
 faulted fallocate $((R + 1)) falloc1 || fail "falloc1: a failed fallocate let the batch finish"
@@ -106,9 +105,7 @@ grep -q "cannot grow the scratch file for the batch's duplicate" "$T/falloc3.err
 # first, while the names are sorted; then one late in the signing loop (the
 # thread that writes most: its count from a batch of as many requests)
 # (the registry's pages go first, while the journal is replayed: counted on 'list')
-( ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" AIRCA_TEST_SCRATCH_PAGES=1 strace -f -qq \
-	-o "$T/reg-pw.log" -e trace=pwrite64 "$AIRCA_BIN" --pin-env TEST_PIN list >/dev/null 2>&1 ) ||
-	fail "list under strace"
+AIRCA_TEST_SCRATCH_PAGES=1 traced "$T/reg-pw.log" pwrite64 list
 P=$(grep -c pwrite64 "$T/reg-pw.log" || true)
 faulted pwrite64 $((P + 1)) pw1 || fail "pw1: a failed write-back let the batch finish"
 grep -q "cannot write the scratch file for the batch's file names" "$T/pw1.err" ||
@@ -117,10 +114,8 @@ grep -q "cannot write the scratch file for the batch's file names" "$T/pw1.err" 
 # the same batch on a copy of the home (the same journal to replay, the
 # same token): how many pwrite64 the busiest thread makes
 cp -a "$AIRCA_HOME" "$T/home-count"
-( AIRCA_HOME=$T/home-count ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" AIRCA_TEST_SCRATCH_PAGES=1 \
-	strace -f -qq -o "$T/count.log" -e trace=pwrite64 "$AIRCA_BIN" --pin-env TEST_PIN \
-	batch sign --ca dca1 --in "$IN" --out "$T/out-count" >/dev/null 2>&1 ) ||
-	fail "a batch under strace failed"
+AIRCA_HOME=$T/home-count AIRCA_TEST_SCRATCH_PAGES=1 traced "$T/count.log" pwrite64 \
+	batch sign --ca dca1 --in "$IN" --out "$T/out-count"
 rm -rf "$T/home-count" "$T/out-count"
 most=$(awk '{print $1}' "$T/count.log" | sort | uniq -c | sort -n | tail -1 | awk '{print $1}')
 base=$(issued)
