@@ -66,6 +66,7 @@ static struct outjob end_job;		/* no more */
 struct signer {
 	struct batch *b;
 	int	outfd;
+	int	certsfd;		/* HOME/certs */
 	char	outdir[PATH_MAX];
 	char	*capem;			/* the device CA's PEM */
 	size_t	capemlen;
@@ -207,8 +208,8 @@ store_one(struct signer *s, struct outjob *sj, X509 *issuer)
 	else if ((r = issue_check(sj->cert, s->prof, issuer)) != 0)
 		airca_errctx(r, "certificate %s", sj->serial);
 	else
-		r = registry_store_pem(s->home, sj->serial, sj->pem, sj->pemlen,
-		    MEDIA_NOSYNC);
+		r = registry_store_pem_at(s->certsfd, sj->serial, sj->pem,
+		    sj->pemlen, MEDIA_NOSYNC);
 	if (r != 0)
 		writer_fail(s, r);
 	pthread_mutex_lock(&s->out.mu);
@@ -466,6 +467,7 @@ sign_init(struct bsign *g, struct batch *b, const char *outdir,
 	g->fl = JOURNAL_NOSYNC | JOURNAL_DEFER;
 	g->s.b = b;
 	g->s.outfd = -1;
+	g->s.certsfd = -1;
 	queue_init(&g->s.in);
 	queue_init(&g->s.out);
 	pthread_cond_init(&g->s.stored_cv, NULL);
@@ -519,6 +521,11 @@ sign_open(struct bsign *g)
 	    ost.st_dev == hst.st_dev && ost.st_ino == hst.st_ino)
 		return airca_errf(AIRCA_ERR_USAGE, "--out is the input "
 		    "directory: write the certificates to another directory");
+	if ((g->s.certsfd = registry_certs_open(ca->home)) < 0) {
+		r = g->s.certsfd;
+		g->s.certsfd = -1;
+		return r;
+	}
 	if ((r = cert_pem(b->cacert, &g->s.capem, &g->s.capemlen)) != 0)
 		return r;
 	if ((g->s.issuer = X509_dup(b->cacert)) == NULL)
@@ -1073,6 +1080,8 @@ sign_cleanup(struct bsign *g, int r)
 	X509_free(g->s.issuer);
 	if (g->s.outfd != -1)
 		close(g->s.outfd);
+	if (g->s.certsfd != -1)
+		close(g->s.certsfd);
 	if (g->homefd != -1)
 		close(g->homefd);
 	queue_destroy(&g->s.in);

@@ -636,10 +636,19 @@ check_key(struct csr *c)
 	    type);
 }
 
+/*
+ * The self-signature over the request's bytes as they came: ECDSA on the
+ * key itself where der_signed_verify() can (check_sig_alg() and
+ * check_key() passed), else X509_REQ_verify().
+ */
 static int
-check_signature(struct csr *c)
+check_signature(struct csr *c, const unsigned char *der, size_t len)
 {
-	if (X509_REQ_verify(c->req, c->pub) != 1)
+	int v;
+
+	if ((v = der_signed_verify(der, len, c->pub)) == DER_VERIFY_OTHER)
+		v = X509_REQ_verify(c->req, c->pub);
+	if (v != 1)
 		return airca_errf(AIRCA_ERR_INPUT, "the self-signature does not "
 		    "verify: the request was altered, or not signed by its key");
 	return 0;
@@ -1022,7 +1031,7 @@ csr_parse(const unsigned char *data, size_t len, struct csr **csrp)
 	if ((r = decode_key(c, &legacy)) != 0 ||
 	    (r = check_key(c)) != 0 ||
 	    (r = check_sig_alg(c)) != 0 ||
-	    (r = check_signature(c)) != 0 ||
+	    (r = check_signature(c, der, derlen)) != 0 ||
 	    (r = check_der_reencode(c, der, derlen)) != 0 ||
 	    (r = read_extensions(c)) != 0 ||
 	    (!legacy && (r = own_legacy_key(c)) != 0) ||

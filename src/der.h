@@ -38,4 +38,22 @@ X509_REQ *der_x509_req(const unsigned char **pp, long len);
  */
 int	der_pubkey(const X509_PUBKEY *spki, EVP_PKEY **pkeyp, bool *legacyp);
 
+/*
+ * The signature of a signed object's DER (a certificate or a request:
+ * SEQUENCE { data, AlgorithmIdentifier, BIT STRING }) over the data's
+ * bytes as they are, checked with pub: 1 if it verifies, 0 if not.
+ * Handles ECDSA with SHA-256, SHA-384 or SHA-512 (no parameters) and an
+ * EC key, with ECDSA_verify() on the key itself: X509_verify() and
+ * X509_REQ_verify() set up a digest-verify context for each call, and
+ * export a legacy key to the provider first (its group built again): a
+ * quarter of a verification's cost.  Anything else, or a DER shape it does
+ * not expect, gives DER_VERIFY_OTHER, for OpenSSL's generic verification
+ * (which then names what is wrong).  It checks nothing but the signature:
+ * that the certificate's inner signature algorithm matches the outer one,
+ * or that the algorithm fits the profile, is the caller's.
+ */
+#define DER_VERIFY_OTHER	(-1)
+int	der_signed_verify(const unsigned char *der, size_t len,
+	    const EVP_PKEY *pub);
+
 #endif

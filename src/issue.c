@@ -138,6 +138,26 @@ pubkey_of(EVP_PKEY *key, EVP_PKEY **pubp)
 	return r;
 }
 
+/*
+ * The signature of a certificate (done, parsed from der) with the issuer's
+ * key: ECDSA on the key itself where der_signed_verify() can, else
+ * X509_verify(); both refuse a certificate whose signature algorithm is
+ * not the one its TBS names.  1 if it verifies.
+ */
+static int
+cert_verify(X509 *done, const unsigned char *der, size_t len, EVP_PKEY *pub)
+{
+	const X509_ALGOR *outer;
+	int v;
+
+	if ((v = der_signed_verify(der, len, pub)) == DER_VERIFY_OTHER)
+		return X509_verify(done, pub);
+	X509_get0_signature(NULL, &outer, done);
+	if (X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(done)) != 0)
+		return 0;
+	return v;
+}
+
 int
 issue_check(X509 *cert, const struct profile *prof, X509 *issuer)
 {
@@ -162,7 +182,7 @@ issue_check(X509 *cert, const struct profile *prof, X509 *issuer)
 		goto out;
 	}
 	pub = issuer != NULL ? X509_get0_pubkey(issuer) : key;
-	if (pub == NULL || X509_verify(done, pub) != 1) {
+	if (pub == NULL || cert_verify(done, der, (size_t)len, pub) != 1) {
 		r = airca_errssl(AIRCA_ERR_CRYPTO, "the new %s certificate does "
 		    "not verify with the issuer's public key", prof->name);
 		goto out;
@@ -647,7 +667,7 @@ issue_sign(struct issue_tbs *t, X509 **certp)
 		    "not parse back");
 		goto out;
 	}
-	if (X509_verify(done, t->issuer_pub) != 1) {
+	if (cert_verify(done, der, (size_t)derlen, t->issuer_pub) != 1) {
 		r = airca_errssl(AIRCA_ERR_CRYPTO, "the new %s certificate does "
 		    "not verify with the issuer's public key", prof->name);
 		goto out;

@@ -7,12 +7,14 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,7 +343,9 @@ hash_at(int dirfd, const char *name, const char *label,
     unsigned char out[SHA256_LEN])
 {
 	char sh[SHOW_MAX];
-	unsigned char *buf = NULL;
+	/* small files (a batch's certificates) are read into the stack */
+	unsigned char small[16 * 1024], *buf = small;
+	size_t cap = sizeof(small);
 	EVP_MD_CTX *ctx = NULL;
 	unsigned int olen = SHA256_LEN;
 	struct stat st;
@@ -350,8 +354,11 @@ hash_at(int dirfd, const char *name, const char *label,
 
 	if ((r = open_regular(dirfd, name, label, &fd, &st)) != 0)
 		goto out;
-	if ((buf = malloc(HASH_CHUNK)) == NULL ||
-	    (ctx = EVP_MD_CTX_new()) == NULL) {
+	if (st.st_size >= (off_t)sizeof(small)) {
+		cap = HASH_CHUNK;
+		buf = malloc(cap);
+	}
+	if (buf == NULL || (ctx = EVP_MD_CTX_new()) == NULL) {
 		r = airca_errf(AIRCA_ERR_NOMEM, "hashing %s", show(label, sh));
 		goto out;
 	}
@@ -360,7 +367,7 @@ hash_at(int dirfd, const char *name, const char *label,
 		goto out;
 	}
 	for (;;) {
-		n = read(fd, buf, HASH_CHUNK);
+		n = read(fd, buf, cap);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -384,12 +391,74 @@ hash_at(int dirfd, const char *name, const char *label,
 	if (fd != -1)
 		close(fd);
 	EVP_MD_CTX_free(ctx);
-	free(buf);
+	if (buf != small)
+		free(buf);
 	return r;
 }
 
 /*
- * Create ".airca-tmp.PID.NAME.XXXXXX" next to name with O_EXCL: hidden, and
+ * This process's pid, asked once (glibc no longer caches it, and a batch
+ * names two temp files per certificate); a child of fork() asks again.
+ */
+static pid_t cached_pid;
+
+static void
+forget_pid(void)
+{
+	__atomic_store_n(&cached_pid, 0, __ATOMIC_RELAXED);
+}
+
+static void
+register_forget_pid(void)
+{
+	(void)pthread_atfork(NULL, NULL, forget_pid);
+}
+
+static pid_t
+own_pid(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pid_t pid;
+
+	(void)pthread_once(&once, register_forget_pid);
+	if ((pid = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED)) == 0) {
+		pid = getpid();
+		__atomic_store_n(&cached_pid, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+/*
+ * The random part of a temp name: it only has to differ between tries (the
+ * name is created with O_EXCL, never followed), so a per-thread xorshift
+ * seeded once from RAND_bytes() does, without a trip through the DRBG for
+ * every file.
+ */
+static int
+temp_suffix(char suffix[TMP_SUFFIX_LEN + 1])
+{
+	static const char chars[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static __thread uint64_t state;
+	int k;
+
+	while (state == 0)
+		if (RAND_bytes((unsigned char *)&state, sizeof(state)) != 1)
+			return airca_errssl(AIRCA_ERR_INTERNAL,
+			    "no random bytes for a temporary name");
+	for (k = 0; k < TMP_SUFFIX_LEN; k++) {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		suffix[k] = chars[(state >> 32) % (sizeof(chars) - 1)];
+	}
+	suffix[TMP_SUFFIX_LEN] = '\0';
+	return 0;
+}
+
+/*
+ * Create ".airca-tmp.PID.NAME.XXXXXX" next to name with O_EXCL, open for
+ * reading too (the read-back goes through the same descriptor): hidden, and
  * recognisable with its writer's pid, so that media_sweep_stale() can tell
  * the temp files of a killed run from those of a live one.
  */
@@ -397,25 +466,18 @@ static int
 make_temp(int dirfd, const char *name, const char *label, mode_t mode,
     char tmp[NAME_MAX + 1], int *fdp)
 {
-	static const char chars[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	char sh[SHOW_MAX], suffix[TMP_SUFFIX_LEN + 1];
-	unsigned char rnd[TMP_SUFFIX_LEN];
-	int i, k, fd, n;
+	int i, fd, n, r;
 
 	for (i = 0; i < TMP_TRIES; i++) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-			return airca_errssl(AIRCA_ERR_INTERNAL,
-			    "no random bytes for a temporary name");
-		for (k = 0; k < TMP_SUFFIX_LEN; k++)
-			suffix[k] = chars[rnd[k] % (sizeof(chars) - 1)];
-		suffix[TMP_SUFFIX_LEN] = '\0';
+		if ((r = temp_suffix(suffix)) != 0)
+			return r;
 		n = snprintf(tmp, NAME_MAX + 1, TMP_PREFIX "%ld.%s.%s",
-		    (long)getpid(), name, suffix);
+		    (long)own_pid(), name, suffix);
 		if (n < 0 || n > NAME_MAX)
 			return airca_errf(AIRCA_ERR_INTERNAL, "temporary name "
 			    "for %s too long", show(label, sh));
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
 		if (fd != -1) {
 			*fdp = fd;
@@ -512,35 +574,54 @@ fsync_dirfd(int dirfd, const char *label)
 }
 
 /*
- * Read the temp file back (after fsync and dropping its cached pages, from
- * the media) and compare its bytes with what was written: before the rename,
- * so that bad media never replaces a good file.
+ * Read the temp file back through its own descriptor (after fsync and
+ * dropping its cached pages, from the media) and compare its bytes with what
+ * was written: before the rename, so that bad media never replaces a good
+ * file.  With preadv(), not pread(): in a trace (and to strace's fault
+ * injection, which counts calls per syscall) the read-backs stay apart
+ * from the scratch files' pread64 calls (pfile.c).
  */
 static int
-verify_temp(int dirfd, const char *tmp, const char *label, const void *data,
-    size_t len)
+verify_temp(int fd, const char *label, const void *data, size_t len)
 {
 	char sh[SHOW_MAX];
-	unsigned char *back = NULL;
-	size_t backlen = 0;
+	unsigned char small[8192], *back = small;
+	/* one byte more than written, so that a longer file shows it */
+	size_t cap = len + 1, got = 0;
+	struct iovec iov;
+	ssize_t n;
 	int r;
 
-	/* one byte more than written, so that a longer file shows it */
-	if ((r = read_common(dirfd, tmp, label, len + 1, &back,
-	    &backlen)) != 0) {
-		r = airca_errctx(AIRCA_ERR_IO, "reading back what was written");
-		goto out;
+	if (cap > sizeof(small) && (back = malloc(cap)) == NULL)
+		return airca_errf(AIRCA_ERR_NOMEM, "reading back %s",
+		    show(label, sh));
+	while (got < cap) {
+		iov.iov_base = back + got;
+		iov.iov_len = cap - got;
+		n = preadv(fd, &iov, 1, (off_t)got);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			r = airca_errf(AIRCA_ERR_IO, "reading back what was "
+			    "written to %s failed: %s; the media may be "
+			    "failing; use another", show(label, sh),
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
 	}
-	if (backlen != len || (len > 0 && memcmp(back, data, len) != 0)) {
+	if (got != len || (len > 0 && memcmp(back, data, len) != 0)) {
 		r = airca_errf(AIRCA_ERR_IO, "%s reads back different from "
 		    "what was written (%zu bytes read, %zu written): the media "
-		    "may be failing; use another", show(label, sh), backlen,
-		    len);
+		    "may be failing; use another", show(label, sh), got, len);
 		goto out;
 	}
 	r = 0;
  out:
-	free(back);
+	if (back != small)
+		free(back);
 	return r;
 }
 
@@ -576,7 +657,6 @@ write_common(int dirfd, const char *name, const char *label,
 	char tmp[NAME_MAX + 1], sh[SHOW_MAX];
 	mode_t mode = (flags & MEDIA_PRIVATE) ? 0600 : 0644;
 	bool have_tmp = false;
-	struct stat st;
 	int fd = -1, r;
 
 	show(label, sh);
@@ -588,16 +668,7 @@ write_common(int dirfd, const char *name, const char *label,
 		    (size_t)NAME_MAX - TMP_EXTRA);
 		goto out;
 	}
-	if (!(flags & MEDIA_REPLACE)) {
-		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			r = exists_error(label);
-			goto out;
-		}
-		if (errno != ENOENT) {
-			r = open_error(label, errno);
-			goto out;
-		}
-	}
+	/* an existing name is refused by the rename (RENAME_NOREPLACE) */
 	if ((r = make_temp(dirfd, name, label, mode, tmp, &fd)) != 0)
 		goto out;
 	have_tmp = true;
@@ -618,6 +689,8 @@ write_common(int dirfd, const char *name, const char *label,
 		/* Drop the cached pages so the read-back comes from the media. */
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	}
+	if ((r = verify_temp(fd, label, data, len)) != 0)
+		goto out;
 	r = close(fd);
 	fd = -1;
 	if (r == -1) {
@@ -625,8 +698,6 @@ write_common(int dirfd, const char *name, const char *label,
 		    "check the media", sh, strerror(errno));
 		goto out;
 	}
-	if ((r = verify_temp(dirfd, tmp, label, data, len)) != 0)
-		goto out;
 	if (flags & MEDIA_REPLACE) {
 		if (renameat(dirfd, tmp, dirfd, name) == -1) {
 			r = airca_errf(AIRCA_ERR_IO, "cannot move the new %s "
@@ -1355,7 +1426,7 @@ media_sweep_stale(int dirfd, const char *label, char ***namesp, size_t *np)
 			break;
 		}
 		if ((pid = temp_pid(de->d_name)) == -1 ||
-		    (pid_t)pid == getpid())
+		    (pid_t)pid == own_pid())
 			continue;
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;	/* alive (or not ours to signal): in use */

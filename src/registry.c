@@ -22,6 +22,7 @@
 #include "media.h"
 #include "pfile.h"
 #include "registry-int.h"
+#include "sbuf.h"
 
 const char *
 cert_status_name(enum cert_status s)
@@ -319,40 +320,72 @@ registry_set_head(struct registry *reg, unsigned long seq, const char *head)
 	snprintf(reg->jhead, sizeof(reg->jhead), "%s", head);
 }
 
-static json_t *
-entry_to_json(const struct reg_entry *e)
+/*
+ * A JSON member: "key":value, after a comma unless first.  A string that
+ * is not UTF-8 leaves its member out, as json_object_set_new() did with
+ * the NULL json_string() gave it, so that the file stays byte for byte
+ * what jansson wrote (registry_cache_matches() compares the bytes).
+ */
+static void
+member_str(struct sbuf *sb, const char *key, const char *v, bool *first)
 {
-	json_t *o;
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(o, "serial", json_string(e->serial));
-	json_object_set_new(o, "profile", json_string(e->profile));
-	if (e->issuer[0] != '\0')
-		json_object_set_new(o, "issuer", json_string(e->issuer));
-	if (e->label[0] != '\0')
-		json_object_set_new(o, "label", json_string(e->label));
-	json_object_set_new(o, "fingerprint", json_string(e->fingerprint));
-	json_object_set_new(o, "spki", json_string(e->spki));
-	json_object_set_new(o, "subject", json_string(e->subject));
-	if (e->cn != NULL)
-		json_object_set_new(o, "cn", json_string(e->cn));
-	json_object_set_new(o, "not-before", json_integer(e->not_before));
-	json_object_set_new(o, "not-after", json_integer(e->not_after));
-	json_object_set_new(o, "status", json_string(cert_status_name(e->status)));
-	if (e->status != CERT_VALID) {
-		json_object_set_new(o, "reason", json_integer(e->reason));
-		json_object_set_new(o, "status-time", json_integer(e->status_time));
-	}
-	if (e->superseded_by[0] != '\0')
-		json_object_set_new(o, "superseded-by",
-		    json_string(e->superseded_by));
-	if (e->crl_number > 0)
-		json_object_set_new(o, "crl-number",
-		    json_integer((json_int_t)e->crl_number));
-	return o;
+	if (!sb_utf8_valid(v))
+		return;
+	sb_str(sb, *first ? "{\"" : ",\"");
+	sb_str(sb, key);
+	sb_str(sb, "\":");
+	sb_json_ascii(sb, v);
+	*first = false;
 }
 
+static void
+member_int(struct sbuf *sb, const char *key, long long v, bool *first)
+{
+	char num[32];
+
+	sb_str(sb, *first ? "{\"" : ",\"");
+	sb_str(sb, key);
+	snprintf(num, sizeof(num), "\":%lld", v);
+	sb_str(sb, num);
+	*first = false;
+}
+
+/*
+ * An entry's line, without its newline: what json_dumps(JSON_COMPACT |
+ * JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) made of the entry's object,
+ * written directly (jansson's objects and dump took ten times as long, for
+ * every certificate of the home at the end of every command).
+ */
+static void
+entry_line(struct sbuf *sb, const struct reg_entry *e)
+{
+	bool first = true;
+
+	member_str(sb, "serial", e->serial, &first);
+	member_str(sb, "profile", e->profile, &first);
+	if (e->issuer[0] != '\0')
+		member_str(sb, "issuer", e->issuer, &first);
+	if (e->label[0] != '\0')
+		member_str(sb, "label", e->label, &first);
+	member_str(sb, "fingerprint", e->fingerprint, &first);
+	member_str(sb, "spki", e->spki, &first);
+	member_str(sb, "subject", e->subject, &first);
+	if (e->cn != NULL)
+		member_str(sb, "cn", e->cn, &first);
+	member_int(sb, "not-before", (long long)e->not_before, &first);
+	member_int(sb, "not-after", (long long)e->not_after, &first);
+	member_str(sb, "status", cert_status_name(e->status), &first);
+	if (e->status != CERT_VALID) {
+		member_int(sb, "reason", e->reason, &first);
+		member_int(sb, "status-time", (long long)e->status_time,
+		    &first);
+	}
+	if (e->superseded_by[0] != '\0')
+		member_str(sb, "superseded-by", e->superseded_by, &first);
+	if (e->crl_number > 0)
+		member_int(sb, "crl-number", (long long)e->crl_number, &first);
+	sb_str(sb, first ? "{}" : "}");
+}
 
 /*
  * The file's lines, one at a time, to emit: first a header naming the
@@ -362,41 +395,35 @@ static int
 registry_emit(struct registry *reg, int (*emit)(void *, const char *, size_t),
     void *arg)
 {
+	struct sbuf sb = { NULL, 0, 0, false };
 	struct reg_entry *e = NULL;
-	char *line = NULL;
+	bool first = true;
 	size_t i;
-	json_t *ent;
-	int r = AIRCA_ERR_NOMEM;
+	int r = 0;
 
-	for (i = 0; i <= reg->n; i++) {
-		if (i == 0)
-			ent = json_pack("{s:s,s:i,s:I,s:s}", "registry",
-			    "airca-registry-cache", "version", 2, "journal-seq",
-			    (json_int_t)reg->jseq, "journal-head", reg->jhead);
-		else {
-			if ((r = reg_entry_copy(reg, i - 1, &e)) != 0)
-				goto out;
-			ent = entry_to_json(e);
-			reg_entry_free(e);
-			e = NULL;
-			r = AIRCA_ERR_NOMEM;
+	member_str(&sb, "registry", "airca-registry-cache", &first);
+	member_int(&sb, "version", 2, &first);
+	member_int(&sb, "journal-seq", (long long)reg->jseq, &first);
+	member_str(&sb, "journal-head", reg->jhead, &first);
+	sb_str(&sb, "}\n");
+	for (i = 0; i < reg->n && r == 0; i++) {
+		/* one emit for many lines: the sink hashes what it gets */
+		if (sb.len >= 60 * 1024) {
+			r = sb.oom ? AIRCA_ERR_NOMEM : emit(arg, sb.p, sb.len);
+			sb.len = 0;
+			if (r != 0)
+				break;
 		}
-		if (ent == NULL)
-			goto out;
-		line = json_dumps(ent, JSON_COMPACT | JSON_PRESERVE_ORDER |
-		    JSON_ENSURE_ASCII);
-		json_decref(ent);
-		if (line == NULL)
-			goto out;
-		if ((r = emit(arg, line, strlen(line))) != 0 ||
-		    (r = emit(arg, "\n", 1)) != 0)
-			goto out;
-		free(line);
-		line = NULL;
+		if ((r = reg_entry_copy(reg, i, &e)) != 0)
+			break;
+		entry_line(&sb, e);
+		sb_str(&sb, "\n");
+		reg_entry_free(e);
+		e = NULL;
 	}
-	r = 0;
- out:
-	free(line);
+	if (r == 0)
+		r = sb.oom ? AIRCA_ERR_NOMEM : emit(arg, sb.p, sb.len);
+	free(sb.p);
 	return r;
 }
 
@@ -435,12 +462,20 @@ static int
 emit_sha2(void *arg, const char *buf, size_t len)
 {
 	struct emit_sha *es = arg;
+	const char *nl;
+	size_t off = 0;
 
-	if (EVP_DigestUpdate(es->all, buf, len) != 1 ||
-	    (!es->in_header && EVP_DigestUpdate(es->body, buf, len) != 1))
+	if (EVP_DigestUpdate(es->all, buf, len) != 1)
 		return AIRCA_ERR_CRYPTO;
-	if (len == 1 && buf[0] == '\n')
+	/* the body: everything after the header's line */
+	if (es->in_header) {
+		if ((nl = memchr(buf, '\n', len)) == NULL)
+			return 0;
 		es->in_header = false;
+		off = (size_t)(nl - buf) + 1;
+	}
+	if (off < len && EVP_DigestUpdate(es->body, buf + off, len - off) != 1)
+		return AIRCA_ERR_CRYPTO;
 	return 0;
 }
 
@@ -528,20 +563,40 @@ registry_store_cert(const char *home, X509 *cert, int media_flags)
 }
 
 int
-registry_store_pem(const char *home, const char *serial, const char *pem,
+registry_certs_open(const char *home)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	if ((r = path_join(dir, sizeof(dir), home, "certs")) != 0 ||
+	    (r = media_mkdir(dir)) != 0)
+		return r;
+	return media_opendir(dir);
+}
+
+int
+registry_store_pem_at(int certsfd, const char *serial, const char *pem,
     size_t len, int media_flags)
 {
-	char dir[PATH_MAX], path[PATH_MAX], name[SERIAL_HEX_MAX + 4];
-	int r;
+	char name[SERIAL_HEX_MAX + 4];
 
 	if (!name_safe(serial, SERIAL_HEX_MAX - 1))
 		return airca_errf(AIRCA_ERR_INTERNAL, "bad serial");
 	snprintf(name, sizeof(name), "%s.pem", serial);
-	if ((r = path_join(dir, sizeof(dir), home, "certs")) != 0 ||
-	    (r = media_mkdir(dir)) != 0 ||
-	    (r = path_join(path, sizeof(path), dir, name)) != 0)
-		return r;
-	return media_write(path, pem, len, media_flags);
+	return media_write_at(certsfd, name, pem, len, media_flags);
+}
+
+int
+registry_store_pem(const char *home, const char *serial, const char *pem,
+    size_t len, int media_flags)
+{
+	int fd, r;
+
+	if ((fd = registry_certs_open(home)) < 0)
+		return fd;
+	r = registry_store_pem_at(fd, serial, pem, len, media_flags);
+	close(fd);
+	return r;
 }
 
 int

@@ -146,6 +146,13 @@ int	registry_store_cert(const char *home, X509 *cert, int media_flags);
 /* The same from the certificate's PEM (any thread: batch writes it off the signing loop). */
 int	registry_store_pem(const char *home, const char *serial, const char *pem,
 	    size_t len, int media_flags);
+/*
+ * HOME/certs made if missing and opened (a descriptor, or a negative
+ * AIRCA_ERR_*), for a loop that stores many: registry_store_pem_at().
+ */
+int	registry_certs_open(const char *home);
+int	registry_store_pem_at(int certsfd, const char *serial, const char *pem,
+	    size_t len, int media_flags);
 int	registry_load_cert(const char *home, const char *serial, X509 **certp);
 /*
  * The certificate of entry e from HOME/certs/, refused (AIRCA_ERR_STATE)

@@ -120,14 +120,14 @@ no_twice() {
 }
 
 # traced LOG SYSCALL ARGS...: airca ARGS (with the test PIN) under strace,
-# every thread's SYSCALL calls written to LOG, to count where a fault
-# would land; fails the test if airca fails.  LeakSanitizer is off: it
-# cannot run in a traced process.  The caller's environment (AIRCA_HOME,
-# AIRCA_TEST_SCRATCH_PAGES) applies.
+# every thread's SYSCALL calls written to LOG (with -y: each fd's path),
+# to count where a fault would land; fails the test if airca fails.
+# LeakSanitizer is off: it cannot run in a traced process.  The caller's
+# environment (AIRCA_HOME, AIRCA_TEST_SCRATCH_PAGES) applies.
 traced() {
 	local log=$1 sc=$2
 	shift 2
-	( ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -qq -o "$log" -e trace="$sc" \
+	( ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -y -qq -o "$log" -e trace="$sc" \
 		"$AIRCA_BIN" --pin-env TEST_PIN "$@" >/dev/null 2>&1 ) || fail "airca $* under strace failed"
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
 #include "check.h"
@@ -26,8 +27,42 @@ static enum {
 	SIGN_PASS,		/* the real X509_sign() */
 	SIGN_CORRUPT,		/* one bit of the signature value flipped */
 	SIGN_OTHER_TBS,		/* the serial changed after signing: same length */
+	SIGN_OTHER_ALG,		/* EC: signed with SHA-512, the TBS naming another */
 } sign_mode;
 static int sign_calls;
+
+/*
+ * A signature that verifies, but under another algorithm than the TBS
+ * names: the TBS (ecdsa-with-SHA256 or -SHA384 inside) signed with
+ * SHA-512 and the outer signatureAlgorithm set to ecdsa-with-SHA512.  Only
+ * the check that the two algorithms match refuses it (RFC 5280 4.1.1.2).
+ */
+static void
+other_alg(X509 *x, EVP_PKEY *pkey)
+{
+	const ASN1_BIT_STRING *csig;
+	const X509_ALGOR *calg;
+	unsigned char *tbs = NULL, sig[256];
+	size_t siglen = sizeof(sig);
+	EVP_MD_CTX *mc;
+	int tlen;
+
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
+		return;
+	if ((tlen = i2d_re_X509_tbs(x, &tbs)) <= 0 ||
+	    (mc = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(mc, NULL, EVP_sha512(), NULL, pkey) != 1 ||
+	    EVP_DigestSign(mc, sig, &siglen, tbs, (size_t)tlen) != 1)
+		abort();
+	EVP_MD_CTX_free(mc);
+	OPENSSL_free(tbs);
+	X509_get0_signature(&csig, &calg, x);
+	if (ASN1_BIT_STRING_set((ASN1_BIT_STRING *)csig, sig, (int)siglen) != 1 ||
+	    X509_ALGOR_set0((X509_ALGOR *)calg, OBJ_nid2obj(
+	    NID_ecdsa_with_SHA512), V_ASN1_UNDEF, NULL) != 1)
+		abort();
+	((ASN1_BIT_STRING *)csig)->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+}
 
 int
 X509_sign(X509 *x, EVP_PKEY *pkey, const EVP_MD *md)
@@ -51,6 +86,9 @@ X509_sign(X509 *x, EVP_PKEY *pkey, const EVP_MD *md)
 		X509_get0_signature(&csig, NULL, x);
 		sig = (ASN1_BIT_STRING *)csig;
 		sig->data[sig->length - 1] ^= 0x01;
+		break;
+	case SIGN_OTHER_ALG:
+		other_alg(x, pkey);
 		break;
 	case SIGN_OTHER_TBS:
 		sn = X509_get_serialNumber(x);
@@ -182,6 +220,26 @@ test_signer(const char *type)
 		CHECK_ERR(issue_check(x, policy_profile(&pol, "device"), dca),
 		    AIRCA_ERR_CRYPTO, "does not verify");
 	X509_free(x);
+
+	/* the signature verifies, under another algorithm than the TBS names */
+	if (EVP_PKEY_get_base_id(dk) == EVP_PKEY_EC) {
+		sign_mode = SIGN_OTHER_ALG;
+		x = issue("device", "0b6e2c1a-3f4d-4e5f-8a9b-0c1d2e3f4a5b", leaf,
+		    dca, dk, NULL, false, &r);
+		CHECK(x == NULL);
+		CHECK(r == AIRCA_ERR_CRYPTO && strstr(airca_errmsg(),
+		    "does not verify with the issuer's public key") != NULL);
+		X509_free(x);
+		x = issue("device", "0b6e2c1a-3f4d-4e5f-8a9b-0c1d2e3f4a5b", leaf,
+		    dca, dk, NULL, true, &r);
+		CHECK(x != NULL && r == 0);
+		if (x != NULL)
+			CHECK_ERR(issue_check(x, policy_profile(&pol, "device"),
+			    dca), AIRCA_ERR_CRYPTO, "does not verify with the "
+			    "issuer's public key");
+		X509_free(x);
+		sign_mode = SIGN_PASS;
+	}
 
 	/* what was signed is not what was linted (same length) */
 	sign_mode = SIGN_OTHER_TBS;

@@ -5,7 +5,8 @@
  * without case and by key; the newest of two with one CN wins; a status
  * change shows in an entry handed out before it; registry_peek() leaves
  * the entries handed out alone; a replay's indexes filled at the first
- * lookup agree; and a write that fails (a file size limit
+ * lookup agree; registry.jsonl as jansson wrote it, byte for byte; and a
+ * write that fails (a file size limit
  * standing in for a full disk) sticks: lookups find nothing, every later
  * event is refused, registry_error() says why.
  */
@@ -131,6 +132,73 @@ test_bulk(const char *home)
 	registry_free(reg);
 }
 
+/*
+ * registry.jsonl is written without jansson (entry_line): every line must
+ * be what jansson's json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER |
+ * JSON_ENSURE_ASCII) makes of it, byte for byte, with names that need
+ * every kind of escape; and the file matches itself
+ * (registry_cache_matches), its body apart from the header too.
+ */
+static void
+test_emit(const char *home)
+{
+	static const char *const cns[] = {
+		"plain", "quote\"back\\slash/", "ctl\b\f\n\r\t\x01\x1f\x7f",
+		"caf\xc3\xa9 \xe2\x82\xac", "astral \xf0\x9f\x98\x80 end",
+		"\xe4\xb8\xad\xe6\x96\x87", "",
+	};
+	struct registry *reg = NULL;
+	char path[512], *line = NULL, *re;
+	size_t cap = 0, n = 0, k;
+	bool match, body;
+	json_t *d, *o;
+	ssize_t len;
+	FILE *f;
+
+	CHECK(registry_new(home, &reg) == 0);
+	for (k = 0; k < sizeof(cns) / sizeof(cns[0]); k++)
+		CHECK(issue(reg, (unsigned)k, cns[k], (unsigned)k) == 0);
+	d = json_pack("{s:s,s:s,s:i,s:i,s:s}", "serial",
+	    "00000000000000000000000000000002", "status", "superseded",
+	    "reason", 4, "status-time", 1800000001, "superseded-by",
+	    "00000000000000000000000000000003");
+	CHECK(registry_apply(reg, "cert-status", d) == 0);
+	json_decref(d);
+	d = json_pack("{s:s,s:I}", "ca", "00000000000000000000000000000001",
+	    "number", (json_int_t)42);
+	CHECK(registry_apply(reg, "crl-issued", d) == 0);
+	json_decref(d);
+	registry_set_head(reg, 77, "ab\"cd");
+	CHECK(registry_save(reg) == 0);
+	snprintf(path, sizeof(path), "%s/registry.jsonl", home);
+	CHECK((f = fopen(path, "r")) != NULL);
+	while (f != NULL && (len = getline(&line, &cap, f)) > 0) {
+		CHECK(line[len - 1] == '\n');
+		line[len - 1] = '\0';
+		n++;
+		o = json_loads(line, 0, NULL);
+		CHECK(o != NULL);
+		re = o != NULL ? json_dumps(o, JSON_COMPACT |
+		    JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
+		if (re == NULL || strcmp(re, line) != 0) {
+			fprintf(stderr, "line %zu:\n  %s\njansson:\n  %s\n", n,
+			    line, re != NULL ? re : "(none)");
+			CHECK(0);
+		}
+		free(re);
+		json_decref(o);
+	}
+	if (f != NULL)
+		fclose(f);
+	free(line);
+	CHECK(n == 1 + sizeof(cns) / sizeof(cns[0]));
+	CHECK(registry_cache_matches(reg, &match, &body) == 0 && match && body);
+	registry_set_head(reg, 78, "ef");
+	CHECK(registry_cache_matches(reg, &match, &body) == 0 && !match && body);
+	registry_free(reg);
+	CHECK(unlink(path) == 0);
+}
+
 /* A write the file system refuses: RLIMIT_FSIZE gives EFBIG as a full disk gives ENOSPC. */
 static void
 test_write_fails(const char *home)
@@ -174,6 +242,7 @@ main(void)
 	setenv("AIRCA_TEST_SCRATCH_PAGES", "1", 1);
 	test_many(home);
 	test_bulk(home);
+	test_emit(home);
 	test_write_fails(home);
 	/* nothing named is left behind */
 	CHECK(rmdir(home) == 0);
