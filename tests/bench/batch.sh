@@ -7,7 +7,7 @@
 # with the batch's own share of it apart from the registry's (batch-mem.c:
 # the same directory opened and scanned, nothing signed).
 # Prints figures; never fails.
-#   N=10000 BIG=100000 SMALL=200 tests/bench/batch.sh
+#   N=10000 BIG=100000 SMALL=200 ROUNDS=3 tests/bench/batch.sh
 # BIG=0 skips the 100,000 run (about 2 minutes and 1 GB of files);
 # BENCH_LONG=1 adds a run of HUGE=1000000 requests (files on disk, in
 # TMPDIR: tens of minutes and about 12 GB).  Prints "summary:" lines that
@@ -82,12 +82,38 @@ run_batch() {
 }
 
 say "N=$N on $(nproc) cores, files in $BENCH_TMP"
-run_batch n "$N"; airca_rate=$RATE airca_rss=$RSS mem_n=$BATCHMEM
+run_batch n "$N"; airca_rss=$RSS mem_n=$BATCHMEM
 
 mkdir -p "$T/one"; "$B/bench/gen-csrs" "$T/one" 1 acme
 raw=$("$B/bench/raw-sign" dca1 "$T/one/dev-0000000.csr" "$N" 2>/dev/null)
-raw_prov=$(echo "$raw" | sed -n 's/^provider //p')
 raw_bare=$(echo "$raw" | sed -n 's/^bare //p'); raw_issue=$(echo "$raw" | sed -n 's/^issue //p')
+
+# airca against the raw loop: ROUNDS rounds, each the raw loop then airca
+# on a fresh CA and token with the same requests, back to back.  This
+# machine's speed drifts by tens of percent from one minute to the next
+# (other tenants): a ratio of two runs minutes apart measures the drift,
+# the median of back-to-back pairs measures airca.
+: "${ROUNDS:=3}"
+mkdir -p "$T/req"; "$B/bench/gen-csrs" "$T/req" "$N" acme
+pairs="" raws="" rates="" ratios=""
+for k in $(seq 1 "$ROUNDS"); do
+	setup_ca "$T/round$k" || { say "round $k: cannot set up a CA"; continue; }
+	rr=$("$B/bench/raw-sign" --provider dca1 "$T/one/dev-0000000.csr" "$N" 2>/dev/null | sed -n 's/^provider //p')
+	t0=$(now)
+	"$B/airca" --pin-env TEST_PIN batch sign --ca dca1 --in "$T/req" --out "$T/out-round$k" \
+		>/dev/null 2>"$T/err-round$k" || say "round $k: airca exited $? ($(tail -1 "$T/err-round$k"))"
+	t1=$(now)
+	ar=$(rate "$N" "$t0" "$t1")
+	rm -rf "$T/out-round$k" "$T/round$k"
+	[ -n "$rr" ] || continue
+	raws="$raws $rr" rates="$rates $ar"
+	ratios="$ratios $(awk -v a="$ar" -v b="$rr" 'BEGIN { printf "%.3f", a / b }')"
+	pairs="$pairs $ar/$rr"
+done
+# the first CA again, for the one-process-per-CSR loops
+export SOFTHSM2_CONF="$T/ca1/softhsm2.conf" AIRCA_HOME="$T/ca1/home"
+median() { echo "$@" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+raw_prov=$(median $raws); airca_rate=$(median $rates); ratio=$(median $ratios)
 
 # one process per CSR, on SMALL requests
 mkdir -p "$T/small" "$T/ossl" "$T/gtls"
@@ -120,18 +146,19 @@ fi
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
 echo
 printf '%-58s %10s\n' "device certificates, EC P-256 device CA on SoftHSM" "certs/s"
-printf '%-58s %10s\n' "airca batch sign, end to end ($N)" "$airca_rate"
-printf '%-58s %10s\n' "raw: build + X509_sign in memory, same token key" "$raw_prov"
+printf '%-58s %10s\n' "airca batch sign, end to end ($N; median of $ROUNDS)" "$airca_rate"
+printf '%-58s %10s\n' "raw: build + X509_sign in memory, same token key (median)" "$raw_prov"
 printf '%-58s %10s\n' "raw: the same, request key held as airca holds it" "$raw_bare"
 printf '%-58s %10s\n' "raw: airca issue_cert() (build, lint, sign, verify)" "$raw_issue"
 printf '%-58s %10s\n' "openssl x509 -req -engine pkcs11, one per CSR ($ossl_ok/$SMALL)" "$ossl_rate"
 printf '%-58s %10s\n' "gnutls certtool, one per CSR ($gtls_ok/$SMALL)" "$gtls_rate"
 echo
-echo "airca / raw build+sign: $(pct "$airca_rate" "$raw_prov") (target 100%); / raw with airca's key form: $(pct "$airca_rate" "$raw_bare"); / issue_cert: $(pct "$airca_rate" "$raw_issue")"
+echo "airca / raw build+sign, back-to-back pairs (airca/raw certs/s):$pairs"
+echo "airca / raw build+sign: $(awk -v r="$ratio" 'BEGIN { printf "%.0f%%", 100 * r }') (median of $ROUNDS pairs; target 100%); / raw with airca's key form: $(pct "$airca_rate" "$raw_bare"); / issue_cert: $(pct "$airca_rate" "$raw_issue")"
 echo "airca / openssl loop: $(awk -v a="$airca_rate" -v b="$ossl_rate" 'BEGIN { if (b > 0) printf "%.0fx", a / b; else print "-" }')"
 echo "airca peak RSS: 10,000 requests $((rss_10k / 1024)) MiB; $BIG requests $rss_big"
 echo "the batch's own share (batch-mem: open and scan, no registry growth): $N requests $mem_n; $BIG requests $mem_big"
-echo "summary: SoftHSM, raw single-thread build+sign: $raw_prov certs/s; airca end to end ($N): $airca_rate certs/s = $(pct "$airca_rate" "$raw_prov") of raw (target 100%)"
+echo "summary: SoftHSM, raw single-thread build+sign: $raw_prov certs/s; airca end to end ($N): $airca_rate certs/s (medians of $ROUNDS back-to-back pairs:$pairs); airca / raw: $(awk -v r="$ratio" 'BEGIN { printf "%.0f%%", 100 * r }') (median of the pairs' ratios; target 100%)"
 echo "summary: peak RSS: $((rss_10k / 1024)) MiB at 10,000 requests; $rss_big at $BIG (target < 32 MiB)"
 if [ "$BENCH_LONG" = 1 ]; then
 	# a million files do not fit in tmpfs beside everything else: on disk
