@@ -28,7 +28,7 @@ enum seen {
 	SEEN_SERIAL = 1 << 3, SEEN_URI = 1 << 4, SEEN_GENERATE = 1 << 5,
 	SEEN_ID_LEN = 1 << 6, SEEN_LABEL_MAX = 1 << 7, SEEN_LBS = 1 << 8,
 	SEEN_NO_RNG = 1 << 9, SEEN_MAX_SESS = 1 << 10, SEEN_POLICY = 1 << 11,
-	SEEN_WWT = 1 << 12,
+	SEEN_WWT = 1 << 12, SEEN_BATCH_SESS = 1 << 13,
 };
 
 struct parse_state {
@@ -232,6 +232,19 @@ handler(void *user, const char *section, const char *name, const char *v)
 				return bad(st, "max_sessions must be 0..1024 "
 				    "(0: no limit), not '%s'", v);
 			p->max_sessions = (unsigned)n;
+			return 1;
+		}
+		if (strcmp(name, "batch_sessions") == 0) {
+			if (!once(st, SEEN_BATCH_SESS, section, name))
+				return 0;
+			if (strcmp(v, "cpus") == 0)
+				p->batch_sessions = HSM_SESSIONS_CPUS;
+			else if (parse_uint(v, 1, 64, &n) == 0)
+				p->batch_sessions = (unsigned)n;
+			else
+				return bad(st, "batch_sessions must be 1..64 or "
+				    "cpus (half this machine's processors), not "
+				    "'%s'", v);
 			return 1;
 		}
 	} else if (strcmp(section, "network") == 0) {

@@ -42,8 +42,17 @@ struct hsm_profile {
 	bool	login_before_search;	/* [quirks] login_before_search */
 	bool	no_rng;			/* [quirks] no_rng: use the host RNG for ids/serials */
 	unsigned max_sessions;		/* [quirks] max_sessions (0 = no limit) */
+	/*
+	 * [quirks] batch_sessions: the signing sessions of batch sign when
+	 * --sessions is not given (0: TOKEN_SIGN_SESSIONS_DEFAULT), or
+	 * HSM_SESSIONS_CPUS for a token that computes its signatures on this
+	 * machine's processors (a software token): half of them, at least 1.
+	 */
+	unsigned batch_sessions;
 	enum net_policy network;	/* [network] policy = refuse|warn|allow */
 };
+
+#define HSM_SESSIONS_CPUS	(~0u)
 
 /*
  * Load a profile by name ("softhsm2": hsm-profiles/softhsm2.conf, found

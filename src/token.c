@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -843,6 +844,28 @@ token_random(struct token *tok, unsigned char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Without --sessions: the profile's batch_sessions, else the default.  A
+ * token that signs on this machine's processors (SoftHSM) gets half of
+ * them: the reader, the signing loop and the writer need the rest, and
+ * more signing threads than free processors only add switches between
+ * them (2 cores, 10,000 requests: one session 3,800/s, four 3,500/s).
+ */
+static unsigned
+default_sessions(const struct hsm_profile *p)
+{
+	long ncpu;
+
+	if (p->batch_sessions == 0)
+		return TOKEN_SIGN_SESSIONS_DEFAULT;
+	if (p->batch_sessions != HSM_SESSIONS_CPUS)
+		return p->batch_sessions;
+	if ((ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 2)
+		return 1;
+	return ncpu / 2 > TOKEN_SIGN_SESSIONS_MAX ? TOKEN_SIGN_SESSIONS_MAX :
+	    (unsigned)(ncpu / 2);
+}
+
 int
 token_sign_sessions(struct token *tok, unsigned want, unsigned *gotp,
     char *why, size_t whysize)
@@ -854,7 +877,7 @@ token_sign_sessions(struct token *tok, unsigned want, unsigned *gotp,
 	*gotp = 1;
 	if (whysize > 0)
 		why[0] = '\0';
-	asked = want != 0 ? want : TOKEN_SIGN_SESSIONS_DEFAULT;
+	asked = want != 0 ? want : default_sessions(&tok->prof);
 	n = asked > TOKEN_SIGN_SESSIONS_MAX ? TOKEN_SIGN_SESSIONS_MAX : asked;
 	if (n < asked)
 		snprintf(why, whysize, "libp11 keeps at most %u sessions a "

@@ -137,8 +137,9 @@ int	token_set_pin(struct token *tok, const char *old, size_t oldlen,
 /*
  * Signing sessions: how many C_Sign calls batch signing may have in flight
  * at once with a key of this token (libp11 gives each signing thread a
- * session of its pool).  want is what the officer asked (0: the default,
- * TOKEN_SIGN_SESSIONS_DEFAULT, or the profile's limit if lower); the
+ * session of its pool).  want is what the officer asked (0: the profile's
+ * batch_sessions, else TOKEN_SIGN_SESSIONS_DEFAULT, or the profile's limit
+ * if lower); the
  * profile's max_sessions minus the two sessions airca needs for its other
  * work (its own and the one that signs the journal) caps it, and so does
  * what the token opens now: that many sessions are opened and closed

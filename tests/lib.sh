@@ -147,6 +147,7 @@ init_ca() {
 use_shim() {
 	sed -e "s|^module = .*|module = $TOP/$AIRCA_BUILD/tests/p11shim.so|" \
 		-e "s|^max_sessions = .*|max_sessions = ${1:-0}|" \
+		-e "/^batch_sessions = /d" \
 		-e "s|^name = .*|name = SoftHSMv2 through p11shim|" \
 		"$TOP/hsm-profiles/softhsm2.conf" > "$T/shim.conf"
 	export AIRCA_HSM="$T/shim.conf"

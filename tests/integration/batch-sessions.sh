@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # batch sign on several token sessions at once (tests/p11shim): signed in
-# parallel, journaled in request order; a token that opens fewer sessions
+# parallel, journaled in request order; without --sessions, as many as
+# the profile's batch_sessions says; a token that opens fewer sessions
 # than asked, or a profile that allows fewer, is said and signing goes on
 # on fewer; a token pulled out, a kill -9 and a corrupted signature while
 # four sessions sign leave a journal that verifies, and a re-run issues no
@@ -40,6 +41,28 @@ for f in $(ls "$T/o1"/*.pem | head -5); do
 		fail "$f does not verify with the device CA"
 done
 verify "after four sessions"
+
+# -- without --sessions: the profile's batch_sessions; cpus (SoftHSM's):
+# half this machine's processors, at least one
+sessions_default() {
+	local tag=$1 want=$2
+	mkdir -p "$T/in-$tag"
+	"$GEN" "$T/in-$tag" 30 acme
+	P11SHIM_SIGN_DELAY_MS=5 P11SHIM_STATS=$T/stats-$tag airca batch sign --ca dca1 \
+		--in "$T/in-$tag" --out "$T/o-$tag" >"$T/o-$tag.out" 2>&1 || { cat "$T/o-$tag.out"; fail "batch ($tag)"; }
+	peak=$(sed -n 's/^sessions_peak //p' "$T/stats-$tag")
+	[ "$peak" -ge $((want + 1)) ] && [ "$peak" -le $((want + 2)) ] ||
+		{ cat "$T/stats-$tag"; fail "$tag: want $want signing sessions ($((want + 1)) or $((want + 2)) open at the peak), got $peak"; }
+}
+sessions_default default 4
+cp "$T/shim.conf" "$T/shim.conf.orig"
+sed -i 's/^max_sessions = .*/&\nbatch_sessions = 2/' "$T/shim.conf"
+sessions_default two 2
+half=$(( $(nproc) / 2 )); [ "$half" -ge 1 ] || half=1; [ "$half" -le 14 ] || half=14
+sed -i 's/^batch_sessions = 2/batch_sessions = cpus/' "$T/shim.conf"
+sessions_default cpus "$half"
+cp "$T/shim.conf.orig" "$T/shim.conf"
+verify "after the profile's default sessions"
 
 # -- the token opens fewer sessions than asked: said, and signed on fewer
 mkdir -p "$T/in2"

@@ -135,6 +135,18 @@ test_profile(void)
 	CHECK_ERR(load_text("[hsm]\nmodule = /x.so\n[token]\nlabel = a\n"
 	    "[quirks]\nno_rng = perhaps\n", &p), AIRCA_ERR_INPUT,
 	    "p.conf:6: no_rng must be yes or no");
+	CHECK_ERR(load_text("[hsm]\nmodule = /x.so\n[token]\nlabel = a\n"
+	    "[quirks]\nbatch_sessions = 0\n", &p), AIRCA_ERR_INPUT,
+	    "p.conf:6: batch_sessions must be 1..64 or cpus");
+	CHECK_ERR(load_text("[hsm]\nmodule = /x.so\n[token]\nlabel = a\n"
+	    "[quirks]\nbatch_sessions = all\n", &p), AIRCA_ERR_INPUT,
+	    "p.conf:6: batch_sessions must be 1..64 or cpus");
+	CHECK(load_text("[hsm]\nmodule = /x.so\n[token]\nlabel = a\n"
+	    "[quirks]\nbatch_sessions = 3\n", &p) == 0 &&
+	    p.batch_sessions == 3);
+	CHECK(load_text("[hsm]\nmodule = /x.so\n[token]\nlabel = a\n"
+	    "[quirks]\nbatch_sessions = cpus\n", &p) == 0 &&
+	    p.batch_sessions == HSM_SESSIONS_CPUS);
 	CHECK_ERR(load_text("[hsm]\nmodule = x.so\n[token]\nlabel = a\n", &p),
 	    AIRCA_ERR_INPUT, "p.conf:2: module must be an absolute path");
 	CHECK_ERR(load_text("[hsm]\nmodule = /x.so\n  more\n[token]\n"
@@ -157,6 +169,7 @@ test_profile(void)
 	setenv("AIRCA_PROFILES", "hsm-profiles", 1);
 	CHECK(hsm_profile_load("softhsm2", &p) == 0);
 	CHECK(p.network == NET_WARN);
+	CHECK(p.batch_sessions == HSM_SESSIONS_CPUS);
 	CHECK(hsm_profile_load("yubihsm2", &p) == 0);
 	CHECK(p.id_len == 2 && p.network == NET_REFUSE);
 	CHECK(hsm_profile_load("smartcard-hsm", &p) == 0);
