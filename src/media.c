@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "media.h"
+#include "siphash.h"
 #include "util.h"
 
 #define SUMS_NAME	"SHA256SUMS"
@@ -429,28 +430,35 @@ own_pid(void)
 }
 
 /*
- * The random part of a temp name: it only has to differ between tries (the
- * name is created with O_EXCL, never followed), so a per-thread xorshift
- * seeded once from RAND_bytes() does, without a trip through the DRBG for
- * every file.
+ * The random part of a temp name: a per-thread counter through SipHash
+ * under a key drawn once a thread from RAND_bytes(), as unpredictable as
+ * RAND_bytes() for each name (nobody can make the next name exist first),
+ * without a trip through the DRBG and its fork check for every file.
  */
 static int
 temp_suffix(char suffix[TMP_SUFFIX_LEN + 1])
 {
 	static const char chars[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	static __thread uint64_t state;
+	static __thread unsigned char key[16];
+	static __thread uint64_t count;
+	struct siphash sh;
+	uint64_t v;
 	int k;
 
-	while (state == 0)
-		if (RAND_bytes((unsigned char *)&state, sizeof(state)) != 1)
+	if (count == 0) {
+		if (RAND_bytes(key, sizeof(key)) != 1)
 			return airca_errssl(AIRCA_ERR_INTERNAL,
 			    "no random bytes for a temporary name");
+		count = 1;
+	}
+	siphash_init(&sh, key);
+	siphash_update(&sh, &count, sizeof(count));
+	v = siphash_final(&sh);
+	count++;
 	for (k = 0; k < TMP_SUFFIX_LEN; k++) {
-		state ^= state << 13;
-		state ^= state >> 7;
-		state ^= state << 17;
-		suffix[k] = chars[(state >> 32) % (sizeof(chars) - 1)];
+		suffix[k] = chars[v % (sizeof(chars) - 1)];
+		v /= sizeof(chars) - 1;
 	}
 	suffix[TMP_SUFFIX_LEN] = '\0';
 	return 0;
