@@ -1,6 +1,7 @@
 /* test-media.c: hostile files on media are refused; writes are atomic, never overwrite, and verified. */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -32,9 +33,25 @@ static char top[] = "/tmp/airca-test-media.XXXXXX";
  *                   is read back) flips the file's first byte: the media
  *                   hands back different bytes of the same length.
  *   fail_datasync:  fdatasync() fails with that errno.
+ *   fail_readback:  preadv() (the read-back of a written temp file) fails
+ *                   with that errno.
  */
-static int fail_dir_fsync, fail_datasync;
+static int fail_dir_fsync, fail_datasync, fail_readback;
 static bool corrupt_write;
+
+ssize_t
+preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	static ssize_t (*real)(int, const struct iovec *, int, off_t);
+
+	if (fail_readback != 0) {
+		errno = fail_readback;
+		return -1;
+	}
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "preadv");
+	return real(fd, iov, iovcnt, off);
+}
 
 int
 fdatasync(int fd)
@@ -532,6 +549,18 @@ test_replace_faults(void)
 	    AIRCA_ERR_IO, "reads back different from what was written");
 	corrupt_write = false;
 	CHECK(read_is(path("rf/airca.json"), "old"));
+	CHECK(hidden_entries(path("rf")) == 0);
+
+	/* the read-back itself fails: nothing renamed, old kept, no temp left */
+	fail_readback = EIO;
+	CHECK_ERR(media_write(path("rf/airca.json"), "new", 3, MEDIA_REPLACE),
+	    AIRCA_ERR_IO, "reading back what was written to");
+	CHECK(strstr(airca_errmsg(), "Input/output error") != NULL);
+	CHECK_ERR(media_write(path("rf/fresh.pem"), "x", 1, MEDIA_NOSYNC),
+	    AIRCA_ERR_IO, "Input/output error");
+	fail_readback = 0;
+	CHECK(read_is(path("rf/airca.json"), "old"));
+	CHECK(!media_exists(path("rf/fresh.pem")));
 	CHECK(hidden_entries(path("rf")) == 0);
 
 	/* the directory sync fails after the rename: the new content stays */
