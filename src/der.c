@@ -236,12 +236,40 @@ ecdsa_md_init(void)
 	ERR_clear_error();	/* a NULL digest: the generic path */
 }
 
+bool
+der_signed_parts(const unsigned char *der, size_t len, struct der_signed *ds)
+{
+	unsigned char tag;
+	size_t hl, body, off;
+
+	/* SEQUENCE { SEQUENCE data, AlgorithmIdentifier, BIT STRING } and nothing after */
+	if (!tlv(der, len, &tag, &hl, &body) || tag != 0x30 ||
+	    hl + body != len)
+		return false;
+	off = hl;
+	if (!tlv(der + off, len - off, &tag, &hl, &body) || tag != 0x30)
+		return false;
+	ds->tbs = der + off;
+	ds->tbslen = hl + body;
+	off += ds->tbslen;
+	if (!tlv(der + off, len - off, &tag, &hl, &body) || tag != 0x30)
+		return false;
+	ds->alg = der + off;
+	ds->alglen = hl + body;
+	off += ds->alglen;
+	if (!tlv(der + off, len - off, &tag, &hl, &body) || tag != 0x03 ||
+	    off + hl + body != len || body < 1)
+		return false;
+	ds->bits = der + off + hl;
+	ds->bitslen = body;
+	return true;
+}
+
 int
 der_signed_verify(const unsigned char *der, size_t len, const EVP_PKEY *pub)
 {
-	const unsigned char *tbs, *alg, *bits;
-	unsigned char md[EVP_MAX_MD_SIZE], tag;
-	size_t hl, body, tbslen, alglen, bitslen, off;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	struct der_signed ds;
 	unsigned int mdlen;
 	const EC_KEY *ec;
 	int k, ok;
@@ -251,39 +279,23 @@ der_signed_verify(const unsigned char *der, size_t len, const EVP_PKEY *pub)
 		ERR_clear_error();
 		return DER_VERIFY_OTHER;
 	}
-	/* SEQUENCE { SEQUENCE tbs, AlgorithmIdentifier, BIT STRING } and nothing after */
-	if (!tlv(der, len, &tag, &hl, &body) || tag != 0x30 ||
-	    hl + body != len)
+	/* unused bits in the signature: OpenSSL says why */
+	if (!der_signed_parts(der, len, &ds) || ds.bitslen < 2 ||
+	    ds.bits[0] != 0)
 		return DER_VERIFY_OTHER;
-	off = hl;
-	if (!tlv(der + off, len - off, &tag, &hl, &body) || tag != 0x30)
-		return DER_VERIFY_OTHER;
-	tbs = der + off;
-	tbslen = hl + body;
-	off += tbslen;
-	if (!tlv(der + off, len - off, &tag, &hl, &body) || tag != 0x30)
-		return DER_VERIFY_OTHER;
-	alg = der + off;
-	alglen = hl + body;
-	off += alglen;
-	if (!tlv(der + off, len - off, &tag, &hl, &body) || tag != 0x03 ||
-	    off + hl + body != len || body < 2 || der[off + hl] != 0)
-		return DER_VERIFY_OTHER;	/* unused bits: OpenSSL says why */
-	bits = der + off + hl + 1;
-	bitslen = body - 1;
 	for (k = 0; k < 3; k++)
-		if (alglen == sizeof(ecdsa_alg[k]) &&
-		    memcmp(alg, ecdsa_alg[k], alglen) == 0)
+		if (ds.alglen == sizeof(ecdsa_alg[k]) &&
+		    memcmp(ds.alg, ecdsa_alg[k], ds.alglen) == 0)
 			break;
 	pthread_once(&ecdsa_md_once, ecdsa_md_init);
-	if (k == 3 || ecdsa_md[k] == NULL || bitslen > INT_MAX)
+	if (k == 3 || ecdsa_md[k] == NULL || ds.bitslen - 1 > INT_MAX)
 		return DER_VERIFY_OTHER;
-	if (EVP_Digest(tbs, tbslen, md, &mdlen, ecdsa_md[k], NULL) != 1) {
+	if (EVP_Digest(ds.tbs, ds.tbslen, md, &mdlen, ecdsa_md[k], NULL) != 1) {
 		ERR_clear_error();
 		return DER_VERIFY_OTHER;
 	}
 	/* as the provider's ECDSA does: the signature must be DER, nothing after it */
-	ok = ECDSA_verify(0, md, (int)mdlen, bits, (int)bitslen,
+	ok = ECDSA_verify(0, md, (int)mdlen, ds.bits + 1, (int)(ds.bitslen - 1),
 	    (EC_KEY *)ec) == 1;
 	if (!ok)
 		ERR_clear_error();

@@ -53,6 +53,20 @@ int	der_pubkey(const X509_PUBKEY *spki, EVP_PKEY **pkeyp, bool *legacyp);
  * or that the algorithm fits the profile, is the caller's.
  */
 #define DER_VERIFY_OTHER	(-1)
+
+/*
+ * The three parts of a signed object's DER (a certificate, a request):
+ * SEQUENCE { SEQUENCE data, AlgorithmIdentifier, BIT STRING } and nothing
+ * after it; each span (tag and length included, bits: the BIT STRING's
+ * content, its unused-bits byte first) points into der.  False unless
+ * exactly that shape, with definite lengths.
+ */
+struct der_signed {
+	const unsigned char *tbs, *alg, *bits;
+	size_t	tbslen, alglen, bitslen;
+};
+bool	der_signed_parts(const unsigned char *der, size_t len,
+	    struct der_signed *ds);
 int	der_signed_verify(const unsigned char *der, size_t len,
 	    const EVP_PKEY *pub);
 

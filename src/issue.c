@@ -427,31 +427,6 @@ set_tbs_sigalg(X509 *x, int signid)
 	return 0;
 }
 
-/* The to-be-signed part of a DER certificate: its first inner element. */
-static int
-der_tbs(const unsigned char *der, long len, const unsigned char **tbsp,
-    long *tbslenp)
-{
-	const unsigned char *p = der, *start;
-	long clen;
-	int tag, xclass, ret;
-
-	ret = ASN1_get_object(&p, &clen, &tag, &xclass, len);
-	if ((ret & 0x80) || tag != V_ASN1_SEQUENCE)
-		goto bad;
-	start = p;
-	ret = ASN1_get_object(&p, &clen, &tag, &xclass, len - (p - der));
-	if ((ret & 0x80) || tag != V_ASN1_SEQUENCE)
-		goto bad;
-	*tbsp = start;
-	*tbslenp = (p - start) + clen;
-	return 0;
- bad:
-	ERR_clear_error();
-	return airca_errf(AIRCA_ERR_CRYPTO, "the signed certificate does not "
-	    "parse back");
-}
-
 struct issue_tbs {
 	X509	*x;			/* built and linted, not signed yet */
 	unsigned char *tbs;		/* the DER that passed the lint */
@@ -632,9 +607,9 @@ issue_sign(struct issue_tbs *t, X509 **certp)
 {
 	const struct profile *prof = t->prof;
 	X509 *done = NULL;
-	const unsigned char *p, *signed_tbs = NULL;
+	struct der_signed sp;
+	const unsigned char *p;
 	unsigned char *der = NULL;
-	long signed_tbslen = 0;
 	int derlen, r = AIRCA_ERR_INTERNAL;
 
 	if (X509_sign(t->x, t->sign_key, t->md) <= 0) {
@@ -646,10 +621,13 @@ issue_sign(struct issue_tbs *t, X509 **certp)
 	/* what leaves this function is the DER that was checked */
 	if ((derlen = i2d_X509(t->x, &der)) <= 0)
 		goto nomem;
-	if ((r = der_tbs(der, derlen, &signed_tbs, &signed_tbslen)) != 0)
+	if (!der_signed_parts(der, (size_t)derlen, &sp)) {
+		r = airca_errf(AIRCA_ERR_CRYPTO, "the signed certificate does "
+		    "not parse back");
 		goto out;
-	if (signed_tbslen != t->tbslen ||
-	    memcmp(signed_tbs, t->tbs, (size_t)t->tbslen) != 0) {
+	}
+	if (sp.tbslen != (size_t)t->tbslen ||
+	    memcmp(sp.tbs, t->tbs, (size_t)t->tbslen) != 0) {
 		r = airca_errf(AIRCA_ERR_CRYPTO, "the signed certificate is not "
 		    "the one linted: its TBS differs");
 		goto out;
