@@ -238,6 +238,28 @@ rec_update(struct registry *reg, size_t idx, const struct rec *rc)
 	return 0;
 }
 
+/*
+ * The record an event names by serial (data's key), for a change: its
+ * index (idx - 1) and a copy; "<unknown> SERIAL" if there is none.
+ */
+static int
+rec_named(struct registry *reg, json_t *data, const char *key,
+    const char *unknown, const char **serialp, size_t *idxp, struct rec *rc)
+{
+	const char *serial;
+	int r;
+
+	if ((serial = jstr(data, key)) == NULL)
+		serial = "(none)";
+	*serialp = serial;
+	if ((r = reg_map_find(reg, MAP_SERIAL, serial, NULL, idxp, false,
+	    0)) != 0)
+		return r;
+	if (*idxp == 0)
+		return airca_errf(AIRCA_ERR_STATE, "%s %s", unknown, serial);
+	return reg_rec_get(reg, *idxp - 1, rc);
+}
+
 int
 registry_apply(struct registry *reg, const char *event, json_t *data)
 {
@@ -256,15 +278,8 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 	if (strcmp(event, "cert-issued") == 0)
 		return registry_add(reg, data);
 	if (strcmp(event, "cert-status") == 0) {
-		if ((serial = jstr(data, "serial")) == NULL)
-			serial = "(none)";
-		if ((r = reg_map_find(reg, MAP_SERIAL, serial, NULL, &idx, false,
-		    0)) != 0)
-			return r;
-		if (idx == 0)
-			return airca_errf(AIRCA_ERR_STATE, "status change for "
-			    "unknown serial %s", serial);
-		if ((r = reg_rec_get(reg, idx - 1, &rc)) != 0)
+		if ((r = rec_named(reg, data, "serial", "status change for "
+		    "unknown serial", &serial, &idx, &rc)) != 0)
 			return r;
 		if ((s = jstr(data, "status")) == NULL ||
 		    status_parse(s, &st) != 0)
@@ -292,15 +307,8 @@ registry_apply(struct registry *reg, const char *event, json_t *data)
 		json_int_t num = json_integer_value(json_object_get(data,
 		    "number"));
 
-		if ((serial = jstr(data, "ca")) == NULL)
-			serial = "(none)";
-		if ((r = reg_map_find(reg, MAP_SERIAL, serial, NULL, &idx, false,
-		    0)) != 0)
-			return r;
-		if (idx == 0)
-			return airca_errf(AIRCA_ERR_STATE, "CRL of unknown CA "
-			    "serial %s", serial);
-		if ((r = reg_rec_get(reg, idx - 1, &rc)) != 0)
+		if ((r = rec_named(reg, data, "ca", "CRL of unknown CA serial",
+		    &serial, &idx, &rc)) != 0)
 			return r;
 		if (num <= 0 || (uint64_t)num <= rc.crl_number)
 			return airca_errf(AIRCA_ERR_STATE, "CRL number %lld of "
